@@ -1,0 +1,57 @@
+//! 行政区划代码: the 6-digit administrative region code (GB/T 2260).
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::serde_str::serde_as_str;
+
+/// Six ASCII digits, not starting with "00" (no province is numbered 00).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RegionCode(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegionCodeError {
+    #[error("行政区划代码应为6位数字，实际为“{0}” (region code must be 6 digits, got \"{0}\")")]
+    Format(String),
+    #[error(
+        "行政区划代码不能以00开头，实际为“{0}” (region code cannot start with 00, got \"{0}\")"
+    )]
+    NoProvince(String),
+}
+
+impl RegionCode {
+    pub fn parse(s: &str) -> Result<Self, RegionCodeError> {
+        if s.len() != 6 || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(RegionCodeError::Format(s.to_owned()));
+        }
+        if s.starts_with("00") {
+            return Err(RegionCodeError::NoProvince(s.to_owned()));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RegionCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for RegionCode {
+    type Err = RegionCodeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl AsRef<str> for RegionCode {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+serde_as_str!(RegionCode);

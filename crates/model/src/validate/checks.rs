@@ -1,0 +1,110 @@
+//! The field checks shared by the element validators: coded values, trimmed text, digit strings.
+
+use std::ops::RangeInclusive;
+
+use crate::enums::{CodeEnum, choices};
+use crate::violation::Violations;
+
+/// A coded value that must be given (not 0) and known.
+pub(super) fn required_enum<E: CodeEnum>(v: &mut Violations, field: &str, code: i32) -> Option<E> {
+    if code == 0 {
+        let (what_zh, what_en) = E::WHAT;
+        let (zh, en) = choices::<E>();
+        v.push(
+            field,
+            format!("{what_zh}为必填项，可选：{zh} ({what_en} is required; one of: {en})"),
+        );
+        return None;
+    }
+    known_enum(v, field, code)
+}
+
+/// A coded value that may be 0 (unspecified: `Ok(None)`) but otherwise must be known.
+pub(super) fn optional_enum<E: CodeEnum>(
+    v: &mut Violations,
+    field: &str,
+    code: i32,
+) -> Result<Option<E>, ()> {
+    if code == 0 {
+        return Ok(None);
+    }
+    known_enum(v, field, code).map(Some).ok_or(())
+}
+
+fn known_enum<E: CodeEnum>(v: &mut Violations, field: &str, code: i32) -> Option<E> {
+    let found = E::from_code(code);
+    if found.is_none() {
+        let (what_zh, what_en) = E::WHAT;
+        let (zh, en) = choices::<E>();
+        v.push(
+            field,
+            format!(
+                "未知的{what_zh}代码{code}，可选：{zh} (unknown {what_en} code {code}; expected one of: {en})"
+            ),
+        );
+    }
+    found
+}
+
+/// Trimmed text that must not be blank and holds at most `max_chars` characters.
+pub(super) fn trimmed_text(
+    v: &mut Violations,
+    field: &str,
+    text: &str,
+    (what_zh, what_en): (&str, &str),
+    max_chars: usize,
+) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        v.push(
+            field,
+            format!("{what_zh}为必填项，不能为空 ({what_en} is required and must not be blank)"),
+        );
+        return None;
+    }
+    let chars = text.chars().count();
+    if chars > max_chars {
+        v.push(
+            field,
+            format!(
+                "{what_zh}不能超过{max_chars}个字符，实际为{chars}个 ({what_en} must be at most {max_chars} characters, got {chars})"
+            ),
+        );
+        return None;
+    }
+    Some(text.to_owned())
+}
+
+/// A string of ASCII digits whose length is in `len`; a range starting at 0 makes it optional.
+pub(super) fn digits(
+    v: &mut Violations,
+    field: &str,
+    text: &str,
+    len: RangeInclusive<usize>,
+    (what_zh, what_en): (&str, &str),
+) -> Option<String> {
+    if len.contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(text.to_owned());
+    }
+    let (min, max) = (*len.start(), *len.end());
+    let (expected_zh, expected_en) = match (min, max) {
+        (0, max) => (
+            format!("为空或1至{max}位数字"),
+            format!("empty or 1 to {max} digits"),
+        ),
+        (min, max) if min == max => (format!("为{min}位数字"), format!("{min} digits")),
+        (min, max) => (
+            format!("为{min}至{max}位数字"),
+            format!("{min} to {max} digits"),
+        ),
+    };
+    let description = if text.is_empty() {
+        format!("{what_zh}为必填项，应{expected_zh} ({what_en} is required: {expected_en})")
+    } else {
+        format!(
+            "{what_zh}应{expected_zh}，实际为“{text}” ({what_en} must be {expected_en}, got \"{text}\")"
+        )
+    };
+    v.push(field, description);
+    None
+}

@@ -1,0 +1,300 @@
+//! [`validate`]: raw input to [`ResourceMetadata`], reporting every failing field at once.
+
+mod checks;
+mod items;
+mod sharing;
+
+use crate::code::ResourceCode;
+use crate::credit_code::CreditCode;
+use crate::date::{self, DateError};
+use crate::enums::{Category, FormatKind, UpdateCycle};
+use crate::input::{ClassificationInput, FormatInput, MetadataInput, OpenInput};
+use crate::metadata::{Classification, OpenAttributes, ResourceFormat, ResourceMetadata};
+use crate::violation::Violations;
+use checks::{required_enum, trimmed_text};
+
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_SUMMARY_CHARS: usize = 4000;
+pub const MAX_ITEMS: usize = 1000;
+pub const MAX_ITEM_NAME_CHARS: usize = 100;
+pub const MAX_ITEM_LENGTH: u32 = 1_000_000;
+pub const MAX_KEYWORDS: usize = 20;
+pub const MAX_KEYWORD_CHARS: usize = 50;
+
+/// Checks every rule of the guideline on `input` and returns the metadata, or every violation
+/// found, in field order. Name, summary, item names and keywords are trimmed; other text is
+/// kept as given. `provider_name` is left empty for the server to fill.
+pub fn validate(input: &MetadataInput) -> Result<ResourceMetadata, Violations> {
+    let MetadataInput {
+        classification,
+        name,
+        provider_code,
+        summary,
+        format,
+        items,
+        sharing,
+        open,
+        update_cycle,
+        publish_date,
+        related_codes,
+        keywords,
+        classified,
+    } = input;
+    let v = &mut Violations::new();
+
+    let classification = check_classification(v, classification);
+    let name = trimmed_text(v, "name", name, ("信息资源名称", "name"), MAX_NAME_CHARS);
+    let provider_code = check_provider_code(v, provider_code);
+    let summary = trimmed_text(
+        v,
+        "summary",
+        summary,
+        ("信息资源摘要", "summary"),
+        MAX_SUMMARY_CHARS,
+    );
+    let format = check_format(v, format);
+    let items = items::check_items(v, items);
+    let (sharing, items) = sharing::check_sharing(v, sharing, items);
+    let open = check_open(v, open);
+    let update_cycle = required_enum::<UpdateCycle>(v, "update_cycle", *update_cycle);
+    let publish_date = check_publish_date(v, publish_date);
+    let related_codes = check_related_codes(v, related_codes);
+    let keywords = check_keywords(v, keywords);
+    if *classified {
+        v.push(
+            "classified",
+            "涉密信息资源不得在共享平台登记 (classified resources cannot be registered on the sharing platform)",
+        );
+    }
+
+    match (
+        classification,
+        name,
+        provider_code,
+        summary,
+        format,
+        items,
+        sharing,
+        update_cycle,
+        publish_date,
+        related_codes,
+        keywords,
+    ) {
+        (
+            Some(classification),
+            Some(name),
+            Some(provider_code),
+            Some(summary),
+            Some(format),
+            Some(items),
+            Some(sharing),
+            Some(update_cycle),
+            Some(publish_date),
+            Some(related_codes),
+            Some(keywords),
+        ) if v.is_empty() => Ok(ResourceMetadata {
+            classification,
+            name,
+            provider_code,
+            provider_name: String::new(),
+            summary,
+            format,
+            items,
+            sharing,
+            open,
+            update_cycle,
+            publish_date,
+            related_codes,
+            keywords,
+        }),
+        _ => {
+            debug_assert!(!v.is_empty(), "a missing field must come with a violation");
+            Err(std::mem::take(v))
+        }
+    }
+}
+
+fn check_classification(v: &mut Violations, input: &ClassificationInput) -> Option<Classification> {
+    let ClassificationInput {
+        category,
+        item,
+        subitem,
+        detail,
+    } = input;
+    let category = required_enum::<Category>(v, "classification.category", *category);
+    let item = checks::digits(v, "classification.item", item, 2..=2, ("项", "item"));
+    let subitem = checks::digits(
+        v,
+        "classification.subitem",
+        subitem,
+        3..=3,
+        ("目", "subitem"),
+    );
+    let detail = checks::digits(
+        v,
+        "classification.detail",
+        detail,
+        0..=12,
+        ("细目", "detail"),
+    );
+    Some(Classification {
+        category: category?,
+        item: item?,
+        subitem: subitem?,
+        detail: detail?,
+    })
+}
+
+fn check_provider_code(v: &mut Violations, code: &str) -> Option<CreditCode> {
+    if code.is_empty() {
+        v.push(
+            "provider_code",
+            "提供方代码为必填项，应为18位统一社会信用代码 (provider_code is required: the 18-character unified social credit code)",
+        );
+        return None;
+    }
+    CreditCode::parse(code)
+        .map_err(|e| v.push("provider_code", e.to_string()))
+        .ok()
+}
+
+fn check_format(v: &mut Violations, input: &FormatInput) -> Option<ResourceFormat> {
+    let FormatInput { kind, detail } = input;
+    let kind = required_enum::<FormatKind>(v, "format.kind", *kind)?;
+    let allowed = kind.allowed_details();
+    let detail = match kind {
+        FormatKind::SelfDescribing => detail.clone(),
+        FormatKind::Other => {
+            if detail.trim().is_empty() {
+                v.push(
+                    "format.detail",
+                    "格式类型为其他时须说明具体格式 (format.detail is required for OTHER: describe the format)",
+                );
+                return None;
+            }
+            detail.clone()
+        }
+        _ => {
+            let wanted = detail.trim();
+            match allowed.iter().find(|a| a.eq_ignore_ascii_case(wanted)) {
+                Some(canonical) => (*canonical).to_owned(),
+                None => {
+                    let list = allowed.join(", ");
+                    let description = if wanted.is_empty() {
+                        format!(
+                            "格式类型为{}时须填写具体格式，可选：{list} (format.detail is required for {}; one of: {list})",
+                            kind.label_zh(),
+                            kind.name()
+                        )
+                    } else {
+                        format!(
+                            "“{detail}”不是{}的格式，可选：{list} (\"{detail}\" is not a {} format; expected one of: {list})",
+                            kind.label_zh(),
+                            kind.name()
+                        )
+                    };
+                    v.push("format.detail", description);
+                    return None;
+                }
+            }
+        }
+    };
+    Some(ResourceFormat { kind, detail })
+}
+
+fn check_open(v: &mut Violations, input: &OpenInput) -> OpenAttributes {
+    let OpenInput {
+        open_to_public,
+        condition,
+    } = input;
+    if !open_to_public && !condition.trim().is_empty() {
+        v.push(
+            "open.condition",
+            "不向社会开放时不应填写开放条件 (open.condition must be empty when the resource is not open to the public)",
+        );
+    }
+    OpenAttributes {
+        open_to_public: *open_to_public,
+        condition: condition.clone(),
+    }
+}
+
+fn check_publish_date(v: &mut Violations, s: &str) -> Option<chrono::NaiveDate> {
+    if s.is_empty() {
+        v.push(
+            "publish_date",
+            "发布日期为必填项，格式为YYYY-MM-DD (publish_date is required, as YYYY-MM-DD)",
+        );
+        return None;
+    }
+    match date::parse_strict(s) {
+        Ok(d) => Some(d),
+        Err(DateError::Format) => {
+            v.push(
+                "publish_date",
+                format!("发布日期应为YYYY-MM-DD格式，实际为“{s}” (publish_date must be YYYY-MM-DD, got \"{s}\")"),
+            );
+            None
+        }
+        Err(DateError::NoSuchDay) => {
+            v.push(
+                "publish_date",
+                format!("发布日期“{s}”不是有效日期 (publish_date \"{s}\" is not a real date)"),
+            );
+            None
+        }
+    }
+}
+
+fn check_related_codes(v: &mut Violations, codes: &[String]) -> Option<Vec<ResourceCode>> {
+    // Each distinct code with the position where it first appears.
+    let mut seen: Vec<(usize, ResourceCode)> = Vec::with_capacity(codes.len());
+    let mut ok = true;
+    for (i, raw) in codes.iter().enumerate() {
+        let field = format!("related_codes[{i}]");
+        match ResourceCode::parse(raw) {
+            Ok(code) => match seen.iter().find(|(_, c)| *c == code) {
+                Some((first, _)) => {
+                    let (n, m) = (i + 1, first + 1);
+                    v.push(
+                        field,
+                        format!(
+                            "关联资源代码“{raw}”重复（第{n}个与第{m}个相同） (related code \"{raw}\" at position {n} duplicates position {m})"
+                        ),
+                    );
+                    ok = false;
+                }
+                None => seen.push((i, code)),
+            },
+            Err(e) => {
+                v.push(field, e.to_string());
+                ok = false;
+            }
+        }
+    }
+    ok.then(|| seen.into_iter().map(|(_, c)| c).collect())
+}
+
+fn check_keywords(v: &mut Violations, keywords: &[String]) -> Option<Vec<String>> {
+    let mut ok = true;
+    if keywords.len() > MAX_KEYWORDS {
+        v.push(
+            "keywords",
+            format!(
+                "关键词不能超过{MAX_KEYWORDS}个，实际为{}个 (at most {MAX_KEYWORDS} keywords, got {})",
+                keywords.len(),
+                keywords.len()
+            ),
+        );
+        ok = false;
+    }
+    let mut out = Vec::with_capacity(keywords.len());
+    for (i, k) in keywords.iter().enumerate() {
+        let field = format!("keywords[{i}]");
+        match trimmed_text(v, &field, k, ("关键词", "keyword"), MAX_KEYWORD_CHARS) {
+            Some(k) => out.push(k),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}

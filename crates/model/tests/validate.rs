@@ -1,0 +1,638 @@
+//! Every validation rule of the guideline, one behaviour per test.
+
+use govshare_model::testing::sample_input;
+use govshare_model::{
+    Category, DataType, FormatKind, InfoItemInput, MetadataInput, ShareMode, ShareType,
+    UpdateCycle, Violations, validate,
+};
+
+fn violations(input: &MetadataInput) -> Violations {
+    validate(input).expect_err("input should be rejected")
+}
+
+fn fields(v: &Violations) -> Vec<&str> {
+    v.iter().map(|f| f.field.as_str()).collect()
+}
+
+/// The only violation is on `field`; returns its description.
+fn only_violation(input: &MetadataInput, field: &str) -> String {
+    let v = violations(input);
+    assert_eq!(fields(&v), vec![field], "{v}");
+    v.0[0].description.clone()
+}
+
+fn item(name: &str, share_type: i32) -> InfoItemInput {
+    InfoItemInput {
+        name: name.into(),
+        data_type: DataType::C.code(),
+        length: 10,
+        share_type,
+        description: String::new(),
+    }
+}
+
+#[test]
+fn sample_input_is_valid() {
+    let m = validate(&sample_input()).expect("valid");
+    assert_eq!(m.name, "人口基础信息");
+    assert_eq!(m.classification.code().as_str(), "101001");
+    assert_eq!(m.sharing.share_type, ShareType::Conditional);
+    assert_eq!(m.sharing.mode, Some(ShareMode::PlatformInterface));
+    assert_eq!(m.provider_name, "");
+    assert_eq!(m.items.len(), 3);
+    assert!(m.items.iter().all(|i| i.share_type == ShareType::Conditional));
+}
+
+#[test]
+fn all_violations_reported_at_once() {
+    let mut input = sample_input();
+    input.classification.category = 0;
+    input.name = "  ".into();
+    input.provider_code = "91110000600037341X".into();
+    input.items[1].length = 0;
+    input.sharing.condition = String::new();
+    input.update_cycle = 99;
+    input.publish_date = "2026/01/15".into();
+    input.classified = true;
+    let v = violations(&input);
+    assert_eq!(
+        fields(&v),
+        vec![
+            "classification.category",
+            "name",
+            "provider_code",
+            "items[1].length",
+            "sharing.condition",
+            "update_cycle",
+            "publish_date",
+            "classified",
+        ],
+        "{v}"
+    );
+}
+
+#[test]
+fn empty_input_reports_every_required_field() {
+    let v = violations(&MetadataInput::default());
+    assert_eq!(
+        fields(&v),
+        vec![
+            "classification.category",
+            "classification.item",
+            "classification.subitem",
+            "name",
+            "provider_code",
+            "summary",
+            "format.kind",
+            "items",
+            "sharing.share_type",
+            "update_cycle",
+            "publish_date",
+        ],
+        "{v}"
+    );
+}
+
+#[test]
+fn descriptions_are_chinese_then_english() {
+    let v = violations(&MetadataInput::default());
+    for f in &v {
+        let first = f.description.chars().next().expect("non-empty");
+        assert!(!first.is_ascii(), "{}: {}", f.field, f.description);
+        assert!(f.description.ends_with(')'), "{}: {}", f.field, f.description);
+    }
+}
+
+#[test]
+fn category_is_required() {
+    let mut input = sample_input();
+    input.classification.category = 0;
+    let d = only_violation(&input, "classification.category");
+    assert!(d.contains("必填") && d.contains("required"), "{d}");
+}
+
+#[test]
+fn unknown_category_code_is_reported() {
+    let mut input = sample_input();
+    input.classification.category = 9;
+    let d = only_violation(&input, "classification.category");
+    assert!(d.contains("unknown category code 9"), "{d}");
+}
+
+#[test]
+fn classification_item_must_be_two_digits() {
+    for bad in ["1", "001", "a1", "", "０１"] {
+        let mut input = sample_input();
+        input.classification.item = bad.into();
+        only_violation(&input, "classification.item");
+    }
+}
+
+#[test]
+fn classification_subitem_must_be_three_digits() {
+    for bad in ["01", "0001", "00x", ""] {
+        let mut input = sample_input();
+        input.classification.subitem = bad.into();
+        only_violation(&input, "classification.subitem");
+    }
+}
+
+#[test]
+fn classification_detail_is_empty_or_up_to_twelve_digits() {
+    for good in ["", "1", "123456789012"] {
+        let mut input = sample_input();
+        input.classification.detail = good.into();
+        let m = validate(&input).expect("valid detail");
+        assert_eq!(m.classification.code().as_str(), format!("101001{good}"));
+    }
+    for bad in ["1234567890123", "12a", " 1"] {
+        let mut input = sample_input();
+        input.classification.detail = bad.into();
+        only_violation(&input, "classification.detail");
+    }
+}
+
+#[test]
+fn name_is_required() {
+    let mut input = sample_input();
+    input.name = " \t ".into();
+    let d = only_violation(&input, "name");
+    assert!(d.contains("不能为空"), "{d}");
+}
+
+#[test]
+fn name_length_counts_characters_not_bytes() {
+    let mut input = sample_input();
+    input.name = "人".repeat(200);
+    assert!(validate(&input).is_ok());
+    input.name = "人".repeat(201);
+    let d = only_violation(&input, "name");
+    assert!(d.contains("got 201"), "{d}");
+}
+
+#[test]
+fn name_summary_item_names_and_keywords_are_trimmed() {
+    let mut input = sample_input();
+    input.name = "  人口基础信息 ".into();
+    input.summary = "\n摘要\n".into();
+    input.items[0].name = " 姓名 ".into();
+    input.keywords = vec![" 人口 ".into()];
+    let m = validate(&input).expect("valid");
+    assert_eq!(m.name, "人口基础信息");
+    assert_eq!(m.summary, "摘要");
+    assert_eq!(m.items[0].name, "姓名");
+    assert_eq!(m.keywords, vec!["人口"]);
+}
+
+#[test]
+fn provider_code_is_required() {
+    let mut input = sample_input();
+    input.provider_code = String::new();
+    let d = only_violation(&input, "provider_code");
+    assert!(d.contains("必填"), "{d}");
+}
+
+#[test]
+fn provider_code_with_wrong_check_character_is_reported() {
+    let mut input = sample_input();
+    input.provider_code = "91110000600037341X".into();
+    let d = only_violation(&input, "provider_code");
+    assert!(d.contains("校验码应为L，实际为X"), "{d}");
+}
+
+#[test]
+fn provider_code_is_not_trimmed_or_uppercased() {
+    for bad in [" 91110000600037341L", "91110000600037341l"] {
+        let mut input = sample_input();
+        input.provider_code = bad.into();
+        only_violation(&input, "provider_code");
+    }
+}
+
+#[test]
+fn summary_is_required() {
+    let mut input = sample_input();
+    input.summary = String::new();
+    only_violation(&input, "summary");
+}
+
+#[test]
+fn summary_may_hold_four_thousand_characters() {
+    let mut input = sample_input();
+    input.summary = "摘".repeat(4000);
+    assert!(validate(&input).is_ok());
+    input.summary.push('要');
+    only_violation(&input, "summary");
+}
+
+#[test]
+fn format_kind_is_required() {
+    let mut input = sample_input();
+    input.format.kind = 0;
+    only_violation(&input, "format.kind");
+}
+
+#[test]
+fn unknown_format_kind_is_reported() {
+    let mut input = sample_input();
+    input.format.kind = 42;
+    only_violation(&input, "format.kind");
+}
+
+#[test]
+fn format_detail_is_matched_case_insensitively_and_stored_canonically() {
+    let mut input = sample_input();
+    input.format.kind = FormatKind::Database.code();
+    input.format.detail = "kingbasees".into();
+    assert_eq!(validate(&input).expect("valid").format.detail, "KingbaseES");
+    input.format.kind = FormatKind::ElectronicFile.code();
+    input.format.detail = "ofd".into();
+    assert_eq!(validate(&input).expect("valid").format.detail, "OFD");
+}
+
+#[test]
+fn format_detail_must_be_listed_for_its_kind() {
+    let mut input = sample_input();
+    input.format.kind = FormatKind::Spreadsheet.code();
+    input.format.detail = "pdf".into();
+    let d = only_violation(&input, "format.detail");
+    assert!(d.contains("et, xls, xlsx"), "{d}");
+}
+
+#[test]
+fn format_detail_is_required_for_listed_kinds() {
+    let mut input = sample_input();
+    input.format.kind = FormatKind::Image.code();
+    input.format.detail = String::new();
+    only_violation(&input, "format.detail");
+}
+
+#[test]
+fn other_format_requires_a_description() {
+    let mut input = sample_input();
+    input.format.kind = FormatKind::Other.code();
+    input.format.detail = " ".into();
+    only_violation(&input, "format.detail");
+    input.format.detail = "CAD图纸".into();
+    assert_eq!(validate(&input).expect("valid").format.detail, "CAD图纸");
+}
+
+#[test]
+fn self_describing_format_detail_is_optional_free_text() {
+    let mut input = sample_input();
+    input.format.kind = FormatKind::SelfDescribing.code();
+    input.format.detail = String::new();
+    assert!(validate(&input).is_ok());
+    input.format.detail = "JSON Schema".into();
+    assert_eq!(validate(&input).expect("valid").format.detail, "JSON Schema");
+}
+
+#[test]
+fn at_least_one_item_is_required() {
+    let mut input = sample_input();
+    input.items.clear();
+    let d = only_violation(&input, "items");
+    assert!(d.contains("至少"), "{d}");
+}
+
+#[test]
+fn at_most_a_thousand_items() {
+    let mut input = sample_input();
+    input.items = (0..1001).map(|i| item(&format!("项{i}"), 0)).collect();
+    only_violation(&input, "items");
+    input.items.pop();
+    assert!(validate(&input).is_ok());
+}
+
+#[test]
+fn item_name_is_required() {
+    let mut input = sample_input();
+    input.items[2].name = "  ".into();
+    only_violation(&input, "items[2].name");
+}
+
+#[test]
+fn item_name_may_hold_a_hundred_characters() {
+    let mut input = sample_input();
+    input.items[0].name = "名".repeat(100);
+    assert!(validate(&input).is_ok());
+    input.items[0].name.push('字');
+    only_violation(&input, "items[0].name");
+}
+
+#[test]
+fn duplicate_item_name_is_reported_once_with_both_positions() {
+    let mut input = sample_input();
+    input.items[2].name = " 姓名".into();
+    let d = only_violation(&input, "items[2].name");
+    assert!(d.contains("第3项与第1项相同"), "{d}");
+    assert!(d.contains("item 3 duplicates item 1"), "{d}");
+}
+
+#[test]
+fn every_later_duplicate_is_reported_against_the_first() {
+    let mut input = sample_input();
+    input.items = vec![item("甲", 0), item("甲", 0), item("甲", 0)];
+    let v = violations(&input);
+    assert_eq!(fields(&v), vec!["items[1].name", "items[2].name"]);
+    assert!(v.iter().all(|f| f.description.contains("第1项相同")));
+}
+
+#[test]
+fn item_data_type_is_required() {
+    let mut input = sample_input();
+    input.items[0].data_type = 0;
+    only_violation(&input, "items[0].data_type");
+}
+
+#[test]
+fn unknown_item_data_type_is_reported() {
+    let mut input = sample_input();
+    input.items[0].data_type = 12;
+    let d = only_violation(&input, "items[0].data_type");
+    assert!(d.contains("12"), "{d}");
+}
+
+#[test]
+fn item_length_must_be_at_least_one() {
+    let mut input = sample_input();
+    input.items[1].length = 0;
+    only_violation(&input, "items[1].length");
+}
+
+#[test]
+fn item_length_is_at_most_a_million() {
+    let mut input = sample_input();
+    input.items[1].length = 1_000_000;
+    assert!(validate(&input).is_ok());
+    input.items[1].length = 1_000_001;
+    only_violation(&input, "items[1].length");
+}
+
+#[test]
+fn unknown_item_share_type_is_reported() {
+    let mut input = sample_input();
+    input.items[1].share_type = 7;
+    only_violation(&input, "items[1].share_type");
+}
+
+#[test]
+fn item_without_share_type_inherits_the_entry_type() {
+    let mut input = sample_input();
+    input.items[2].share_type = ShareType::NotShared.code();
+    let m = validate(&input).expect("valid");
+    let types: Vec<_> = m.items.iter().map(|i| i.share_type).collect();
+    assert_eq!(
+        types,
+        vec![
+            ShareType::Conditional,
+            ShareType::Conditional,
+            ShareType::NotShared
+        ]
+    );
+    let shareable: Vec<_> = m.shareable_items().map(|i| i.name.as_str()).collect();
+    assert_eq!(shareable, vec!["姓名", "公民身份号码"]);
+}
+
+#[test]
+fn entry_share_type_is_derived_when_every_item_has_one() {
+    let mut input = sample_input();
+    input.sharing.share_type = 0;
+    input.items = vec![
+        item("甲", ShareType::NotShared.code()),
+        item("乙", ShareType::Conditional.code()),
+    ];
+    let m = validate(&input).expect("valid");
+    assert_eq!(m.sharing.share_type, ShareType::Conditional);
+}
+
+#[test]
+fn entry_share_type_is_required_when_some_item_inherits() {
+    let mut input = sample_input();
+    input.sharing.share_type = 0;
+    input.items[0].share_type = ShareType::Conditional.code();
+    let d = only_violation(&input, "sharing.share_type");
+    assert!(d.contains("必填"), "{d}");
+}
+
+#[test]
+fn unknown_entry_share_type_is_reported() {
+    let mut input = sample_input();
+    input.sharing.share_type = 4;
+    only_violation(&input, "sharing.share_type");
+}
+
+#[test]
+fn entry_share_type_must_be_the_most_open_of_its_items() {
+    let mut input = sample_input();
+    input.items[1].share_type = ShareType::Unconditional.code();
+    let d = only_violation(&input, "sharing.share_type");
+    assert!(d.contains("第2项“公民身份号码”"), "{d}");
+    assert!(d.contains("UNCONDITIONAL"), "{d}");
+}
+
+#[test]
+fn entry_share_type_cannot_be_more_open_than_all_its_items() {
+    let mut input = sample_input();
+    input.sharing.share_type = ShareType::Unconditional.code();
+    input.items = vec![
+        item("甲", ShareType::Conditional.code()),
+        item("乙", ShareType::NotShared.code()),
+    ];
+    only_violation(&input, "sharing.share_type");
+}
+
+#[test]
+fn entry_share_type_may_be_less_open_than_nothing_when_items_inherit() {
+    let mut input = sample_input();
+    input.items[0].share_type = ShareType::Conditional.code();
+    input.items[1].share_type = ShareType::NotShared.code();
+    assert!(validate(&input).is_ok());
+}
+
+#[test]
+fn conditional_share_requires_condition() {
+    let mut input = sample_input();
+    input.sharing.condition = " ".into();
+    let d = only_violation(&input, "sharing.condition");
+    assert!(d.contains("共享条件"), "{d}");
+}
+
+#[test]
+fn not_shared_requires_basis() {
+    let mut input = sample_input();
+    input.sharing.share_type = ShareType::NotShared.code();
+    input.sharing.basis = String::new();
+    let d = only_violation(&input, "sharing.basis");
+    assert!(d.contains("法律、行政法规"), "{d}");
+    input.sharing.basis = "《中华人民共和国居民身份证法》第十九条".into();
+    assert!(validate(&input).is_ok());
+}
+
+#[test]
+fn share_mode_is_required_for_shared_resources() {
+    for t in [ShareType::Unconditional, ShareType::Conditional] {
+        let mut input = sample_input();
+        input.sharing.share_type = t.code();
+        input.sharing.mode = 0;
+        only_violation(&input, "sharing.mode");
+    }
+}
+
+#[test]
+fn share_mode_is_optional_when_not_shared() {
+    let mut input = sample_input();
+    input.sharing.share_type = ShareType::NotShared.code();
+    input.sharing.basis = "依据".into();
+    input.sharing.mode = 0;
+    assert_eq!(validate(&input).expect("valid").sharing.mode, None);
+}
+
+#[test]
+fn unknown_share_mode_is_always_reported() {
+    let mut input = sample_input();
+    input.sharing.share_type = ShareType::NotShared.code();
+    input.sharing.basis = "依据".into();
+    input.sharing.mode = 7;
+    only_violation(&input, "sharing.mode");
+}
+
+#[test]
+fn open_condition_must_be_empty_when_not_open() {
+    let mut input = sample_input();
+    input.open.open_to_public = false;
+    input.open.condition = "注册后可下载".into();
+    only_violation(&input, "open.condition");
+    input.open.open_to_public = true;
+    assert!(validate(&input).is_ok());
+}
+
+#[test]
+fn update_cycle_is_required() {
+    let mut input = sample_input();
+    input.update_cycle = 0;
+    only_violation(&input, "update_cycle");
+    input.update_cycle = UpdateCycle::Irregular.code();
+    assert!(validate(&input).is_ok());
+}
+
+#[test]
+fn unknown_update_cycle_is_reported() {
+    let mut input = sample_input();
+    input.update_cycle = 9;
+    only_violation(&input, "update_cycle");
+}
+
+#[test]
+fn publish_date_is_required() {
+    let mut input = sample_input();
+    input.publish_date = String::new();
+    only_violation(&input, "publish_date");
+}
+
+#[test]
+fn publish_date_must_be_strictly_yyyy_mm_dd() {
+    for bad in ["2026-1-15", "2026/01/15", "20260115", " 2026-01-15", "2026-01-15T00:00"] {
+        let mut input = sample_input();
+        input.publish_date = bad.into();
+        let d = only_violation(&input, "publish_date");
+        assert!(d.contains("YYYY-MM-DD"), "{d}");
+    }
+}
+
+#[test]
+fn publish_date_must_be_a_real_date() {
+    let mut input = sample_input();
+    input.publish_date = "2026-02-29".into();
+    let d = only_violation(&input, "publish_date");
+    assert!(d.contains("不是有效日期"), "{d}");
+    input.publish_date = "2028-02-29".into();
+    assert!(validate(&input).is_ok());
+}
+
+#[test]
+fn related_codes_must_be_well_formed() {
+    let mut input = sample_input();
+    input.related_codes = vec!["101001/000002".into(), "101001-000003".into()];
+    only_violation(&input, "related_codes[1]");
+}
+
+#[test]
+fn duplicate_related_code_is_reported() {
+    let mut input = sample_input();
+    input.related_codes = vec!["101001/000002".into(), "101001/000002".into()];
+    let d = only_violation(&input, "related_codes[1]");
+    assert!(d.contains("重复"), "{d}");
+}
+
+#[test]
+fn related_codes_are_kept_in_order() {
+    let mut input = sample_input();
+    input.related_codes = vec!["303084122704/000001".into(), "101001/000002".into()];
+    let m = validate(&input).expect("valid");
+    let codes: Vec<_> = m.related_codes.iter().map(ToString::to_string).collect();
+    assert_eq!(codes, vec!["303084122704/000001", "101001/000002"]);
+}
+
+#[test]
+fn keyword_must_not_be_blank() {
+    let mut input = sample_input();
+    input.keywords = vec!["人口".into(), " ".into()];
+    only_violation(&input, "keywords[1]");
+}
+
+#[test]
+fn keyword_may_hold_fifty_characters() {
+    let mut input = sample_input();
+    input.keywords = vec!["词".repeat(50)];
+    assert!(validate(&input).is_ok());
+    input.keywords = vec!["词".repeat(51)];
+    only_violation(&input, "keywords[0]");
+}
+
+#[test]
+fn at_most_twenty_keywords() {
+    let mut input = sample_input();
+    input.keywords = (0..21).map(|i| format!("词{i}")).collect();
+    only_violation(&input, "keywords");
+    input.keywords.pop();
+    assert!(validate(&input).is_ok());
+}
+
+#[test]
+fn classified_resource_is_refused() {
+    let mut input = sample_input();
+    input.classified = true;
+    let d = only_violation(&input, "classified");
+    assert_eq!(
+        d,
+        "涉密信息资源不得在共享平台登记 (classified resources cannot be registered on the sharing platform)"
+    );
+}
+
+#[test]
+fn text_other_than_trimmed_fields_is_stored_as_given() {
+    let mut input = sample_input();
+    input.sharing.condition = " 条件 ".into();
+    input.items[0].description = " 说明 ".into();
+    let m = validate(&input).expect("valid");
+    assert_eq!(m.sharing.condition, " 条件 ");
+    assert_eq!(m.items[0].description, " 说明 ");
+}
+
+#[test]
+fn category_of_theme_resources_is_kept() {
+    let mut input = sample_input();
+    input.classification.category = Category::Theme.code();
+    let m = validate(&input).expect("valid");
+    assert_eq!(m.classification.category, Category::Theme);
+}
+
+#[test]
+fn violations_display_lists_every_field() {
+    let mut input = sample_input();
+    input.name = String::new();
+    input.summary = String::new();
+    let text = violations(&input).to_string();
+    assert!(text.contains("name: ") && text.contains("summary: "), "{text}");
+}

@@ -1,0 +1,46 @@
+//! The store's error type.
+
+use govshare_model::EntryState;
+
+/// Why a store operation failed. Conflicts and invalid states are the caller's to report;
+/// `Backend` and `Corrupt` are outages.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0} already exists")]
+    AlreadyExists(String),
+    /// Optimistic concurrency: the caller edited a version that is no longer the head.
+    #[error("entry {code}: expected version {expected}, but the current version is {actual}")]
+    VersionConflict {
+        code: String,
+        expected: u64,
+        actual: u64,
+    },
+    /// The entry's state does not allow the action.
+    #[error("entry {code} is {state:?}: {action} is not allowed")]
+    InvalidState {
+        code: String,
+        state: EntryState,
+        action: &'static str,
+    },
+    /// Every 顺序码 under a 分类码 has been issued.
+    #[error("all sequence numbers under classification {0} are used")]
+    SequenceExhausted(String),
+    #[error("storage failure: {0}")]
+    Backend(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}

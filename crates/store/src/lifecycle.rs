@@ -1,0 +1,295 @@
+//! The entry lifecycle, as pure functions of the current header: every backend applies the
+//! same rules inside its own transaction.
+//!
+//! DRAFT → PENDING_PUBLISH → PUBLISHED, or PUBLISH_REJECTED (editable again, then DRAFT).
+//! PUBLISHED → PENDING_REVOKE → REVOKED, or back to PUBLISHED when refused.
+//! A published entry keeps serving its published version while a newer head is edited and
+//! reviewed; a refused edit leaves it PUBLISHED with the refused version at the head.
+
+use chrono::{DateTime, Utc};
+use govshare_model::EntryState;
+
+use crate::{CatalogEventKind, EntryHeader, EntrySummary, StoreError};
+
+fn invalid(header: &EntryHeader, action: &'static str) -> StoreError {
+    StoreError::InvalidState {
+        code: header.code.to_string(),
+        state: header.state,
+        action,
+    }
+}
+
+fn check_head(header: &EntryHeader, expected: u64) -> Result<(), StoreError> {
+    if header.head_version == expected {
+        Ok(())
+    } else {
+        Err(StoreError::VersionConflict {
+            code: header.code.to_string(),
+            expected,
+            actual: header.head_version,
+        })
+    }
+}
+
+/// A new head version written over `expected`.
+pub fn update(
+    header: &EntryHeader,
+    expected: u64,
+    summary: EntrySummary,
+    at: DateTime<Utc>,
+) -> Result<(EntryHeader, CatalogEventKind), StoreError> {
+    check_head(header, expected)?;
+    let state = match header.state {
+        EntryState::Draft | EntryState::PublishRejected => EntryState::Draft,
+        EntryState::Published => EntryState::Published,
+        EntryState::PendingPublish | EntryState::PendingRevoke | EntryState::Revoked => {
+            return Err(invalid(header, "editing"));
+        }
+    };
+    let next = EntryHeader {
+        state,
+        head_version: header.head_version + 1,
+        head: summary,
+        updated_at: at,
+        ..header.clone()
+    };
+    Ok((next, CatalogEventKind::Updated))
+}
+
+/// The head version sent to review.
+pub fn submit(
+    header: &EntryHeader,
+    expected: u64,
+    at: DateTime<Utc>,
+) -> Result<(EntryHeader, CatalogEventKind), StoreError> {
+    check_head(header, expected)?;
+    match header.state {
+        EntryState::Draft | EntryState::PublishRejected => {}
+        EntryState::Published if header.published_version < Some(header.head_version) => {}
+        _ => return Err(invalid(header, "submitting for review")),
+    }
+    let next = EntryHeader {
+        state: EntryState::PendingPublish,
+        updated_at: at,
+        ..header.clone()
+    };
+    Ok((next, CatalogEventKind::Submitted))
+}
+
+/// A published entry's revocation asked for.
+pub fn request_revocation(
+    header: &EntryHeader,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> Result<(EntryHeader, CatalogEventKind), StoreError> {
+    if header.state != EntryState::Published {
+        return Err(invalid(header, "requesting revocation"));
+    }
+    let next = EntryHeader {
+        state: EntryState::PendingRevoke,
+        review_comment: reason.to_owned(),
+        updated_at: at,
+        ..header.clone()
+    };
+    Ok((next, CatalogEventKind::RevocationRequested))
+}
+
+/// The pending review of `version` decided.
+pub fn review(
+    header: &EntryHeader,
+    version: u64,
+    approve: bool,
+    comment: &str,
+    at: DateTime<Utc>,
+) -> Result<(EntryHeader, CatalogEventKind), StoreError> {
+    let (reviewed, state, kind) = match (header.state, approve) {
+        (EntryState::PendingPublish, true) => (
+            header.head_version,
+            EntryState::Published,
+            CatalogEventKind::Published,
+        ),
+        (EntryState::PendingPublish, false) => {
+            let back = if header.published_version.is_some() {
+                EntryState::Published
+            } else {
+                EntryState::PublishRejected
+            };
+            (header.head_version, back, CatalogEventKind::PublishRejected)
+        }
+        (EntryState::PendingRevoke, true) => (
+            header.published_version.unwrap_or(0),
+            EntryState::Revoked,
+            CatalogEventKind::Revoked,
+        ),
+        (EntryState::PendingRevoke, false) => (
+            header.published_version.unwrap_or(0),
+            EntryState::Published,
+            CatalogEventKind::RevocationRejected,
+        ),
+        _ => return Err(invalid(header, "reviewing")),
+    };
+    if version != reviewed {
+        return Err(StoreError::VersionConflict {
+            code: header.code.to_string(),
+            expected: version,
+            actual: reviewed,
+        });
+    }
+    let mut next = EntryHeader {
+        state,
+        review_comment: comment.to_owned(),
+        updated_at: at,
+        ..header.clone()
+    };
+    if kind == CatalogEventKind::Published {
+        next.published_version = Some(version);
+        next.published = Some(header.head.clone());
+    }
+    Ok((next, kind))
+}
+
+#[cfg(test)]
+mod tests {
+    use govshare_model::{Category, CreditCode, ResourceCode, ShareType, UpdateCycle};
+
+    use super::*;
+
+    fn header(state: EntryState, head: u64, published: Option<u64>) -> EntryHeader {
+        let summary = EntrySummary {
+            name: "人口基础信息".into(),
+            category: Category::Base,
+            share_type: ShareType::Conditional,
+            update_cycle: UpdateCycle::Daily,
+        };
+        EntryHeader {
+            code: ResourceCode::parse("101001/000001").expect("code"),
+            provider_code: CreditCode::parse("91110000600037341L").expect("credit code"),
+            state,
+            head_version: head,
+            published_version: published,
+            published: published.map(|_| summary.clone()),
+            head: summary,
+            review_comment: String::new(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    fn summary(h: &EntryHeader) -> EntrySummary {
+        h.head.clone()
+    }
+
+    #[test]
+    fn stale_version_is_a_conflict() {
+        let h = header(EntryState::Draft, 3, None);
+        let err = update(&h, 2, summary(&h), Utc::now()).expect_err("stale");
+        assert!(matches!(
+            err,
+            StoreError::VersionConflict {
+                expected: 2,
+                actual: 3,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn editing_a_rejected_entry_makes_it_a_draft_again() {
+        let h = header(EntryState::PublishRejected, 2, None);
+        let (next, _) = update(&h, 2, summary(&h), Utc::now()).expect("update");
+        assert_eq!((next.state, next.head_version), (EntryState::Draft, 3));
+    }
+
+    #[test]
+    fn editing_a_published_entry_keeps_the_published_version() {
+        let h = header(EntryState::Published, 1, Some(1));
+        let (next, _) = update(&h, 1, summary(&h), Utc::now()).expect("update");
+        assert_eq!(next.state, EntryState::Published);
+        assert_eq!((next.head_version, next.published_version), (2, Some(1)));
+    }
+
+    #[test]
+    fn nothing_is_editable_under_review_or_after_revocation() {
+        for state in [
+            EntryState::PendingPublish,
+            EntryState::PendingRevoke,
+            EntryState::Revoked,
+        ] {
+            let h = header(state, 1, Some(1));
+            assert!(matches!(
+                update(&h, 1, summary(&h), Utc::now()),
+                Err(StoreError::InvalidState { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn a_published_entry_without_new_edits_cannot_be_submitted() {
+        let h = header(EntryState::Published, 2, Some(2));
+        assert!(matches!(
+            submit(&h, 2, Utc::now()),
+            Err(StoreError::InvalidState { .. })
+        ));
+        let h = header(EntryState::Published, 3, Some(2));
+        assert_eq!(
+            submit(&h, 3, Utc::now()).expect("submit").0.state,
+            EntryState::PendingPublish
+        );
+    }
+
+    #[test]
+    fn approval_publishes_the_submitted_version() {
+        let h = header(EntryState::PendingPublish, 2, None);
+        let (next, kind) = review(&h, 2, true, "", Utc::now()).expect("review");
+        assert_eq!(kind, CatalogEventKind::Published);
+        assert_eq!(
+            (next.state, next.published_version),
+            (EntryState::Published, Some(2))
+        );
+    }
+
+    #[test]
+    fn reviewing_another_version_than_the_submitted_one_is_a_conflict() {
+        let h = header(EntryState::PendingPublish, 2, None);
+        assert!(matches!(
+            review(&h, 1, true, "", Utc::now()),
+            Err(StoreError::VersionConflict { .. })
+        ));
+    }
+
+    #[test]
+    fn refusal_of_a_first_publication_rejects_it() {
+        let h = header(EntryState::PendingPublish, 1, None);
+        let (next, _) = review(&h, 1, false, "摘要不完整", Utc::now()).expect("review");
+        assert_eq!(next.state, EntryState::PublishRejected);
+        assert_eq!(next.review_comment, "摘要不完整");
+    }
+
+    #[test]
+    fn refusal_of_an_edit_keeps_the_entry_published() {
+        let h = header(EntryState::PendingPublish, 3, Some(2));
+        let (next, _) = review(&h, 3, false, "no", Utc::now()).expect("review");
+        assert_eq!(
+            (next.state, next.published_version),
+            (EntryState::Published, Some(2))
+        );
+    }
+
+    #[test]
+    fn revocation_goes_through_review() {
+        let h = header(EntryState::Published, 1, Some(1));
+        let (pending, _) = request_revocation(&h, "职能调整", Utc::now()).expect("request");
+        assert_eq!(pending.state, EntryState::PendingRevoke);
+        let (revoked, _) = review(&pending, 1, true, "", Utc::now()).expect("approve");
+        assert_eq!(revoked.state, EntryState::Revoked);
+        let (kept, _) = review(&pending, 1, false, "仍需共享", Utc::now()).expect("refuse");
+        assert_eq!(kept.state, EntryState::Published);
+    }
+
+    #[test]
+    fn drafts_cannot_be_revoked_or_reviewed() {
+        let h = header(EntryState::Draft, 1, None);
+        assert!(request_revocation(&h, "x", Utc::now()).is_err());
+        assert!(review(&h, 1, true, "", Utc::now()).is_err());
+    }
+}

@@ -1,0 +1,194 @@
+//! Identity: credentials are bearer tokens, stored only as sha256 digests; a tower layer turns
+//! the `authorization` header into a [`Principal`] before any service method runs.
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use base64::Engine as _;
+use chrono::Utc;
+use futures::future::BoxFuture;
+use govshare_model::{CreditCode, Role};
+use govshare_store::{Store, TokenRecord};
+use http::{Request, Response};
+use rand::RngCore as _;
+use sha2::{Digest as _, Sha256};
+use tonic::body::Body;
+use tower::{Layer, Service};
+
+use crate::error::ApiError;
+
+/// Who is calling, as the credential says. Never taken from a request field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    pub token_id: String,
+    pub token_name: String,
+    /// `None` for platform-level credentials.
+    pub department: Option<CreditCode>,
+    pub roles: Vec<Role>,
+}
+
+impl Principal {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Whether the credential belongs to `department`.
+    pub fn is_of(&self, department: &CreditCode) -> bool {
+        self.department.as_ref() == Some(department)
+    }
+
+    fn from_record(t: &TokenRecord) -> Self {
+        Principal {
+            token_id: t.id.clone(),
+            token_name: t.name.clone(),
+            department: t.department.clone(),
+            roles: t.roles.clone(),
+        }
+    }
+}
+
+/// The principal the auth layer attached to a request.
+pub fn principal<T>(request: &tonic::Request<T>) -> Result<Principal, ApiError> {
+    request
+        .extensions()
+        .get::<Principal>()
+        .cloned()
+        .ok_or_else(|| ApiError::Unauthenticated("未认证 (not authenticated)".into()))
+}
+
+/// A new secret and its id. The secret is shown once; only its digest is stored.
+pub fn new_token() -> (String, String) {
+    let mut secret = [0u8; 32];
+    rand::rng().fill_bytes(&mut secret);
+    let mut id = [0u8; 8];
+    rand::rng().fill_bytes(&mut id);
+    let token = format!(
+        "gst_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
+    );
+    (token, format!("tok_{}", hex::encode(id)))
+}
+
+/// The stored form of a token.
+pub fn token_digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Methods that need no credential: the standard health and reflection services.
+fn is_public(path: &str) -> bool {
+    path.starts_with("/grpc.health.v1.") || path.starts_with("/grpc.reflection.")
+}
+
+fn bearer(headers: &http::HeaderMap) -> Option<&str> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Resolves the credential of a request to a principal.
+async fn authenticate(store: &dyn Store, headers: &http::HeaderMap) -> Result<Principal, String> {
+    let Some(token) = bearer(headers) else {
+        return Err("缺少凭证：请在 authorization 元数据中提供 Bearer 令牌 \
+                    (missing credential: send `authorization: Bearer <token>`)"
+            .into());
+    };
+    let record = store
+        .token_by_digest(&token_digest(token))
+        .await
+        .map_err(|e| format!("credential check failed: {e}"))?;
+    match record {
+        Some(t) if t.is_valid_at(Utc::now()) => Ok(Principal::from_record(&t)),
+        Some(t) if t.revoked_at.is_some() => {
+            Err("凭证已吊销 (the credential has been revoked)".into())
+        }
+        Some(_) => Err("凭证已过期 (the credential has expired)".into()),
+        None => Err("凭证无效 (unknown credential)".into()),
+    }
+}
+
+/// The tower layer that authenticates every call but health and reflection.
+#[derive(Debug, Clone)]
+pub struct AuthLayer {
+    store: Arc<dyn Store>,
+}
+
+impl AuthLayer {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        AuthLayer { store }
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            inner,
+            store: self.store.clone(),
+        }
+    }
+}
+
+/// See [`AuthLayer`].
+#[derive(Debug, Clone)]
+pub struct AuthService<S> {
+    inner: S,
+    store: Arc<dyn Store>,
+}
+
+impl<S> Service<Request<Body>> for AuthService<S>
+where
+    S: Service<Request<Body>, Response = Response<Body>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<S::Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+        // The clone that was driven to readiness serves this call.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let store = self.store.clone();
+        Box::pin(async move {
+            if !is_public(request.uri().path()) {
+                match authenticate(store.as_ref(), request.headers()).await {
+                    Ok(principal) => {
+                        request.extensions_mut().insert(principal);
+                    }
+                    Err(message) => return Ok(tonic::Status::unauthenticated(message).into_http()),
+                }
+            }
+            inner.call(request).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_digests_are_stable() {
+        let (a, id_a) = new_token();
+        let (b, id_b) = new_token();
+        assert_ne!(a, b);
+        assert_ne!(id_a, id_b);
+        assert_eq!(token_digest(&a), token_digest(&a));
+        assert_eq!(token_digest(&a).len(), 64);
+        assert!(!token_digest(&a).contains(&a));
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("authorization", "bearer abc".parse().expect("header"));
+        assert_eq!(bearer(&headers), Some("abc"));
+        headers.insert("authorization", "Basic abc".parse().expect("header"));
+        assert_eq!(bearer(&headers), None);
+    }
+}

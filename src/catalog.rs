@@ -1,0 +1,562 @@
+//! CatalogService: registering, editing, reading and reviewing catalogue entries.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use govshare_model::{
+    Category, EntryState, ResourceCode, ResourceMetadata, ShareType, UpdateCycle, Violations,
+};
+use govshare_store::{
+    EntryFilter, EntryHeader, EntrySummary, NewEntry, NewVersion, VersionRecord, Visibility,
+};
+use tonic::{Request, Response, Status};
+
+use crate::auth::{Principal, principal};
+use crate::error::{ApiError, ApiResult};
+use crate::proto::catalog_service_server::CatalogService;
+use crate::proto::{
+    CatalogEntry, DiffVersionsRequest, DiffVersionsResponse, GetEntryRequest, ListEntriesRequest,
+    ListEntriesResponse, ListVersionsRequest, ListVersionsResponse, RegisterEntryRequest,
+    RequestRevocationRequest, ReviewEntryRequest, SubmitEntryRequest, UpdateEntryRequest,
+};
+use crate::request::{self as field, check};
+use crate::{AppState, authz, convert};
+
+const NOTE_MAX: usize = 1000;
+const COMMENT_MAX: usize = 2000;
+
+/// The CatalogService implementation.
+#[derive(Debug, Clone)]
+pub struct CatalogApi {
+    state: Arc<AppState>,
+}
+
+/// Validated metadata ready to be stored as a version.
+struct Prepared {
+    metadata: ResourceMetadata,
+    canonical: Vec<u8>,
+    digest: String,
+}
+
+fn summary(m: &ResourceMetadata) -> EntrySummary {
+    EntrySummary {
+        name: m.name.clone(),
+        category: m.classification.category,
+        share_type: m.sharing.share_type,
+        update_cycle: m.update_cycle,
+    }
+}
+
+fn enum_filter<T>(
+    field: &str,
+    code: i32,
+    from_code: fn(i32) -> Option<T>,
+    v: &mut Violations,
+) -> Option<T> {
+    if code == 0 {
+        return None;
+    }
+    let parsed = from_code(code);
+    if parsed.is_none() {
+        v.push(field, format!("未知代码 {code} (unknown value {code})"));
+    }
+    parsed
+}
+
+fn decode_metadata(v: &VersionRecord) -> ApiResult<ResourceMetadata> {
+    ResourceMetadata::from_canonical_bytes(&v.canonical)
+        .map_err(|e| ApiError::Internal(format!("stored version {} is unreadable: {e}", v.version)))
+}
+
+impl CatalogApi {
+    pub fn new(state: Arc<AppState>) -> Self {
+        CatalogApi { state }
+    }
+
+    /// Validates metadata for `p`: provider defaults to the caller's department, every
+    /// violation is reported with its path under `metadata.`, and the provider's name is
+    /// filled in from the department record.
+    async fn prepare(
+        &self,
+        p: &Principal,
+        metadata: Option<crate::proto::ResourceMetadata>,
+        mut v: Violations,
+    ) -> ApiResult<Prepared> {
+        let Some(metadata) = metadata else {
+            v.push(
+                "metadata",
+                "必填：目录元数据 (required: the entry's metadata)",
+            );
+            return Err(v.into());
+        };
+        let mut input = convert::metadata_input(metadata);
+        if input.provider_code.is_empty()
+            && let Some(d) = &p.department
+        {
+            input.provider_code = d.to_string();
+        }
+        let validated = govshare_model::validate(&input);
+        let mut metadata = match validated {
+            Ok(m) => Some(m),
+            Err(errors) => {
+                for e in errors.0 {
+                    v.push(format!("metadata.{}", e.field), e.description);
+                }
+                None
+            }
+        };
+        check(v)?;
+        let Some(mut metadata) = metadata.take() else {
+            return Err(ApiError::Internal("validated metadata missing".into()));
+        };
+        authz::write_entry(p, &metadata.provider_code)?;
+        let department = self
+            .state
+            .store
+            .get_department(&metadata.provider_code)
+            .await?
+            .ok_or_else(|| {
+                ApiError::field(
+                    "metadata.provider_code",
+                    format!(
+                        "提供方 {} 未登记为部门 (provider {} is not a registered department)",
+                        metadata.provider_code, metadata.provider_code
+                    ),
+                )
+            })?;
+        metadata.provider_name = department.name;
+        let canonical = metadata.canonical_bytes();
+        let digest = govshare_model::digest_of(&canonical);
+        Ok(Prepared {
+            metadata,
+            canonical,
+            digest,
+        })
+    }
+
+    fn new_version(&self, p: &Principal, prepared: &Prepared, note: String) -> NewVersion {
+        NewVersion {
+            canonical: prepared.canonical.clone(),
+            digest: prepared.digest.clone(),
+            summary: summary(&prepared.metadata),
+            author: p.token_id.clone(),
+            created_at: Utc::now(),
+            note,
+        }
+    }
+
+    async fn header(&self, code: &ResourceCode) -> ApiResult<EntryHeader> {
+        self.state.store.get_entry(code).await?.ok_or_else(|| {
+            ApiError::NotFound(format!("目录 {code} 不存在 (entry {code} not found)"))
+        })
+    }
+
+    async fn version(&self, code: &ResourceCode, version: u64) -> ApiResult<VersionRecord> {
+        self.state
+            .store
+            .get_version(code, version)
+            .await?
+            .ok_or_else(|| {
+                ApiError::NotFound(format!(
+                    "目录 {code} 没有版本 {version} (entry {code} has no version {version})"
+                ))
+            })
+    }
+
+    /// The header of an entry whose code is a request field, for a caller that may write it.
+    async fn writable(&self, p: &Principal, code: &ResourceCode) -> ApiResult<EntryHeader> {
+        let header = self.header(code).await?;
+        authz::write_entry(p, &header.provider_code)?;
+        Ok(header)
+    }
+
+    /// The entry as seen at `version`.
+    async fn entry_at(&self, header: &EntryHeader, version: u64) -> ApiResult<CatalogEntry> {
+        let record = self.version(&header.code, version).await?;
+        let metadata = decode_metadata(&record)?;
+        Ok(convert::entry(header, &record, &metadata))
+    }
+
+    /// The version `p` sees by default: the published one, or for the provider and the
+    /// administrator the head.
+    fn default_version(p: &Principal, header: &EntryHeader) -> Option<u64> {
+        let full = authz::read_all_versions(p, &header.provider_code).is_ok();
+        if full {
+            Some(header.head_version)
+        } else if header.is_visible_to_all() {
+            header.published_version
+        } else {
+            None
+        }
+    }
+
+    async fn register_entry(
+        &self,
+        request: Request<RegisterEntryRequest>,
+    ) -> ApiResult<CatalogEntry> {
+        let p = principal(&request)?;
+        let RegisterEntryRequest { metadata, note } = request.into_inner();
+        let mut v = Violations::default();
+        field::optional_text("note", &note, NOTE_MAX, &mut v);
+        let prepared = self.prepare(&p, metadata, v).await?;
+        let new = NewEntry {
+            classification: prepared.metadata.classification.code(),
+            provider_code: prepared.metadata.provider_code.clone(),
+            version: self.new_version(&p, &prepared, note),
+        };
+        let (header, record) = self.state.store.register_entry(new).await?;
+        Ok(convert::entry(&header, &record, &prepared.metadata))
+    }
+
+    async fn update_entry(&self, request: Request<UpdateEntryRequest>) -> ApiResult<CatalogEntry> {
+        let p = principal(&request)?;
+        let UpdateEntryRequest {
+            code,
+            expected_version,
+            metadata,
+            note,
+        } = request.into_inner();
+        let mut v = Violations::default();
+        let code = field::resource_code("code", &code, &mut v);
+        field::version("expected_version", expected_version, &mut v);
+        field::optional_text("note", &note, NOTE_MAX, &mut v);
+        let header = match &code {
+            Some(code) => Some(self.writable(&p, code).await?),
+            None => None,
+        };
+        let prepared = self.prepare(&p, metadata, v).await?;
+        let Some(header) = header else {
+            return Err(ApiError::Internal("validated code missing".into()));
+        };
+        let mut v = Violations::default();
+        if prepared.metadata.classification.code() != *header.code.classification() {
+            v.push(
+                "metadata.classification",
+                format!(
+                    "分类决定了已分配的代码 {}，不能修改；如需改分类请登记新目录 \
+                     (the classification is part of the assigned code {} and cannot change)",
+                    header.code, header.code
+                ),
+            );
+        }
+        if prepared.metadata.provider_code != header.provider_code {
+            v.push(
+                "metadata.provider_code",
+                format!(
+                    "提供方不能变更，应为 {} (the provider cannot change; it is {})",
+                    header.provider_code, header.provider_code
+                ),
+            );
+        }
+        check(v)?;
+        let new_version = self.new_version(&p, &prepared, note);
+        let (header, record) = self
+            .state
+            .store
+            .update_entry(&header.code, expected_version, new_version)
+            .await?;
+        Ok(convert::entry(&header, &record, &prepared.metadata))
+    }
+
+    async fn get_entry(&self, request: Request<GetEntryRequest>) -> ApiResult<CatalogEntry> {
+        let p = principal(&request)?;
+        authz::read_directory(&p)?;
+        let GetEntryRequest { code, version } = request.into_inner();
+        let mut v = Violations::default();
+        let code = field::resource_code("code", &code, &mut v);
+        check(v)?;
+        let Some(code) = code else {
+            return Err(ApiError::Internal("validated code missing".into()));
+        };
+        let header = self.header(&code).await?;
+        let Some(default) = Self::default_version(&p, &header) else {
+            return Err(ApiError::NotFound(format!(
+                "目录 {code} 不存在或未发布 (entry {code} not found or not published)"
+            )));
+        };
+        let version = if version == 0 { default } else { version };
+        if version != default && authz::read_all_versions(&p, &header.provider_code).is_err() {
+            return Err(ApiError::PermissionDenied(format!(
+                "其他部门只能读取已发布版本 {default} (outside the providing department only the published version {default} is readable)"
+            )));
+        }
+        self.entry_at(&header, version).await
+    }
+
+    async fn list_entries(
+        &self,
+        request: Request<ListEntriesRequest>,
+    ) -> ApiResult<ListEntriesResponse> {
+        let p = principal(&request)?;
+        authz::read_directory(&p)?;
+        let ListEntriesRequest {
+            provider_code,
+            category,
+            share_type,
+            state,
+            update_cycle,
+            page_size,
+            page_token,
+        } = request.into_inner();
+        let mut v = Violations::default();
+        let provider_code = if provider_code.is_empty() {
+            None
+        } else {
+            field::credit_code("provider_code", &provider_code, &mut v)
+        };
+        let filter = EntryFilter {
+            provider_code,
+            category: enum_filter("category", category, Category::from_code, &mut v),
+            share_type: enum_filter("share_type", share_type, ShareType::from_code, &mut v),
+            state: enum_filter("state", state, EntryState::from_code, &mut v),
+            update_cycle: enum_filter("update_cycle", update_cycle, UpdateCycle::from_code, &mut v),
+            visibility: if p.has(govshare_model::Role::Admin) {
+                Visibility::Everything
+            } else {
+                Visibility::PublishedAndOwn(p.department.clone())
+            },
+        };
+        let limit = field::page_size(page_size, &self.state.config.api, &mut v);
+        let after = field::decode_page_token(&page_token, &mut v);
+        check(v)?;
+        let page = self
+            .state
+            .store
+            .list_entries(&filter, after.as_deref(), limit)
+            .await?;
+        let mut entries = Vec::with_capacity(page.items.len());
+        for header in &page.items {
+            if let Some(version) = Self::default_version(&p, header) {
+                entries.push(self.entry_at(header, version).await?);
+            }
+        }
+        Ok(ListEntriesResponse {
+            entries,
+            next_page_token: page
+                .next
+                .map(|n| field::encode_page_token(&n))
+                .unwrap_or_default(),
+        })
+    }
+
+    async fn list_versions(
+        &self,
+        request: Request<ListVersionsRequest>,
+    ) -> ApiResult<ListVersionsResponse> {
+        let p = principal(&request)?;
+        let ListVersionsRequest {
+            code,
+            page_size,
+            page_token,
+        } = request.into_inner();
+        let mut v = Violations::default();
+        let code = field::resource_code("code", &code, &mut v);
+        let limit = field::page_size(page_size, &self.state.config.api, &mut v);
+        let after = match field::decode_page_token(&page_token, &mut v) {
+            Some(t) => t
+                .parse::<u64>()
+                .map_err(|_| {
+                    v.push(
+                        "page_token",
+                        "分页令牌无效 (page_token is not one this service issued)",
+                    )
+                })
+                .unwrap_or(0),
+            None => 0,
+        };
+        check(v)?;
+        let Some(code) = code else {
+            return Err(ApiError::Internal("validated code missing".into()));
+        };
+        let header = self.header(&code).await?;
+        authz::read_all_versions(&p, &header.provider_code)?;
+        let versions = self.state.store.list_versions(&code, after, limit).await?;
+        let next_page_token = match versions.last() {
+            Some(last) if versions.len() == limit && last.version < header.head_version => {
+                field::encode_page_token(&last.version.to_string())
+            }
+            _ => String::new(),
+        };
+        Ok(ListVersionsResponse {
+            versions: versions.iter().map(convert::version_info).collect(),
+            next_page_token,
+        })
+    }
+
+    async fn diff_versions(
+        &self,
+        request: Request<DiffVersionsRequest>,
+    ) -> ApiResult<DiffVersionsResponse> {
+        let p = principal(&request)?;
+        let DiffVersionsRequest {
+            code,
+            from_version,
+            to_version,
+        } = request.into_inner();
+        let mut v = Violations::default();
+        let code = field::resource_code("code", &code, &mut v);
+        field::version("from_version", from_version, &mut v);
+        field::version("to_version", to_version, &mut v);
+        check(v)?;
+        let Some(code) = code else {
+            return Err(ApiError::Internal("validated code missing".into()));
+        };
+        let header = self.header(&code).await?;
+        authz::read_all_versions(&p, &header.provider_code)?;
+        let from = self.version(&code, from_version).await?;
+        let to = self.version(&code, to_version).await?;
+        let changes = govshare_model::diff(&decode_metadata(&from)?, &decode_metadata(&to)?);
+        Ok(DiffVersionsResponse {
+            changes: changes.into_iter().map(convert::change).collect(),
+            from: Some(convert::version_info(&from)),
+            to: Some(convert::version_info(&to)),
+        })
+    }
+
+    async fn submit_entry(&self, request: Request<SubmitEntryRequest>) -> ApiResult<CatalogEntry> {
+        let p = principal(&request)?;
+        let SubmitEntryRequest {
+            code,
+            expected_version,
+        } = request.into_inner();
+        let mut v = Violations::default();
+        let code = field::resource_code("code", &code, &mut v);
+        field::version("expected_version", expected_version, &mut v);
+        check(v)?;
+        let Some(code) = code else {
+            return Err(ApiError::Internal("validated code missing".into()));
+        };
+        self.writable(&p, &code).await?;
+        let header = self
+            .state
+            .store
+            .submit_entry(&code, expected_version, &p.token_id, Utc::now())
+            .await?;
+        self.entry_at(&header, header.head_version).await
+    }
+
+    async fn request_revocation(
+        &self,
+        request: Request<RequestRevocationRequest>,
+    ) -> ApiResult<CatalogEntry> {
+        let p = principal(&request)?;
+        let RequestRevocationRequest { code, reason } = request.into_inner();
+        let mut v = Violations::default();
+        let code = field::resource_code("code", &code, &mut v);
+        field::required_text("reason", &reason, COMMENT_MAX, "撤销理由", &mut v);
+        check(v)?;
+        let Some(code) = code else {
+            return Err(ApiError::Internal("validated code missing".into()));
+        };
+        self.writable(&p, &code).await?;
+        let header = self
+            .state
+            .store
+            .request_revocation(&code, reason.trim(), &p.token_id, Utc::now())
+            .await?;
+        let version = header.published_version.unwrap_or(header.head_version);
+        self.entry_at(&header, version).await
+    }
+
+    async fn review_entry(&self, request: Request<ReviewEntryRequest>) -> ApiResult<CatalogEntry> {
+        let p = principal(&request)?;
+        authz::review_entry(&p)?;
+        let ReviewEntryRequest {
+            code,
+            version,
+            approve,
+            comment,
+        } = request.into_inner();
+        let mut v = Violations::default();
+        let code = field::resource_code("code", &code, &mut v);
+        field::version("version", version, &mut v);
+        if approve {
+            field::optional_text("comment", &comment, COMMENT_MAX, &mut v);
+        } else {
+            field::required_text("comment", &comment, COMMENT_MAX, "驳回意见", &mut v);
+        }
+        check(v)?;
+        let Some(code) = code else {
+            return Err(ApiError::Internal("validated code missing".into()));
+        };
+        let header = self
+            .state
+            .store
+            .review_entry(
+                &code,
+                version,
+                approve,
+                comment.trim(),
+                &p.token_id,
+                Utc::now(),
+            )
+            .await?;
+        self.entry_at(&header, version).await
+    }
+}
+
+#[tonic::async_trait]
+impl CatalogService for CatalogApi {
+    async fn register_entry(
+        &self,
+        r: Request<RegisterEntryRequest>,
+    ) -> Result<Response<CatalogEntry>, Status> {
+        Ok(Response::new(self.register_entry(r).await?))
+    }
+
+    async fn update_entry(
+        &self,
+        r: Request<UpdateEntryRequest>,
+    ) -> Result<Response<CatalogEntry>, Status> {
+        Ok(Response::new(self.update_entry(r).await?))
+    }
+
+    async fn get_entry(
+        &self,
+        r: Request<GetEntryRequest>,
+    ) -> Result<Response<CatalogEntry>, Status> {
+        Ok(Response::new(self.get_entry(r).await?))
+    }
+
+    async fn list_entries(
+        &self,
+        r: Request<ListEntriesRequest>,
+    ) -> Result<Response<ListEntriesResponse>, Status> {
+        Ok(Response::new(self.list_entries(r).await?))
+    }
+
+    async fn list_versions(
+        &self,
+        r: Request<ListVersionsRequest>,
+    ) -> Result<Response<ListVersionsResponse>, Status> {
+        Ok(Response::new(self.list_versions(r).await?))
+    }
+
+    async fn diff_versions(
+        &self,
+        r: Request<DiffVersionsRequest>,
+    ) -> Result<Response<DiffVersionsResponse>, Status> {
+        Ok(Response::new(self.diff_versions(r).await?))
+    }
+
+    async fn submit_entry(
+        &self,
+        r: Request<SubmitEntryRequest>,
+    ) -> Result<Response<CatalogEntry>, Status> {
+        Ok(Response::new(self.submit_entry(r).await?))
+    }
+
+    async fn request_revocation(
+        &self,
+        r: Request<RequestRevocationRequest>,
+    ) -> Result<Response<CatalogEntry>, Status> {
+        Ok(Response::new(self.request_revocation(r).await?))
+    }
+
+    async fn review_entry(
+        &self,
+        r: Request<ReviewEntryRequest>,
+    ) -> Result<Response<CatalogEntry>, Status> {
+        Ok(Response::new(self.review_entry(r).await?))
+    }
+}

@@ -1,0 +1,292 @@
+//! Server configuration: defaults → TOML file → `GOVSHARE_*` environment → flags, then one
+//! validation step.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// `govshare serve` flags. Each overrides the file and the environment.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Data directory (default ./govshare-data).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// gRPC listen address (default 127.0.0.1:50051).
+    #[arg(long)]
+    pub grpc_addr: Option<SocketAddr>,
+    /// Metrics and probes listen address (default 127.0.0.1:9464).
+    #[arg(long)]
+    pub metrics_addr: Option<SocketAddr>,
+    /// Configuration file (TOML); see deploy/govshare.example.toml.
+    #[arg(long, env = "GOVSHARE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log format: text or json.
+    #[arg(long)]
+    pub log_format: Option<LogFormat>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// The whole configuration. Every key is documented in deploy/govshare.example.toml.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub grpc_addr: SocketAddr,
+    pub metrics_addr: SocketAddr,
+    pub log_format: LogFormat,
+    pub store: StoreConfig,
+    pub api: ApiConfig,
+}
+
+/// `[store]`: the embedded store.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// Only "sled" (embedded) for now.
+    pub backend: String,
+    /// fdatasync after each group flush (power-loss durability).
+    pub sync_data: bool,
+    pub cache_capacity_bytes: u64,
+}
+
+/// `[api]`: limits of the gRPC API.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    pub default_page_size: usize,
+    pub max_page_size: usize,
+    pub max_message_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./govshare-data"),
+            grpc_addr: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            metrics_addr: SocketAddr::from(([127, 0, 0, 1], 9464)),
+            log_format: LogFormat::Text,
+            store: StoreConfig::default(),
+            api: ApiConfig::default(),
+        }
+    }
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            backend: "sled".into(),
+            sync_data: true,
+            cache_capacity_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            default_page_size: 50,
+            max_page_size: 500,
+            max_message_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// A configuration problem, naming the key or variable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("configuration file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {name}={value:?}: {message}")]
+    Env {
+        name: String,
+        value: String,
+        message: String,
+    },
+    #[error("configuration key {key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+impl Config {
+    /// Parses a TOML document.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Builds the configuration: defaults, then the file, then `env`, then `args`.
+    pub fn load(
+        args: &ServeArgs,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut config = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                Config::from_toml(&text, path)?
+            }
+            None => Config::default(),
+        };
+        for (name, value) in env {
+            config.apply_env(&name, &value)?;
+        }
+        if let Some(v) = &args.data_dir {
+            config.data_dir = v.clone();
+        }
+        if let Some(v) = args.grpc_addr {
+            config.grpc_addr = v;
+        }
+        if let Some(v) = args.metrics_addr {
+            config.metrics_addr = v;
+        }
+        if let Some(v) = args.log_format {
+            config.log_format = v;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Applies one `GOVSHARE_*` variable; other variables are ignored.
+    fn apply_env(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
+        fn parsed<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, ConfigError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            value.parse().map_err(|e: T::Err| ConfigError::Env {
+                name: name.to_owned(),
+                value: value.to_owned(),
+                message: e.to_string(),
+            })
+        }
+        match name {
+            "GOVSHARE_DATA_DIR" => self.data_dir = PathBuf::from(value),
+            "GOVSHARE_GRPC_ADDR" => self.grpc_addr = parsed(name, value)?,
+            "GOVSHARE_METRICS_ADDR" => self.metrics_addr = parsed(name, value)?,
+            "GOVSHARE_LOG_FORMAT" => {
+                self.log_format = match value {
+                    "text" => LogFormat::Text,
+                    "json" => LogFormat::Json,
+                    _ => {
+                        return Err(ConfigError::Env {
+                            name: name.into(),
+                            value: value.into(),
+                            message: "expected text or json".into(),
+                        });
+                    }
+                }
+            }
+            "GOVSHARE_STORE_BACKEND" => self.store.backend = value.to_owned(),
+            "GOVSHARE_STORE_SYNC_DATA" => self.store.sync_data = parsed(name, value)?,
+            "GOVSHARE_STORE_CACHE_CAPACITY_BYTES" => {
+                self.store.cache_capacity_bytes = parsed(name, value)?
+            }
+            "GOVSHARE_API_DEFAULT_PAGE_SIZE" => self.api.default_page_size = parsed(name, value)?,
+            "GOVSHARE_API_MAX_PAGE_SIZE" => self.api.max_page_size = parsed(name, value)?,
+            "GOVSHARE_API_MAX_MESSAGE_BYTES" => self.api.max_message_bytes = parsed(name, value)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.store.backend != "sled" {
+            return Err(ConfigError::Invalid {
+                key: "store.backend",
+                message: format!(
+                    "unknown backend {:?}; supported: \"sled\"",
+                    self.store.backend
+                ),
+            });
+        }
+        if self.api.default_page_size == 0 || self.api.default_page_size > self.api.max_page_size {
+            return Err(ConfigError::Invalid {
+                key: "api.default_page_size",
+                message: "must be at least 1 and at most api.max_page_size".into(),
+            });
+        }
+        if self.api.max_message_bytes < 1024 {
+            return Err(ConfigError::Invalid {
+                key: "api.max_message_bytes",
+                message: "must be at least 1024".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let c = Config::load(&ServeArgs::default(), []).expect("defaults");
+        assert_eq!(c.data_dir, PathBuf::from("./govshare-data"));
+        assert_eq!(c.grpc_addr.to_string(), "127.0.0.1:50051");
+        assert_eq!(c.metrics_addr.to_string(), "127.0.0.1:9464");
+        assert!(c.store.sync_data);
+    }
+
+    #[test]
+    fn example_file_parses_to_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/govshare.example.toml");
+        let text = std::fs::read_to_string(&path).expect("example config");
+        assert_eq!(
+            Config::from_toml(&text, &path).expect("parse"),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn flags_override_environment_which_overrides_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "grpc_addr = \"127.0.0.1:1\"\ndata_dir = \"/from/file\"\n",
+        )
+        .expect("write");
+        let args = ServeArgs {
+            config: Some(file),
+            data_dir: Some("/from/flag".into()),
+            ..ServeArgs::default()
+        };
+        let env = [
+            ("GOVSHARE_GRPC_ADDR".to_owned(), "127.0.0.1:2".to_owned()),
+            ("GOVSHARE_DATA_DIR".to_owned(), "/from/env".to_owned()),
+        ];
+        let c = Config::load(&args, env).expect("load");
+        assert_eq!(c.grpc_addr.to_string(), "127.0.0.1:2");
+        assert_eq!(c.data_dir, PathBuf::from("/from/flag"));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_name() {
+        let err = Config::from_toml("grpc_adr = \"x\"", Path::new("c.toml")).expect_err("typo");
+        assert!(err.to_string().contains("grpc_adr"), "{err}");
+    }
+
+    #[test]
+    fn bad_environment_values_name_the_variable() {
+        let env = [("GOVSHARE_GRPC_ADDR".to_owned(), "nowhere".to_owned())];
+        let err = Config::load(&ServeArgs::default(), env).expect_err("bad addr");
+        assert!(err.to_string().contains("GOVSHARE_GRPC_ADDR"), "{err}");
+    }
+}

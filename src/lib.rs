@@ -1,0 +1,18 @@
+//! govshare: the catalogue-and-exchange service of a government data-sharing platform.
+//!
+//! The API layer: generated gRPC contract, authentication and authorization, the services,
+//! configuration and server wiring. Domain rules live in `govshare-model`, storage in
+//! `govshare-store`.
+
+pub mod admin;
+pub mod auth;
+pub mod authz;
+pub mod catalog;
+pub mod config;
+pub mod convert;
+pub mod error;
+pub mod proto;
+pub mod request;
+pub mod server;
+
+pub use server::AppState;

@@ -1,0 +1,120 @@
+//! Request-field helpers shared by the services: page sizes and tokens, codes, required text.
+
+use base64::Engine as _;
+use govshare_model::{CreditCode, ResourceCode, Violations};
+
+use crate::config::ApiConfig;
+use crate::error::ApiError;
+
+/// The page size to use: the default for 0, the cap for anything larger; negative is an error.
+pub fn page_size(requested: i32, api: &ApiConfig, v: &mut Violations) -> usize {
+    match usize::try_from(requested) {
+        Ok(0) => api.default_page_size,
+        Ok(n) => n.min(api.max_page_size),
+        Err(_) => {
+            v.push(
+                "page_size",
+                "每页条数不能为负数 (page_size must not be negative)",
+            );
+            0
+        }
+    }
+}
+
+/// An opaque page token for the key to continue after.
+pub fn encode_page_token(after: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(after.as_bytes())
+}
+
+/// The key a page token continues after; `None` for the first page.
+pub fn decode_page_token(token: &str, v: &mut Violations) -> Option<String> {
+    if token.is_empty() {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok());
+    if decoded.is_none() {
+        v.push(
+            "page_token",
+            "分页令牌无效，请使用上一页返回的 next_page_token (page_token is not one this service issued)",
+        );
+    }
+    decoded
+}
+
+/// A required resource code.
+pub fn resource_code(field: &str, text: &str, v: &mut Violations) -> Option<ResourceCode> {
+    if text.trim().is_empty() {
+        v.push(field, "必填：信息资源代码 (required: the resource code)");
+        return None;
+    }
+    match ResourceCode::parse(text) {
+        Ok(code) => Some(code),
+        Err(e) => {
+            v.push(field, e.to_string());
+            None
+        }
+    }
+}
+
+/// A required credit code.
+pub fn credit_code(field: &str, text: &str, v: &mut Violations) -> Option<CreditCode> {
+    if text.is_empty() {
+        v.push(
+            field,
+            "必填：统一社会信用代码 (required: the unified social credit code)",
+        );
+        return None;
+    }
+    match CreditCode::parse(text) {
+        Ok(code) => Some(code),
+        Err(e) => {
+            v.push(field, e.to_string());
+            None
+        }
+    }
+}
+
+/// A version number that must be given (versions start at 1).
+pub fn version(field: &str, value: u64, v: &mut Violations) {
+    if value == 0 {
+        v.push(
+            field,
+            "必填：版本号从 1 开始 (required: versions start at 1)",
+        );
+    }
+}
+
+/// Text that must not be blank and must fit `max` characters.
+pub fn required_text(field: &str, text: &str, max: usize, what: &str, v: &mut Violations) {
+    if text.trim().is_empty() {
+        v.push(
+            field,
+            format!("必填：{what}不能为空 (required: must not be blank)"),
+        );
+    } else {
+        optional_text(field, text, max, v);
+    }
+}
+
+/// Text that may be empty but must fit `max` characters.
+pub fn optional_text(field: &str, text: &str, max: usize, v: &mut Violations) {
+    let n = text.chars().count();
+    if n > max {
+        v.push(
+            field,
+            format!("长度为 {n} 字，超过上限 {max} 字 (is {n} characters, at most {max} allowed)"),
+        );
+    }
+}
+
+/// Fails with every violation collected so far, if any.
+pub fn check(v: Violations) -> Result<(), ApiError> {
+    if v.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidArgument(v))
+    }
+}
