@@ -443,7 +443,7 @@ fn entry_share_type_cannot_be_more_open_than_all_its_items() {
 }
 
 #[test]
-fn entry_share_type_may_be_less_open_than_nothing_when_items_inherit() {
+fn items_may_be_less_open_than_the_entry() {
     let mut input = sample_input();
     input.items[0].share_type = ShareType::Conditional.code();
     input.items[1].share_type = ShareType::NotShared.code();

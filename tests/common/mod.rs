@@ -1,0 +1,201 @@
+//! Test harness: a real server on 127.0.0.1:0 over a real sled directory, and authenticated
+//! gRPC clients.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+
+use govshare::config::Config;
+use govshare::proto::admin_service_client::AdminServiceClient;
+use govshare::proto::catalog_service_client::CatalogServiceClient;
+use govshare::proto::{self, CreateDepartmentRequest, IssueTokenRequest, Role};
+use govshare::server::{self, Running};
+use tempfile::TempDir;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+/// Adds `authorization: Bearer <token>` to every call.
+#[derive(Clone)]
+pub struct Bearer(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(value) = &self.0 {
+            request.metadata_mut().insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// Clients of every service, authenticated with one token.
+#[derive(Clone)]
+pub struct Clients {
+    pub admin: AdminServiceClient<InterceptedService<Channel, Bearer>>,
+    pub catalog: CatalogServiceClient<InterceptedService<Channel, Bearer>>,
+}
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub admin_token: String,
+    pub dir: TempDir,
+    pub channel: Channel,
+    running: Option<Running>,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(dir).await
+    }
+
+    pub async fn start_in(dir: TempDir) -> TestServer {
+        let config = Config {
+            data_dir: dir.path().to_owned(),
+            ..Config::default()
+        };
+        let store = server::open_store(&config).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let running = server::start(config, store, listener).await.unwrap();
+        let admin_token = std::fs::read_to_string(dir.path().join("admin.token"))
+            .unwrap()
+            .trim()
+            .to_owned();
+        let channel = Channel::from_shared(format!("http://{}", running.addr))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        TestServer {
+            addr: running.addr,
+            admin_token,
+            dir,
+            channel,
+            running: Some(running),
+        }
+    }
+
+    /// Stops the server and returns its data directory.
+    pub async fn stop(mut self) -> TempDir {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await.unwrap();
+        }
+        self.dir
+    }
+
+    pub fn clients(&self, token: &str) -> Clients {
+        let bearer = Bearer(Some(format!("Bearer {token}").parse().unwrap()));
+        Clients {
+            admin: AdminServiceClient::with_interceptor(self.channel.clone(), bearer.clone()),
+            catalog: CatalogServiceClient::with_interceptor(self.channel.clone(), bearer),
+        }
+    }
+
+    pub fn anonymous(&self) -> Clients {
+        let bearer = Bearer(None);
+        Clients {
+            admin: AdminServiceClient::with_interceptor(self.channel.clone(), bearer.clone()),
+            catalog: CatalogServiceClient::with_interceptor(self.channel.clone(), bearer),
+        }
+    }
+
+    pub fn admin(&self) -> Clients {
+        self.clients(&self.admin_token)
+    }
+
+    /// Registers department number `n` (a valid, distinct credit code) and returns its code.
+    pub async fn department(&self, n: u32, name: &str) -> String {
+        let code = govshare_model::testing::valid_credit_code(n);
+        self.admin()
+            .admin
+            .create_department(CreateDepartmentRequest {
+                code: code.clone(),
+                name: name.into(),
+                region_code: "110000".into(),
+                parent_code: String::new(),
+            })
+            .await
+            .unwrap();
+        code
+    }
+
+    /// Issues a token of `department` with `roles` and returns its clients.
+    pub async fn token(&self, department: &str, roles: &[Role]) -> Clients {
+        let token = self.token_secret(department, roles).await;
+        self.clients(&token)
+    }
+
+    pub async fn token_secret(&self, department: &str, roles: &[Role]) -> String {
+        self.admin()
+            .admin
+            .issue_token(IssueTokenRequest {
+                department_code: department.into(),
+                roles: roles.iter().map(|r| *r as i32).collect(),
+                name: "test".into(),
+                expires_at: None,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .token
+    }
+}
+
+/// The field paths of an INVALID_ARGUMENT status's BadRequest details.
+pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt as _;
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    status
+        .get_details_bad_request()
+        .expect("BadRequest details")
+        .field_violations
+        .into_iter()
+        .map(|v| v.field)
+        .collect()
+}
+
+/// A complete, valid metadata message for department `provider` (empty: the caller's).
+pub fn sample_metadata(provider: &str) -> proto::ResourceMetadata {
+    let i = govshare_model::testing::sample_input();
+    proto::ResourceMetadata {
+        classification: Some(proto::Classification {
+            category: i.classification.category,
+            item: i.classification.item,
+            subitem: i.classification.subitem,
+            detail: i.classification.detail,
+        }),
+        name: i.name,
+        provider_code: provider.into(),
+        provider_name: String::new(),
+        summary: i.summary,
+        format: Some(proto::ResourceFormat {
+            kind: i.format.kind,
+            detail: i.format.detail,
+        }),
+        items: i
+            .items
+            .into_iter()
+            .map(|it| proto::InfoItem {
+                name: it.name,
+                data_type: it.data_type,
+                length: it.length,
+                share_type: it.share_type,
+                description: it.description,
+            })
+            .collect(),
+        sharing: Some(proto::SharingAttributes {
+            share_type: i.sharing.share_type,
+            condition: i.sharing.condition,
+            mode: i.sharing.mode,
+            basis: i.sharing.basis,
+        }),
+        open: Some(proto::OpenAttributes {
+            open_to_public: i.open.open_to_public,
+            condition: i.open.condition,
+        }),
+        update_cycle: i.update_cycle,
+        publish_date: i.publish_date,
+        related_codes: i.related_codes,
+        keywords: i.keywords,
+        classified: i.classified,
+    }
+}
