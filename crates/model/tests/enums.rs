@@ -21,7 +21,16 @@ fn codes_round_trip_for_every_enum() {
             assert_eq!(<$ty>::from_code(-1), None);
         )+};
     }
-    check!(Category, ShareType, ShareMode, FormatKind, DataType, UpdateCycle, EntryState, Role);
+    check!(
+        Category,
+        ShareType,
+        ShareMode,
+        FormatKind,
+        DataType,
+        UpdateCycle,
+        EntryState,
+        Role
+    );
 }
 
 #[test]
@@ -41,12 +50,24 @@ fn codes_match_the_guideline() {
 #[test]
 fn parse_label_accepts_code_english_and_chinese() {
     assert_eq!(ShareType::parse_label("2"), Some(ShareType::Conditional));
-    assert_eq!(ShareType::parse_label("conditional"), Some(ShareType::Conditional));
-    assert_eq!(ShareType::parse_label("Not_Shared"), Some(ShareType::NotShared));
-    assert_eq!(ShareType::parse_label("有条件共享"), Some(ShareType::Conditional));
+    assert_eq!(
+        ShareType::parse_label("conditional"),
+        Some(ShareType::Conditional)
+    );
+    assert_eq!(
+        ShareType::parse_label("Not_Shared"),
+        Some(ShareType::NotShared)
+    );
+    assert_eq!(
+        ShareType::parse_label("有条件共享"),
+        Some(ShareType::Conditional)
+    );
     assert_eq!(DataType::parse_label("c"), Some(DataType::C));
     assert_eq!(DataType::parse_label("日期时间型"), Some(DataType::T));
-    assert_eq!(UpdateCycle::parse_label("每季度"), Some(UpdateCycle::Quarterly));
+    assert_eq!(
+        UpdateCycle::parse_label("每季度"),
+        Some(UpdateCycle::Quarterly)
+    );
     assert_eq!(Role::parse_label("审计员"), Some(Role::Auditor));
 }
 
@@ -84,8 +105,15 @@ fn lower_code_is_more_open() {
 
 #[test]
 fn format_kinds_list_their_details() {
-    assert_eq!(FormatKind::Spreadsheet.allowed_details(), &["et", "xls", "xlsx"]);
-    assert!(FormatKind::Database.allowed_details().contains(&"KingbaseES"));
+    assert_eq!(
+        FormatKind::Spreadsheet.allowed_details(),
+        &["et", "xls", "xlsx"]
+    );
+    assert!(
+        FormatKind::Database
+            .allowed_details()
+            .contains(&"KingbaseES")
+    );
     assert_eq!(FormatKind::ElectronicFile.allowed_details().len(), 9);
     assert!(FormatKind::SelfDescribing.allowed_details().is_empty());
     assert!(FormatKind::Other.allowed_details().is_empty());

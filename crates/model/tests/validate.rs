@@ -40,7 +40,11 @@ fn sample_input_is_valid() {
     assert_eq!(m.sharing.mode, Some(ShareMode::PlatformInterface));
     assert_eq!(m.provider_name, "");
     assert_eq!(m.items.len(), 3);
-    assert!(m.items.iter().all(|i| i.share_type == ShareType::Conditional));
+    assert!(
+        m.items
+            .iter()
+            .all(|i| i.share_type == ShareType::Conditional)
+    );
 }
 
 #[test]
@@ -99,7 +103,12 @@ fn descriptions_are_chinese_then_english() {
     for f in &v {
         let first = f.description.chars().next().expect("non-empty");
         assert!(!first.is_ascii(), "{}: {}", f.field, f.description);
-        assert!(f.description.ends_with(')'), "{}: {}", f.field, f.description);
+        assert!(
+            f.description.ends_with(')'),
+            "{}: {}",
+            f.field,
+            f.description
+        );
     }
 }
 
@@ -284,7 +293,10 @@ fn self_describing_format_detail_is_optional_free_text() {
     input.format.detail = String::new();
     assert!(validate(&input).is_ok());
     input.format.detail = "JSON Schema".into();
-    assert_eq!(validate(&input).expect("valid").format.detail, "JSON Schema");
+    assert_eq!(
+        validate(&input).expect("valid").format.detail,
+        "JSON Schema"
+    );
 }
 
 #[test]
@@ -532,7 +544,13 @@ fn publish_date_is_required() {
 
 #[test]
 fn publish_date_must_be_strictly_yyyy_mm_dd() {
-    for bad in ["2026-1-15", "2026/01/15", "20260115", " 2026-01-15", "2026-01-15T00:00"] {
+    for bad in [
+        "2026-1-15",
+        "2026/01/15",
+        "20260115",
+        " 2026-01-15",
+        "2026-01-15T00:00",
+    ] {
         let mut input = sample_input();
         input.publish_date = bad.into();
         let d = only_violation(&input, "publish_date");
@@ -634,5 +652,8 @@ fn violations_display_lists_every_field() {
     input.name = String::new();
     input.summary = String::new();
     let text = violations(&input).to_string();
-    assert!(text.contains("name: ") && text.contains("summary: "), "{text}");
+    assert!(
+        text.contains("name: ") && text.contains("summary: "),
+        "{text}"
+    );
 }
