@@ -223,3 +223,63 @@ pub fn change(c: Change) -> proto::FieldChange {
         after,
     }
 }
+
+/// The protobuf message of unvalidated input (clients and tests build requests with it).
+pub fn input_message(i: MetadataInput) -> proto::ResourceMetadata {
+    let MetadataInput {
+        classification,
+        name,
+        provider_code,
+        summary,
+        format,
+        items,
+        sharing,
+        open,
+        update_cycle,
+        publish_date,
+        related_codes,
+        keywords,
+        classified,
+    } = i;
+    proto::ResourceMetadata {
+        classification: Some(proto::Classification {
+            category: classification.category,
+            item: classification.item,
+            subitem: classification.subitem,
+            detail: classification.detail,
+        }),
+        name,
+        provider_code,
+        provider_name: String::new(),
+        summary,
+        format: Some(proto::ResourceFormat {
+            kind: format.kind,
+            detail: format.detail,
+        }),
+        items: items
+            .into_iter()
+            .map(|it| proto::InfoItem {
+                name: it.name,
+                data_type: it.data_type,
+                length: it.length,
+                share_type: it.share_type,
+                description: it.description,
+            })
+            .collect(),
+        sharing: Some(proto::SharingAttributes {
+            share_type: sharing.share_type,
+            condition: sharing.condition,
+            mode: sharing.mode,
+            basis: sharing.basis,
+        }),
+        open: Some(proto::OpenAttributes {
+            open_to_public: open.open_to_public,
+            condition: open.condition,
+        }),
+        update_cycle,
+        publish_date,
+        related_codes,
+        keywords,
+        classified,
+    }
+}

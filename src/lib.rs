@@ -7,10 +7,13 @@
 pub mod admin;
 pub mod auth;
 pub mod authz;
+pub mod bench;
 pub mod catalog;
+pub mod cli;
 pub mod config;
 pub mod convert;
 pub mod error;
+pub mod probes;
 pub mod proto;
 pub mod request;
 pub mod server;

@@ -206,9 +206,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.grpc_addr)
         .await
         .with_context(|| format!("binding the gRPC address {}", config.grpc_addr))?;
+    let metrics_listener = TcpListener::bind(config.metrics_addr)
+        .await
+        .with_context(|| format!("binding the metrics address {}", config.metrics_addr))?;
+    let metrics_addr = metrics_listener.local_addr()?;
+    let _probes = crate::probes::spawn(metrics_listener, store.clone());
     let data_dir = config.data_dir.clone();
     let mut running = start(config, store, listener).await?;
     println!("govshare: gRPC listening on {}", running.addr);
+    println!("govshare: probes listening on http://{metrics_addr} (/healthz, /readyz)");
     println!("govshare: data directory {}", data_dir.display());
     if let Some(token) = &running.admin_token {
         println!(

@@ -1,5 +1,7 @@
 //! Health and reflection are served without a credential; everything else needs one.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::TestServer;
@@ -32,6 +34,12 @@ async fn admin_whoami_without_a_token_is_unauthenticated() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::Unauthenticated);
-    let me = server.admin().admin.who_am_i(WhoAmIRequest {}).await.unwrap().into_inner();
+    let me = server
+        .admin()
+        .admin
+        .who_am_i(WhoAmIRequest {})
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(me.roles, vec![govshare::proto::Role::Admin as i32]);
 }

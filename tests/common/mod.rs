@@ -19,9 +19,14 @@ use tonic::transport::Channel;
 pub struct Bearer(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
 
 impl tonic::service::Interceptor for Bearer {
-    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
         if let Some(value) = &self.0 {
-            request.metadata_mut().insert("authorization", value.clone());
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
         }
         Ok(request)
     }
@@ -155,47 +160,93 @@ pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
 
 /// A complete, valid metadata message for department `provider` (empty: the caller's).
 pub fn sample_metadata(provider: &str) -> proto::ResourceMetadata {
-    let i = govshare_model::testing::sample_input();
-    proto::ResourceMetadata {
-        classification: Some(proto::Classification {
-            category: i.classification.category,
-            item: i.classification.item,
-            subitem: i.classification.subitem,
-            detail: i.classification.detail,
-        }),
-        name: i.name,
-        provider_code: provider.into(),
-        provider_name: String::new(),
-        summary: i.summary,
-        format: Some(proto::ResourceFormat {
-            kind: i.format.kind,
-            detail: i.format.detail,
-        }),
-        items: i
-            .items
-            .into_iter()
-            .map(|it| proto::InfoItem {
-                name: it.name,
-                data_type: it.data_type,
-                length: it.length,
-                share_type: it.share_type,
-                description: it.description,
-            })
-            .collect(),
-        sharing: Some(proto::SharingAttributes {
-            share_type: i.sharing.share_type,
-            condition: i.sharing.condition,
-            mode: i.sharing.mode,
-            basis: i.sharing.basis,
-        }),
-        open: Some(proto::OpenAttributes {
-            open_to_public: i.open.open_to_public,
-            condition: i.open.condition,
-        }),
-        update_cycle: i.update_cycle,
-        publish_date: i.publish_date,
-        related_codes: i.related_codes,
-        keywords: i.keywords,
-        classified: i.classified,
+    let mut input = govshare_model::testing::sample_input();
+    input.provider_code = provider.into();
+    govshare::convert::input_message(input)
+}
+
+/// Clients that send `authorization: <value>` verbatim (a malformed or foreign credential).
+pub fn clients_with_authorization(server: &TestServer, value: &str) -> Clients {
+    let bearer = Bearer(Some(value.parse().unwrap()));
+    Clients {
+        admin: AdminServiceClient::with_interceptor(server.channel.clone(), bearer.clone()),
+        catalog: CatalogServiceClient::with_interceptor(server.channel.clone(), bearer),
     }
+}
+
+/// [`sample_metadata`] filed under another 分类: 类 `category`, 项 `item`, 目 `subitem`, 细目
+/// `detail`.
+pub fn metadata_under(
+    provider: &str,
+    category: proto::Category,
+    item: &str,
+    subitem: &str,
+    detail: &str,
+) -> proto::ResourceMetadata {
+    let mut m = sample_metadata(provider);
+    m.classification = Some(proto::Classification {
+        category: category as i32,
+        item: item.into(),
+        subitem: subitem.into(),
+        detail: detail.into(),
+    });
+    m
+}
+
+/// Registers `metadata` with `clients` (a cataloguer) and returns the new DRAFT entry.
+pub async fn register_entry(
+    clients: &Clients,
+    metadata: proto::ResourceMetadata,
+) -> proto::CatalogEntry {
+    clients
+        .catalog
+        .clone()
+        .register_entry(proto::RegisterEntryRequest {
+            metadata: Some(metadata),
+            note: "登记".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// Submits the head version of `code` (as `cataloguer`) and has the administrator approve
+/// it; returns the entry as the review left it.
+pub async fn publish_entry(
+    server: &TestServer,
+    cataloguer: &Clients,
+    code: &str,
+) -> proto::CatalogEntry {
+    let submitted = cataloguer
+        .catalog
+        .clone()
+        .get_entry(proto::GetEntryRequest {
+            code: code.into(),
+            version: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let head = submitted.head_version;
+    cataloguer
+        .catalog
+        .clone()
+        .submit_entry(proto::SubmitEntryRequest {
+            code: code.into(),
+            expected_version: head,
+        })
+        .await
+        .unwrap();
+    server
+        .admin()
+        .catalog
+        .review_entry(proto::ReviewEntryRequest {
+            code: code.into(),
+            version: head,
+            approve: true,
+            comment: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
 }

@@ -1,0 +1,153 @@
+//! The store suite against the embedded sled backend, each test on a fresh directory.
+
+mod suite;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+use govshare_store::sled::{SledOptions, SledStore};
+
+use suite::fixtures::DynStore;
+
+/// Opens the store in `dir`; must run inside a tokio runtime.
+fn open(dir: &Path) -> DynStore {
+    Arc::new(SledStore::open(dir, &SledOptions::default()).expect("open the sled store"))
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// One `#[tokio::test]` per suite function, named after it.
+macro_rules! sled_suite {
+    ($($module:ident :: $name:ident),+ $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $name() {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            suite::$module::$name(open(dir.path())).await;
+        }
+    )+};
+}
+
+sled_suite! {
+    entries::registration_numbers_each_classification_from_000001,
+    entries::registration_stores_version_one_as_a_draft,
+    entries::concurrent_registrations_get_every_sequence_exactly_once,
+    entries::update_of_the_head_appends_the_next_version,
+    entries::update_of_a_stale_version_conflicts_and_changes_nothing,
+    entries::concurrent_updates_of_one_version_have_exactly_one_winner,
+    entries::stored_versions_never_change,
+    entries::list_versions_pages_in_ascending_order_after_a_version,
+    entries::unknown_versions_and_entries_are_absent,
+    entries::changes_to_an_unknown_entry_are_not_found,
+
+    lifecycle::submission_sends_the_head_to_review,
+    lifecycle::submission_of_a_stale_version_conflicts,
+    lifecycle::approval_publishes_the_submitted_version,
+    lifecycle::review_of_another_version_than_the_submitted_one_conflicts,
+    lifecycle::refusal_of_a_first_publication_rejects_it_until_edited,
+    lifecycle::a_rejected_entry_can_be_resubmitted_unchanged,
+    lifecycle::editing_a_published_entry_keeps_serving_the_published_version,
+    lifecycle::approval_of_an_edit_publishes_the_new_version,
+    lifecycle::refusal_of_an_edit_leaves_the_entry_published,
+    lifecycle::approved_revocation_revokes_the_entry,
+    lifecycle::refused_revocation_keeps_the_entry_published,
+    lifecycle::revocation_review_names_the_published_version,
+    lifecycle::a_draft_cannot_be_reviewed_or_revoked,
+    lifecycle::an_entry_under_review_cannot_be_edited_or_resubmitted,
+    lifecycle::a_published_entry_without_edits_cannot_be_submitted,
+    lifecycle::an_entry_pending_revocation_cannot_be_edited,
+    lifecycle::a_revoked_entry_is_final,
+
+    listing::unfiltered_listing_returns_every_entry_in_code_order,
+    listing::listing_filters_by_provider,
+    listing::listing_filters_by_category,
+    listing::listing_filters_by_share_type_of_the_head,
+    listing::listing_filters_by_state,
+    listing::listing_filters_by_update_cycle,
+    listing::listing_combines_filters,
+    listing::readers_see_their_own_entries_and_others_published_ones,
+    listing::readers_without_a_department_see_only_published_entries,
+    listing::revoked_entries_are_hidden_from_other_departments,
+    listing::others_entries_are_filtered_on_their_published_version,
+    listing::own_entries_are_filtered_on_their_head,
+    listing::listing_pages_cover_every_match_exactly_once,
+    listing::listing_after_the_last_entry_is_empty,
+
+    events::every_change_yields_one_event_in_order,
+    events::refused_changes_yield_no_event,
+    events::reading_after_a_seq_resumes_without_loss_or_repetition,
+    events::concurrent_changes_get_distinct_seqs,
+    events::a_reader_following_the_feed_misses_nothing_written_meanwhile,
+    events::revocation_events_name_the_published_version,
+
+    identity::a_created_department_reads_back,
+    identity::an_unknown_department_is_absent,
+    identity::a_taken_department_code_already_exists,
+    identity::departments_list_in_code_order_page_by_page,
+    identity::an_inserted_token_is_found_by_its_digest,
+    identity::a_taken_token_id_already_exists,
+    identity::revoking_a_token_records_when,
+    identity::revoking_a_token_twice_keeps_the_first_time,
+    identity::revoking_an_unknown_token_is_not_found,
+    identity::the_admin_token_is_bootstrapped_only_once,
+    identity::the_bootstrapped_admin_token_can_be_revoked,
+    identity::concurrent_bootstraps_store_one_admin_token,
+}
+
+#[test]
+fn everything_survives_closing_and_reopening() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    // Each phase has its own runtime: dropping it ends the group-commit task, the last holder
+    // of the database, so the second phase can open the directory again.
+    let written = runtime()
+        .block_on(async { suite::durability::write_before_reopen(open(dir.path())).await });
+    runtime().block_on(async {
+        suite::durability::check_after_reopen(open(dir.path()), written).await;
+    });
+}
+
+/// Set in the child process of [`acknowledged_writes_survive_exit_without_close`].
+const CHILD_DIR: &str = "GOVSHARE_STORE_TEST_CHILD_DIR";
+const WRITTEN_FILE: &str = "written.json";
+
+/// Every write the store acknowledged is durable then, not when it is closed: a process that
+/// exits straight after, without dropping the store, loses nothing.
+#[test]
+fn acknowledged_writes_survive_exit_without_close() {
+    if let Some(dir) = std::env::var_os(CHILD_DIR) {
+        let dir = Path::new(&dir);
+        runtime().block_on(async {
+            let store = open(dir);
+            let written = suite::durability::write_before_reopen(store.clone()).await;
+            let json = serde_json::to_vec(&written).expect("encode what was written");
+            std::fs::write(dir.join(WRITTEN_FILE), json).expect("record what was written");
+            // Exit with the store, the runtime and its tasks still alive: no destructor gets a
+            // chance to flush on the way out.
+            let _alive = store;
+            std::process::exit(0)
+        });
+    }
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let status = Command::new(std::env::current_exe().expect("the test binary"))
+        .args([
+            "--exact",
+            "acknowledged_writes_survive_exit_without_close",
+            "--test-threads=1",
+            "--nocapture",
+        ])
+        .env(CHILD_DIR, dir.path())
+        .status()
+        .expect("run the writing child");
+    assert!(status.success(), "the writing child failed: {status}");
+    let json = std::fs::read(dir.path().join(WRITTEN_FILE)).expect("the child's record");
+    let written = serde_json::from_slice(&json).expect("decode what was written");
+    runtime().block_on(async {
+        suite::durability::check_after_reopen(open(dir.path()), written).await;
+    });
+}

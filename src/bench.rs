@@ -1,0 +1,308 @@
+//! `govshare bench`: measures GetEntry and durable RegisterEntry against the server's own
+//! `grpc.health.v1.Health/Check`, in the same run, at a fixed concurrency over one connection.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+use crate::config::Config;
+use crate::proto::admin_service_client::AdminServiceClient;
+use crate::proto::catalog_service_client::CatalogServiceClient;
+use crate::proto::{
+    CreateDepartmentRequest, GetEntryRequest, IssueTokenRequest, RegisterEntryRequest,
+    ReviewEntryRequest, Role, SubmitEntryRequest,
+};
+
+/// `govshare bench` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// Concurrent requests in flight, all over one HTTP/2 connection.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Seconds of measurement per operation.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Seconds of warm-up per operation (not measured).
+    #[arg(long, default_value_t = 2)]
+    pub warmup: u64,
+    /// Data directory of the in-process server (default: a fresh temporary directory).
+    #[arg(long)]
+    pub data_dir: Option<std::path::PathBuf>,
+}
+
+/// One operation's figures.
+#[derive(Debug, Clone)]
+pub struct Measurement {
+    pub name: &'static str,
+    pub requests: usize,
+    pub errors: usize,
+    pub per_second: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+}
+
+#[derive(Clone)]
+struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+type Catalog = CatalogServiceClient<InterceptedService<Channel, Bearer>>;
+type Admin = AdminServiceClient<InterceptedService<Channel, Bearer>>;
+
+fn bearer(token: &str) -> anyhow::Result<Bearer> {
+    Ok(Bearer(format!("Bearer {token}").parse()?))
+}
+
+/// Runs `call` from `concurrency` tasks for `warmup` then `measure`, and reports.
+async fn drive<F, Fut>(
+    name: &'static str,
+    concurrency: usize,
+    warmup: Duration,
+    measure: Duration,
+    call: F,
+) -> Measurement
+where
+    F: Fn(usize, u64) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    let start = Instant::now() + warmup;
+    let end = start + measure;
+    let mut tasks = Vec::with_capacity(concurrency);
+    for worker in 0..concurrency {
+        let call = call.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0usize;
+            let mut n = 0u64;
+            loop {
+                let t0 = Instant::now();
+                if t0 >= end {
+                    break;
+                }
+                let ok = call(worker, n).await;
+                n += 1;
+                if t0 >= start {
+                    latencies.push(t0.elapsed());
+                    errors += usize::from(!ok);
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        if let Ok((l, e)) = t.await {
+            all.extend(l);
+            errors += e;
+        }
+    }
+    all.sort_unstable();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Measurement {
+        name,
+        requests: all.len(),
+        errors,
+        per_second: all.len() as f64 / measure.as_secs_f64(),
+        p50: pct(0.50),
+        p99: pct(0.99),
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Prints a Markdown table of the measurements, with throughput relative to the first.
+pub fn table(results: &[Measurement]) -> String {
+    let base = results
+        .first()
+        .map_or(1.0, |m| m.per_second.max(f64::MIN_POSITIVE));
+    let mut out = String::from(
+        "| operation | requests | errors | throughput (req/s) | vs Health/Check | p50 | p99 |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for m in results {
+        out.push_str(&format!(
+            "| {} | {} | {} | {:.0} | {:.0}% | {} | {} |\n",
+            m.name,
+            m.requests,
+            m.errors,
+            m.per_second,
+            100.0 * m.per_second / base,
+            ms(m.p50),
+            ms(m.p99)
+        ));
+    }
+    out
+}
+
+/// `govshare bench`: starts a server in-process on 127.0.0.1:0 and measures it.
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let config = Config {
+        data_dir: args
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| tmp.path().to_owned()),
+        ..Config::default()
+    };
+    let store = crate::server::open_store(&config)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let running = crate::server::start(config, store, listener).await?;
+    let admin_token = running
+        .admin_token
+        .clone()
+        .context("bench needs a fresh data directory")?;
+    let channel = Channel::from_shared(format!("http://{}", running.addr))?
+        .connect()
+        .await?;
+    eprintln!(
+        "bench: server on {}, {} concurrent requests over one connection, {} s each (+{} s warm-up)",
+        running.addr, args.concurrency, args.seconds, args.warmup
+    );
+
+    let mut admin: Admin =
+        AdminServiceClient::with_interceptor(channel.clone(), bearer(&admin_token)?);
+    let mut departments = Vec::new();
+    for (n, name) in [(1, "市数据局"), (2, "市卫生健康委")] {
+        let code = govshare_model::testing::valid_credit_code(n);
+        admin
+            .create_department(CreateDepartmentRequest {
+                code: code.clone(),
+                name: name.into(),
+                region_code: "110000".into(),
+                parent_code: String::new(),
+            })
+            .await?;
+        departments.push(code);
+    }
+    let issue = |dept: String, role: Role| {
+        let mut admin = admin.clone();
+        async move {
+            anyhow::Ok(
+                admin
+                    .issue_token(IssueTokenRequest {
+                        department_code: dept,
+                        roles: vec![role as i32],
+                        name: "bench".into(),
+                        expires_at: None,
+                    })
+                    .await?
+                    .into_inner()
+                    .token,
+            )
+        }
+    };
+    let cataloguer = issue(departments[0].clone(), Role::Cataloguer).await?;
+    let consumer = issue(departments[1].clone(), Role::Consumer).await?;
+    let mut writer: Catalog =
+        CatalogServiceClient::with_interceptor(channel.clone(), bearer(&cataloguer)?);
+    let reader: Catalog =
+        CatalogServiceClient::with_interceptor(channel.clone(), bearer(&consumer)?);
+
+    let mut input = govshare_model::testing::sample_input();
+    input.provider_code.clear(); // the caller's department
+    let metadata = crate::convert::input_message(input);
+    let entry = writer
+        .register_entry(RegisterEntryRequest {
+            metadata: Some(metadata.clone()),
+            note: String::new(),
+        })
+        .await?
+        .into_inner();
+    writer
+        .submit_entry(SubmitEntryRequest {
+            code: entry.code.clone(),
+            expected_version: 1,
+        })
+        .await?;
+    CatalogServiceClient::with_interceptor(channel.clone(), bearer(&admin_token)?)
+        .review_entry(ReviewEntryRequest {
+            code: entry.code.clone(),
+            version: 1,
+            approve: true,
+            comment: String::new(),
+        })
+        .await?;
+
+    let warmup = Duration::from_secs(args.warmup);
+    let measure = Duration::from_secs(args.seconds);
+    let health_client = tonic_health::pb::health_client::HealthClient::new(channel.clone());
+    let health = drive(
+        "Health/Check",
+        args.concurrency,
+        warmup,
+        measure,
+        move |_, _| {
+            let mut c = health_client.clone();
+            async move {
+                c.check(tonic_health::pb::HealthCheckRequest::default())
+                    .await
+                    .is_ok()
+            }
+        },
+    )
+    .await;
+    let code = entry.code.clone();
+    let get = drive(
+        "GetEntry",
+        args.concurrency,
+        warmup,
+        measure,
+        move |_, _| {
+            let mut c = reader.clone();
+            let code = code.clone();
+            async move {
+                c.get_entry(GetEntryRequest { code, version: 0 })
+                    .await
+                    .is_ok()
+            }
+        },
+    )
+    .await;
+    let register = drive(
+        "RegisterEntry (durable)",
+        args.concurrency,
+        warmup,
+        measure,
+        move |worker, _| {
+            let mut c = writer.clone();
+            let mut m = metadata.clone();
+            // Spread writers over classifications, as departments registering in parallel do.
+            if let Some(class) = m.classification.as_mut() {
+                class.subitem = format!("{:03}", worker % 1000);
+            }
+            async move {
+                c.register_entry(RegisterEntryRequest {
+                    metadata: Some(m),
+                    note: String::new(),
+                })
+                .await
+                .is_ok()
+            }
+        },
+    )
+    .await;
+    running.shutdown().await?;
+    let results = [health, get, register];
+    println!("{}", table(&results));
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! The client side of a command: global options, the bearer credential and the gRPC clients.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tonic::metadata::{AsciiMetadataValue, MetadataValue};
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+
+use crate::cli::output::OutputFormat;
+use crate::proto::admin_service_client::AdminServiceClient;
+use crate::proto::catalog_service_client::CatalogServiceClient;
+
+/// Largest response a client accepts (a full page of entries with many items).
+const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Options of every client command; they may be given before or after the subcommand.
+#[derive(Clone, clap::Args)]
+#[command(next_help_heading = "Client options")]
+pub struct ClientOpts {
+    /// URL of the govshare gRPC server.
+    #[arg(
+        long,
+        global = true,
+        env = "GOVSHARE_SERVER",
+        hide_env_values = true,
+        default_value = "http://127.0.0.1:50051",
+        value_name = "URL"
+    )]
+    pub server: String,
+    /// Bearer token of the caller.
+    #[arg(long, global = true, env = "GOVSHARE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Read the token from the first line of a file, e.g. govshare-data/admin.token (wins over
+    /// --token).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+    /// How to print results.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+impl fmt::Debug for ClientOpts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientOpts")
+            .field("server", &self.server)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("token_file", &self.token_file)
+            .field("output", &self.output)
+            .finish()
+    }
+}
+
+impl ClientOpts {
+    /// The token to send: `--token-file` wins over `--token` / `GOVSHARE_TOKEN`.
+    fn token(&self) -> anyhow::Result<Option<String>> {
+        match &self.token_file {
+            Some(path) => read_token_file(path).map(Some),
+            None => Ok(self.token.as_deref().map(str::trim).map(str::to_string)),
+        }
+    }
+}
+
+fn read_token_file(path: &Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the token file {}", path.display()))?;
+    let token = text.lines().next().unwrap_or("").trim();
+    anyhow::ensure!(
+        !token.is_empty(),
+        "the token file {} is empty",
+        path.display()
+    );
+    Ok(token.to_string())
+}
+
+/// Adds `authorization: Bearer <token>` to every call.
+#[derive(Clone)]
+pub struct Bearer(Option<AsciiMetadataValue>);
+
+impl fmt::Debug for Bearer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Bearer(<redacted>)"
+        } else {
+            "Bearer(none)"
+        })
+    }
+}
+
+impl Bearer {
+    fn new(token: Option<&str>) -> anyhow::Result<Bearer> {
+        let value = match token {
+            Some(token) => {
+                let mut value: AsciiMetadataValue =
+                    MetadataValue::try_from(format!("Bearer {token}"))
+                        .context("the token holds characters that cannot be sent in a header")?;
+                value.set_sensitive(true);
+                Some(value)
+            }
+            None => None,
+        };
+        Ok(Bearer(value))
+    }
+}
+
+impl Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// The channel every client of one command shares.
+pub type AuthChannel = InterceptedService<Channel, Bearer>;
+
+/// An open connection to the server with the caller's credential.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    channel: Channel,
+    bearer: Bearer,
+}
+
+impl Connection {
+    /// Connects to `--server`; fails early when the server is unreachable.
+    pub async fn open(opts: &ClientOpts) -> anyhow::Result<Connection> {
+        let bearer = Bearer::new(opts.token()?.as_deref())?;
+        let endpoint = Endpoint::from_shared(opts.server.clone())
+            .with_context(|| format!("invalid --server URL {:?}", opts.server))?
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120));
+        let channel = endpoint
+            .connect()
+            .await
+            .with_context(|| format!("cannot connect to {}", opts.server))?;
+        Ok(Connection { channel, bearer })
+    }
+
+    pub fn admin(&self) -> AdminServiceClient<AuthChannel> {
+        AdminServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+            .max_decoding_message_size(MAX_RESPONSE_BYTES)
+    }
+
+    pub fn catalog(&self) -> CatalogServiceClient<AuthChannel> {
+        CatalogServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+            .max_decoding_message_size(MAX_RESPONSE_BYTES)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_file_gives_its_first_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("admin.token");
+        std::fs::write(&path, "gs_abc123\nignored\n").unwrap();
+        assert_eq!(read_token_file(&path).unwrap(), "gs_abc123");
+    }
+
+    #[test]
+    fn interceptor_sends_the_bearer_token() {
+        let mut bearer = Bearer::new(Some("t0ken")).unwrap();
+        let request = bearer.call(tonic::Request::new(())).unwrap();
+        let value = request.metadata().get("authorization").unwrap();
+        assert_eq!(value.to_str().unwrap(), "Bearer t0ken");
+        assert!(!format!("{bearer:?}").contains("t0ken"));
+    }
+}

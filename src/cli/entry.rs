@@ -1,0 +1,237 @@
+//! `govshare entry`: registering, reading, versioning and reviewing catalogue entries
+//! (CatalogService).
+
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+
+use crate::cli::connect::{ClientOpts, Connection};
+use crate::cli::{PageArgs, entry_view, enums, metadata_file, next_page, output};
+use crate::proto::{
+    DiffVersionsRequest, GetEntryRequest, ListEntriesRequest, ListEntriesResponse,
+    ListVersionsRequest, ListVersionsResponse, RegisterEntryRequest, RequestRevocationRequest,
+    ReviewEntryRequest, SubmitEntryRequest, UpdateEntryRequest,
+};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum EntryCommand {
+    /// Register a new entry from a metadata file: a DRAFT, version 1, with an assigned code.
+    Register {
+        /// Metadata file (.yaml/.yml or .json; `-` reads stdin); see deploy/examples/entry.yaml.
+        #[arg(long, short = 'f', value_name = "FILE")]
+        file: PathBuf,
+        /// Change note of the version.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Write a new head version of an entry from a metadata file.
+    Update {
+        /// Entry code, e.g. 101001/000001.
+        code: String,
+        /// The head version being edited (a stale version is refused).
+        #[arg(long, value_name = "N")]
+        expected_version: u64,
+        /// Metadata file (.yaml/.yml or .json; `-` reads stdin).
+        #[arg(long, short = 'f', value_name = "FILE")]
+        file: PathBuf,
+        /// Change note of the version.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Show an entry: by default its published version.
+    Get {
+        code: String,
+        /// A particular version (the provider and ADMIN may read any).
+        #[arg(long, value_name = "N")]
+        version: Option<u64>,
+    },
+    /// List entries, optionally filtered.
+    List(ListArgs),
+    /// List every version of an entry.
+    History { code: String },
+    /// Show the fields that differ between two versions.
+    Diff { code: String, from: u64, to: u64 },
+    /// Send the head version for review (发布待审核).
+    Submit {
+        code: String,
+        /// The head version being submitted.
+        #[arg(long, value_name = "N")]
+        expected_version: u64,
+    },
+    /// Ask for a published entry to be withdrawn (撤销待审核).
+    Revoke {
+        code: String,
+        /// Why the entry should be withdrawn.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Decide a pending publication or revocation (ADMIN).
+    #[command(group = clap::ArgGroup::new("decision").required(true).args(["approve", "reject"]))]
+    Review {
+        code: String,
+        /// The version under review.
+        #[arg(long, value_name = "N")]
+        version: u64,
+        /// Approve the request.
+        #[arg(long)]
+        approve: bool,
+        /// Refuse the request (a comment is required).
+        #[arg(long)]
+        reject: bool,
+        /// Reviewer's comment.
+        #[arg(long)]
+        comment: Option<String>,
+    },
+}
+
+/// Filters of `entry list`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Provider's credit code.
+    #[arg(long, value_name = "CREDIT_CODE")]
+    provider: Option<String>,
+    /// BASE, THEME, DEPARTMENT (基础, 主题, 部门).
+    #[arg(long, value_parser = enums::parse_category)]
+    category: Option<i32>,
+    /// UNCONDITIONAL, CONDITIONAL, NOT_SHARED (无条件共享, 有条件共享, 不予共享).
+    #[arg(long, value_parser = enums::parse_share_type)]
+    share_type: Option<i32>,
+    /// DRAFT, PENDING_PUBLISH, PUBLISHED, PUBLISH_REJECTED, PENDING_REVOKE, REVOKED (or 已发布, …).
+    #[arg(long, value_parser = enums::parse_state)]
+    state: Option<i32>,
+    /// REALTIME, DAILY, WEEKLY, MONTHLY, QUARTERLY, HALF_YEARLY, YEARLY, IRREGULAR (or 每日, …).
+    #[arg(long, value_parser = enums::parse_update_cycle)]
+    update_cycle: Option<i32>,
+    #[command(flatten)]
+    page: PageArgs,
+}
+
+pub async fn run(cmd: EntryCommand, opts: &ClientOpts) -> anyhow::Result<()> {
+    let out = opts.output;
+    // Read the file before connecting, so a bad file is reported without a round trip.
+    let metadata = match &cmd {
+        EntryCommand::Register { file, .. } | EntryCommand::Update { file, .. } => {
+            Some(metadata_file::load(file)?)
+        }
+        _ => None,
+    };
+    let mut catalog = Connection::open(opts).await?.catalog();
+    match cmd {
+        EntryCommand::Register { note, .. } => {
+            let request = RegisterEntryRequest {
+                metadata,
+                note: note.unwrap_or_default(),
+            };
+            let entry = catalog.register_entry(request).await?.into_inner();
+            output::emit(out, &entry, entry_view::summary)
+        }
+        EntryCommand::Update {
+            code,
+            expected_version,
+            note,
+            ..
+        } => {
+            let request = UpdateEntryRequest {
+                code,
+                expected_version,
+                metadata,
+                note: note.unwrap_or_default(),
+            };
+            let entry = catalog.update_entry(request).await?.into_inner();
+            output::emit(out, &entry, entry_view::summary)
+        }
+        EntryCommand::Get { code, version } => {
+            let request = GetEntryRequest {
+                code,
+                version: version.unwrap_or(0),
+            };
+            let entry = catalog.get_entry(request).await?.into_inner();
+            output::emit(out, &entry, entry_view::full)
+        }
+        EntryCommand::List(args) => {
+            let mut request = ListEntriesRequest {
+                provider_code: args.provider.unwrap_or_default(),
+                category: args.category.unwrap_or(0),
+                share_type: args.share_type.unwrap_or(0),
+                state: args.state.unwrap_or(0),
+                update_cycle: args.update_cycle.unwrap_or(0),
+                page_size: args.page.page_size,
+                page_token: args.page.page_token.unwrap_or_default(),
+            };
+            let mut all = ListEntriesResponse::default();
+            loop {
+                let response = catalog.list_entries(request.clone()).await?.into_inner();
+                all.entries.extend(response.entries);
+                match next_page(args.page.all, &request.page_token, response.next_page_token) {
+                    ControlFlow::Continue(token) => request.page_token = token,
+                    ControlFlow::Break(last) => {
+                        all.next_page_token = last;
+                        break;
+                    }
+                }
+            }
+            output::emit(out, &all, entry_view::list)?;
+            output::note_next_page(out, &all.next_page_token);
+            Ok(())
+        }
+        EntryCommand::History { code } => {
+            let mut request = ListVersionsRequest {
+                code,
+                ..Default::default()
+            };
+            let mut all = ListVersionsResponse::default();
+            loop {
+                let response = catalog.list_versions(request.clone()).await?.into_inner();
+                all.versions.extend(response.versions);
+                match next_page(true, &request.page_token, response.next_page_token) {
+                    ControlFlow::Continue(token) => request.page_token = token,
+                    ControlFlow::Break(last) => {
+                        all.next_page_token = last;
+                        break;
+                    }
+                }
+            }
+            output::emit(out, &all, entry_view::history)
+        }
+        EntryCommand::Diff { code, from, to } => {
+            let request = DiffVersionsRequest {
+                code,
+                from_version: from,
+                to_version: to,
+            };
+            let diff = catalog.diff_versions(request).await?.into_inner();
+            output::emit(out, &diff, entry_view::diff)
+        }
+        EntryCommand::Submit {
+            code,
+            expected_version,
+        } => {
+            let request = SubmitEntryRequest {
+                code,
+                expected_version,
+            };
+            let entry = catalog.submit_entry(request).await?.into_inner();
+            output::emit(out, &entry, entry_view::summary)
+        }
+        EntryCommand::Revoke { code, reason } => {
+            let request = RequestRevocationRequest { code, reason };
+            let entry = catalog.request_revocation(request).await?.into_inner();
+            output::emit(out, &entry, entry_view::summary)
+        }
+        EntryCommand::Review {
+            code,
+            version,
+            approve,
+            reject: _,
+            comment,
+        } => {
+            let request = ReviewEntryRequest {
+                code,
+                version,
+                approve,
+                comment: comment.unwrap_or_default(),
+            };
+            let entry = catalog.review_entry(request).await?.into_inner();
+            output::emit(out, &entry, entry_view::summary)
+        }
+    }
+}

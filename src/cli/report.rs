@@ -1,0 +1,89 @@
+//! How a failed command is told on stderr: the gRPC status with its field violations and
+//! precondition failures, or the error chain.
+
+use tonic_types::StatusExt as _;
+
+/// The lines describing `err`, ready for stderr.
+pub fn describe(err: &anyhow::Error) -> Vec<String> {
+    match err.downcast_ref::<tonic::Status>() {
+        Some(status) => describe_status(status),
+        None => vec![format!("error: {err:#}")],
+    }
+}
+
+fn describe_status(status: &tonic::Status) -> Vec<String> {
+    let mut lines = vec![format!(
+        "error: {}: {}",
+        code_name(status.code()),
+        status.message()
+    )];
+    if let Some(bad_request) = status.get_details_bad_request() {
+        for v in bad_request.field_violations {
+            lines.push(format!("  - {}: {}", v.field, v.description));
+        }
+    }
+    if let Some(failure) = status.get_details_precondition_failure() {
+        for v in failure.violations {
+            let kind = if v.r#type.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", v.r#type)
+            };
+            lines.push(format!("  - {}: {}{kind}", v.subject, v.description));
+        }
+    }
+    if status.code() == tonic::Code::Unauthenticated {
+        lines.push("  (the credential comes from --token, --token-file or GOVSHARE_TOKEN)".into());
+    }
+    lines
+}
+
+/// The canonical name of a status code: `InvalidArgument` → `INVALID_ARGUMENT`.
+fn code_name(code: tonic::Code) -> String {
+    let mut out = String::new();
+    for (i, c) in format!("{code:?}").chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.extend(c.to_uppercase());
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
+
+    #[test]
+    fn status_is_told_with_its_code_and_field_violations() {
+        let details = ErrorDetails::with_bad_request(vec![FieldViolation::new(
+            "items[0].name",
+            "名称不能为空",
+        )]);
+        let status = tonic::Status::with_error_details(
+            tonic::Code::InvalidArgument,
+            "invalid metadata",
+            details,
+        );
+        let lines = describe(&anyhow::Error::new(status));
+        assert_eq!(
+            lines,
+            vec![
+                "error: INVALID_ARGUMENT: invalid metadata".to_string(),
+                "  - items[0].name: 名称不能为空".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn code_names_are_canonical() {
+        assert_eq!(
+            code_name(tonic::Code::FailedPrecondition),
+            "FAILED_PRECONDITION"
+        );
+        assert_eq!(code_name(tonic::Code::NotFound), "NOT_FOUND");
+        assert_eq!(code_name(tonic::Code::Ok), "OK");
+    }
+}
