@@ -3,12 +3,12 @@
 use std::collections::BTreeSet;
 
 use chrono::Utc;
-use govshare_model::EntryState;
-use govshare_store::StoreError;
+use govshare_model::{EntryState, ShareType, UpdateCycle};
+use govshare_store::{EntryHeader, StoreError};
 
 use super::fixtures::{
-    CATALOGUER, DynStore, Shape, credit, entry, new_entry, publish, register, resource_code,
-    revision,
+    CATALOGUER, DynStore, Shape, credit, entry, metadata, new_entry, publish, register,
+    resource_code, revision,
 };
 
 pub async fn registration_numbers_each_classification_from_000001(store: DynStore) {
@@ -105,8 +105,8 @@ pub async fn update_of_the_head_appends_the_next_version(store: DynStore) {
     let registered = register(&store, "101001", &credit(1)).await;
     let shape = Shape::new(
         "人口基础信息（扩充）",
-        govshare_model::ShareType::Unconditional,
-        govshare_model::UpdateCycle::Weekly,
+        ShareType::Unconditional,
+        UpdateCycle::Weekly,
     );
     let new = revision(&registered, 2, &shape);
     let (header, version) = store
@@ -261,8 +261,8 @@ pub async fn stored_versions_never_change(store: DynStore) {
     assert_eq!(digests.len(), 4, "every revision kept its own bytes");
 }
 
-fn registered_bytes(header: &govshare_store::EntryHeader) -> Vec<u8> {
-    super::fixtures::metadata(
+fn registered_bytes(header: &EntryHeader) -> Vec<u8> {
+    metadata(
         header.code.classification(),
         &header.provider_code,
         &Shape::sample(),

@@ -8,7 +8,7 @@ use govshare_store::{CatalogEvent, CatalogEventKind, StoreError};
 
 use super::fixtures::{
     APPROVER, CATALOGUER, DynStore, Shape, credit, edit, entry, new_entry, publish, register,
-    revision,
+    resource_code, revision,
 };
 
 async fn all_events(store: &DynStore) -> Vec<CatalogEvent> {
@@ -157,12 +157,7 @@ pub async fn refused_changes_yield_no_event(store: DynStore) {
         .await;
     assert!(matches!(invalid, Err(StoreError::InvalidState { .. })));
     let unknown = store
-        .submit_entry(
-            &super::fixtures::resource_code("101001/000009"),
-            1,
-            CATALOGUER,
-            now,
-        )
+        .submit_entry(&resource_code("101001/000009"), 1, CATALOGUER, now)
         .await;
     assert!(matches!(unknown, Err(StoreError::NotFound(_))));
     assert_eq!(all_events(&store).await, before);

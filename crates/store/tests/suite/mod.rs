@@ -11,3 +11,4 @@ pub mod fixtures;
 pub mod identity;
 pub mod lifecycle;
 pub mod listing;
+pub mod model;
