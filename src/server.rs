@@ -14,7 +14,7 @@ use govshare_store::{Store, TokenRecord};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::server::TcpIncoming;
 
 use crate::admin::AdminApi;
 use crate::auth::{self, AuthLayer};
@@ -145,9 +145,11 @@ pub async fn start(
             CatalogServiceServer::new(CatalogApi::new(state.clone()))
                 .max_decoding_message_size(max_message),
         );
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let task = tokio::spawn(async move {
         router
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+            // Without TCP_NODELAY, small replies wait for delayed ACKs (tens of milliseconds).
+            .serve_with_incoming_shutdown(incoming, async move {
                 let _ = shutdown_rx.await;
                 health_reporter
                     .set_service_status("", tonic_health::ServingStatus::NotServing)

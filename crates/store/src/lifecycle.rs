@@ -11,6 +11,15 @@ use govshare_model::EntryState;
 
 use crate::{CatalogEventKind, EntryHeader, EntrySummary, StoreError};
 
+/// The outcome of an action: the new header, what happened, and the version it concerns
+/// (the reviewed, submitted or new version; for revocations, the published one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub header: EntryHeader,
+    pub kind: CatalogEventKind,
+    pub version: u64,
+}
+
 fn invalid(header: &EntryHeader, action: &'static str) -> StoreError {
     StoreError::InvalidState {
         code: header.code.to_string(),
@@ -37,7 +46,7 @@ pub fn update(
     expected: u64,
     summary: EntrySummary,
     at: DateTime<Utc>,
-) -> Result<(EntryHeader, CatalogEventKind), StoreError> {
+) -> Result<Transition, StoreError> {
     check_head(header, expected)?;
     let state = match header.state {
         EntryState::Draft | EntryState::PublishRejected => EntryState::Draft,
@@ -53,7 +62,11 @@ pub fn update(
         updated_at: at,
         ..header.clone()
     };
-    Ok((next, CatalogEventKind::Updated))
+    Ok(Transition {
+        version: next.head_version,
+        header: next,
+        kind: CatalogEventKind::Updated,
+    })
 }
 
 /// The head version sent to review.
@@ -61,7 +74,7 @@ pub fn submit(
     header: &EntryHeader,
     expected: u64,
     at: DateTime<Utc>,
-) -> Result<(EntryHeader, CatalogEventKind), StoreError> {
+) -> Result<Transition, StoreError> {
     check_head(header, expected)?;
     match header.state {
         EntryState::Draft | EntryState::PublishRejected => {}
@@ -73,7 +86,11 @@ pub fn submit(
         updated_at: at,
         ..header.clone()
     };
-    Ok((next, CatalogEventKind::Submitted))
+    Ok(Transition {
+        version: next.head_version,
+        header: next,
+        kind: CatalogEventKind::Submitted,
+    })
 }
 
 /// A published entry's revocation asked for.
@@ -81,7 +98,7 @@ pub fn request_revocation(
     header: &EntryHeader,
     reason: &str,
     at: DateTime<Utc>,
-) -> Result<(EntryHeader, CatalogEventKind), StoreError> {
+) -> Result<Transition, StoreError> {
     if header.state != EntryState::Published {
         return Err(invalid(header, "requesting revocation"));
     }
@@ -91,7 +108,11 @@ pub fn request_revocation(
         updated_at: at,
         ..header.clone()
     };
-    Ok((next, CatalogEventKind::RevocationRequested))
+    Ok(Transition {
+        version: next.published_version.unwrap_or(next.head_version),
+        header: next,
+        kind: CatalogEventKind::RevocationRequested,
+    })
 }
 
 /// The pending review of `version` decided.
@@ -101,7 +122,7 @@ pub fn review(
     approve: bool,
     comment: &str,
     at: DateTime<Utc>,
-) -> Result<(EntryHeader, CatalogEventKind), StoreError> {
+) -> Result<Transition, StoreError> {
     let (reviewed, state, kind) = match (header.state, approve) {
         (EntryState::PendingPublish, true) => (
             header.head_version,
@@ -145,7 +166,11 @@ pub fn review(
         next.published_version = Some(version);
         next.published = Some(header.head.clone());
     }
-    Ok((next, kind))
+    Ok(Transition {
+        header: next,
+        kind,
+        version,
+    })
 }
 
 #[cfg(test)]
@@ -196,14 +221,18 @@ mod tests {
     #[test]
     fn editing_a_rejected_entry_makes_it_a_draft_again() {
         let h = header(EntryState::PublishRejected, 2, None);
-        let (next, _) = update(&h, 2, summary(&h), Utc::now()).expect("update");
+        let next = update(&h, 2, summary(&h), Utc::now())
+            .expect("update")
+            .header;
         assert_eq!((next.state, next.head_version), (EntryState::Draft, 3));
     }
 
     #[test]
     fn editing_a_published_entry_keeps_the_published_version() {
         let h = header(EntryState::Published, 1, Some(1));
-        let (next, _) = update(&h, 1, summary(&h), Utc::now()).expect("update");
+        let next = update(&h, 1, summary(&h), Utc::now())
+            .expect("update")
+            .header;
         assert_eq!(next.state, EntryState::Published);
         assert_eq!((next.head_version, next.published_version), (2, Some(1)));
     }
@@ -232,7 +261,7 @@ mod tests {
         ));
         let h = header(EntryState::Published, 3, Some(2));
         assert_eq!(
-            submit(&h, 3, Utc::now()).expect("submit").0.state,
+            submit(&h, 3, Utc::now()).expect("submit").header.state,
             EntryState::PendingPublish
         );
     }
@@ -240,8 +269,9 @@ mod tests {
     #[test]
     fn approval_publishes_the_submitted_version() {
         let h = header(EntryState::PendingPublish, 2, None);
-        let (next, kind) = review(&h, 2, true, "", Utc::now()).expect("review");
-        assert_eq!(kind, CatalogEventKind::Published);
+        let t = review(&h, 2, true, "", Utc::now()).expect("review");
+        assert_eq!(t.kind, CatalogEventKind::Published);
+        let next = t.header;
         assert_eq!(
             (next.state, next.published_version),
             (EntryState::Published, Some(2))
@@ -260,7 +290,9 @@ mod tests {
     #[test]
     fn refusal_of_a_first_publication_rejects_it() {
         let h = header(EntryState::PendingPublish, 1, None);
-        let (next, _) = review(&h, 1, false, "摘要不完整", Utc::now()).expect("review");
+        let next = review(&h, 1, false, "摘要不完整", Utc::now())
+            .expect("review")
+            .header;
         assert_eq!(next.state, EntryState::PublishRejected);
         assert_eq!(next.review_comment, "摘要不完整");
     }
@@ -268,7 +300,9 @@ mod tests {
     #[test]
     fn refusal_of_an_edit_keeps_the_entry_published() {
         let h = header(EntryState::PendingPublish, 3, Some(2));
-        let (next, _) = review(&h, 3, false, "no", Utc::now()).expect("review");
+        let next = review(&h, 3, false, "no", Utc::now())
+            .expect("review")
+            .header;
         assert_eq!(
             (next.state, next.published_version),
             (EntryState::Published, Some(2))
@@ -278,12 +312,13 @@ mod tests {
     #[test]
     fn revocation_goes_through_review() {
         let h = header(EntryState::Published, 1, Some(1));
-        let (pending, _) = request_revocation(&h, "职能调整", Utc::now()).expect("request");
-        assert_eq!(pending.state, EntryState::PendingRevoke);
-        let (revoked, _) = review(&pending, 1, true, "", Utc::now()).expect("approve");
-        assert_eq!(revoked.state, EntryState::Revoked);
-        let (kept, _) = review(&pending, 1, false, "仍需共享", Utc::now()).expect("refuse");
-        assert_eq!(kept.state, EntryState::Published);
+        let pending = request_revocation(&h, "职能调整", Utc::now()).expect("request");
+        assert_eq!(pending.header.state, EntryState::PendingRevoke);
+        assert_eq!(pending.version, 1);
+        let revoked = review(&pending.header, 1, true, "", Utc::now()).expect("approve");
+        assert_eq!(revoked.header.state, EntryState::Revoked);
+        let kept = review(&pending.header, 1, false, "仍需共享", Utc::now()).expect("refuse");
+        assert_eq!(kept.header.state, EntryState::Published);
     }
 
     #[test]

@@ -1,10 +1,12 @@
-//! How records become sled keys and values: JSON values, big-endian integer keys.
+//! How records become sled values: JSON, except versions, which are a JSON head followed by
+//! the canonical bytes as they are (no escaping, no second parse).
 
-use serde::Serialize;
+use std::borrow::Cow;
+
 use serde::de::DeserializeOwned;
-use sled::transaction::ConflictableTransactionError;
+use serde::{Deserialize, Serialize};
 
-use crate::StoreError;
+use crate::{StoreError, VersionRecord};
 
 pub(super) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(format!("encoding a record: {e}")))
@@ -15,33 +17,81 @@ pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError>
         .map_err(|e| StoreError::Corrupt(format!("decoding a record: {e}")))
 }
 
-/// Key of one version: the entry code, a 0 byte (never in a code), the version big-endian.
-pub(super) fn version_key(code: &str, version: u64) -> Vec<u8> {
-    let mut key = Vec::with_capacity(code.len() + 9);
-    key.extend_from_slice(code.as_bytes());
-    key.push(0);
-    key.extend_from_slice(&version.to_be_bytes());
-    key
+/// The fields of a version other than its canonical bytes.
+#[derive(Serialize, Deserialize)]
+struct VersionHead<'a> {
+    version: u64,
+    #[serde(borrow)]
+    digest: Cow<'a, str>,
+    #[serde(borrow)]
+    author: Cow<'a, str>,
+    created_at: chrono::DateTime<chrono::Utc>,
+    #[serde(borrow)]
+    note: Cow<'a, str>,
 }
 
-pub(super) fn u64_from(bytes: &[u8]) -> Result<u64, StoreError> {
-    let array: [u8; 8] = bytes
+/// `[head length u32 BE][head JSON][canonical bytes]`.
+pub(super) fn encode_version(v: &VersionRecord) -> Result<Vec<u8>, StoreError> {
+    let head = encode(&VersionHead {
+        version: v.version,
+        digest: Cow::Borrowed(&v.digest),
+        author: Cow::Borrowed(&v.author),
+        created_at: v.created_at,
+        note: Cow::Borrowed(&v.note),
+    })?;
+    let len = u32::try_from(head.len())
+        .map_err(|_| StoreError::Corrupt("version head too large".into()))?;
+    let mut out = Vec::with_capacity(4 + head.len() + v.canonical.len());
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&head);
+    out.extend_from_slice(&v.canonical);
+    Ok(out)
+}
+
+pub(super) fn decode_version(bytes: &[u8]) -> Result<VersionRecord, StoreError> {
+    let corrupt = || StoreError::Corrupt("a version record is truncated".into());
+    let len: [u8; 4] = bytes
+        .get(..4)
+        .ok_or_else(corrupt)?
         .try_into()
-        .map_err(|_| StoreError::Corrupt("a counter is not 8 bytes".into()))?;
-    Ok(u64::from_be_bytes(array))
-}
-
-/// Wraps a store error so that it aborts a sled transaction.
-pub(super) fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
-    ConflictableTransactionError::Abort(e)
-}
-
-/// Unwraps the outcome of a sled transaction.
-pub(super) fn finish<T>(
-    result: Result<T, sled::transaction::TransactionError<StoreError>>,
-) -> Result<T, StoreError> {
-    result.map_err(|e| match e {
-        sled::transaction::TransactionError::Abort(e) => e,
-        sled::transaction::TransactionError::Storage(e) => e.into(),
+        .map_err(|_| corrupt())?;
+    let len = u32::from_be_bytes(len) as usize;
+    let head_bytes = bytes.get(4..4 + len).ok_or_else(corrupt)?;
+    let head: VersionHead<'_> = serde_json::from_slice(head_bytes)
+        .map_err(|e| StoreError::Corrupt(format!("decoding a version: {e}")))?;
+    Ok(VersionRecord {
+        version: head.version,
+        digest: head.digest.into_owned(),
+        author: head.author.into_owned(),
+        created_at: head.created_at,
+        note: head.note.into_owned(),
+        canonical: bytes[4 + len..].to_vec(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_round_trip_with_their_bytes_untouched() {
+        let v = VersionRecord {
+            version: 3,
+            digest: "ab".repeat(32),
+            author: "tok_1".into(),
+            created_at: chrono::Utc::now(),
+            note: "补充\"信息项\"".into(),
+            canonical: br#"{"name":"\u4eba\"x"}"#.to_vec(),
+        };
+        assert_eq!(
+            decode_version(&encode_version(&v).expect("encode")).expect("decode"),
+            v
+        );
+    }
+
+    #[test]
+    fn truncated_versions_are_corrupt_not_panics() {
+        assert!(decode_version(&[0, 0, 0, 9, b'{']).is_err());
+        assert!(decode_version(&[]).is_err());
+    }
 }

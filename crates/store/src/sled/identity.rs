@@ -2,27 +2,24 @@
 
 use chrono::{DateTime, Utc};
 use govshare_model::CreditCode;
-use sled::Transactional;
 
 use super::SledStore;
-use super::codec::{abort, decode, encode, finish};
+use super::codec::{decode, encode};
+use super::keys;
 use crate::{DepartmentRecord, Page, Result, StoreError, TokenRecord};
-
-const ADMIN_BOOTSTRAPPED: &[u8] = b"admin_bootstrapped";
 
 impl SledStore {
     pub(super) fn create_department_now(&self, d: &DepartmentRecord) -> Result<()> {
-        let key = d.code.as_str().as_bytes();
-        let value = encode(d)?;
-        let previous =
-            self.departments
-                .compare_and_swap(key, None as Option<&[u8]>, Some(value))?;
+        let key = keys::key(keys::DEPARTMENT, d.code.as_str());
+        let previous = self
+            .tree
+            .compare_and_swap(key, None as Option<&[u8]>, Some(encode(d)?))?;
         previous.map_err(|_| StoreError::AlreadyExists(format!("department {}", d.code)))
     }
 
     pub(super) fn get_department_now(&self, code: &CreditCode) -> Result<Option<DepartmentRecord>> {
-        self.departments
-            .get(code.as_str().as_bytes())?
+        self.tree
+            .get(keys::key(keys::DEPARTMENT, code.as_str()))?
             .map(|v| decode(&v))
             .transpose()
     }
@@ -32,17 +29,41 @@ impl SledStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<DepartmentRecord>> {
-        let range = match after {
-            Some(after) => self.departments.range(after_key(after)..),
-            None => self.departments.iter(),
+        self.page(
+            keys::DEPARTMENT,
+            after,
+            limit,
+            |_: &DepartmentRecord| true,
+            |d| d.code.to_string(),
+        )
+    }
+
+    /// Records under `prefix` after `after`, that `accept` takes, at most `limit`.
+    pub(super) fn page<T: serde::de::DeserializeOwned>(
+        &self,
+        prefix: &[u8],
+        after: Option<&str>,
+        limit: usize,
+        accept: impl Fn(&T) -> bool,
+        id: impl Fn(&T) -> String,
+    ) -> Result<Page<T>> {
+        let start = match after {
+            Some(after) => keys::after(prefix, after),
+            None => prefix.to_vec(),
         };
-        let mut items = Vec::new();
+        let mut items: Vec<T> = Vec::new();
         let mut next = None;
-        for kv in range {
-            let (_, value) = kv?;
-            let record: DepartmentRecord = decode(&value)?;
+        for kv in self.tree.range(start..) {
+            let (key, value) = kv?;
+            if !key.starts_with(prefix) {
+                break;
+            }
+            let record: T = decode(&value)?;
+            if !accept(&record) {
+                continue;
+            }
             if items.len() == limit {
-                next = items.last().map(|d: &DepartmentRecord| d.code.to_string());
+                next = items.last().map(&id);
                 break;
             }
             items.push(record);
@@ -50,45 +71,56 @@ impl SledStore {
         Ok(Page { items, next })
     }
 
+    fn put_token(&self, token: &TokenRecord, batch: &mut sled::Batch) -> Result<()> {
+        batch.insert(keys::key(keys::TOKEN, &token.digest), encode(token)?);
+        batch.insert(
+            keys::key(keys::TOKEN_ID, &token.id),
+            token.digest.as_bytes(),
+        );
+        Ok(())
+    }
+
+    fn check_new_token(&self, token: &TokenRecord) -> Result<()> {
+        if self
+            .tree
+            .contains_key(keys::key(keys::TOKEN_ID, &token.id))?
+            || self
+                .tree
+                .contains_key(keys::key(keys::TOKEN, &token.digest))?
+        {
+            return Err(StoreError::AlreadyExists(format!("token {}", token.id)));
+        }
+        Ok(())
+    }
+
     pub(super) fn insert_token_now(&self, token: &TokenRecord) -> Result<()> {
-        let value = encode(token)?;
-        finish(
-            (&self.tokens, &self.token_ids).transaction(|(tokens, ids)| {
-                if ids.get(token.id.as_bytes())?.is_some() {
-                    return Err(abort(StoreError::AlreadyExists(format!(
-                        "token {}",
-                        token.id
-                    ))));
-                }
-                tokens.insert(token.digest.as_bytes(), value.clone())?;
-                ids.insert(token.id.as_bytes(), token.digest.as_bytes())?;
-                Ok(())
-            }),
-        )
+        let _writer = self.writer()?;
+        self.check_new_token(token)?;
+        let mut batch = sled::Batch::default();
+        self.put_token(token, &mut batch)?;
+        Ok(self.tree.apply_batch(batch)?)
     }
 
     pub(super) fn bootstrap_admin_token_now(&self, token: &TokenRecord) -> Result<bool> {
-        let value = encode(token)?;
-        finish(
-            (&self.tokens, &self.token_ids, &self.meta).transaction(|(tokens, ids, meta)| {
-                if meta.get(ADMIN_BOOTSTRAPPED)?.is_some() {
-                    return Ok(false);
-                }
-                tokens.insert(token.digest.as_bytes(), value.clone())?;
-                ids.insert(token.id.as_bytes(), token.digest.as_bytes())?;
-                meta.insert(ADMIN_BOOTSTRAPPED, token.id.as_bytes())?;
-                Ok(true)
-            }),
-        )
+        let _writer = self.writer()?;
+        if self.tree.contains_key(keys::ADMIN_BOOTSTRAPPED)? {
+            return Ok(false);
+        }
+        self.check_new_token(token)?;
+        let mut batch = sled::Batch::default();
+        self.put_token(token, &mut batch)?;
+        batch.insert(keys::ADMIN_BOOTSTRAPPED, token.id.as_bytes());
+        self.tree.apply_batch(batch)?;
+        Ok(true)
     }
 
     pub(super) fn admin_bootstrapped_now(&self) -> Result<bool> {
-        Ok(self.meta.get(ADMIN_BOOTSTRAPPED)?.is_some())
+        Ok(self.tree.contains_key(keys::ADMIN_BOOTSTRAPPED)?)
     }
 
     pub(super) fn token_by_digest_now(&self, digest: &str) -> Result<Option<TokenRecord>> {
-        self.tokens
-            .get(digest.as_bytes())?
+        self.tree
+            .get(keys::key(keys::TOKEN, digest))?
             .map(|v| decode(&v))
             .transpose()
     }
@@ -98,25 +130,20 @@ impl SledStore {
         token_id: &str,
         at: DateTime<Utc>,
     ) -> Result<TokenRecord> {
-        finish(
-            (&self.tokens, &self.token_ids).transaction(|(tokens, ids)| {
-                let not_found = || abort(StoreError::NotFound(format!("token {token_id}")));
-                let digest = ids.get(token_id.as_bytes())?.ok_or_else(not_found)?;
-                let value = tokens.get(&digest)?.ok_or_else(not_found)?;
-                let mut record: TokenRecord = decode(&value).map_err(abort)?;
-                if record.revoked_at.is_none() {
-                    record.revoked_at = Some(at);
-                    tokens.insert(&digest, encode(&record).map_err(abort)?)?;
-                }
-                Ok(record)
-            }),
-        )
+        let _writer = self.writer()?;
+        let not_found = || StoreError::NotFound(format!("token {token_id}"));
+        let digest = self
+            .tree
+            .get(keys::key(keys::TOKEN_ID, token_id))?
+            .ok_or_else(not_found)?;
+        let digest = std::str::from_utf8(&digest)
+            .map_err(|_| StoreError::Corrupt(format!("digest of token {token_id}")))?;
+        let mut record: TokenRecord = self.token_by_digest_now(digest)?.ok_or_else(not_found)?;
+        if record.revoked_at.is_none() {
+            record.revoked_at = Some(at);
+            self.tree
+                .insert(keys::key(keys::TOKEN, digest), encode(&record)?)?;
+        }
+        Ok(record)
     }
-}
-
-/// The smallest key strictly greater than `key`.
-pub(super) fn after_key(key: &str) -> Vec<u8> {
-    let mut k = key.as_bytes().to_vec();
-    k.push(0);
-    k
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use govshare_model::{CreditCode, ResourceCode};
 
 use super::SledStore;
+use super::catalog::Cause;
 use crate::{
     CatalogEvent, DepartmentRecord, EntryFilter, EntryHeader, NewEntry, NewVersion, Page, Result,
     Store, StoreError, TokenRecord, VersionRecord, lifecycle,
@@ -68,21 +69,19 @@ impl Store for SledStore {
         expected_version: u64,
         version: NewVersion,
     ) -> Result<(EntryHeader, VersionRecord)> {
-        let (header, written) = self.change_entry_now(
-            code,
-            &version.author,
-            &version.note,
-            version.created_at,
-            Some(&version),
-            |h| {
-                lifecycle::update(
-                    h,
-                    expected_version,
-                    version.summary.clone(),
-                    version.created_at,
-                )
-            },
-        )?;
+        let cause = Cause {
+            actor: &version.author,
+            comment: &version.note,
+            at: version.created_at,
+        };
+        let (header, written) = self.change_entry_now(code, &cause, Some(&version), |h| {
+            lifecycle::update(
+                h,
+                expected_version,
+                version.summary.clone(),
+                version.created_at,
+            )
+        })?;
         self.durable().await?;
         let written =
             written.ok_or_else(|| StoreError::Corrupt("update wrote no version".into()))?;
@@ -96,7 +95,12 @@ impl Store for SledStore {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<EntryHeader> {
-        let (header, _) = self.change_entry_now(code, actor, "", at, None, |h| {
+        let cause = Cause {
+            actor,
+            comment: "",
+            at,
+        };
+        let (header, _) = self.change_entry_now(code, &cause, None, |h| {
             lifecycle::submit(h, expected_version, at)
         })?;
         self.durable().await?;
@@ -110,7 +114,12 @@ impl Store for SledStore {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<EntryHeader> {
-        let (header, _) = self.change_entry_now(code, actor, reason, at, None, |h| {
+        let cause = Cause {
+            actor,
+            comment: reason,
+            at,
+        };
+        let (header, _) = self.change_entry_now(code, &cause, None, |h| {
             lifecycle::request_revocation(h, reason, at)
         })?;
         self.durable().await?;
@@ -126,7 +135,8 @@ impl Store for SledStore {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<EntryHeader> {
-        let (header, _) = self.change_entry_now(code, actor, comment, at, None, |h| {
+        let cause = Cause { actor, comment, at };
+        let (header, _) = self.change_entry_now(code, &cause, None, |h| {
             lifecycle::review(h, version, approve, comment, at)
         })?;
         self.durable().await?;
