@@ -36,12 +36,12 @@ impl SledStore {
     fn write_transition(
         &self,
         writer: &mut Writer,
-        mut batch: sled::Batch,
         transition: &Transition,
         version: Option<&VersionRecord>,
         cause: &Cause<'_>,
     ) -> Result<()> {
         let code = transition.header.code.to_string();
+        let mut batch = sled::Batch::default();
         if let Some(v) = version {
             let key = keys::version(&code, v.version);
             if self.tree.contains_key(&key)? {
@@ -70,23 +70,21 @@ impl SledStore {
         Ok(())
     }
 
+    /// The caller holds the writer lock.
     pub(super) fn register_entry_now(
         &self,
+        writer: &mut Writer,
         new: &NewEntry,
     ) -> Result<(EntryHeader, VersionRecord)> {
-        let mut writer = self.writer()?;
         let class = new.classification.as_str();
-        let sequence_key = keys::key(keys::SEQUENCE, class);
-        let last = match self.tree.get(&sequence_key)? {
-            Some(v) => keys::u64_from(&v)?,
-            None => 0,
+        let last = match writer.last_sequence.get(class) {
+            Some(last) => *last,
+            None => self.last_sequence_stored(class)?,
         };
-        let sequence = u32::try_from(last + 1)
-            .ok()
+        let sequence = last
+            .checked_add(1)
             .filter(|s| *s <= MAX_SEQUENCE)
             .ok_or_else(|| StoreError::SequenceExhausted(class.to_owned()))?;
-        let mut batch = sled::Batch::default();
-        batch.insert(sequence_key, &u64::from(sequence).to_be_bytes());
         let header = EntryHeader {
             code: ResourceCode::new(new.classification.clone(), sequence),
             provider_code: new.provider_code.clone(),
@@ -110,32 +108,43 @@ impl SledStore {
             comment: &new.version.note,
             at: new.version.created_at,
         };
-        self.write_transition(&mut writer, batch, &transition, Some(&version), &cause)?;
+        self.write_transition(writer, &transition, Some(&version), &cause)?;
+        writer.last_sequence.insert(class.to_owned(), sequence);
         Ok((transition.header, version))
+    }
+
+    /// The highest 顺序码 stored under a 分类码, 0 if none.
+    fn last_sequence_stored(&self, class: &str) -> Result<u32> {
+        let prefix = keys::key(keys::ENTRY, &format!("{class}/"));
+        match self.tree.scan_prefix(&prefix).next_back() {
+            Some(kv) => {
+                let (key, _) = kv?;
+                let code = std::str::from_utf8(&key[keys::ENTRY.len()..])
+                    .ok()
+                    .and_then(|c| ResourceCode::parse(c).ok())
+                    .ok_or_else(|| StoreError::Corrupt("an entry key is not a code".into()))?;
+                Ok(code.sequence())
+            }
+            None => Ok(0),
+        }
     }
 
     /// Applies `decide` to the current header of `code` and writes the outcome, with
     /// `new_version` as the new head if given.
     pub(super) fn change_entry_now(
         &self,
+        writer: &mut Writer,
         code: &ResourceCode,
         cause: &Cause<'_>,
         new_version: Option<&NewVersion>,
         decide: impl FnOnce(&EntryHeader) -> Result<Transition>,
     ) -> Result<(EntryHeader, Option<VersionRecord>)> {
-        let mut writer = self.writer()?;
         let current = self
             .get_entry_now(code)?
             .ok_or_else(|| StoreError::NotFound(format!("entry {code}")))?;
         let transition = decide(&current)?;
         let version = new_version.map(|n| version_record(transition.header.head_version, n));
-        self.write_transition(
-            &mut writer,
-            sled::Batch::default(),
-            &transition,
-            version.as_ref(),
-            cause,
-        )?;
+        self.write_transition(writer, &transition, version.as_ref(), cause)?;
         Ok((transition.header, version))
     }
 

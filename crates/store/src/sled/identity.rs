@@ -93,16 +93,16 @@ impl SledStore {
         Ok(())
     }
 
+    /// The caller holds the writer lock.
     pub(super) fn insert_token_now(&self, token: &TokenRecord) -> Result<()> {
-        let _writer = self.writer()?;
         self.check_new_token(token)?;
         let mut batch = sled::Batch::default();
         self.put_token(token, &mut batch)?;
         Ok(self.tree.apply_batch(batch)?)
     }
 
+    /// The caller holds the writer lock.
     pub(super) fn bootstrap_admin_token_now(&self, token: &TokenRecord) -> Result<bool> {
-        let _writer = self.writer()?;
         if self.tree.contains_key(keys::ADMIN_BOOTSTRAPPED)? {
             return Ok(false);
         }
@@ -125,12 +125,12 @@ impl SledStore {
             .transpose()
     }
 
+    /// The caller holds the writer lock.
     pub(super) fn revoke_token_now(
         &self,
         token_id: &str,
         at: DateTime<Utc>,
     ) -> Result<TokenRecord> {
-        let _writer = self.writer()?;
         let not_found = || StoreError::NotFound(format!("token {token_id}"));
         let digest = self
             .tree

@@ -1,8 +1,8 @@
 //! The key layout of the single sled tree: a prefix per record kind.
 //!
 //! `d/<credit code>` department · `t/<sha256 hex>` credential · `i/<token id>` credential
-//! digest · `e/<code>` entry header · `v/<code>\0<version u64 BE>` version · `s/<分类码>` last
-//! 顺序码 · `c/<seq u64 BE>` catalogue event · `m/<name>` metadata of the store itself.
+//! digest · `e/<code>` entry header · `v/<code>\0<version u64 BE>` version ·
+//! `c/<seq u64 BE>` catalogue event · `m/<name>` metadata of the store itself.
 
 use crate::StoreError;
 
@@ -11,7 +11,6 @@ pub(super) const TOKEN: &[u8] = b"t/";
 pub(super) const TOKEN_ID: &[u8] = b"i/";
 pub(super) const ENTRY: &[u8] = b"e/";
 pub(super) const VERSION: &[u8] = b"v/";
-pub(super) const SEQUENCE: &[u8] = b"s/";
 pub(super) const EVENT: &[u8] = b"c/";
 pub(super) const ADMIN_BOOTSTRAPPED: &[u8] = b"m/admin_bootstrapped";
 

@@ -12,12 +12,15 @@ mod identity;
 mod keys;
 mod store_impl;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, MutexGuard};
 
 use commit::GroupCommit;
 
-use crate::{Result, StoreError};
+use crate::Result;
 
 /// Options of the sled backend.
 #[derive(Debug, Clone)]
@@ -42,6 +45,9 @@ impl Default for SledOptions {
 struct Writer {
     /// The sequence number of the last catalogue event written.
     last_event: u64,
+    /// The last 顺序码 issued per 分类码, loaded on first use. Entries are never deleted, so
+    /// the highest code under a 分类码 is its last 顺序码, and none is ever issued twice.
+    last_sequence: HashMap<String, u32>,
 }
 
 /// The sled-backed [`crate::Store`].
@@ -77,8 +83,11 @@ impl SledStore {
         Ok(SledStore {
             dir: dir.to_owned(),
             tree,
-            writer: Arc::new(Mutex::new(Writer { last_event })),
-            commit: GroupCommit::start(db.clone(), log_file),
+            writer: Arc::new(Mutex::new(Writer {
+                last_event,
+                last_sequence: HashMap::new(),
+            })),
+            commit: GroupCommit::start(db.clone(), log_file)?,
             db,
         })
     }
@@ -94,11 +103,10 @@ impl SledStore {
     }
 
     /// The writer lock: every read-decide-write runs under it, so decisions see the latest
-    /// committed state and batches apply in order.
-    fn writer(&self) -> Result<MutexGuard<'_, Writer>> {
-        self.writer
-            .lock()
-            .map_err(|_| StoreError::Backend("a writer panicked; restart the server".into()))
+    /// committed state and batches apply in order. It is an async lock: a waiting writer
+    /// frees its worker thread for other calls.
+    async fn writer(&self) -> MutexGuard<'_, Writer> {
+        self.writer.lock().await
     }
 
     /// Waits until every write committed so far is durable.

@@ -33,12 +33,16 @@ impl Store for SledStore {
     }
 
     async fn insert_token(&self, token: TokenRecord) -> Result<()> {
+        let _writer = self.writer().await;
         self.insert_token_now(&token)?;
         self.durable().await
     }
 
     async fn bootstrap_admin_token(&self, token: TokenRecord) -> Result<bool> {
-        let stored = self.bootstrap_admin_token_now(&token)?;
+        let stored = {
+            let _writer = self.writer().await;
+            self.bootstrap_admin_token_now(&token)?
+        };
         self.durable().await?;
         Ok(stored)
     }
@@ -52,13 +56,16 @@ impl Store for SledStore {
     }
 
     async fn revoke_token(&self, token_id: &str, at: DateTime<Utc>) -> Result<TokenRecord> {
-        let record = self.revoke_token_now(token_id, at)?;
+        let record = {
+            let _writer = self.writer().await;
+            self.revoke_token_now(token_id, at)?
+        };
         self.durable().await?;
         Ok(record)
     }
 
     async fn register_entry(&self, entry: NewEntry) -> Result<(EntryHeader, VersionRecord)> {
-        let written = self.register_entry_now(&entry)?;
+        let written = self.register_entry_now(&mut *self.writer().await, &entry)?;
         self.durable().await?;
         Ok(written)
     }
@@ -74,14 +81,20 @@ impl Store for SledStore {
             comment: &version.note,
             at: version.created_at,
         };
-        let (header, written) = self.change_entry_now(code, &cause, Some(&version), |h| {
-            lifecycle::update(
-                h,
-                expected_version,
-                version.summary.clone(),
-                version.created_at,
-            )
-        })?;
+        let (header, written) = self.change_entry_now(
+            &mut *self.writer().await,
+            code,
+            &cause,
+            Some(&version),
+            |h| {
+                lifecycle::update(
+                    h,
+                    expected_version,
+                    version.summary.clone(),
+                    version.created_at,
+                )
+            },
+        )?;
         self.durable().await?;
         let written =
             written.ok_or_else(|| StoreError::Corrupt("update wrote no version".into()))?;
@@ -100,9 +113,10 @@ impl Store for SledStore {
             comment: "",
             at,
         };
-        let (header, _) = self.change_entry_now(code, &cause, None, |h| {
-            lifecycle::submit(h, expected_version, at)
-        })?;
+        let (header, _) =
+            self.change_entry_now(&mut *self.writer().await, code, &cause, None, |h| {
+                lifecycle::submit(h, expected_version, at)
+            })?;
         self.durable().await?;
         Ok(header)
     }
@@ -119,9 +133,10 @@ impl Store for SledStore {
             comment: reason,
             at,
         };
-        let (header, _) = self.change_entry_now(code, &cause, None, |h| {
-            lifecycle::request_revocation(h, reason, at)
-        })?;
+        let (header, _) =
+            self.change_entry_now(&mut *self.writer().await, code, &cause, None, |h| {
+                lifecycle::request_revocation(h, reason, at)
+            })?;
         self.durable().await?;
         Ok(header)
     }
@@ -136,9 +151,10 @@ impl Store for SledStore {
         at: DateTime<Utc>,
     ) -> Result<EntryHeader> {
         let cause = Cause { actor, comment, at };
-        let (header, _) = self.change_entry_now(code, &cause, None, |h| {
-            lifecycle::review(h, version, approve, comment, at)
-        })?;
+        let (header, _) =
+            self.change_entry_now(&mut *self.writer().await, code, &cause, None, |h| {
+                lifecycle::review(h, version, approve, comment, at)
+            })?;
         self.durable().await?;
         Ok(header)
     }
