@@ -136,6 +136,14 @@ impl AdminApi {
                 ),
             }
         }
+        let separated = |r: &Role| matches!(r, Role::Admin | Role::Auditor);
+        if parsed_roles.len() > 1 && parsed_roles.iter().any(separated) {
+            v.push(
+                "roles",
+                "平台管理员、审计员须与其他角色分离，不能合用一个凭证（GB/T 39477 三员分立） \
+                 (ADMIN and AUDITOR cannot be combined with any other role on one credential)",
+            );
+        }
         let platform_level = parsed_roles
             .iter()
             .all(|r| matches!(r, Role::Admin | Role::Auditor));

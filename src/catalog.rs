@@ -177,16 +177,28 @@ impl CatalogApi {
         Ok(convert::entry(header, &record, &metadata))
     }
 
-    /// The version `p` sees by default: the published one, or for the provider and the
-    /// administrator the head.
+    /// The version `p` sees by default: the published one; before publication, the head for
+    /// the provider and the administrator, nothing for anyone else.
     fn default_version(p: &Principal, header: &EntryHeader) -> Option<u64> {
-        let full = authz::read_all_versions(p, &header.provider_code).is_ok();
-        if full {
-            Some(header.head_version)
+        if authz::read_all_versions(p, &header.provider_code).is_ok() {
+            Some(header.published_version.unwrap_or(header.head_version))
         } else if header.is_visible_to_all() {
             header.published_version
         } else {
             None
+        }
+    }
+
+    /// The header of an entry whose history `p` wants to read. Outside the providing
+    /// department an unpublished entry does not exist, so it is NOT_FOUND, not denied.
+    async fn history(&self, p: &Principal, code: &ResourceCode) -> ApiResult<EntryHeader> {
+        let header = self.header(code).await?;
+        match authz::read_all_versions(p, &header.provider_code) {
+            Ok(()) => Ok(header),
+            Err(_) if !header.is_visible_to_all() => Err(ApiError::NotFound(format!(
+                "目录 {code} 不存在或未发布 (entry {code} not found or not published)"
+            ))),
+            Err(denied) => Err(denied),
         }
     }
 
@@ -368,8 +380,7 @@ impl CatalogApi {
         let Some(code) = code else {
             return Err(ApiError::Internal("validated code missing".into()));
         };
-        let header = self.header(&code).await?;
-        authz::read_all_versions(&p, &header.provider_code)?;
+        let header = self.history(&p, &code).await?;
         let versions = self.state.store.list_versions(&code, after, limit).await?;
         let next_page_token = match versions.last() {
             Some(last) if versions.len() == limit && last.version < header.head_version => {
@@ -401,8 +412,7 @@ impl CatalogApi {
         let Some(code) = code else {
             return Err(ApiError::Internal("validated code missing".into()));
         };
-        let header = self.header(&code).await?;
-        authz::read_all_versions(&p, &header.provider_code)?;
+        self.history(&p, &code).await?;
         let from = self.version(&code, from_version).await?;
         let to = self.version(&code, to_version).await?;
         let changes = govshare_model::diff(&decode_metadata(&from)?, &decode_metadata(&to)?);

@@ -209,6 +209,26 @@ async fn issuing_a_token_requires_a_role() {
 }
 
 #[tokio::test]
+async fn administrator_and_auditor_roles_stand_alone() {
+    let server = TestServer::start().await;
+    let department = server.department(1, "市公安局").await;
+    for roles in [
+        [Role::Admin, Role::Cataloguer],
+        [Role::Auditor, Role::Consumer],
+        [Role::Admin, Role::Auditor],
+    ] {
+        let codes: Vec<i32> = roles.iter().map(|r| *r as i32).collect();
+        let status = server
+            .admin()
+            .admin
+            .issue_token(token_request(&department, &codes))
+            .await
+            .unwrap_err();
+        assert_eq!(violated_fields(&status), ["roles"], "{roles:?}");
+    }
+}
+
+#[tokio::test]
 async fn unknown_role_code_is_a_violation_at_its_index() {
     let server = TestServer::start().await;
     let department = server.department(1, "市公安局").await;

@@ -348,6 +348,35 @@ async fn version_history_is_denied_to_other_departments() {
 }
 
 #[tokio::test]
+async fn another_departments_unpublished_history_is_not_found() {
+    let w = world().await;
+    let entry = w.a_entry().await;
+    let status = w
+        .b_cataloguer
+        .catalog
+        .clone()
+        .list_versions(ListVersionsRequest {
+            code: entry.code.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound, "{status:?}");
+    let status = w
+        .b_cataloguer
+        .catalog
+        .clone()
+        .diff_versions(DiffVersionsRequest {
+            code: entry.code.clone(),
+            from_version: 1,
+            to_version: 1,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound, "{status:?}");
+}
+
+#[tokio::test]
 async fn version_history_is_open_to_the_administrator() {
     let w = world().await;
     let entry = w.a_entry().await;

@@ -258,6 +258,13 @@ async fn editing_a_published_entry_keeps_serving_the_published_version() {
     let own = get(&w.cataloguer, &entry.code, 2).await.unwrap();
     assert_eq!(own.version.unwrap().version, 2);
     assert_eq!(own.metadata.unwrap().name, "第二版");
+    let own_default = get(&w.cataloguer, &entry.code, 0).await.unwrap();
+    assert_eq!(
+        own_default.version.unwrap().version,
+        1,
+        "the default is the published version"
+    );
+    assert_eq!(own_default.head_version, 2);
 }
 
 #[tokio::test]
