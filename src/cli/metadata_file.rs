@@ -60,7 +60,8 @@ pub fn parse(text: &str, syntax: Syntax) -> anyhow::Result<ResourceMetadata> {
         value.is_object(),
         "expected a mapping of metadata fields (classification, name, summary, …)"
     );
-    normalize_message(&mut value, &desc, "")?;
+    // Paths read as in the server's field violations: `metadata.items[2].data_type`.
+    normalize_message(&mut value, &desc, "metadata")?;
     let dynamic = DynamicMessage::deserialize(desc, value)?;
     Ok(ResourceMetadata::decode(
         dynamic.encode_to_vec().as_slice(),
@@ -231,7 +232,9 @@ mod tests {
         let yaml = "items:\n  - {name: a, data_type: C}\n  - {name: b, data_type: N}\n  - {name: c, data_type: X}\n";
         let err = parse(yaml, Syntax::Yaml).unwrap_err().to_string();
         assert!(
-            err.starts_with("items[2].data_type: unknown value \"X\"; expected one of C, N, Y, D"),
+            err.starts_with(
+                "metadata.items[2].data_type: unknown value \"X\"; expected one of C, N, Y, D"
+            ),
             "{err}"
         );
         assert!(err.contains("字符型"), "{err}");
@@ -276,14 +279,14 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.starts_with("open.condition: expected text, found 1.5"),
+            err.starts_with("metadata.open.condition: expected text, found 1.5"),
             "{err}"
         );
         let err = parse("open: {open_to_public: 是}\n", Syntax::Yaml)
             .unwrap_err()
             .to_string();
         assert!(
-            err.starts_with("open.open_to_public: expected true or false"),
+            err.starts_with("metadata.open.open_to_public: expected true or false"),
             "{err}"
         );
     }
@@ -293,7 +296,10 @@ mod tests {
         let err = parse("items: [{name: a, typ: C}]\n", Syntax::Yaml)
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("items[0].typ: unknown field"), "{err}");
+        assert!(
+            err.starts_with("metadata.items[0].typ: unknown field"),
+            "{err}"
+        );
     }
 
     #[test]
