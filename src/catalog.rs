@@ -20,6 +20,7 @@ use crate::proto::{
     RequestRevocationRequest, ReviewEntryRequest, SubmitEntryRequest, UpdateEntryRequest,
 };
 use crate::request::{self as field, check};
+use crate::version_cache::{CachedVersion, VersionCache};
 use crate::{AppState, authz, convert};
 
 const NOTE_MAX: usize = 1000;
@@ -29,6 +30,7 @@ const COMMENT_MAX: usize = 2000;
 #[derive(Debug, Clone)]
 pub struct CatalogApi {
     state: Arc<AppState>,
+    versions: Arc<VersionCache>,
 }
 
 /// Validated metadata ready to be stored as a version.
@@ -70,7 +72,10 @@ fn decode_metadata(v: &VersionRecord) -> ApiResult<ResourceMetadata> {
 
 impl CatalogApi {
     pub fn new(state: Arc<AppState>) -> Self {
-        CatalogApi { state }
+        CatalogApi {
+            state,
+            versions: Arc::default(),
+        }
     }
 
     /// Validates metadata for `p`: provider defaults to the caller's department, every
@@ -172,9 +177,21 @@ impl CatalogApi {
 
     /// The entry as seen at `version`.
     async fn entry_at(&self, header: &EntryHeader, version: u64) -> ApiResult<CatalogEntry> {
-        let record = self.version(&header.code, version).await?;
-        let metadata = decode_metadata(&record)?;
-        Ok(convert::entry(header, &record, &metadata))
+        let code = header.code.to_string();
+        let cached = match self.versions.get(&code, version) {
+            Some(v) => v,
+            None => {
+                let record = self.version(&header.code, version).await?;
+                let metadata = decode_metadata(&record)?;
+                let v = Arc::new(CachedVersion {
+                    info: convert::version_info(&record),
+                    metadata: convert::metadata(&metadata),
+                });
+                self.versions.insert(&code, version, v.clone());
+                v
+            }
+        };
+        Ok(convert::entry(header, &cached.info, &cached.metadata))
     }
 
     /// The version `p` sees by default: the published one; before publication, the head for
@@ -217,7 +234,12 @@ impl CatalogApi {
             version: self.new_version(&p, &prepared, note),
         };
         let (header, record) = self.state.store.register_entry(new).await?;
-        Ok(convert::entry(&header, &record, &prepared.metadata))
+        let metadata = convert::metadata(&prepared.metadata);
+        Ok(convert::entry(
+            &header,
+            &convert::version_info(&record),
+            &metadata,
+        ))
     }
 
     async fn update_entry(&self, request: Request<UpdateEntryRequest>) -> ApiResult<CatalogEntry> {
@@ -267,7 +289,12 @@ impl CatalogApi {
             .store
             .update_entry(&header.code, expected_version, new_version)
             .await?;
-        Ok(convert::entry(&header, &record, &prepared.metadata))
+        let metadata = convert::metadata(&prepared.metadata);
+        Ok(convert::entry(
+            &header,
+            &convert::version_info(&record),
+            &metadata,
+        ))
     }
 
     async fn get_entry(&self, request: Request<GetEntryRequest>) -> ApiResult<CatalogEntry> {

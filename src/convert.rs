@@ -197,14 +197,18 @@ pub fn version_info(v: &VersionRecord) -> proto::VersionInfo {
 }
 
 /// An entry as seen at one of its versions.
-pub fn entry(h: &EntryHeader, v: &VersionRecord, m: &ResourceMetadata) -> proto::CatalogEntry {
+pub fn entry(
+    h: &EntryHeader,
+    version: &proto::VersionInfo,
+    metadata: &proto::ResourceMetadata,
+) -> proto::CatalogEntry {
     proto::CatalogEntry {
         code: h.code.to_string(),
         state: h.state.code(),
         head_version: h.head_version,
         published_version: h.published_version.unwrap_or(0),
-        metadata: Some(metadata(m)),
-        version: Some(version_info(v)),
+        metadata: Some(metadata.clone()),
+        version: Some(version.clone()),
         provider_code: h.provider_code.to_string(),
         review_comment: h.review_comment.clone(),
         updated_at: Some(timestamp(h.updated_at)),

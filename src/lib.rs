@@ -17,5 +17,6 @@ pub mod probes;
 pub mod proto;
 pub mod request;
 pub mod server;
+pub mod version_cache;
 
 pub use server::AppState;
