@@ -15,7 +15,7 @@ use crate::proto::{
     ListDepartmentsRequest, ListDepartmentsResponse, RevokeTokenRequest, RevokeTokenResponse,
     WhoAmIRequest, WhoAmIResponse,
 };
-use crate::request::{self as field, check};
+use crate::request::{self as field, check, checked};
 use crate::{AppState, authz, convert};
 
 /// The AdminService implementation.
@@ -67,10 +67,7 @@ impl AdminApi {
                 format!("上级部门 {p} 未登记 (parent department {p} is not registered)"),
             );
         }
-        check(v)?;
-        let (Some(code), Some(region_code)) = (code, region) else {
-            return Err(ApiError::Internal("validated fields missing".into()));
-        };
+        let (code, region_code) = checked(v, code.zip(region))?;
         let record = DepartmentRecord {
             code,
             name: name.trim().to_owned(),

@@ -19,7 +19,7 @@ use crate::proto::{
     ListEntriesResponse, ListVersionsRequest, ListVersionsResponse, RegisterEntryRequest,
     RequestRevocationRequest, ReviewEntryRequest, SubmitEntryRequest, UpdateEntryRequest,
 };
-use crate::request::{self as field, check};
+use crate::request::{self as field, check, checked};
 use crate::version_cache::{CachedVersion, VersionCache};
 use crate::{AppState, authz, convert};
 
@@ -101,7 +101,7 @@ impl CatalogApi {
             input.provider_code = d.to_string();
         }
         let validated = govshare_model::validate(&input);
-        let mut metadata = match validated {
+        let metadata = match validated {
             Ok(m) => Some(m),
             Err(errors) => {
                 for e in errors.0 {
@@ -110,10 +110,7 @@ impl CatalogApi {
                 None
             }
         };
-        check(v)?;
-        let Some(mut metadata) = metadata.take() else {
-            return Err(ApiError::Internal("validated metadata missing".into()));
-        };
+        let mut metadata = checked(v, metadata)?;
         authz::write_entry(p, &metadata.provider_code)?;
         let department = self
             .state
@@ -303,10 +300,7 @@ impl CatalogApi {
         let GetEntryRequest { code, version } = request.into_inner();
         let mut v = Violations::default();
         let code = field::resource_code("code", &code, &mut v);
-        check(v)?;
-        let Some(code) = code else {
-            return Err(ApiError::Internal("validated code missing".into()));
-        };
+        let code = checked(v, code)?;
         let header = self.header(&code).await?;
         let Some(default) = Self::default_version(&p, &header) else {
             return Err(ApiError::NotFound(format!(
@@ -403,10 +397,7 @@ impl CatalogApi {
                 .unwrap_or(0),
             None => 0,
         };
-        check(v)?;
-        let Some(code) = code else {
-            return Err(ApiError::Internal("validated code missing".into()));
-        };
+        let code = checked(v, code)?;
         let header = self.history(&p, &code).await?;
         let versions = self.state.store.list_versions(&code, after, limit).await?;
         let next_page_token = match versions.last() {
@@ -435,10 +426,7 @@ impl CatalogApi {
         let code = field::resource_code("code", &code, &mut v);
         field::version("from_version", from_version, &mut v);
         field::version("to_version", to_version, &mut v);
-        check(v)?;
-        let Some(code) = code else {
-            return Err(ApiError::Internal("validated code missing".into()));
-        };
+        let code = checked(v, code)?;
         self.history(&p, &code).await?;
         let from = self.version(&code, from_version).await?;
         let to = self.version(&code, to_version).await?;
@@ -459,10 +447,7 @@ impl CatalogApi {
         let mut v = Violations::default();
         let code = field::resource_code("code", &code, &mut v);
         field::version("expected_version", expected_version, &mut v);
-        check(v)?;
-        let Some(code) = code else {
-            return Err(ApiError::Internal("validated code missing".into()));
-        };
+        let code = checked(v, code)?;
         self.writable(&p, &code).await?;
         let header = self
             .state
@@ -481,10 +466,7 @@ impl CatalogApi {
         let mut v = Violations::default();
         let code = field::resource_code("code", &code, &mut v);
         field::required_text("reason", &reason, COMMENT_MAX, "撤销理由", &mut v);
-        check(v)?;
-        let Some(code) = code else {
-            return Err(ApiError::Internal("validated code missing".into()));
-        };
+        let code = checked(v, code)?;
         self.writable(&p, &code).await?;
         let header = self
             .state
@@ -512,10 +494,7 @@ impl CatalogApi {
         } else {
             field::required_text("comment", &comment, COMMENT_MAX, "驳回意见", &mut v);
         }
-        check(v)?;
-        let Some(code) = code else {
-            return Err(ApiError::Internal("validated code missing".into()));
-        };
+        let code = checked(v, code)?;
         let header = self
             .state
             .store

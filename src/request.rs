@@ -110,6 +110,13 @@ pub fn optional_text(field: &str, text: &str, max: usize, v: &mut Violations) {
     }
 }
 
+/// Fails with every violation collected so far; otherwise returns the value parsed alongside
+/// them, which is present whenever its field recorded no violation.
+pub fn checked<T>(v: Violations, value: Option<T>) -> Result<T, ApiError> {
+    check(v)?;
+    value.ok_or_else(|| ApiError::Internal("a validated field is missing".into()))
+}
+
 /// Fails with every violation collected so far, if any.
 pub fn check(v: Violations) -> Result<(), ApiError> {
     if v.is_empty() {
