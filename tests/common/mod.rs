@@ -54,10 +54,16 @@ impl TestServer {
     }
 
     pub async fn start_in(dir: TempDir) -> TestServer {
-        let config = Config {
+        Self::start_with(dir, |_| {}).await
+    }
+
+    /// Starts a server in `dir` with the default configuration as changed by `configure`.
+    pub async fn start_with(dir: TempDir, configure: impl FnOnce(&mut Config)) -> TestServer {
+        let mut config = Config {
             data_dir: dir.path().to_owned(),
             ..Config::default()
         };
+        configure(&mut config);
         let store = server::open_store(&config).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let running = server::start(config, store, listener).await.unwrap();
