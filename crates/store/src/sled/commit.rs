@@ -7,6 +7,7 @@
 
 use std::fs::File;
 use std::sync::mpsc;
+use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
@@ -14,17 +15,19 @@ use crate::StoreError;
 
 type Waiter = oneshot::Sender<Result<(), String>>;
 
-/// Handle to the committer thread; it ends when the last handle is dropped.
-#[derive(Debug, Clone)]
+/// Handle to the committer thread. Dropping it ends the thread after its last flush and waits
+/// for it, so the sled directory is released when the store is.
+#[derive(Debug)]
 pub(crate) struct GroupCommit {
-    queue: mpsc::Sender<Waiter>,
+    queue: Option<mpsc::Sender<Waiter>>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl GroupCommit {
     /// Starts the committer. `log_file`, if given, is fdatasynced after each flush.
     pub(crate) fn start(db: sled::Db, log_file: Option<File>) -> std::io::Result<Self> {
         let (queue, rx) = mpsc::channel::<Waiter>();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("govshare-commit".into())
             .spawn(move || {
                 while let Ok(first) = rx.recv() {
@@ -37,19 +40,32 @@ impl GroupCommit {
                     }
                 }
             })?;
-        Ok(GroupCommit { queue })
+        Ok(GroupCommit {
+            queue: Some(queue),
+            thread: Some(thread),
+        })
     }
 
     /// Returns once everything committed before this call is durable.
     pub(crate) async fn durable(&self) -> Result<(), StoreError> {
         let (tx, rx) = oneshot::channel();
         self.queue
-            .send(tx)
-            .map_err(|_| StoreError::Backend("the store is closed".into()))?;
+            .as_ref()
+            .and_then(|q| q.send(tx).ok())
+            .ok_or_else(|| StoreError::Backend("the store is closed".into()))?;
         match rx.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(StoreError::Backend(format!("flush failed: {e}"))),
             Err(_) => Err(StoreError::Backend("the store is closed".into())),
+        }
+    }
+}
+
+impl Drop for GroupCommit {
+    fn drop(&mut self) {
+        drop(self.queue.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }

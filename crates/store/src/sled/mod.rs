@@ -57,12 +57,12 @@ pub struct SledStore {
     db: sled::Db,
     tree: sled::Tree,
     writer: Arc<Mutex<Writer>>,
-    commit: GroupCommit,
+    commit: Arc<GroupCommit>,
 }
 
 impl SledStore {
-    /// Opens (or creates) the store in `dir`. Must run inside a tokio runtime: it starts the
-    /// group-commit task.
+    /// Opens (or creates) the store in `dir` and starts its group-commit thread. The directory
+    /// is released when the last clone of the store is dropped.
     pub fn open(dir: &Path, options: &SledOptions) -> Result<Self> {
         std::fs::create_dir_all(dir)?;
         let db = sled::Config::new()
@@ -87,7 +87,7 @@ impl SledStore {
                 last_event,
                 last_sequence: HashMap::new(),
             })),
-            commit: GroupCommit::start(db.clone(), log_file)?,
+            commit: Arc::new(GroupCommit::start(db.clone(), log_file)?),
             db,
         })
     }
