@@ -26,9 +26,9 @@ pub struct Cli {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Run the gRPC server with its metrics and probe endpoints.
+    /// Run the gRPC server and its probe endpoints (/healthz, /readyz).
     Serve(crate::config::ServeArgs),
-    /// Measure a running server's throughput.
+    /// Measure an in-process server: GetEntry and durable RegisterEntry against Health/Check.
     Bench(crate::bench::BenchArgs),
     /// Departments (部门).
     #[command(subcommand)]
