@@ -1,12 +1,13 @@
 //! Catalogue entries, their immutable versions and the change feed in sled. Every change is
-//! decided under the writer lock and written as one atomic batch: header, new version (never
+//! decided on the writer thread and staged as a whole: header, new version (never
 //! overwriting one) and event together.
 
 use chrono::{DateTime, Utc};
 use govshare_model::{EntryState, MAX_SEQUENCE, ResourceCode};
 
 use super::codec::{decode, decode_version, encode, encode_version};
-use super::{SledStore, Writer, keys};
+use super::commit::Change;
+use super::{SledStore, keys};
 use crate::lifecycle::Transition;
 use crate::{
     CatalogEvent, CatalogEventKind, EntryFilter, EntryHeader, NewEntry, NewVersion, Page, Result,
@@ -25,129 +26,125 @@ fn version_record(version: u64, new: &NewVersion) -> VersionRecord {
 }
 
 /// Who made a change and why.
-pub(super) struct Cause<'a> {
-    pub actor: &'a str,
-    pub comment: &'a str,
+pub(super) struct Cause {
+    pub actor: String,
+    pub comment: String,
     pub at: DateTime<Utc>,
 }
 
+/// Stages a transition: header, new version (never overwriting one) and event.
+fn write_transition(
+    change: &mut Change<'_, '_>,
+    transition: &Transition,
+    version: Option<&VersionRecord>,
+    cause: Cause,
+) -> Result<()> {
+    let code = transition.header.code.to_string();
+    if let Some(v) = version {
+        let key = keys::version(&code, v.version);
+        if change.contains(&key)? {
+            return Err(StoreError::Corrupt(format!(
+                "version {} of {code} already exists",
+                v.version
+            )));
+        }
+        change.insert(key, encode_version(v)?);
+    }
+    change.insert(keys::key(keys::ENTRY, &code), encode(&transition.header)?);
+    let seq = change.next_event();
+    let event = CatalogEvent {
+        seq,
+        code: transition.header.code.clone(),
+        kind: transition.kind,
+        version: transition.version,
+        state: transition.header.state,
+        actor: cause.actor,
+        at: cause.at,
+        comment: cause.comment,
+    };
+    change.insert(keys::event(seq), encode(&event)?);
+    Ok(())
+}
+
+/// Registers `new` under the next 顺序码 of its 分类码.
+pub(super) fn register_entry(
+    change: &mut Change<'_, '_>,
+    new: NewEntry,
+) -> Result<(EntryHeader, VersionRecord)> {
+    let class = new.classification.as_str();
+    let last = match change.last_sequence(class) {
+        Some(last) => last,
+        None => last_sequence_stored(change.tree(), class)?,
+    };
+    let sequence = last
+        .checked_add(1)
+        .filter(|s| *s <= MAX_SEQUENCE)
+        .ok_or_else(|| StoreError::SequenceExhausted(class.to_owned()))?;
+    let header = EntryHeader {
+        code: ResourceCode::new(new.classification.clone(), sequence),
+        provider_code: new.provider_code.clone(),
+        state: EntryState::Draft,
+        head_version: 1,
+        published_version: None,
+        head: new.version.summary.clone(),
+        published: None,
+        review_comment: String::new(),
+        created_at: new.version.created_at,
+        updated_at: new.version.created_at,
+    };
+    let version = version_record(1, &new.version);
+    let transition = Transition {
+        header,
+        kind: CatalogEventKind::Registered,
+        version: 1,
+    };
+    let cause = Cause {
+        actor: new.version.author,
+        comment: new.version.note,
+        at: new.version.created_at,
+    };
+    write_transition(change, &transition, Some(&version), cause)?;
+    change.set_last_sequence(new.classification.as_str(), sequence);
+    Ok((transition.header, version))
+}
+
+/// The highest 顺序码 stored under a 分类码, 0 if none.
+fn last_sequence_stored(tree: &sled::Tree, class: &str) -> Result<u32> {
+    let prefix = keys::key(keys::ENTRY, &format!("{class}/"));
+    match tree.scan_prefix(&prefix).next_back() {
+        Some(kv) => {
+            let (key, _) = kv?;
+            let code = std::str::from_utf8(&key[keys::ENTRY.len()..])
+                .ok()
+                .and_then(|c| ResourceCode::parse(c).ok())
+                .ok_or_else(|| StoreError::Corrupt("an entry key is not a code".into()))?;
+            Ok(code.sequence())
+        }
+        None => Ok(0),
+    }
+}
+
+/// Applies `decide` to the current header of `code` and stages the outcome, with
+/// `new_version` as the new head if given.
+pub(super) fn change_entry(
+    change: &mut Change<'_, '_>,
+    code: &ResourceCode,
+    cause: Cause,
+    new_version: Option<&NewVersion>,
+    decide: impl FnOnce(&EntryHeader) -> Result<Transition>,
+) -> Result<(EntryHeader, Option<VersionRecord>)> {
+    let current: EntryHeader = change
+        .get(&keys::key(keys::ENTRY, &code.to_string()))?
+        .map(|v| decode(&v))
+        .transpose()?
+        .ok_or_else(|| StoreError::NotFound(format!("entry {code}")))?;
+    let transition = decide(&current)?;
+    let version = new_version.map(|n| version_record(transition.header.head_version, n));
+    write_transition(change, &transition, version.as_ref(), cause)?;
+    Ok((transition.header, version))
+}
+
 impl SledStore {
-    /// Writes a transition as one batch; the caller holds the writer lock.
-    fn write_transition(
-        &self,
-        writer: &mut Writer,
-        transition: &Transition,
-        version: Option<&VersionRecord>,
-        cause: &Cause<'_>,
-    ) -> Result<()> {
-        let code = transition.header.code.to_string();
-        let mut batch = sled::Batch::default();
-        if let Some(v) = version {
-            let key = keys::version(&code, v.version);
-            if self.tree.contains_key(&key)? {
-                return Err(StoreError::Corrupt(format!(
-                    "version {} of {code} already exists",
-                    v.version
-                )));
-            }
-            batch.insert(key, encode_version(v)?);
-        }
-        batch.insert(keys::key(keys::ENTRY, &code), encode(&transition.header)?);
-        let seq = writer.last_event + 1;
-        let event = CatalogEvent {
-            seq,
-            code: transition.header.code.clone(),
-            kind: transition.kind,
-            version: transition.version,
-            state: transition.header.state,
-            actor: cause.actor.to_owned(),
-            at: cause.at,
-            comment: cause.comment.to_owned(),
-        };
-        batch.insert(keys::event(seq), encode(&event)?);
-        self.tree.apply_batch(batch)?;
-        writer.last_event = seq;
-        Ok(())
-    }
-
-    /// The caller holds the writer lock.
-    pub(super) fn register_entry_now(
-        &self,
-        writer: &mut Writer,
-        new: &NewEntry,
-    ) -> Result<(EntryHeader, VersionRecord)> {
-        let class = new.classification.as_str();
-        let last = match writer.last_sequence.get(class) {
-            Some(last) => *last,
-            None => self.last_sequence_stored(class)?,
-        };
-        let sequence = last
-            .checked_add(1)
-            .filter(|s| *s <= MAX_SEQUENCE)
-            .ok_or_else(|| StoreError::SequenceExhausted(class.to_owned()))?;
-        let header = EntryHeader {
-            code: ResourceCode::new(new.classification.clone(), sequence),
-            provider_code: new.provider_code.clone(),
-            state: EntryState::Draft,
-            head_version: 1,
-            published_version: None,
-            head: new.version.summary.clone(),
-            published: None,
-            review_comment: String::new(),
-            created_at: new.version.created_at,
-            updated_at: new.version.created_at,
-        };
-        let version = version_record(1, &new.version);
-        let transition = Transition {
-            header,
-            kind: CatalogEventKind::Registered,
-            version: 1,
-        };
-        let cause = Cause {
-            actor: &new.version.author,
-            comment: &new.version.note,
-            at: new.version.created_at,
-        };
-        self.write_transition(writer, &transition, Some(&version), &cause)?;
-        writer.last_sequence.insert(class.to_owned(), sequence);
-        Ok((transition.header, version))
-    }
-
-    /// The highest 顺序码 stored under a 分类码, 0 if none.
-    fn last_sequence_stored(&self, class: &str) -> Result<u32> {
-        let prefix = keys::key(keys::ENTRY, &format!("{class}/"));
-        match self.tree.scan_prefix(&prefix).next_back() {
-            Some(kv) => {
-                let (key, _) = kv?;
-                let code = std::str::from_utf8(&key[keys::ENTRY.len()..])
-                    .ok()
-                    .and_then(|c| ResourceCode::parse(c).ok())
-                    .ok_or_else(|| StoreError::Corrupt("an entry key is not a code".into()))?;
-                Ok(code.sequence())
-            }
-            None => Ok(0),
-        }
-    }
-
-    /// Applies `decide` to the current header of `code` and writes the outcome, with
-    /// `new_version` as the new head if given.
-    pub(super) fn change_entry_now(
-        &self,
-        writer: &mut Writer,
-        code: &ResourceCode,
-        cause: &Cause<'_>,
-        new_version: Option<&NewVersion>,
-        decide: impl FnOnce(&EntryHeader) -> Result<Transition>,
-    ) -> Result<(EntryHeader, Option<VersionRecord>)> {
-        let current = self
-            .get_entry_now(code)?
-            .ok_or_else(|| StoreError::NotFound(format!("entry {code}")))?;
-        let transition = decide(&current)?;
-        let version = new_version.map(|n| version_record(transition.header.head_version, n));
-        self.write_transition(writer, &transition, version.as_ref(), cause)?;
-        Ok((transition.header, version))
-    }
-
     pub(super) fn get_entry_now(&self, code: &ResourceCode) -> Result<Option<EntryHeader>> {
         self.tree
             .get(keys::key(keys::ENTRY, &code.to_string()))?

@@ -5,18 +5,11 @@ use govshare_model::CreditCode;
 
 use super::SledStore;
 use super::codec::{decode, encode};
+use super::commit::Change;
 use super::keys;
 use crate::{DepartmentRecord, Page, Result, StoreError, TokenRecord};
 
 impl SledStore {
-    pub(super) fn create_department_now(&self, d: &DepartmentRecord) -> Result<()> {
-        let key = keys::key(keys::DEPARTMENT, d.code.as_str());
-        let previous = self
-            .tree
-            .compare_and_swap(key, None as Option<&[u8]>, Some(encode(d)?))?;
-        previous.map_err(|_| StoreError::AlreadyExists(format!("department {}", d.code)))
-    }
-
     pub(super) fn get_department_now(&self, code: &CreditCode) -> Result<Option<DepartmentRecord>> {
         self.tree
             .get(keys::key(keys::DEPARTMENT, code.as_str()))?
@@ -71,49 +64,6 @@ impl SledStore {
         Ok(Page { items, next })
     }
 
-    fn put_token(&self, token: &TokenRecord, batch: &mut sled::Batch) -> Result<()> {
-        batch.insert(keys::key(keys::TOKEN, &token.digest), encode(token)?);
-        batch.insert(
-            keys::key(keys::TOKEN_ID, &token.id),
-            token.digest.as_bytes(),
-        );
-        Ok(())
-    }
-
-    fn check_new_token(&self, token: &TokenRecord) -> Result<()> {
-        if self
-            .tree
-            .contains_key(keys::key(keys::TOKEN_ID, &token.id))?
-            || self
-                .tree
-                .contains_key(keys::key(keys::TOKEN, &token.digest))?
-        {
-            return Err(StoreError::AlreadyExists(format!("token {}", token.id)));
-        }
-        Ok(())
-    }
-
-    /// The caller holds the writer lock.
-    pub(super) fn insert_token_now(&self, token: &TokenRecord) -> Result<()> {
-        self.check_new_token(token)?;
-        let mut batch = sled::Batch::default();
-        self.put_token(token, &mut batch)?;
-        Ok(self.tree.apply_batch(batch)?)
-    }
-
-    /// The caller holds the writer lock.
-    pub(super) fn bootstrap_admin_token_now(&self, token: &TokenRecord) -> Result<bool> {
-        if self.tree.contains_key(keys::ADMIN_BOOTSTRAPPED)? {
-            return Ok(false);
-        }
-        self.check_new_token(token)?;
-        let mut batch = sled::Batch::default();
-        self.put_token(token, &mut batch)?;
-        batch.insert(keys::ADMIN_BOOTSTRAPPED, token.id.as_bytes());
-        self.tree.apply_batch(batch)?;
-        Ok(true)
-    }
-
     pub(super) fn admin_bootstrapped_now(&self) -> Result<bool> {
         Ok(self.tree.contains_key(keys::ADMIN_BOOTSTRAPPED)?)
     }
@@ -124,26 +74,76 @@ impl SledStore {
             .map(|v| decode(&v))
             .transpose()
     }
+}
 
-    /// The caller holds the writer lock.
-    pub(super) fn revoke_token_now(
-        &self,
-        token_id: &str,
-        at: DateTime<Utc>,
-    ) -> Result<TokenRecord> {
-        let not_found = || StoreError::NotFound(format!("token {token_id}"));
-        let digest = self
-            .tree
-            .get(keys::key(keys::TOKEN_ID, token_id))?
-            .ok_or_else(not_found)?;
-        let digest = std::str::from_utf8(&digest)
-            .map_err(|_| StoreError::Corrupt(format!("digest of token {token_id}")))?;
-        let mut record: TokenRecord = self.token_by_digest_now(digest)?.ok_or_else(not_found)?;
-        if record.revoked_at.is_none() {
-            record.revoked_at = Some(at);
-            self.tree
-                .insert(keys::key(keys::TOKEN, digest), encode(&record)?)?;
-        }
-        Ok(record)
+pub(super) fn create_department(change: &mut Change<'_, '_>, d: &DepartmentRecord) -> Result<()> {
+    let key = keys::key(keys::DEPARTMENT, d.code.as_str());
+    if change.contains(&key)? {
+        return Err(StoreError::AlreadyExists(format!("department {}", d.code)));
     }
+    change.insert(key, encode(d)?);
+    Ok(())
+}
+
+fn put_token(change: &mut Change<'_, '_>, token: &TokenRecord) -> Result<()> {
+    change.insert(keys::key(keys::TOKEN, &token.digest), encode(token)?);
+    change.insert(
+        keys::key(keys::TOKEN_ID, &token.id),
+        token.digest.as_bytes().to_vec(),
+    );
+    Ok(())
+}
+
+fn check_new_token(change: &Change<'_, '_>, token: &TokenRecord) -> Result<()> {
+    if change.contains(&keys::key(keys::TOKEN_ID, &token.id))?
+        || change.contains(&keys::key(keys::TOKEN, &token.digest))?
+    {
+        return Err(StoreError::AlreadyExists(format!("token {}", token.id)));
+    }
+    Ok(())
+}
+
+pub(super) fn insert_token(change: &mut Change<'_, '_>, token: &TokenRecord) -> Result<()> {
+    check_new_token(change, token)?;
+    put_token(change, token)
+}
+
+pub(super) fn bootstrap_admin_token(
+    change: &mut Change<'_, '_>,
+    token: &TokenRecord,
+) -> Result<bool> {
+    if change.contains(keys::ADMIN_BOOTSTRAPPED)? {
+        return Ok(false);
+    }
+    check_new_token(change, token)?;
+    put_token(change, token)?;
+    change.insert(
+        keys::ADMIN_BOOTSTRAPPED.to_vec(),
+        token.id.as_bytes().to_vec(),
+    );
+    Ok(true)
+}
+
+pub(super) fn revoke_token(
+    change: &mut Change<'_, '_>,
+    token_id: &str,
+    at: DateTime<Utc>,
+) -> Result<TokenRecord> {
+    let not_found = || StoreError::NotFound(format!("token {token_id}"));
+    let digest = change
+        .get(&keys::key(keys::TOKEN_ID, token_id))?
+        .ok_or_else(not_found)?;
+    let digest = std::str::from_utf8(&digest)
+        .map_err(|_| StoreError::Corrupt(format!("digest of token {token_id}")))?;
+    let key = keys::key(keys::TOKEN, digest);
+    let mut record: TokenRecord = change
+        .get(&key)?
+        .map(|v| decode(&v))
+        .transpose()?
+        .ok_or_else(not_found)?;
+    if record.revoked_at.is_none() {
+        record.revoked_at = Some(at);
+        change.insert(key, encode(&record)?);
+    }
+    Ok(record)
 }

@@ -1,12 +1,12 @@
-//! [`Store`] for [`SledStore`]: each write runs its transaction, then waits for the group
-//! commit before it returns.
+//! [`Store`] for [`SledStore`]: each write is a change run by the writer thread, which
+//! replies once the change's group is durable.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use govshare_model::{CreditCode, ResourceCode};
 
-use super::SledStore;
-use super::catalog::Cause;
+use super::catalog::{self, Cause};
+use super::{SledStore, identity};
 use crate::{
     CatalogEvent, DepartmentRecord, EntryFilter, EntryHeader, NewEntry, NewVersion, Page, Result,
     Store, StoreError, TokenRecord, VersionRecord, lifecycle,
@@ -15,9 +15,12 @@ use crate::{
 #[async_trait]
 impl Store for SledStore {
     async fn create_department(&self, department: DepartmentRecord) -> Result<DepartmentRecord> {
-        self.create_department_now(&department)?;
-        self.durable().await?;
-        Ok(department)
+        self.writer
+            .write(move |change| {
+                identity::create_department(change, &department)?;
+                Ok(department)
+            })
+            .await
     }
 
     async fn get_department(&self, code: &CreditCode) -> Result<Option<DepartmentRecord>> {
@@ -33,18 +36,15 @@ impl Store for SledStore {
     }
 
     async fn insert_token(&self, token: TokenRecord) -> Result<()> {
-        let _writer = self.writer().await;
-        self.insert_token_now(&token)?;
-        self.durable().await
+        self.writer
+            .write(move |change| identity::insert_token(change, &token))
+            .await
     }
 
     async fn bootstrap_admin_token(&self, token: TokenRecord) -> Result<bool> {
-        let stored = {
-            let _writer = self.writer().await;
-            self.bootstrap_admin_token_now(&token)?
-        };
-        self.durable().await?;
-        Ok(stored)
+        self.writer
+            .write(move |change| identity::bootstrap_admin_token(change, &token))
+            .await
     }
 
     async fn admin_bootstrapped(&self) -> Result<bool> {
@@ -56,18 +56,16 @@ impl Store for SledStore {
     }
 
     async fn revoke_token(&self, token_id: &str, at: DateTime<Utc>) -> Result<TokenRecord> {
-        let record = {
-            let _writer = self.writer().await;
-            self.revoke_token_now(token_id, at)?
-        };
-        self.durable().await?;
-        Ok(record)
+        let token_id = token_id.to_owned();
+        self.writer
+            .write(move |change| identity::revoke_token(change, &token_id, at))
+            .await
     }
 
     async fn register_entry(&self, entry: NewEntry) -> Result<(EntryHeader, VersionRecord)> {
-        let written = self.register_entry_now(&mut *self.writer().await, &entry)?;
-        self.durable().await?;
-        Ok(written)
+        self.writer
+            .write(move |change| catalog::register_entry(change, entry))
+            .await
     }
 
     async fn update_entry(
@@ -76,26 +74,25 @@ impl Store for SledStore {
         expected_version: u64,
         version: NewVersion,
     ) -> Result<(EntryHeader, VersionRecord)> {
+        let code = code.clone();
         let cause = Cause {
-            actor: &version.author,
-            comment: &version.note,
+            actor: version.author.clone(),
+            comment: version.note.clone(),
             at: version.created_at,
         };
-        let (header, written) = self.change_entry_now(
-            &mut *self.writer().await,
-            code,
-            &cause,
-            Some(&version),
-            |h| {
-                lifecycle::update(
-                    h,
-                    expected_version,
-                    version.summary.clone(),
-                    version.created_at,
-                )
-            },
-        )?;
-        self.durable().await?;
+        let (header, written) = self
+            .writer
+            .write(move |change| {
+                catalog::change_entry(change, &code, cause, Some(&version), |h| {
+                    lifecycle::update(
+                        h,
+                        expected_version,
+                        version.summary.clone(),
+                        version.created_at,
+                    )
+                })
+            })
+            .await?;
         let written =
             written.ok_or_else(|| StoreError::Corrupt("update wrote no version".into()))?;
         Ok((header, written))
@@ -108,16 +105,20 @@ impl Store for SledStore {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<EntryHeader> {
+        let code = code.clone();
         let cause = Cause {
-            actor,
-            comment: "",
+            actor: actor.to_owned(),
+            comment: String::new(),
             at,
         };
-        let (header, _) =
-            self.change_entry_now(&mut *self.writer().await, code, &cause, None, |h| {
-                lifecycle::submit(h, expected_version, at)
-            })?;
-        self.durable().await?;
+        let (header, _) = self
+            .writer
+            .write(move |change| {
+                catalog::change_entry(change, &code, cause, None, |h| {
+                    lifecycle::submit(h, expected_version, at)
+                })
+            })
+            .await?;
         Ok(header)
     }
 
@@ -128,16 +129,21 @@ impl Store for SledStore {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<EntryHeader> {
+        let code = code.clone();
+        let reason = reason.to_owned();
         let cause = Cause {
-            actor,
-            comment: reason,
+            actor: actor.to_owned(),
+            comment: reason.clone(),
             at,
         };
-        let (header, _) =
-            self.change_entry_now(&mut *self.writer().await, code, &cause, None, |h| {
-                lifecycle::request_revocation(h, reason, at)
-            })?;
-        self.durable().await?;
+        let (header, _) = self
+            .writer
+            .write(move |change| {
+                catalog::change_entry(change, &code, cause, None, |h| {
+                    lifecycle::request_revocation(h, &reason, at)
+                })
+            })
+            .await?;
         Ok(header)
     }
 
@@ -150,12 +156,21 @@ impl Store for SledStore {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<EntryHeader> {
-        let cause = Cause { actor, comment, at };
-        let (header, _) =
-            self.change_entry_now(&mut *self.writer().await, code, &cause, None, |h| {
-                lifecycle::review(h, version, approve, comment, at)
-            })?;
-        self.durable().await?;
+        let code = code.clone();
+        let cause_comment = comment.to_owned();
+        let cause = Cause {
+            actor: actor.to_owned(),
+            comment: comment.to_owned(),
+            at,
+        };
+        let (header, _) = self
+            .writer
+            .write(move |change| {
+                catalog::change_entry(change, &code, cause, None, |h| {
+                    lifecycle::review(h, version, approve, &cause_comment, at)
+                })
+            })
+            .await?;
         Ok(header)
     }
 
