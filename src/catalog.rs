@@ -1,10 +1,12 @@
 //! CatalogService: registering, editing, reading and reviewing catalogue entries.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use chrono::Utc;
 use govshare_model::{
-    Category, EntryState, ResourceCode, ResourceMetadata, ShareType, UpdateCycle, Violations,
+    Category, CreditCode, EntryState, ResourceCode, ResourceMetadata, ShareType, UpdateCycle,
+    Violations,
 };
 use govshare_store::{
     EntryFilter, EntryHeader, EntrySummary, NewEntry, NewVersion, VersionRecord, Visibility,
@@ -31,6 +33,7 @@ const COMMENT_MAX: usize = 2000;
 pub struct CatalogApi {
     state: Arc<AppState>,
     versions: Arc<VersionCache>,
+    departments: Arc<RwLock<HashMap<CreditCode, String>>>,
 }
 
 /// Validated metadata ready to be stored as a version.
@@ -75,6 +78,7 @@ impl CatalogApi {
         CatalogApi {
             state,
             versions: Arc::default(),
+            departments: Arc::default(),
         }
     }
 
@@ -112,21 +116,7 @@ impl CatalogApi {
         };
         let mut metadata = checked(v, metadata)?;
         authz::write_entry(p, &metadata.provider_code)?;
-        let department = self
-            .state
-            .store
-            .get_department(&metadata.provider_code)
-            .await?
-            .ok_or_else(|| {
-                ApiError::field(
-                    "metadata.provider_code",
-                    format!(
-                        "提供方 {} 未登记为部门 (provider {} is not a registered department)",
-                        metadata.provider_code, metadata.provider_code
-                    ),
-                )
-            })?;
-        metadata.provider_name = department.name;
+        metadata.provider_name = self.department_name(&metadata.provider_code).await?;
         let canonical = metadata.canonical_bytes();
         let digest = govshare_model::digest_of(&canonical);
         Ok(Prepared {
@@ -134,6 +124,31 @@ impl CatalogApi {
             canonical,
             digest,
         })
+    }
+
+    /// The registered name of a department. Departments are never renamed or removed, so
+    /// names are kept once read.
+    async fn department_name(&self, code: &CreditCode) -> ApiResult<String> {
+        if let Some(name) = self
+            .departments
+            .read()
+            .ok()
+            .and_then(|m| m.get(code).cloned())
+        {
+            return Ok(name);
+        }
+        let department = self.state.store.get_department(code).await?.ok_or_else(|| {
+            ApiError::field(
+                "metadata.provider_code",
+                format!(
+                    "提供方 {code} 未登记为部门 (provider {code} is not a registered department)"
+                ),
+            )
+        })?;
+        if let Ok(mut names) = self.departments.write() {
+            names.insert(code.clone(), department.name.clone());
+        }
+        Ok(department.name)
     }
 
     fn new_version(&self, p: &Principal, prepared: &Prepared, note: String) -> NewVersion {
