@@ -6,12 +6,13 @@
 mod common;
 
 use common::{
-    Clients, TestServer, metadata_under, register_entry, sample_metadata, violated_fields,
+    Clients, TestServer, get_entry, listed_codes, metadata_under, register_entry, sample_metadata,
+    violated_fields,
 };
 use govshare::proto::{
-    CatalogEntry, Category, DataType, DiffVersionsRequest, EntryState, GetEntryRequest,
-    ListEntriesRequest, ListVersionsRequest, RegisterEntryRequest, ResourceMetadata, Role,
-    ShareType, SubmitEntryRequest, UpdateCycle, UpdateEntryRequest,
+    CatalogEntry, Category, DataType, DiffVersionsRequest, EntryState, ListEntriesRequest,
+    ListVersionsRequest, RegisterEntryRequest, ResourceMetadata, Role, ShareType,
+    SubmitEntryRequest, UpdateCycle, UpdateEntryRequest,
 };
 use tonic::Code;
 
@@ -46,32 +47,6 @@ async fn update(
         })
         .await
         .map(tonic::Response::into_inner)
-}
-
-async fn get(clients: &Clients, code: &str, version: u64) -> Result<CatalogEntry, tonic::Status> {
-    clients
-        .catalog
-        .clone()
-        .get_entry(GetEntryRequest {
-            code: code.into(),
-            version,
-        })
-        .await
-        .map(tonic::Response::into_inner)
-}
-
-async fn list(clients: &Clients, request: ListEntriesRequest) -> Vec<String> {
-    clients
-        .catalog
-        .clone()
-        .list_entries(request)
-        .await
-        .unwrap()
-        .into_inner()
-        .entries
-        .into_iter()
-        .map(|e| e.code)
-        .collect()
 }
 
 #[tokio::test]
@@ -132,7 +107,7 @@ async fn version_digest_is_the_sha256_hex_of_the_canonical_metadata() {
         "lowercase hex: {digest}"
     );
 
-    let read = get(&cataloguer, &entry.code, 1).await.unwrap();
+    let read = get_entry(&cataloguer, &entry.code, 1).await.unwrap();
     assert_eq!(read.version.unwrap().digest, digest);
 
     let returned = entry.metadata.unwrap();
@@ -194,7 +169,7 @@ async fn refused_registration_stores_nothing() {
         .await
         .unwrap_err();
 
-    let listed = list(
+    let listed = listed_codes(
         &cataloguer,
         ListEntriesRequest {
             provider_code: department.clone(),
@@ -289,7 +264,7 @@ async fn stale_update_is_refused_and_overwrites_nothing() {
         "{status:?}"
     );
 
-    let current = get(&cataloguer, &entry.code, 0).await.unwrap();
+    let current = get_entry(&cataloguer, &entry.code, 0).await.unwrap();
     assert_eq!(current.head_version, 2);
     assert_eq!(current.version.unwrap().version, 2);
     assert_eq!(current.metadata.unwrap().name, "第二版");
@@ -322,7 +297,10 @@ async fn classification_cannot_change_in_an_update() {
     .unwrap_err();
     assert_eq!(violated_fields(&status), ["metadata.classification"]);
     assert_eq!(
-        get(&cataloguer, &entry.code, 0).await.unwrap().head_version,
+        get_entry(&cataloguer, &entry.code, 0)
+            .await
+            .unwrap()
+            .head_version,
         1
     );
 }
@@ -340,7 +318,7 @@ async fn older_version_is_read_by_number() {
     )
     .await
     .unwrap();
-    let old = get(&cataloguer, &entry.code, 1).await.unwrap();
+    let old = get_entry(&cataloguer, &entry.code, 1).await.unwrap();
     assert_eq!(old.version.unwrap().version, 1);
     assert_eq!(old.head_version, 2);
     assert_eq!(old.metadata.unwrap().name, "人口基础信息");
@@ -349,7 +327,9 @@ async fn older_version_is_read_by_number() {
 #[tokio::test]
 async fn unknown_entry_is_not_found() {
     let (_server, _department, cataloguer) = provider().await;
-    let status = get(&cataloguer, "101001/000042", 0).await.unwrap_err();
+    let status = get_entry(&cataloguer, "101001/000042", 0)
+        .await
+        .unwrap_err();
     assert_eq!(status.code(), Code::NotFound, "{status:?}");
 }
 
@@ -499,7 +479,7 @@ async fn list_entries_filters_by_category() {
         metadata_under(&department, Category::Theme, "05", "010", ""),
     )
     .await;
-    let listed = list(
+    let listed = listed_codes(
         &cataloguer,
         ListEntriesRequest {
             category: Category::Theme as i32,
@@ -519,7 +499,7 @@ async fn list_entries_filters_by_share_type() {
     sharing.share_type = ShareType::Unconditional as i32;
     sharing.condition = String::new();
     let open = register_entry(&cataloguer, open).await;
-    let listed = list(
+    let listed = listed_codes(
         &cataloguer,
         ListEntriesRequest {
             share_type: ShareType::Unconditional as i32,
@@ -544,7 +524,7 @@ async fn list_entries_filters_by_state() {
         })
         .await
         .unwrap();
-    let pending = list(
+    let pending = listed_codes(
         &cataloguer,
         ListEntriesRequest {
             state: EntryState::PendingPublish as i32,
@@ -553,7 +533,7 @@ async fn list_entries_filters_by_state() {
     )
     .await;
     assert_eq!(pending, [submitted.code]);
-    let drafts = list(
+    let drafts = listed_codes(
         &cataloguer,
         ListEntriesRequest {
             state: EntryState::Draft as i32,
@@ -571,7 +551,7 @@ async fn list_entries_filters_by_update_cycle() {
     let mut monthly = sample_metadata(&department);
     monthly.update_cycle = UpdateCycle::Monthly as i32;
     let monthly = register_entry(&cataloguer, monthly).await;
-    let listed = list(
+    let listed = listed_codes(
         &cataloguer,
         ListEntriesRequest {
             update_cycle: UpdateCycle::Monthly as i32,
@@ -590,7 +570,7 @@ async fn list_entries_filters_by_provider() {
     let mine = register_entry(&cataloguer, sample_metadata(&department)).await;
     let theirs = register_entry(&other, sample_metadata(&other_department)).await;
     let admin = server.admin();
-    let listed = list(
+    let listed = listed_codes(
         &admin,
         ListEntriesRequest {
             provider_code: department.clone(),
@@ -599,7 +579,7 @@ async fn list_entries_filters_by_provider() {
     )
     .await;
     assert_eq!(listed, [mine.code]);
-    let listed = list(
+    let listed = listed_codes(
         &admin,
         ListEntriesRequest {
             provider_code: other_department,
@@ -740,7 +720,7 @@ async fn concurrent_updates_of_the_same_head_let_exactly_one_win() {
         }
     }
     assert_eq!(winners.len(), 1, "{winners:?}");
-    let current = get(&cataloguer, &entry.code, 0).await.unwrap();
+    let current = get_entry(&cataloguer, &entry.code, 0).await.unwrap();
     assert_eq!(current.head_version, 2);
     assert_eq!(current.metadata.unwrap().name, winners[0]);
 }

@@ -7,11 +7,12 @@
 mod common;
 
 use common::{
-    Clients, TestServer, publish_entry, register_entry, sample_metadata, violated_fields,
+    Clients, TestServer, get_entry, listed_codes, publish_entry, register_entry, sample_metadata,
+    violated_fields,
 };
 use govshare::proto::{
-    CatalogEntry, EntryState, GetEntryRequest, ListEntriesRequest, RequestRevocationRequest,
-    ResourceMetadata, ReviewEntryRequest, Role, ShareType, SubmitEntryRequest, UpdateEntryRequest,
+    CatalogEntry, EntryState, ListEntriesRequest, RequestRevocationRequest, ResourceMetadata,
+    ReviewEntryRequest, Role, ShareType, SubmitEntryRequest, UpdateEntryRequest,
 };
 use tonic::Code;
 
@@ -126,34 +127,8 @@ impl World {
     }
 }
 
-async fn get(clients: &Clients, code: &str, version: u64) -> Result<CatalogEntry, tonic::Status> {
-    clients
-        .catalog
-        .clone()
-        .get_entry(GetEntryRequest {
-            code: code.into(),
-            version,
-        })
-        .await
-        .map(tonic::Response::into_inner)
-}
-
-async fn listed(clients: &Clients, request: ListEntriesRequest) -> Vec<String> {
-    clients
-        .catalog
-        .clone()
-        .list_entries(request)
-        .await
-        .unwrap()
-        .into_inner()
-        .entries
-        .into_iter()
-        .map(|e| e.code)
-        .collect()
-}
-
 async fn listed_all(clients: &Clients) -> Vec<String> {
-    listed(clients, ListEntriesRequest::default()).await
+    listed_codes(clients, ListEntriesRequest::default()).await
 }
 
 #[tokio::test]
@@ -176,7 +151,7 @@ async fn submitting_a_stale_version_is_refused() {
         matches!(status.code(), Code::Aborted | Code::FailedPrecondition),
         "{status:?}"
     );
-    let current = get(&w.cataloguer, &entry.code, 0).await.unwrap();
+    let current = get_entry(&w.cataloguer, &entry.code, 0).await.unwrap();
     assert_eq!(current.state, EntryState::Draft as i32);
 }
 
@@ -187,7 +162,7 @@ async fn entry_under_review_cannot_be_edited() {
     w.submit(&entry.code, 1).await.unwrap();
     let status = w.update(&entry.code, 1, "审核中修改").await.unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
-    let current = get(&w.cataloguer, &entry.code, 0).await.unwrap();
+    let current = get_entry(&w.cataloguer, &entry.code, 0).await.unwrap();
     assert_eq!(current.head_version, 1);
     assert_eq!(current.state, EntryState::PendingPublish as i32);
 }
@@ -207,7 +182,7 @@ async fn approval_publishes_the_submitted_version() {
 async fn published_entry_is_read_and_listed_by_other_departments() {
     let w = world().await;
     let entry = w.published().await;
-    let seen = get(&w.consumer, &entry.code, 0).await.unwrap();
+    let seen = get_entry(&w.consumer, &entry.code, 0).await.unwrap();
     assert_eq!(seen.version.unwrap().version, 1);
     assert_eq!(seen.state, EntryState::Published as i32);
     assert_eq!(seen.metadata.unwrap().name, "人口基础信息");
@@ -221,14 +196,14 @@ async fn unpublished_entry_is_hidden_from_other_departments() {
     let pending = w.draft().await;
     w.submit(&pending.code, 1).await.unwrap();
     for code in [&draft.code, &pending.code] {
-        let status = get(&w.consumer, code, 0).await.unwrap_err();
+        let status = get_entry(&w.consumer, code, 0).await.unwrap_err();
         assert_eq!(status.code(), Code::NotFound, "{code}: {status:?}");
-        let status = get(&w.consumer, code, 1).await.unwrap_err();
+        let status = get_entry(&w.consumer, code, 1).await.unwrap_err();
         assert_eq!(status.code(), Code::NotFound, "{code} v1: {status:?}");
     }
     assert!(listed_all(&w.consumer).await.is_empty());
     assert!(
-        listed(
+        listed_codes(
             &w.consumer,
             ListEntriesRequest {
                 provider_code: w.provider.clone(),
@@ -249,16 +224,16 @@ async fn editing_a_published_entry_keeps_serving_the_published_version() {
     assert_eq!(edited.published_version, 1);
     assert_eq!(edited.state, EntryState::Published as i32);
 
-    let seen = get(&w.consumer, &entry.code, 0).await.unwrap();
+    let seen = get_entry(&w.consumer, &entry.code, 0).await.unwrap();
     assert_eq!(seen.version.unwrap().version, 1);
     assert_eq!(seen.metadata.unwrap().name, "人口基础信息");
-    let status = get(&w.consumer, &entry.code, 2).await.unwrap_err();
+    let status = get_entry(&w.consumer, &entry.code, 2).await.unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
 
-    let own = get(&w.cataloguer, &entry.code, 2).await.unwrap();
+    let own = get_entry(&w.cataloguer, &entry.code, 2).await.unwrap();
     assert_eq!(own.version.unwrap().version, 2);
     assert_eq!(own.metadata.unwrap().name, "第二版");
-    let own_default = get(&w.cataloguer, &entry.code, 0).await.unwrap();
+    let own_default = get_entry(&w.cataloguer, &entry.code, 0).await.unwrap();
     assert_eq!(
         own_default.version.unwrap().version,
         1,
@@ -294,16 +269,20 @@ async fn other_departments_filter_on_the_published_version() {
         share_type: ShareType::Conditional as i32,
         ..Default::default()
     };
-    assert!(listed(&w.consumer, unconditional.clone()).await.is_empty());
+    assert!(
+        listed_codes(&w.consumer, unconditional.clone())
+            .await
+            .is_empty()
+    );
     assert_eq!(
-        listed(&w.consumer, conditional.clone()).await,
+        listed_codes(&w.consumer, conditional.clone()).await,
         vec![entry.code.clone()]
     );
     assert_eq!(
-        listed(&w.cataloguer, unconditional).await,
+        listed_codes(&w.cataloguer, unconditional).await,
         vec![entry.code.clone()]
     );
-    assert!(listed(&w.cataloguer, conditional).await.is_empty());
+    assert!(listed_codes(&w.cataloguer, conditional).await.is_empty());
 }
 
 #[tokio::test]
@@ -317,7 +296,7 @@ async fn approved_edit_becomes_the_published_version() {
     assert_eq!(reviewed.state, EntryState::Published as i32);
     assert_eq!(reviewed.published_version, 2);
 
-    let seen = get(&w.consumer, &entry.code, 0).await.unwrap();
+    let seen = get_entry(&w.consumer, &entry.code, 0).await.unwrap();
     assert_eq!(seen.version.unwrap().version, 2);
     assert_eq!(seen.metadata.unwrap().name, "第二版");
 }
@@ -341,7 +320,7 @@ async fn refused_edit_leaves_the_published_version_in_place() {
     assert_eq!(reviewed.published_version, 1);
     assert_eq!(reviewed.head_version, 2);
     assert_eq!(reviewed.review_comment, "名称不规范");
-    let seen = get(&w.consumer, &entry.code, 0).await.unwrap();
+    let seen = get_entry(&w.consumer, &entry.code, 0).await.unwrap();
     assert_eq!(seen.version.unwrap().version, 1);
 }
 
@@ -352,7 +331,7 @@ async fn refusal_requires_a_comment() {
     w.submit(&entry.code, 1).await.unwrap();
     let status = w.review(&entry.code, 1, false, "  ").await.unwrap_err();
     assert_eq!(violated_fields(&status), ["comment"]);
-    let current = get(&w.cataloguer, &entry.code, 0).await.unwrap();
+    let current = get_entry(&w.cataloguer, &entry.code, 0).await.unwrap();
     assert_eq!(current.state, EntryState::PendingPublish as i32);
 }
 
@@ -368,7 +347,7 @@ async fn refused_first_publication_is_rejected_with_the_comment() {
     assert_eq!(reviewed.state, EntryState::PublishRejected as i32);
     assert_eq!(reviewed.published_version, 0);
     assert_eq!(reviewed.review_comment, "摘要未说明数据范围");
-    let status = get(&w.consumer, &entry.code, 0).await.unwrap_err();
+    let status = get_entry(&w.consumer, &entry.code, 0).await.unwrap_err();
     assert_eq!(status.code(), Code::NotFound, "{status:?}");
 }
 
@@ -404,7 +383,7 @@ async fn reviewing_another_version_than_the_submitted_one_is_refused() {
         matches!(status.code(), Code::Aborted | Code::FailedPrecondition),
         "{status:?}"
     );
-    let current = get(&w.cataloguer, &entry.code, 0).await.unwrap();
+    let current = get_entry(&w.cataloguer, &entry.code, 0).await.unwrap();
     assert_eq!(current.state, EntryState::PendingPublish as i32);
     assert_eq!(current.published_version, 0);
 }
@@ -423,7 +402,7 @@ async fn revocation_request_requires_a_reason() {
     let entry = w.published().await;
     let status = w.request_revocation(&entry.code, " ").await.unwrap_err();
     assert_eq!(violated_fields(&status), ["reason"]);
-    let current = get(&w.cataloguer, &entry.code, 0).await.unwrap();
+    let current = get_entry(&w.cataloguer, &entry.code, 0).await.unwrap();
     assert_eq!(current.state, EntryState::Published as i32);
 }
 
@@ -463,7 +442,7 @@ async fn refused_revocation_keeps_the_entry_published() {
     assert_eq!(reviewed.state, EntryState::Published as i32);
     assert_eq!(reviewed.published_version, 1);
     assert_eq!(
-        get(&w.consumer, &entry.code, 0)
+        get_entry(&w.consumer, &entry.code, 0)
             .await
             .unwrap()
             .version
@@ -482,12 +461,12 @@ async fn approved_revocation_hides_the_entry_from_other_departments() {
     let reviewed = w.review(&entry.code, 1, true, "").await.unwrap();
     assert_eq!(reviewed.state, EntryState::Revoked as i32);
 
-    let status = get(&w.consumer, &entry.code, 0).await.unwrap_err();
+    let status = get_entry(&w.consumer, &entry.code, 0).await.unwrap_err();
     assert_eq!(status.code(), Code::NotFound, "{status:?}");
-    let status = get(&w.consumer, &entry.code, 1).await.unwrap_err();
+    let status = get_entry(&w.consumer, &entry.code, 1).await.unwrap_err();
     assert_eq!(status.code(), Code::NotFound, "{status:?}");
     assert!(listed_all(&w.consumer).await.is_empty());
-    let own = get(&w.cataloguer, &entry.code, 0).await.unwrap();
+    let own = get_entry(&w.cataloguer, &entry.code, 0).await.unwrap();
     assert_eq!(own.state, EntryState::Revoked as i32);
 }
 
@@ -499,7 +478,7 @@ async fn revoked_entry_cannot_be_edited() {
     w.review(&entry.code, 1, true, "").await.unwrap();
     let status = w.update(&entry.code, 1, "撤销后修改").await.unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
-    let current = get(&w.cataloguer, &entry.code, 0).await.unwrap();
+    let current = get_entry(&w.cataloguer, &entry.code, 0).await.unwrap();
     assert_eq!(current.head_version, 1);
     assert_eq!(current.state, EntryState::Revoked as i32);
 }

@@ -256,3 +256,35 @@ pub async fn publish_entry(
         .unwrap()
         .into_inner()
 }
+
+/// GetEntry of `code` at `version` (0: the default version).
+pub async fn get_entry(
+    clients: &Clients,
+    code: &str,
+    version: u64,
+) -> Result<proto::CatalogEntry, tonic::Status> {
+    clients
+        .catalog
+        .clone()
+        .get_entry(proto::GetEntryRequest {
+            code: code.into(),
+            version,
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// The codes ListEntries returns for `request` (first page).
+pub async fn listed_codes(clients: &Clients, request: proto::ListEntriesRequest) -> Vec<String> {
+    clients
+        .catalog
+        .clone()
+        .list_entries(request)
+        .await
+        .unwrap()
+        .into_inner()
+        .entries
+        .into_iter()
+        .map(|e| e.code)
+        .collect()
+}
