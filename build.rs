@@ -10,6 +10,7 @@ const PROTOS: &[&str] = &[
     "proto/govshare/v1/common.proto",
     "proto/govshare/v1/admin.proto",
     "proto/govshare/v1/catalog.proto",
+    "proto/govshare/v1/sharing.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

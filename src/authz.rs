@@ -58,6 +58,81 @@ pub fn read_all_versions(p: &Principal, provider: &CreditCode) -> Result<(), Api
     own_department(p, provider)
 }
 
+fn department_of<'p>(p: &'p Principal, what: &str) -> Result<&'p CreditCode, ApiError> {
+    p.department.as_ref().ok_or_else(|| {
+        ApiError::PermissionDenied(format!(
+            "{what}需要部门凭证，平台级凭证没有所属部门 \
+             (this needs a department's credential; a platform credential has no department)"
+        ))
+    })
+}
+
+fn side(
+    p: &Principal,
+    department: &CreditCode,
+    side_zh: &str,
+    side_en: &str,
+) -> Result<(), ApiError> {
+    if p.is_of(department) {
+        Ok(())
+    } else {
+        Err(ApiError::PermissionDenied(format!(
+            "只有{side_zh} {department} 可以这样做 (only the {side_en} department {department} may do this)"
+        )))
+    }
+}
+
+/// CreateRequest: a consumer, for its own department; returns that department.
+pub fn request_data(p: &Principal) -> Result<CreditCode, ApiError> {
+    require(p, Role::Consumer)?;
+    department_of(p, "申请共享").cloned()
+}
+
+/// GetRequest, and each request or grant in a list: its two departments, the platform
+/// administrator and the auditor.
+pub fn read_sharing(
+    p: &Principal,
+    receiver: &CreditCode,
+    provider: &CreditCode,
+) -> Result<(), ApiError> {
+    if p.has(Role::Admin) || p.has(Role::Auditor) || p.is_of(receiver) || p.is_of(provider) {
+        Ok(())
+    } else {
+        Err(ApiError::PermissionDenied(format!(
+            "只有申请方 {receiver}、提供方 {provider} 和平台管理员可以查看 \
+             (only the requesting department {receiver}, the providing department {provider} \
+             and the platform administrator may see this)"
+        )))
+    }
+}
+
+/// ListRequests, ListGrants: everything for the platform administrator and the auditor
+/// (`None`), the caller's department's otherwise.
+pub fn list_sharing(p: &Principal) -> Result<Option<&CreditCode>, ApiError> {
+    if p.has(Role::Admin) || p.has(Role::Auditor) {
+        return Ok(None);
+    }
+    department_of(p, "查看共享申请和授权").map(Some)
+}
+
+/// DecideRequest: an approver of the providing department.
+pub fn decide_request(p: &Principal, provider: &CreditCode) -> Result<(), ApiError> {
+    require(p, Role::Approver)?;
+    side(p, provider, "提供方部门", "providing")
+}
+
+/// WithdrawRequest: a consumer of the requesting department.
+pub fn withdraw_request(p: &Principal, requester: &CreditCode) -> Result<(), ApiError> {
+    require(p, Role::Consumer)?;
+    side(p, requester, "申请方部门", "requesting")
+}
+
+/// RevokeGrant: an approver of the providing department.
+pub fn revoke_grant(p: &Principal, provider: &CreditCode) -> Result<(), ApiError> {
+    require(p, Role::Approver)?;
+    side(p, provider, "提供方部门", "providing")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +189,67 @@ mod tests {
         assert!(read_all_versions(&principal(None, &[Role::Admin]), &code(A)).is_ok());
         assert!(read_all_versions(&principal(Some(B), &[Role::Cataloguer]), &code(A)).is_err());
         assert!(read_all_versions(&principal(None, &[Role::Auditor]), &code(A)).is_err());
+    }
+
+    #[test]
+    fn only_consumers_of_a_department_request_data() {
+        assert_eq!(
+            request_data(&principal(Some(B), &[Role::Consumer])).expect("consumer"),
+            code(B)
+        );
+        assert!(request_data(&principal(Some(B), &[Role::Approver])).is_err());
+        assert!(request_data(&principal(None, &[Role::Admin])).is_err());
+    }
+
+    #[test]
+    fn requests_are_read_by_their_two_departments_admin_and_auditor() {
+        let c = &govshare_model::testing::valid_credit_code(7);
+        for (p, ok) in [
+            (principal(Some(A), &[Role::Consumer]), true),
+            (principal(Some(B), &[Role::Cataloguer]), true),
+            (principal(None, &[Role::Admin]), true),
+            (principal(None, &[Role::Auditor]), true),
+            (principal(Some(c), &[Role::Approver]), false),
+        ] {
+            assert_eq!(read_sharing(&p, &code(A), &code(B)).is_ok(), ok, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn only_the_providers_approver_decides_and_revokes() {
+        let approver_b = principal(Some(B), &[Role::Approver]);
+        assert!(decide_request(&approver_b, &code(B)).is_ok());
+        assert!(revoke_grant(&approver_b, &code(B)).is_ok());
+        for p in [
+            principal(Some(A), &[Role::Approver]),
+            principal(Some(B), &[Role::Consumer, Role::Cataloguer]),
+            principal(None, &[Role::Admin]),
+        ] {
+            assert!(decide_request(&p, &code(B)).is_err(), "{p:?}");
+            assert!(revoke_grant(&p, &code(B)).is_err(), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn only_the_requesters_consumer_withdraws() {
+        assert!(withdraw_request(&principal(Some(A), &[Role::Consumer]), &code(A)).is_ok());
+        assert!(withdraw_request(&principal(Some(B), &[Role::Consumer]), &code(A)).is_err());
+        assert!(withdraw_request(&principal(Some(A), &[Role::Approver]), &code(A)).is_err());
+        assert!(withdraw_request(&principal(None, &[Role::Admin]), &code(A)).is_err());
+    }
+
+    #[test]
+    fn lists_are_scoped_to_the_department_except_for_admin_and_auditor() {
+        assert_eq!(
+            list_sharing(&principal(None, &[Role::Admin])).expect("admin"),
+            None
+        );
+        assert_eq!(
+            list_sharing(&principal(None, &[Role::Auditor])).expect("auditor"),
+            None
+        );
+        let p = principal(Some(A), &[Role::Consumer]);
+        assert_eq!(list_sharing(&p).expect("consumer"), Some(&code(A)));
     }
 
     #[test]

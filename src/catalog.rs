@@ -22,7 +22,6 @@ use crate::proto::{
     RequestRevocationRequest, ReviewEntryRequest, SubmitEntryRequest, UpdateEntryRequest,
 };
 use crate::request::{self as field, check, checked};
-use crate::version_cache::{CachedVersion, VersionCache};
 use crate::{AppState, authz, convert};
 
 const NOTE_MAX: usize = 1000;
@@ -32,7 +31,6 @@ const COMMENT_MAX: usize = 2000;
 #[derive(Debug, Clone)]
 pub struct CatalogApi {
     state: Arc<AppState>,
-    versions: Arc<VersionCache>,
     departments: Arc<RwLock<HashMap<CreditCode, String>>>,
 }
 
@@ -52,22 +50,6 @@ fn summary(m: &ResourceMetadata) -> EntrySummary {
     }
 }
 
-fn enum_filter<T>(
-    field: &str,
-    code: i32,
-    from_code: fn(i32) -> Option<T>,
-    v: &mut Violations,
-) -> Option<T> {
-    if code == 0 {
-        return None;
-    }
-    let parsed = from_code(code);
-    if parsed.is_none() {
-        v.push(field, format!("未知代码 {code} (unknown value {code})"));
-    }
-    parsed
-}
-
 fn decode_metadata(v: &VersionRecord) -> ApiResult<ResourceMetadata> {
     ResourceMetadata::from_canonical_bytes(&v.canonical)
         .map_err(|e| ApiError::Internal(format!("stored version {} is unreadable: {e}", v.version)))
@@ -77,7 +59,6 @@ impl CatalogApi {
     pub fn new(state: Arc<AppState>) -> Self {
         CatalogApi {
             state,
-            versions: Arc::default(),
             departments: Arc::default(),
         }
     }
@@ -189,20 +170,7 @@ impl CatalogApi {
 
     /// The entry as seen at `version`.
     async fn entry_at(&self, header: &EntryHeader, version: u64) -> ApiResult<CatalogEntry> {
-        let code = header.code.to_string();
-        let cached = match self.versions.get(&code, version) {
-            Some(v) => v,
-            None => {
-                let record = self.version(&header.code, version).await?;
-                let metadata = decode_metadata(&record)?;
-                let v = Arc::new(CachedVersion {
-                    info: convert::version_info(&record),
-                    metadata: convert::metadata(&metadata),
-                });
-                self.versions.insert(&code, version, v.clone());
-                v
-            }
-        };
+        let cached = self.state.version(&header.code, version).await?;
         Ok(convert::entry(header, &cached.info, &cached.metadata))
     }
 
@@ -354,10 +322,15 @@ impl CatalogApi {
         };
         let filter = EntryFilter {
             provider_code,
-            category: enum_filter("category", category, Category::from_code, &mut v),
-            share_type: enum_filter("share_type", share_type, ShareType::from_code, &mut v),
-            state: enum_filter("state", state, EntryState::from_code, &mut v),
-            update_cycle: enum_filter("update_cycle", update_cycle, UpdateCycle::from_code, &mut v),
+            category: field::enum_filter("category", category, Category::from_code, &mut v),
+            share_type: field::enum_filter("share_type", share_type, ShareType::from_code, &mut v),
+            state: field::enum_filter("state", state, EntryState::from_code, &mut v),
+            update_cycle: field::enum_filter(
+                "update_cycle",
+                update_cycle,
+                UpdateCycle::from_code,
+                &mut v,
+            ),
             visibility: if p.has(govshare_model::Role::Admin) {
                 Visibility::Everything
             } else {

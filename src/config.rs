@@ -45,6 +45,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub store: StoreConfig,
     pub api: ApiConfig,
+    pub sharing: SharingConfig,
 }
 
 /// `[store]`: the embedded store.
@@ -67,6 +68,42 @@ pub struct ApiConfig {
     pub max_message_bytes: usize,
 }
 
+/// `[sharing]`: the periods of the sharing rules and the working-day calendar.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SharingConfig {
+    /// Working days a provider has to answer a conditional request.
+    pub answer_working_days: u32,
+    /// Days a grant lasts when the requester names no end.
+    pub default_grant_days: u32,
+    /// The longest a grant may last, in days.
+    pub max_grant_days: u32,
+    /// A calendar file (deploy/calendar/cn.toml format); unset: the calendar built in.
+    pub calendar_file: Option<PathBuf>,
+}
+
+impl Default for SharingConfig {
+    fn default() -> Self {
+        let policy = govshare_sharing::SharingPolicy::default();
+        SharingConfig {
+            answer_working_days: policy.answer_working_days,
+            default_grant_days: policy.default_grant_days,
+            max_grant_days: policy.max_grant_days,
+            calendar_file: None,
+        }
+    }
+}
+
+impl SharingConfig {
+    pub fn policy(&self) -> govshare_sharing::SharingPolicy {
+        govshare_sharing::SharingPolicy {
+            answer_working_days: self.answer_working_days,
+            default_grant_days: self.default_grant_days,
+            max_grant_days: self.max_grant_days,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -76,6 +113,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             store: StoreConfig::default(),
             api: ApiConfig::default(),
+            sharing: SharingConfig::default(),
         }
     }
 }
@@ -200,6 +238,16 @@ impl Config {
             "GOVSHARE_API_DEFAULT_PAGE_SIZE" => self.api.default_page_size = parsed(name, value)?,
             "GOVSHARE_API_MAX_PAGE_SIZE" => self.api.max_page_size = parsed(name, value)?,
             "GOVSHARE_API_MAX_MESSAGE_BYTES" => self.api.max_message_bytes = parsed(name, value)?,
+            "GOVSHARE_SHARING_ANSWER_WORKING_DAYS" => {
+                self.sharing.answer_working_days = parsed(name, value)?
+            }
+            "GOVSHARE_SHARING_DEFAULT_GRANT_DAYS" => {
+                self.sharing.default_grant_days = parsed(name, value)?
+            }
+            "GOVSHARE_SHARING_MAX_GRANT_DAYS" => self.sharing.max_grant_days = parsed(name, value)?,
+            "GOVSHARE_SHARING_CALENDAR_FILE" => {
+                self.sharing.calendar_file = Some(PathBuf::from(value))
+            }
             _ => {}
         }
         Ok(())
@@ -225,6 +273,26 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "api.max_message_bytes",
                 message: "must be at least 1024".into(),
+            });
+        }
+        if !(1..=60).contains(&self.sharing.answer_working_days) {
+            return Err(ConfigError::Invalid {
+                key: "sharing.answer_working_days",
+                message: "must be between 1 and 60 working days".into(),
+            });
+        }
+        if self.sharing.max_grant_days == 0 || self.sharing.max_grant_days > 36_500 {
+            return Err(ConfigError::Invalid {
+                key: "sharing.max_grant_days",
+                message: "must be between 1 and 36500 days".into(),
+            });
+        }
+        if self.sharing.default_grant_days == 0
+            || self.sharing.default_grant_days > self.sharing.max_grant_days
+        {
+            return Err(ConfigError::Invalid {
+                key: "sharing.default_grant_days",
+                message: "must be at least 1 and at most sharing.max_grant_days".into(),
             });
         }
         Ok(())
@@ -275,6 +343,25 @@ mod tests {
         let c = Config::load(&args, env).expect("load");
         assert_eq!(c.grpc_addr.to_string(), "127.0.0.1:2");
         assert_eq!(c.data_dir, PathBuf::from("/from/flag"));
+    }
+
+    #[test]
+    fn sharing_periods_are_checked_naming_the_key() {
+        let env = [(
+            "GOVSHARE_SHARING_DEFAULT_GRANT_DAYS".to_owned(),
+            "5000".to_owned(),
+        )];
+        let err = Config::load(&ServeArgs::default(), env).expect_err("default above max");
+        assert!(
+            err.to_string().contains("sharing.default_grant_days"),
+            "{err}"
+        );
+        let env = [(
+            "GOVSHARE_SHARING_ANSWER_WORKING_DAYS".to_owned(),
+            "5".to_owned(),
+        )];
+        let c = Config::load(&ServeArgs::default(), env).expect("five working days");
+        assert_eq!(c.sharing.policy().answer_working_days, 5);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The API's error type and its one mapping to `tonic::Status`, with `google.rpc` details:
-//! field violations for bad input, precondition failures for version and state conflicts.
+//! field violations for bad input, precondition failures for version and state conflicts and
+//! for sharing rules.
 
 use govshare_model::Violations;
+use govshare_sharing::SharingError;
 use govshare_store::StoreError;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, PreconditionViolation, StatusExt};
@@ -23,9 +25,14 @@ pub enum ApiError {
     /// Optimistic concurrency: the caller acted on a version that is no longer current.
     #[error("{message}")]
     VersionConflict { subject: String, message: String },
-    /// The target's state does not allow the action.
+    /// The target's state, or a rule such as 不予共享, does not allow the action. `kind` is
+    /// the precondition type in the reply's details (`STATE`, `SHARE_TYPE`, `OWN_ENTRY`).
     #[error("{message}")]
-    FailedPrecondition { subject: String, message: String },
+    FailedPrecondition {
+        kind: &'static str,
+        subject: String,
+        message: String,
+    },
     #[error("{0}")]
     ResourceExhausted(String),
     /// The store failed: retrying later may help.
@@ -78,13 +85,49 @@ impl From<StoreError> for ApiError {
                     state.label_zh(),
                     state.name()
                 ),
+                kind: "STATE",
                 subject: code,
             },
             StoreError::SequenceExhausted(class) => ApiError::ResourceExhausted(format!(
                 "分类码 {class} 下的顺序码已用尽 (every sequence number under {class} is used)"
             )),
+            StoreError::Sharing(e) => e.into(),
             StoreError::Backend(m) => ApiError::Unavailable(format!("storage unavailable: {m}")),
             StoreError::Corrupt(m) => ApiError::Internal(format!("stored data is corrupt: {m}")),
+        }
+    }
+}
+
+impl From<SharingError> for ApiError {
+    fn from(e: SharingError) -> Self {
+        let message = e.to_string();
+        match e {
+            SharingError::Invalid(violations) => ApiError::InvalidArgument(violations),
+            SharingError::NotShared { code, .. } => ApiError::FailedPrecondition {
+                kind: "SHARE_TYPE",
+                subject: code.to_string(),
+                message,
+            },
+            SharingError::EntryUnavailable { code, .. } => ApiError::FailedPrecondition {
+                kind: "STATE",
+                subject: code.to_string(),
+                message,
+            },
+            SharingError::OwnEntry { code } => ApiError::FailedPrecondition {
+                kind: "OWN_ENTRY",
+                subject: code.to_string(),
+                message,
+            },
+            SharingError::RequestNotPending { id, .. } => ApiError::FailedPrecondition {
+                kind: "STATE",
+                subject: id.to_string(),
+                message,
+            },
+            SharingError::GrantNotActive { id, .. } => ApiError::FailedPrecondition {
+                kind: "STATE",
+                subject: id.to_string(),
+                message,
+            },
         }
     }
 }
@@ -116,11 +159,11 @@ impl From<ApiError> for Status {
                     "VERSION", subject, message,
                 )]),
             ),
-            ApiError::FailedPrecondition { subject, .. } => Status::with_error_details(
+            ApiError::FailedPrecondition { kind, subject, .. } => Status::with_error_details(
                 Code::FailedPrecondition,
                 message.clone(),
                 ErrorDetails::with_precondition_failure(vec![PreconditionViolation::new(
-                    "STATE", subject, message,
+                    kind, subject, message,
                 )]),
             ),
             ApiError::ResourceExhausted(_) => Status::resource_exhausted(message),

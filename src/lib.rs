@@ -1,8 +1,8 @@
 //! govshare: the catalogue-and-exchange service of a government data-sharing platform.
 //!
 //! The API layer: generated gRPC contract, authentication and authorization, the services,
-//! configuration and server wiring. Domain rules live in `govshare-model`, storage in
-//! `govshare-store`.
+//! configuration and server wiring. Domain rules live in `govshare-model` (catalogue) and
+//! `govshare-sharing` (requests and grants), storage in `govshare-store`.
 
 pub mod admin;
 pub mod auth;
@@ -17,6 +17,7 @@ pub mod probes;
 pub mod proto;
 pub mod request;
 pub mod server;
+pub mod sharing;
 pub mod version_cache;
 
 pub use server::AppState;

@@ -59,6 +59,32 @@ pub fn resource_code(field: &str, text: &str, v: &mut Violations) -> Option<Reso
     }
 }
 
+/// An optional resource code: empty means none.
+pub fn optional_resource_code(field: &str, text: &str, v: &mut Violations) -> Option<ResourceCode> {
+    if text.is_empty() {
+        None
+    } else {
+        resource_code(field, text, v)
+    }
+}
+
+/// An optional enum filter: 0 (unspecified) means none; an unknown code is an error.
+pub fn enum_filter<T>(
+    field: &str,
+    code: i32,
+    from_code: fn(i32) -> Option<T>,
+    v: &mut Violations,
+) -> Option<T> {
+    if code == 0 {
+        return None;
+    }
+    let parsed = from_code(code);
+    if parsed.is_none() {
+        v.push(field, format!("未知代码 {code} (unknown value {code})"));
+    }
+    parsed
+}
+
 /// A required credit code.
 pub fn credit_code(field: &str, text: &str, v: &mut Violations) -> Option<CreditCode> {
     if text.is_empty() {

@@ -7,8 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use chrono::Utc;
+use chrono::{Datelike as _, Utc};
 use govshare_model::Role;
+use govshare_sharing::{SharingPolicy, WorkingCalendar};
 use govshare_store::sled::{SledOptions, SledStore};
 use govshare_store::{Store, TokenRecord};
 use tokio::net::TcpListener;
@@ -19,15 +20,50 @@ use tonic::transport::server::TcpIncoming;
 use crate::admin::AdminApi;
 use crate::auth::{self, AuthLayer};
 use crate::catalog::CatalogApi;
-use crate::config::{Config, LogFormat, ServeArgs};
+use crate::config::{Config, LogFormat, ServeArgs, SharingConfig};
 use crate::proto::admin_service_server::AdminServiceServer;
 use crate::proto::catalog_service_server::CatalogServiceServer;
+use crate::proto::sharing_service_server::SharingServiceServer;
+use crate::sharing::SharingApi;
+use crate::version_cache::VersionCache;
 
 /// What every service shares.
 #[derive(Debug)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Config,
+    /// Decoded versions; they are immutable, so never stale.
+    pub versions: VersionCache,
+    pub policy: SharingPolicy,
+    pub calendar: WorkingCalendar,
+}
+
+/// The calendar shipped in deploy/calendar/cn.toml, built in.
+const BUILT_IN_CALENDAR: &str = include_str!("../deploy/calendar/cn.toml");
+
+/// The configured working-day calendar: the file named by `sharing.calendar_file`, or the one
+/// built in.
+pub fn load_calendar(config: &SharingConfig) -> anyhow::Result<WorkingCalendar> {
+    let calendar = match &config.calendar_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the calendar file {}", path.display()))?;
+            WorkingCalendar::from_toml(&text)
+                .with_context(|| format!("calendar file {}", path.display()))?
+        }
+        None => WorkingCalendar::from_toml(BUILT_IN_CALENDAR).context("the built-in calendar")?,
+    };
+    let this_year = Utc::now().with_timezone(&calendar.offset()).year();
+    for year in [this_year, this_year + 1] {
+        if !calendar.covers(year) {
+            tracing::warn!(
+                year,
+                "the working-day calendar has no holiday list for {year}: deadlines in {year} \
+                 count weekends only; add the year to the calendar file (sharing.calendar_file)"
+            );
+        }
+    }
+    Ok(calendar)
 }
 
 /// A server that is accepting calls.
@@ -113,8 +149,12 @@ pub async fn start(
     let addr = listener.local_addr()?;
     let admin_token = bootstrap_admin(store.as_ref(), &config.data_dir).await?;
     let max_message = config.api.max_message_bytes;
+    let calendar = load_calendar(&config.sharing)?;
     let state = Arc::new(AppState {
         store: store.clone(),
+        policy: config.sharing.policy(),
+        calendar,
+        versions: VersionCache::default(),
         config,
     });
 
@@ -124,6 +164,9 @@ pub async fn start(
         .await;
     health_reporter
         .set_serving::<CatalogServiceServer<CatalogApi>>()
+        .await;
+    health_reporter
+        .set_serving::<SharingServiceServer<SharingApi>>()
         .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
@@ -143,6 +186,10 @@ pub async fn start(
         )
         .add_service(
             CatalogServiceServer::new(CatalogApi::new(state.clone()))
+                .max_decoding_message_size(max_message),
+        )
+        .add_service(
+            SharingServiceServer::new(SharingApi::new(state.clone()))
                 .max_decoding_message_size(max_message),
         );
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));

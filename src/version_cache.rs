@@ -4,13 +4,17 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::proto;
+use govshare_model::{ResourceCode, ResourceMetadata};
 
-/// One version, ready to be put in a reply.
+use crate::error::{ApiError, ApiResult};
+use crate::{AppState, convert, proto};
+
+/// One version, decoded, and ready to be put in a reply.
 #[derive(Debug)]
 pub struct CachedVersion {
     pub info: proto::VersionInfo,
     pub metadata: proto::ResourceMetadata,
+    pub model: ResourceMetadata,
 }
 
 /// Versions by (entry code, version number).
@@ -39,6 +43,41 @@ impl VersionCache {
     }
 }
 
+impl AppState {
+    /// Version `version` of entry `code`, from the cache or the store.
+    pub async fn version(
+        &self,
+        code: &ResourceCode,
+        version: u64,
+    ) -> ApiResult<Arc<CachedVersion>> {
+        let key = code.to_string();
+        if let Some(v) = self.versions.get(&key, version) {
+            return Ok(v);
+        }
+        let record = self
+            .store
+            .get_version(code, version)
+            .await?
+            .ok_or_else(|| {
+                ApiError::NotFound(format!(
+                    "目录 {code} 没有版本 {version} (entry {code} has no version {version})"
+                ))
+            })?;
+        let model = ResourceMetadata::from_canonical_bytes(&record.canonical).map_err(|e| {
+            ApiError::Internal(format!(
+                "stored version {version} of {code} is unreadable: {e}"
+            ))
+        })?;
+        let v = Arc::new(CachedVersion {
+            info: convert::version_info(&record),
+            metadata: convert::metadata(&model),
+            model,
+        });
+        self.versions.insert(&key, version, v.clone());
+        Ok(v)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +89,7 @@ mod tests {
                 ..Default::default()
             },
             metadata: proto::ResourceMetadata::default(),
+            model: govshare_model::testing::sample_metadata(),
         })
     }
 

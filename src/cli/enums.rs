@@ -7,8 +7,8 @@ use prost_reflect::{DescriptorPool, EnumDescriptor, EnumValueDescriptor};
 
 use crate::proto::FILE_DESCRIPTOR_SET;
 
-/// The Chinese label of each enum value, as written in the comments of
-/// `proto/govshare/v1/common.proto` (a unit test keeps the two in step).
+/// The Chinese label of each enum value, as written in the comments of the enums in
+/// `proto/govshare/v1/` (a unit test keeps the two in step).
 const LABELS: &[(&str, &str)] = &[
     ("ROLE_ADMIN", "平台管理员"),
     ("ROLE_CATALOGUER", "目录编制员"),
@@ -59,6 +59,21 @@ const LABELS: &[(&str, &str)] = &[
     ("ENTRY_STATE_PUBLISH_REJECTED", "发布已驳回"),
     ("ENTRY_STATE_PENDING_REVOKE", "撤销待审核"),
     ("ENTRY_STATE_REVOKED", "已撤销"),
+    ("REQUEST_STATE_PENDING", "待答复"),
+    ("REQUEST_STATE_APPROVED", "已同意"),
+    ("REQUEST_STATE_REJECTED", "已拒绝"),
+    ("REQUEST_STATE_WITHDRAWN", "已撤回"),
+    ("GRANT_STATE_ACTIVE", "有效"),
+    ("GRANT_STATE_EXPIRED", "已过期"),
+    ("GRANT_STATE_REVOKED", "已撤销"),
+    ("DIRECTION_OUTGOING", "本部门申请"),
+    ("DIRECTION_INCOMING", "向本部门申请"),
+    ("GRANT_FLAG_KIND_ITEM_REMOVED", "信息项已删除"),
+    ("GRANT_FLAG_KIND_ITEM_RETYPED", "信息项类型已变更"),
+    ("GRANT_FLAG_KIND_ITEM_NOT_SHARED", "信息项已改为不予共享"),
+    ("GRANT_FLAG_KIND_ENTRY_WITHDRAWN", "目录已撤销或不予共享"),
+    ("GRANT_EVENT_KIND_ISSUED", "授权"),
+    ("GRANT_EVENT_KIND_REVOKED", "撤销授权"),
 ];
 
 /// The contract's descriptors, decoded once.

@@ -278,3 +278,33 @@ code_enum! {
         Auditor = 5, "AUDITOR", "审计员";
     }
 }
+
+code_enum! {
+    /// Where a sharing request (共享申请) is.
+    RequestState ("申请状态", "request state") {
+        Pending = 1, "PENDING", "待答复";
+        Approved = 2, "APPROVED", "已同意";
+        Rejected = 3, "REJECTED", "已拒绝";
+        Withdrawn = 4, "WITHDRAWN", "已撤回";
+    }
+}
+
+code_enum! {
+    /// Whether a grant (授权) authorizes anything, as of a given instant.
+    GrantState ("授权状态", "grant state") {
+        Active = 1, "ACTIVE", "有效";
+        Expired = 2, "EXPIRED", "已过期";
+        Revoked = 3, "REVOKED", "已撤销";
+    }
+}
+
+code_enum! {
+    /// How the entry's current published version departs from the version a grant was
+    /// issued against.
+    GrantFlagKind ("授权提示", "grant flag") {
+        ItemRemoved = 1, "ITEM_REMOVED", "信息项已删除";
+        ItemRetyped = 2, "ITEM_RETYPED", "信息项类型已变更";
+        ItemNotShared = 3, "ITEM_NOT_SHARED", "信息项已改为不予共享";
+        EntryWithdrawn = 4, "ENTRY_WITHDRAWN", "目录已撤销或不予共享";
+    }
+}

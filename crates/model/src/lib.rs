@@ -23,7 +23,8 @@ pub use code::{ClassificationCode, CodeError, MAX_SEQUENCE, ResourceCode};
 pub use credit_code::{CreditCode, CreditCodeError, check_char};
 pub use diff::{Change, diff};
 pub use enums::{
-    Category, DataType, EntryState, FormatKind, Role, ShareMode, ShareType, UpdateCycle,
+    Category, DataType, EntryState, FormatKind, GrantFlagKind, GrantState, RequestState, Role,
+    ShareMode, ShareType, UpdateCycle,
 };
 pub use input::{
     ClassificationInput, FormatInput, InfoItemInput, MetadataInput, OpenInput, SharingInput,

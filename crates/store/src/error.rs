@@ -27,6 +27,10 @@ pub enum StoreError {
     /// Every 顺序码 under a 分类码 has been issued.
     #[error("all sequence numbers under classification {0} are used")]
     SequenceExhausted(String),
+    /// A sharing rule refused the change (a request no longer pending, a grant no longer
+    /// active).
+    #[error(transparent)]
+    Sharing(#[from] govshare_sharing::SharingError),
     #[error("storage failure: {0}")]
     Backend(String),
     #[error("stored data is corrupt: {0}")]

@@ -1,5 +1,7 @@
 //! Storage for govshare: the [`Store`] trait every backend implements, the records it keeps,
-//! the pure entry lifecycle shared by all backends, and the embedded sled backend.
+//! the pure entry lifecycle shared by all backends, and the embedded sled backend. Sharing
+//! requests and grants are the records of `govshare_sharing`, whose transitions every backend
+//! applies inside its own write.
 //!
 //! Every write method returns only after the write is durable: backends group concurrent
 //! writers into one flush.
@@ -7,17 +9,22 @@
 mod error;
 pub mod lifecycle;
 mod records;
+mod sharing;
 pub mod sled;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use govshare_model::{CreditCode, ResourceCode};
+use govshare_sharing::{
+    Actor, Decision, GrantId, GrantRecord, NewRequest, RequestId, RequestRecord,
+};
 
 pub use error::StoreError;
 pub use records::{
     CatalogEvent, CatalogEventKind, DepartmentRecord, EntryFilter, EntryHeader, EntrySummary,
     NewEntry, NewVersion, TokenRecord, VersionRecord, Visibility,
 };
+pub use sharing::{GrantFilter, Party, RequestFilter};
 
 /// The result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -112,4 +119,50 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Page<EntryHeader>>;
     /// Catalogue change events with a sequence number greater than `after`, in order.
     async fn catalog_events(&self, after: u64, limit: usize) -> Result<Vec<CatalogEvent>>;
+
+    // --- sharing -----------------------------------------------------------------------
+    /// Numbers and stores a request the policy accepted, with its grant when it was granted
+    /// at once. Refused if the entry's published version is no longer the one evaluated
+    /// ([`StoreError::VersionConflict`]) or the entry was revoked meanwhile.
+    async fn create_request(&self, new: NewRequest)
+    -> Result<(RequestRecord, Option<GrantRecord>)>;
+    async fn get_request(&self, id: RequestId) -> Result<Option<RequestRecord>>;
+    /// Requests ordered by number, strictly after `after`, that `filter` accepts.
+    async fn list_requests(
+        &self,
+        filter: &RequestFilter,
+        after: Option<RequestId>,
+        limit: usize,
+    ) -> Result<Page<RequestRecord>>;
+    /// Applies a checked decision if the request is still pending and, for an approval, the
+    /// entry's published version is still the one checked; an approval stores the grant.
+    async fn decide_request(
+        &self,
+        id: RequestId,
+        decision: Decision,
+    ) -> Result<(RequestRecord, Option<GrantRecord>)>;
+    /// The requester takes back a pending request.
+    async fn withdraw_request(
+        &self,
+        id: RequestId,
+        reason: &str,
+        actor: Actor,
+        at: DateTime<Utc>,
+    ) -> Result<RequestRecord>;
+    async fn get_grant(&self, id: GrantId) -> Result<Option<GrantRecord>>;
+    /// Grants ordered by number, strictly after `after`, that `filter` accepts.
+    async fn list_grants(
+        &self,
+        filter: &GrantFilter,
+        after: Option<GrantId>,
+        limit: usize,
+    ) -> Result<Page<GrantRecord>>;
+    /// Ends an active grant from `at` on.
+    async fn revoke_grant(
+        &self,
+        id: GrantId,
+        reason: &str,
+        actor: Actor,
+        at: DateTime<Utc>,
+    ) -> Result<GrantRecord>;
 }

@@ -2,7 +2,10 @@
 //!
 //! `d/<credit code>` department · `t/<sha256 hex>` credential · `i/<token id>` credential
 //! digest · `e/<code>` entry header · `v/<code>\0<version u64 BE>` version ·
-//! `c/<seq u64 BE>` catalogue event · `m/<name>` metadata of the store itself.
+//! `c/<seq u64 BE>` catalogue event · `r/<n u64 BE>` sharing request ·
+//! `ro/<requester>/<n>` and `ri/<provider>/<n>` request indexes (empty values) ·
+//! `g/<n u64 BE>` grant · `go/<consumer>/<n>` and `gi/<provider>/<n>` grant indexes ·
+//! `m/<name>` metadata of the store itself, including the last request and grant numbers.
 
 use crate::StoreError;
 
@@ -12,7 +15,15 @@ pub(super) const TOKEN_ID: &[u8] = b"i/";
 pub(super) const ENTRY: &[u8] = b"e/";
 pub(super) const VERSION: &[u8] = b"v/";
 pub(super) const EVENT: &[u8] = b"c/";
+pub(super) const REQUEST: &[u8] = b"r/";
+pub(super) const REQUEST_BY_REQUESTER: &[u8] = b"ro/";
+pub(super) const REQUEST_BY_PROVIDER: &[u8] = b"ri/";
+pub(super) const GRANT: &[u8] = b"g/";
+pub(super) const GRANT_BY_CONSUMER: &[u8] = b"go/";
+pub(super) const GRANT_BY_PROVIDER: &[u8] = b"gi/";
 pub(super) const ADMIN_BOOTSTRAPPED: &[u8] = b"m/admin_bootstrapped";
+pub(super) const LAST_REQUEST: &[u8] = b"m/last_request";
+pub(super) const LAST_GRANT: &[u8] = b"m/last_grant";
 
 pub(super) fn key(prefix: &[u8], id: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(prefix.len() + id.len());
@@ -51,4 +62,23 @@ pub(super) fn u64_from(bytes: &[u8]) -> Result<u64, StoreError> {
         .try_into()
         .map_err(|_| StoreError::Corrupt("a counter is not 8 bytes".into()))?;
     Ok(u64::from_be_bytes(array))
+}
+
+/// `prefix` + the number, big-endian, so keys sort by number.
+pub(super) fn numbered(prefix: &[u8], n: u64) -> Vec<u8> {
+    let mut k = prefix.to_vec();
+    k.extend_from_slice(&n.to_be_bytes());
+    k
+}
+
+/// The index prefix of one department: `prefix` + code + `/`.
+pub(super) fn index(prefix: &[u8], department: &str) -> Vec<u8> {
+    let mut k = key(prefix, department);
+    k.push(b'/');
+    k
+}
+
+/// The number at the end of a numbered or index key.
+pub(super) fn trailing_number(key: &[u8]) -> Result<u64, StoreError> {
+    u64_from(key.get(key.len().saturating_sub(8)..).unwrap_or_default())
 }

@@ -10,6 +10,7 @@ mod codec;
 mod commit;
 mod identity;
 mod keys;
+mod sharing;
 mod store_impl;
 
 use std::path::{Path, PathBuf};

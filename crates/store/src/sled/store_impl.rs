@@ -4,12 +4,15 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use govshare_model::{CreditCode, ResourceCode};
+use govshare_sharing::{
+    Actor, Decision, GrantId, GrantRecord, NewRequest, RequestId, RequestRecord,
+};
 
 use super::catalog::{self, Cause};
-use super::{SledStore, identity};
+use super::{SledStore, identity, sharing};
 use crate::{
-    CatalogEvent, DepartmentRecord, EntryFilter, EntryHeader, NewEntry, NewVersion, Page, Result,
-    Store, StoreError, TokenRecord, VersionRecord, lifecycle,
+    CatalogEvent, DepartmentRecord, EntryFilter, EntryHeader, GrantFilter, NewEntry, NewVersion,
+    Page, RequestFilter, Result, Store, StoreError, TokenRecord, VersionRecord, lifecycle,
 };
 
 #[async_trait]
@@ -206,5 +209,76 @@ impl Store for SledStore {
 
     async fn catalog_events(&self, after: u64, limit: usize) -> Result<Vec<CatalogEvent>> {
         self.catalog_events_now(after, limit)
+    }
+
+    async fn create_request(
+        &self,
+        new: NewRequest,
+    ) -> Result<(RequestRecord, Option<GrantRecord>)> {
+        self.writer
+            .write(move |change| sharing::create_request(change, new))
+            .await
+    }
+
+    async fn get_request(&self, id: RequestId) -> Result<Option<RequestRecord>> {
+        self.get_request_now(id)
+    }
+
+    async fn list_requests(
+        &self,
+        filter: &RequestFilter,
+        after: Option<RequestId>,
+        limit: usize,
+    ) -> Result<Page<RequestRecord>> {
+        self.list_requests_now(filter, after, limit)
+    }
+
+    async fn decide_request(
+        &self,
+        id: RequestId,
+        decision: Decision,
+    ) -> Result<(RequestRecord, Option<GrantRecord>)> {
+        self.writer
+            .write(move |change| sharing::decide_request(change, id, &decision))
+            .await
+    }
+
+    async fn withdraw_request(
+        &self,
+        id: RequestId,
+        reason: &str,
+        actor: Actor,
+        at: DateTime<Utc>,
+    ) -> Result<RequestRecord> {
+        let reason = reason.to_owned();
+        self.writer
+            .write(move |change| sharing::withdraw_request(change, id, &reason, actor, at))
+            .await
+    }
+
+    async fn get_grant(&self, id: GrantId) -> Result<Option<GrantRecord>> {
+        self.get_grant_now(id)
+    }
+
+    async fn list_grants(
+        &self,
+        filter: &GrantFilter,
+        after: Option<GrantId>,
+        limit: usize,
+    ) -> Result<Page<GrantRecord>> {
+        self.list_grants_now(filter, after, limit)
+    }
+
+    async fn revoke_grant(
+        &self,
+        id: GrantId,
+        reason: &str,
+        actor: Actor,
+        at: DateTime<Utc>,
+    ) -> Result<GrantRecord> {
+        let reason = reason.to_owned();
+        self.writer
+            .write(move |change| sharing::revoke_grant(change, id, &reason, actor, at))
+            .await
     }
 }

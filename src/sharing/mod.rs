@@ -1,0 +1,457 @@
+//! SharingService: requests for catalogue entries, the providers' decisions, and grants. The
+//! rules are `govshare_sharing`'s; this layer parses, authorizes, reads the entry as the
+//! catalogue holds it now, and stores the outcome.
+
+mod convert;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use govshare_model::{GrantState, RequestState, ResourceCode, Violations};
+use govshare_sharing::{
+    Actor, DecisionInput, EntryView, GrantFlag, GrantId, GrantRecord, RequestId, RequestInput,
+};
+use govshare_store::{EntryHeader, GrantFilter, Party, RequestFilter};
+use tonic::{Request, Response, Status};
+
+use crate::auth::{Principal, principal};
+use crate::error::{ApiError, ApiResult};
+use crate::proto::sharing_service_server::SharingService;
+use crate::proto::{
+    CreateRequestRequest, DecideRequestRequest, Direction, GetRequestRequest, Grant,
+    ListGrantsRequest, ListGrantsResponse, ListRequestsRequest, ListRequestsResponse,
+    RevokeGrantRequest, SharingRequest, WithdrawRequestRequest,
+};
+use crate::request::{self as field, check, checked};
+use crate::version_cache::CachedVersion;
+use crate::{AppState, authz};
+
+const REASON_MAX: usize = 2000;
+
+/// The SharingService implementation.
+#[derive(Debug, Clone)]
+pub struct SharingApi {
+    state: Arc<AppState>,
+}
+
+fn actor(p: &Principal) -> Actor {
+    Actor {
+        token_id: p.token_id.clone(),
+        department: p.department.clone(),
+    }
+}
+
+fn parse_id<T: std::str::FromStr>(field: &str, text: &str, v: &mut Violations) -> Option<T>
+where
+    T::Err: std::fmt::Display,
+{
+    if text.trim().is_empty() {
+        v.push(field, "必填：编号 (required: the number)");
+        return None;
+    }
+    text.parse()
+        .map_err(|e: T::Err| v.push(field, e.to_string()))
+        .ok()
+}
+
+fn optional_time(
+    field: &str,
+    t: Option<prost_types::Timestamp>,
+    v: &mut Violations,
+) -> Option<DateTime<Utc>> {
+    let t = t?;
+    let parsed = crate::convert::from_timestamp(&t);
+    if parsed.is_none() {
+        v.push(field, "时间无效 (not a valid timestamp)");
+    }
+    parsed
+}
+
+/// The entry as the sharing rules look at it.
+fn view<'a>(
+    header: &'a EntryHeader,
+    published: Option<&'a (u64, Arc<CachedVersion>)>,
+) -> EntryView<'a> {
+    EntryView {
+        code: &header.code,
+        provider_code: &header.provider_code,
+        state: header.state,
+        published: published.map(|(n, v)| (*n, &v.model)),
+    }
+}
+
+/// The records a caller lists: by the side of its department it asks for.
+fn party(p: &Principal, direction: i32, v: &mut Violations) -> ApiResult<Party> {
+    let direction = match Direction::try_from(direction) {
+        Ok(d) => d,
+        Err(_) => {
+            v.push(
+                "direction",
+                format!("未知方向 {direction}，应为 1 OUTGOING 或 2 INCOMING (unknown direction {direction}: expected 1 OUTGOING or 2 INCOMING)"),
+            );
+            return Ok(Party::Any);
+        }
+    };
+    let department = authz::list_sharing(p)?;
+    Ok(match (department, direction) {
+        (None, Direction::Unspecified) => Party::Any,
+        (None, _) => {
+            v.push(
+                "direction",
+                "平台级凭证没有所属部门，请不指定方向以查看全部 (a platform credential has no department: leave direction unset to see everything)",
+            );
+            Party::Any
+        }
+        (Some(d), Direction::Unspecified) => Party::Either(d.clone()),
+        (Some(d), Direction::Outgoing) => Party::Receiving(d.clone()),
+        (Some(d), Direction::Incoming) => Party::Providing(d.clone()),
+    })
+}
+
+impl SharingApi {
+    pub fn new(state: Arc<AppState>) -> Self {
+        SharingApi { state }
+    }
+
+    async fn header(&self, code: &ResourceCode) -> ApiResult<EntryHeader> {
+        self.state.store.get_entry(code).await?.ok_or_else(|| {
+            ApiError::NotFound(format!("目录 {code} 不存在 (entry {code} not found)"))
+        })
+    }
+
+    /// The entry's published version, if it has one.
+    async fn published(
+        &self,
+        header: &EntryHeader,
+    ) -> ApiResult<Option<(u64, Arc<CachedVersion>)>> {
+        match header.published_version {
+            Some(n) => Ok(Some((n, self.state.version(&header.code, n).await?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn request_record(&self, id: RequestId) -> ApiResult<govshare_sharing::RequestRecord> {
+        self.state.store.get_request(id).await?.ok_or_else(|| {
+            ApiError::NotFound(format!("共享申请 {id} 不存在 (request {id} not found)"))
+        })
+    }
+
+    /// The grant's flags: how the entry's current published version departs from the one
+    /// the grant was issued against.
+    async fn flags(&self, grant: &GrantRecord) -> ApiResult<Vec<GrantFlag>> {
+        let header = self.header(&grant.entry_code).await?;
+        let granted = self
+            .state
+            .version(&grant.entry_code, grant.entry_version)
+            .await?;
+        let current = match header.published_version {
+            Some(n) if header.is_visible_to_all() => {
+                Some((n, self.state.version(&header.code, n).await?))
+            }
+            _ => None,
+        };
+        Ok(govshare_sharing::grant_flags(
+            grant,
+            &granted.model,
+            current.as_ref().map(|(n, v)| (*n, &v.model)),
+        ))
+    }
+
+    async fn create_request(
+        &self,
+        request: Request<CreateRequestRequest>,
+    ) -> ApiResult<SharingRequest> {
+        let p = principal(&request)?;
+        let requester = authz::request_data(&p)?;
+        let CreateRequestRequest {
+            entry_code,
+            items,
+            purpose,
+            use_scope,
+            business_system,
+            requested_until,
+        } = request.into_inner();
+        let mut v = Violations::default();
+        let code = field::resource_code("entry_code", &entry_code, &mut v);
+        let requested_until = optional_time("requested_until", requested_until, &mut v);
+        let code = checked(v, code)?;
+        let header = self.header(&code).await?;
+        let published = self.published(&header).await?;
+        let view = view(&header, published.as_ref());
+        let input = RequestInput {
+            items,
+            purpose,
+            use_scope,
+            business_system,
+            requested_until,
+        };
+        let now = Utc::now();
+        let new = govshare_sharing::evaluate(
+            &self.state.policy,
+            &self.state.calendar,
+            &requester,
+            &view,
+            &input,
+            actor(&p),
+            now,
+        )?;
+        let (record, _grant) = self.state.store.create_request(new).await?;
+        Ok(convert::request(&record, now))
+    }
+
+    async fn get_request(&self, request: Request<GetRequestRequest>) -> ApiResult<SharingRequest> {
+        let p = principal(&request)?;
+        let GetRequestRequest { id } = request.into_inner();
+        let mut v = Violations::default();
+        let id = parse_id::<RequestId>("id", &id, &mut v);
+        let id = checked(v, id)?;
+        let record = self.request_record(id).await?;
+        authz::read_sharing(&p, &record.requester_code, &record.provider_code)?;
+        Ok(convert::request(&record, Utc::now()))
+    }
+
+    async fn list_requests(
+        &self,
+        request: Request<ListRequestsRequest>,
+    ) -> ApiResult<ListRequestsResponse> {
+        let p = principal(&request)?;
+        let ListRequestsRequest {
+            direction,
+            state,
+            overdue_only,
+            page_size,
+            page_token,
+            entry_code,
+        } = request.into_inner();
+        let mut v = Violations::default();
+        let party = party(&p, direction, &mut v)?;
+        let state = field::enum_filter("state", state, RequestState::from_code, &mut v);
+        let entry_code = field::optional_resource_code("entry_code", &entry_code, &mut v);
+        let limit = field::page_size(page_size, &self.state.config.api, &mut v);
+        let after = self.page_after::<RequestId>(&page_token, &mut v);
+        check(v)?;
+        let now = Utc::now();
+        let filter = RequestFilter {
+            party,
+            state,
+            entry_code,
+            overdue_at: overdue_only.then_some(now),
+        };
+        let page = self
+            .state
+            .store
+            .list_requests(&filter, after, limit)
+            .await?;
+        Ok(ListRequestsResponse {
+            requests: page
+                .items
+                .iter()
+                .map(|r| convert::request(r, now))
+                .collect(),
+            next_page_token: page
+                .next
+                .map(|n| field::encode_page_token(&n))
+                .unwrap_or_default(),
+        })
+    }
+
+    fn page_after<T: std::str::FromStr>(&self, token: &str, v: &mut Violations) -> Option<T> {
+        let after = field::decode_page_token(token, v)?;
+        let parsed = after.parse().ok();
+        if parsed.is_none() {
+            v.push(
+                "page_token",
+                "分页令牌无效 (page_token is not one this service issued)",
+            );
+        }
+        parsed
+    }
+
+    async fn decide_request(
+        &self,
+        request: Request<DecideRequestRequest>,
+    ) -> ApiResult<SharingRequest> {
+        let p = principal(&request)?;
+        let DecideRequestRequest {
+            id,
+            approve,
+            reason,
+            items,
+            valid_until,
+        } = request.into_inner();
+        let mut v = Violations::default();
+        let id = parse_id::<RequestId>("id", &id, &mut v);
+        let valid_until = optional_time("valid_until", valid_until, &mut v);
+        let id = checked(v, id)?;
+        let record = self.request_record(id).await?;
+        authz::decide_request(&p, &record.provider_code)?;
+        let header = self.header(&record.entry_code).await?;
+        let published = self.published(&header).await?;
+        let view = view(&header, published.as_ref());
+        let input = DecisionInput {
+            approve,
+            reason,
+            items,
+            valid_until,
+        };
+        let now = Utc::now();
+        let decision = govshare_sharing::review_decision(
+            &self.state.policy,
+            &record,
+            &view,
+            &input,
+            actor(&p),
+            now,
+        )?;
+        let (record, _grant) = self.state.store.decide_request(id, decision).await?;
+        Ok(convert::request(&record, now))
+    }
+
+    async fn withdraw_request(
+        &self,
+        request: Request<WithdrawRequestRequest>,
+    ) -> ApiResult<SharingRequest> {
+        let p = principal(&request)?;
+        let WithdrawRequestRequest { id, reason } = request.into_inner();
+        let mut v = Violations::default();
+        let id = parse_id::<RequestId>("id", &id, &mut v);
+        field::optional_text("reason", &reason, REASON_MAX, &mut v);
+        let id = checked(v, id)?;
+        let record = self.request_record(id).await?;
+        authz::withdraw_request(&p, &record.requester_code)?;
+        let now = Utc::now();
+        let record = self
+            .state
+            .store
+            .withdraw_request(id, reason.trim(), actor(&p), now)
+            .await?;
+        Ok(convert::request(&record, now))
+    }
+
+    async fn list_grants(
+        &self,
+        request: Request<ListGrantsRequest>,
+    ) -> ApiResult<ListGrantsResponse> {
+        let p = principal(&request)?;
+        let ListGrantsRequest {
+            direction,
+            entry_code,
+            state,
+            page_size,
+            page_token,
+            flagged_only,
+        } = request.into_inner();
+        let mut v = Violations::default();
+        let party = party(&p, direction, &mut v)?;
+        let state = field::enum_filter("state", state, GrantState::from_code, &mut v);
+        let entry_code = field::optional_resource_code("entry_code", &entry_code, &mut v);
+        let limit = field::page_size(page_size, &self.state.config.api, &mut v);
+        let mut after = self.page_after::<GrantId>(&page_token, &mut v);
+        check(v)?;
+        let now = Utc::now();
+        let filter = GrantFilter {
+            party,
+            entry_code,
+            state,
+            at: now,
+        };
+        let mut grants = Vec::new();
+        // Flags are computed, not stored, so `flagged_only` filters here, page after page.
+        let next = loop {
+            let page = self.state.store.list_grants(&filter, after, limit).await?;
+            for grant in &page.items {
+                let flags = self.flags(grant).await?;
+                if flagged_only && flags.is_empty() {
+                    continue;
+                }
+                grants.push(convert::grant(grant, &flags, now));
+            }
+            match page.next {
+                Some(next) if grants.len() < limit => after = next.parse().ok(),
+                next => break next,
+            }
+            if after.is_none() {
+                break None;
+            }
+        };
+        Ok(ListGrantsResponse {
+            grants,
+            next_page_token: next
+                .map(|n| field::encode_page_token(&n))
+                .unwrap_or_default(),
+        })
+    }
+
+    async fn revoke_grant(&self, request: Request<RevokeGrantRequest>) -> ApiResult<Grant> {
+        let p = principal(&request)?;
+        let RevokeGrantRequest { grant_id, reason } = request.into_inner();
+        let mut v = Violations::default();
+        let id = parse_id::<GrantId>("grant_id", &grant_id, &mut v);
+        field::required_text("reason", &reason, REASON_MAX, "撤销理由", &mut v);
+        let id = checked(v, id)?;
+        let grant = self.state.store.get_grant(id).await?.ok_or_else(|| {
+            ApiError::NotFound(format!("授权 {id} 不存在 (grant {id} not found)"))
+        })?;
+        authz::revoke_grant(&p, &grant.provider_code)?;
+        let now = Utc::now();
+        let grant = self
+            .state
+            .store
+            .revoke_grant(id, reason.trim(), actor(&p), now)
+            .await?;
+        let flags = self.flags(&grant).await?;
+        Ok(convert::grant(&grant, &flags, now))
+    }
+}
+
+#[tonic::async_trait]
+impl SharingService for SharingApi {
+    async fn create_request(
+        &self,
+        r: Request<CreateRequestRequest>,
+    ) -> Result<Response<SharingRequest>, Status> {
+        Ok(Response::new(self.create_request(r).await?))
+    }
+
+    async fn get_request(
+        &self,
+        r: Request<GetRequestRequest>,
+    ) -> Result<Response<SharingRequest>, Status> {
+        Ok(Response::new(self.get_request(r).await?))
+    }
+
+    async fn list_requests(
+        &self,
+        r: Request<ListRequestsRequest>,
+    ) -> Result<Response<ListRequestsResponse>, Status> {
+        Ok(Response::new(self.list_requests(r).await?))
+    }
+
+    async fn decide_request(
+        &self,
+        r: Request<DecideRequestRequest>,
+    ) -> Result<Response<SharingRequest>, Status> {
+        Ok(Response::new(self.decide_request(r).await?))
+    }
+
+    async fn withdraw_request(
+        &self,
+        r: Request<WithdrawRequestRequest>,
+    ) -> Result<Response<SharingRequest>, Status> {
+        Ok(Response::new(self.withdraw_request(r).await?))
+    }
+
+    async fn list_grants(
+        &self,
+        r: Request<ListGrantsRequest>,
+    ) -> Result<Response<ListGrantsResponse>, Status> {
+        Ok(Response::new(self.list_grants(r).await?))
+    }
+
+    async fn revoke_grant(
+        &self,
+        r: Request<RevokeGrantRequest>,
+    ) -> Result<Response<Grant>, Status> {
+        Ok(Response::new(self.revoke_grant(r).await?))
+    }
+}
