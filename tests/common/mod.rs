@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use govshare::config::Config;
 use govshare::proto::admin_service_client::AdminServiceClient;
 use govshare::proto::catalog_service_client::CatalogServiceClient;
+use govshare::proto::sharing_service_client::SharingServiceClient;
 use govshare::proto::{self, CreateDepartmentRequest, IssueTokenRequest, Role};
 use govshare::server::{self, Running};
 use tempfile::TempDir;
@@ -37,6 +38,17 @@ impl tonic::service::Interceptor for Bearer {
 pub struct Clients {
     pub admin: AdminServiceClient<InterceptedService<Channel, Bearer>>,
     pub catalog: CatalogServiceClient<InterceptedService<Channel, Bearer>>,
+    pub sharing: SharingServiceClient<InterceptedService<Channel, Bearer>>,
+}
+
+impl Clients {
+    fn new(channel: &Channel, bearer: Bearer) -> Clients {
+        Clients {
+            admin: AdminServiceClient::with_interceptor(channel.clone(), bearer.clone()),
+            catalog: CatalogServiceClient::with_interceptor(channel.clone(), bearer.clone()),
+            sharing: SharingServiceClient::with_interceptor(channel.clone(), bearer),
+        }
+    }
 }
 
 pub struct TestServer {
@@ -95,18 +107,11 @@ impl TestServer {
 
     pub fn clients(&self, token: &str) -> Clients {
         let bearer = Bearer(Some(format!("Bearer {token}").parse().unwrap()));
-        Clients {
-            admin: AdminServiceClient::with_interceptor(self.channel.clone(), bearer.clone()),
-            catalog: CatalogServiceClient::with_interceptor(self.channel.clone(), bearer),
-        }
+        Clients::new(&self.channel, bearer)
     }
 
     pub fn anonymous(&self) -> Clients {
-        let bearer = Bearer(None);
-        Clients {
-            admin: AdminServiceClient::with_interceptor(self.channel.clone(), bearer.clone()),
-            catalog: CatalogServiceClient::with_interceptor(self.channel.clone(), bearer),
-        }
+        Clients::new(&self.channel, Bearer(None))
     }
 
     pub fn admin(&self) -> Clients {
@@ -173,11 +178,7 @@ pub fn sample_metadata(provider: &str) -> proto::ResourceMetadata {
 
 /// Clients that send `authorization: <value>` verbatim (a malformed or foreign credential).
 pub fn clients_with_authorization(server: &TestServer, value: &str) -> Clients {
-    let bearer = Bearer(Some(value.parse().unwrap()));
-    Clients {
-        admin: AdminServiceClient::with_interceptor(server.channel.clone(), bearer.clone()),
-        catalog: CatalogServiceClient::with_interceptor(server.channel.clone(), bearer),
-    }
+    Clients::new(&server.channel, Bearer(Some(value.parse().unwrap())))
 }
 
 /// [`sample_metadata`] filed under another 分类: 类 `category`, 项 `item`, 目 `subitem`, 细目
