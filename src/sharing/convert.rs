@@ -152,3 +152,31 @@ pub fn grant(g: &GrantRecord, flags: &[GrantFlag], now: DateTime<Utc>) -> proto:
         history: history.iter().map(grant_event).collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use govshare_model::{GrantFlagKind, GrantState, RequestState};
+
+    use crate::proto;
+
+    /// The wire enum of each value has the same number, the model's name after the enum's
+    /// prefix, and the same Chinese label.
+    #[test]
+    fn model_enums_match_the_contract() {
+        macro_rules! check {
+            ($($model:ty => $proto:ty, $prefix:literal);+ $(;)?) => {$(
+                for &value in <$model>::ALL {
+                    let wire = <$proto>::try_from(value.code()).expect("a contract value");
+                    let name = format!("{}_{}", $prefix, value.name());
+                    assert_eq!(wire.as_str_name(), name);
+                    assert_eq!(crate::cli::enums::label(&name), Some(value.label_zh()), "{name}");
+                }
+            )+};
+        }
+        check! {
+            RequestState => proto::RequestState, "REQUEST_STATE";
+            GrantState => proto::GrantState, "GRANT_STATE";
+            GrantFlagKind => proto::GrantFlagKind, "GRANT_FLAG_KIND";
+        }
+    }
+}

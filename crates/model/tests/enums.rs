@@ -1,7 +1,8 @@
 //! The coded values: codes, names, Chinese labels, parsing and serde.
 
 use govshare_model::{
-    Category, DataType, EntryState, FormatKind, Role, ShareMode, ShareType, UpdateCycle,
+    Category, DataType, EntryState, FormatKind, GrantFlagKind, GrantState, RequestState, Role,
+    ShareMode, ShareType, UpdateCycle,
 };
 
 #[test]
@@ -29,7 +30,10 @@ fn codes_round_trip_for_every_enum() {
         DataType,
         UpdateCycle,
         EntryState,
-        Role
+        Role,
+        RequestState,
+        GrantState,
+        GrantFlagKind
     );
 }
 
