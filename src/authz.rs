@@ -99,9 +99,9 @@ pub fn read_sharing(
         Ok(())
     } else {
         Err(ApiError::PermissionDenied(format!(
-            "只有申请方 {receiver}、提供方 {provider} 和平台管理员可以查看 \
-             (only the requesting department {receiver}, the providing department {provider} \
-             and the platform administrator may see this)"
+            "只有申请方 {receiver}、提供方 {provider}、平台管理员和审计员可以查看 \
+             (only the requesting department {receiver}, the providing department {provider}, \
+             the platform administrator and the auditor may see this)"
         )))
     }
 }

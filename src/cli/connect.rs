@@ -13,6 +13,7 @@ use tonic::transport::{Channel, Endpoint};
 use crate::cli::output::OutputFormat;
 use crate::proto::admin_service_client::AdminServiceClient;
 use crate::proto::catalog_service_client::CatalogServiceClient;
+use crate::proto::sharing_service_client::SharingServiceClient;
 
 /// Largest response a client accepts (a full page of entries with many items).
 const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
@@ -152,6 +153,11 @@ impl Connection {
 
     pub fn catalog(&self) -> CatalogServiceClient<AuthChannel> {
         CatalogServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+            .max_decoding_message_size(MAX_RESPONSE_BYTES)
+    }
+
+    pub fn sharing(&self) -> SharingServiceClient<AuthChannel> {
+        SharingServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
             .max_decoding_message_size(MAX_RESPONSE_BYTES)
     }
 }

@@ -9,9 +9,12 @@ pub mod dept;
 pub mod entry;
 mod entry_view;
 pub mod enums;
+pub mod grant;
 pub mod metadata_file;
 pub mod output;
 mod report;
+pub mod request;
+mod sharing_view;
 pub mod token;
 
 /// Government data catalogue and exchange service (政务信息资源共享交换平台).
@@ -41,6 +44,12 @@ pub enum Command {
     /// Catalogue entries (目录).
     #[command(subcommand)]
     Entry(entry::EntryCommand),
+    /// Sharing requests (共享申请).
+    #[command(subcommand)]
+    Request(request::RequestCommand),
+    /// Grants (授权).
+    #[command(subcommand)]
+    Grant(grant::GrantCommand),
 }
 
 /// Paging of a list command.
@@ -77,6 +86,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Token(cmd) => token::run(cmd, &client).await,
         Command::Whoami => token::whoami(&client).await,
         Command::Entry(cmd) => entry::run(cmd, &client).await,
+        Command::Request(cmd) => request::run(cmd, &client).await,
+        Command::Grant(cmd) => grant::run(cmd, &client).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -356,22 +356,34 @@ impl SharingApi {
             at: now,
         };
         let mut grants = Vec::new();
-        // Flags are computed, not stored, so `flagged_only` filters here, page after page.
+        let mut last_listed: Option<GrantId> = None;
+        // Flags are computed, not stored, so `flagged_only` filters here, page after page,
+        // until the page is full; the next page starts after the last grant listed.
         let next = loop {
             let page = self.state.store.list_grants(&filter, after, limit).await?;
+            let mut full = false;
             for grant in &page.items {
+                if grants.len() == limit {
+                    full = true;
+                    break;
+                }
                 let flags = self.flags(grant).await?;
                 if flagged_only && flags.is_empty() {
                     continue;
                 }
                 grants.push(convert::grant(grant, &flags, now));
+                last_listed = Some(grant.id);
             }
             match page.next {
-                Some(next) if grants.len() < limit => after = next.parse().ok(),
-                next => break next,
-            }
-            if after.is_none() {
-                break None;
+                Some(_) if full || grants.len() == limit => {
+                    break last_listed.map(|id| id.to_string());
+                }
+                Some(n) => match n.parse::<GrantId>() {
+                    Ok(id) => after = Some(id),
+                    Err(_) => break None,
+                },
+                None if full => break last_listed.map(|id| id.to_string()),
+                None => break None,
             }
         };
         Ok(ListGrantsResponse {

@@ -2,7 +2,7 @@
 //! provider's decision may grant. Deadlines count in working days of a [`WorkingCalendar`];
 //! the periods are [`SharingPolicy`], configuration rather than code, since provinces differ.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, FixedOffset, Utc};
 use govshare_model::{
     CreditCode, EntryState, ResourceCode, ResourceMetadata, ShareType, Violations,
 };
@@ -167,7 +167,9 @@ pub fn evaluate(
             violations.push(
                 "requested_until",
                 format!(
-                    "授权截止时间 {until} 已过 (the requested end {until} is not in the future)"
+                    "授权截止时间 {} 已过 (the requested end {} is not in the future)",
+                    beijing(until),
+                    beijing(until)
                 ),
             );
             until
@@ -176,9 +178,12 @@ pub fn evaluate(
             violations.push(
                 "requested_until",
                 format!(
-                    "授权期限最长 {} 天，截止时间不能晚于 {latest} \
-                     (a grant lasts at most {} days: end at {latest} or earlier)",
-                    policy.max_grant_days, policy.max_grant_days
+                    "授权期限最长 {} 天，截止时间不能晚于 {} \
+                     (a grant lasts at most {} days: end at {} or earlier)",
+                    policy.max_grant_days,
+                    beijing(latest),
+                    policy.max_grant_days,
+                    beijing(latest)
                 ),
             );
             until
@@ -290,7 +295,11 @@ pub fn review_decision(
         Some(until) if until <= now => {
             violations.push(
                 "valid_until",
-                format!("授权截止时间 {until} 已过 (the end {until} is not in the future)"),
+                format!(
+                    "授权截止时间 {} 已过 (the end {} is not in the future)",
+                    beijing(until),
+                    beijing(until)
+                ),
             );
             until
         }
@@ -298,8 +307,10 @@ pub fn review_decision(
             violations.push(
                 "valid_until",
                 format!(
-                    "授权截止时间不能晚于申请的 {latest} \
-                     (a decision may shorten the requested period, ending at {latest} at the latest)"
+                    "授权截止时间不能晚于申请的 {} \
+                     (a decision may shorten the requested period, ending at {} at the latest)",
+                    beijing(latest),
+                    beijing(latest)
                 ),
             );
             until
@@ -309,8 +320,10 @@ pub fn review_decision(
             violations.push(
                 "valid_until",
                 format!(
-                    "申请的授权截止时间 {latest} 已过，请申请方重新申请 \
-                     (the requested end {latest} has passed: the requester must ask again)"
+                    "申请的授权截止时间 {} 已过，请申请方重新申请 \
+                     (the requested end {} has passed: the requester must ask again)",
+                    beijing(latest),
+                    beijing(latest)
                 ),
             );
             latest
@@ -370,15 +383,13 @@ fn item_problem(metadata: &ResourceMetadata, name: &str) -> Option<String> {
             ))
         }
         Some(item) if item.share_type == ShareType::NotShared => {
-            let basis = &metadata.sharing.basis;
-            let basis = if basis.is_empty() {
-                "见目录共享属性"
-            } else {
-                basis
+            let basis = match metadata.sharing.basis.trim() {
+                "" => String::new(),
+                basis => format!("。依据：{basis}"),
             };
             Some(format!(
-                "信息项“{name}”为不予共享，不能申请。依据：{basis} \
-                 (item {name:?} is not shared and cannot be requested; basis: {basis})"
+                "信息项“{name}”为不予共享，不能申请 (item {name:?} is not shared and cannot be \
+                 requested){basis}"
             ))
         }
         Some(_) => None,
@@ -418,6 +429,18 @@ fn required(
 
 fn too_long(zh: &str, en: &str, max: usize) -> String {
     format!("{zh}不能超过 {max} 个字符 ({en} is longer than {max} characters)")
+}
+
+/// An instant as the users read it: Beijing time, to the second.
+fn beijing(t: DateTime<Utc>) -> String {
+    const EAST_8: i32 = 8 * 3600;
+    match FixedOffset::east_opt(EAST_8) {
+        Some(offset) => t
+            .with_timezone(&offset)
+            .format("%Y-%m-%d %H:%M:%S%:z")
+            .to_string(),
+        None => t.to_rfc3339(),
+    }
 }
 
 fn duplicate(name: &str) -> String {

@@ -73,10 +73,12 @@ pub struct RequestRecord {
     pub business_system: String,
     pub requested_until: Option<DateTime<Utc>>,
     pub state: RequestState,
-    /// The decision's reason (required for a refusal).
+    /// Why the request left PENDING: the provider's reason (required for a refusal) or the
+    /// requester's for a withdrawal.
     pub reason: String,
     pub submitted_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,
+    /// When the request left PENDING (decided or withdrawn).
     pub decided_at: Option<DateTime<Utc>>,
     pub grant_id: Option<GrantId>,
     pub history: Vec<RequestEvent>,
@@ -206,6 +208,7 @@ impl RequestRecord {
         self.pending("withdrawn", "撤回")?;
         let mut request = self.clone();
         request.state = RequestState::Withdrawn;
+        request.reason = reason.to_owned();
         request.decided_at = Some(at);
         request.history.push(RequestEvent {
             at,
