@@ -42,6 +42,10 @@ proto_messages!(
     ListEntriesResponse,
     ListVersionsResponse,
     DiffVersionsResponse,
+    SharingRequest,
+    ListRequestsResponse,
+    Grant,
+    ListGrantsResponse,
 );
 
 /// The proto3 JSON form of `msg`: proto field names, enum value names, 64-bit integers as

@@ -4,9 +4,9 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::cli::enums;
-use crate::cli::output::{self, ProtoMessage, or_dash, time};
+use crate::cli::output::{self, or_dash, time};
 use crate::proto::{
-    self, Actor, Grant, GrantFlag, ListGrantsResponse, ListRequestsResponse, SharingRequest,
+    Actor, Grant, GrantFlag, ListGrantsResponse, ListRequestsResponse, SharingRequest,
 };
 
 const REQUEST_STATE: &str = "govshare.v1.RequestState";
@@ -15,22 +15,6 @@ const DIRECTION: &str = "govshare.v1.Direction";
 const SHARE_TYPE: &str = "govshare.v1.ShareType";
 const FLAG_KIND: &str = "govshare.v1.GrantFlagKind";
 const EVENT_KIND: &str = "govshare.v1.GrantEventKind";
-
-impl ProtoMessage for proto::SharingRequest {
-    const FULL_NAME: &'static str = "govshare.v1.SharingRequest";
-}
-
-impl ProtoMessage for proto::ListRequestsResponse {
-    const FULL_NAME: &'static str = "govshare.v1.ListRequestsResponse";
-}
-
-impl ProtoMessage for proto::Grant {
-    const FULL_NAME: &'static str = "govshare.v1.Grant";
-}
-
-impl ProtoMessage for proto::ListGrantsResponse {
-    const FULL_NAME: &'static str = "govshare.v1.ListGrantsResponse";
-}
 
 // ---------------------------------------------------------------------------------------------
 // Command-line values
