@@ -115,7 +115,8 @@ pub struct GrantFlag {
     /// The granted item concerned; empty for the whole entry.
     pub item: String,
     pub kind: GrantFlagKind,
-    /// The published version that made the change.
+    /// The published version that made the change (the grant's own version when the
+    /// entry was revoked: a revocation publishes no version).
     pub version: u64,
     /// What changed, for a person.
     pub detail: String,

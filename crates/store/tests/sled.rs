@@ -99,6 +99,30 @@ sled_suite! {
     identity::the_admin_token_is_bootstrapped_only_once,
     identity::the_bootstrapped_admin_token_can_be_revoked,
     identity::concurrent_bootstraps_store_one_admin_token,
+
+    sharing::request_and_grant_numbers_are_issued_in_order_from_000001,
+    sharing::an_unconditional_request_is_stored_approved_with_its_grant,
+    sharing::a_conditional_request_is_stored_pending,
+    sharing::a_request_against_another_version_than_the_published_one_conflicts,
+    sharing::a_request_for_an_entry_never_published_conflicts,
+    sharing::a_request_for_a_revoked_entry_is_refused_and_stores_nothing,
+    sharing::a_request_while_revocation_is_pending_is_accepted,
+    sharing::an_approval_stores_the_grant_and_approves_the_request,
+    sharing::a_refusal_rejects_the_request_with_its_reason,
+    sharing::a_decided_request_cannot_be_decided_again,
+    sharing::an_approval_against_a_version_since_replaced_conflicts,
+    sharing::an_approval_for_a_revoked_entry_is_refused_but_a_refusal_lands,
+    sharing::concurrent_decisions_of_one_request_have_one_winner,
+    sharing::a_pending_request_can_be_withdrawn_once,
+    sharing::an_active_grant_can_be_revoked_once,
+    sharing::an_expired_grant_cannot_be_revoked,
+    sharing::unknown_requests_and_grants_are_absent,
+    sharing::requests_list_by_party,
+    sharing::requests_list_by_state_entry_and_deadline,
+    sharing::request_pages_cover_every_match_exactly_once,
+    sharing::grants_list_by_party_entry_and_state_at_an_instant,
+    sharing::grant_pages_cover_every_match_exactly_once,
+    sharing::concurrent_requests_get_distinct_consecutive_numbers,
 }
 
 #[test]
@@ -110,6 +134,16 @@ fn everything_survives_closing_and_reopening() {
         .block_on(async { suite::durability::write_before_reopen(open(dir.path())).await });
     runtime().block_on(async {
         suite::durability::check_after_reopen(open(dir.path()), written).await;
+    });
+}
+
+#[test]
+fn sharing_records_survive_closing_and_reopening() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let written =
+        runtime().block_on(async { suite::sharing::write_before_reopen(open(dir.path())).await });
+    runtime().block_on(async {
+        suite::sharing::check_after_reopen(open(dir.path()), written).await;
     });
 }
 

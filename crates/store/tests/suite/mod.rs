@@ -12,3 +12,4 @@ pub mod identity;
 pub mod lifecycle;
 pub mod listing;
 pub mod model;
+pub mod sharing;
