@@ -324,12 +324,16 @@ async fn withdrawn_request_is_shown_withdrawn_with_its_reason() {
         .await;
 
     assert_eq!(withdrawn.row("状态"), "已撤回", "{}", withdrawn.stdout);
+    assert_eq!(withdrawn.row("理由"), "业务已调整", "{}", withdrawn.stdout);
     let history = withdrawn
         .success()
         .lines()
-        .find(|l| l.contains("业务已调整"))
-        .unwrap_or_else(|| panic!("no withdrawal in the history:\n{}", withdrawn.stdout));
-    assert!(history.contains("已撤回"), "{history}");
+        .any(|l| l.contains("业务已调整") && l.contains("已撤回"));
+    assert!(
+        history,
+        "no withdrawal in the history:\n{}",
+        withdrawn.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

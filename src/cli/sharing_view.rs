@@ -426,6 +426,9 @@ mod tests {
 
     #[test]
     fn every_printed_message_is_in_the_contract() {
+        use crate::cli::output::ProtoMessage;
+        use crate::proto;
+
         fn check<M: ProtoMessage>() {
             assert!(
                 enums::pool()

@@ -176,6 +176,14 @@ impl SharingApi {
         let requested_until = optional_time("requested_until", requested_until, &mut v);
         let code = checked(v, code)?;
         let header = self.header(&code).await?;
+        // As in GetEntry: outside the providing department, an entry that is not in the
+        // published catalogue does not exist.
+        if !header.is_visible_to_all() && header.provider_code != requester {
+            return Err(ApiError::NotFound(format!(
+                "目录 {code} 不存在、未发布或已撤销，不能申请 \
+                 (entry {code} is not in the published catalogue: it cannot be requested)"
+            )));
+        }
         let published = self.published(&header).await?;
         let view = view(&header, published.as_ref());
         let input = RequestInput {

@@ -289,3 +289,251 @@ pub async fn listed_codes(clients: &Clients, request: proto::ListEntriesRequest)
         .map(|e| e.code)
         .collect()
 }
+
+// --- sharing -------------------------------------------------------------------------------
+
+/// The 不予共享依据 the sharing helpers write.
+pub const NOT_SHARED_BASIS: &str = "《中华人民共和国居民身份证法》第十九条";
+
+/// [`sample_metadata`] (姓名 C(50), 公民身份号码 C(18), 出生日期 D(8)) shared as `share_type`:
+/// 无条件 with no condition, 有条件 with the sample's condition, 不予共享 with
+/// [`NOT_SHARED_BASIS`].
+pub fn metadata_shared_as(provider: &str, share_type: proto::ShareType) -> proto::ResourceMetadata {
+    let mut m = sample_metadata(provider);
+    let sharing = m.sharing.as_mut().unwrap();
+    sharing.share_type = share_type as i32;
+    match share_type {
+        proto::ShareType::Conditional => {}
+        proto::ShareType::NotShared => {
+            sharing.condition.clear();
+            sharing.basis = NOT_SHARED_BASIS.into();
+        }
+        _ => sharing.condition.clear(),
+    }
+    m
+}
+
+/// [`metadata_shared_as`] with each item given its own share type, in order (`Unspecified`:
+/// the entry's). The entry's type must stay the most open of its items' types.
+pub fn metadata_with_item_types(
+    provider: &str,
+    entry: proto::ShareType,
+    items: &[proto::ShareType],
+) -> proto::ResourceMetadata {
+    let mut m = metadata_shared_as(provider, entry);
+    for (item, share_type) in m.items.iter_mut().zip(items) {
+        item.share_type = *share_type as i32;
+    }
+    m
+}
+
+/// A 无条件共享 entry whose items carry their own types: 姓名 无条件 (the entry's),
+/// 公民身份号码 不予共享 (basis [`NOT_SHARED_BASIS`]), 出生日期 有条件.
+pub fn mixed_metadata(provider: &str) -> proto::ResourceMetadata {
+    let mut m = metadata_with_item_types(
+        provider,
+        proto::ShareType::Unconditional,
+        &[
+            proto::ShareType::Unspecified,
+            proto::ShareType::NotShared,
+            proto::ShareType::Conditional,
+        ],
+    );
+    let sharing = m.sharing.as_mut().unwrap();
+    sharing.condition = "出生日期仅限户籍核验".into();
+    sharing.basis = NOT_SHARED_BASIS.into();
+    m
+}
+
+/// Registers `metadata` (as `cataloguer`) and publishes it at version 1; returns its code.
+pub async fn published_entry(
+    server: &TestServer,
+    cataloguer: &Clients,
+    metadata: proto::ResourceMetadata,
+) -> String {
+    let entry = register_entry(cataloguer, metadata).await;
+    publish_entry(server, cataloguer, &entry.code).await;
+    entry.code
+}
+
+/// A complete request for `entry_code` asking for `items` (empty: every shareable item) for
+/// the default period.
+pub fn request_for(entry_code: &str, items: &[&str]) -> proto::CreateRequestRequest {
+    proto::CreateRequestRequest {
+        entry_code: entry_code.into(),
+        items: items.iter().map(|i| (*i).to_owned()).collect(),
+        purpose: "办理低保资格审核时核验申请人身份".into(),
+        use_scope: "本局社会救助科".into(),
+        business_system: "社会救助信息系统".into(),
+        requested_until: None,
+    }
+}
+
+/// CreateRequest of `request` with `clients` (a consumer).
+pub async fn create_request(
+    clients: &Clients,
+    request: proto::CreateRequestRequest,
+) -> Result<proto::SharingRequest, tonic::Status> {
+    clients
+        .sharing
+        .clone()
+        .create_request(request)
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// GetRequest of `id`.
+pub async fn get_request(
+    clients: &Clients,
+    id: &str,
+) -> Result<proto::SharingRequest, tonic::Status> {
+    clients
+        .sharing
+        .clone()
+        .get_request(proto::GetRequestRequest { id: id.into() })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// DecideRequest: approve (`reason` kept) or refuse the request `id`, for every requested item
+/// and the requested period.
+pub async fn decide_request(
+    clients: &Clients,
+    id: &str,
+    approve: bool,
+    reason: &str,
+) -> Result<proto::SharingRequest, tonic::Status> {
+    clients
+        .sharing
+        .clone()
+        .decide_request(proto::DecideRequestRequest {
+            id: id.into(),
+            approve,
+            reason: reason.into(),
+            items: Vec::new(),
+            valid_until: None,
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// RevokeGrant of `grant_id` with `reason`.
+pub async fn revoke_grant(
+    clients: &Clients,
+    grant_id: &str,
+    reason: &str,
+) -> Result<proto::Grant, tonic::Status> {
+    clients
+        .sharing
+        .clone()
+        .revoke_grant(proto::RevokeGrantRequest {
+            grant_id: grant_id.into(),
+            reason: reason.into(),
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// The requests ListRequests returns for `request` (first page).
+pub async fn listed_requests(
+    clients: &Clients,
+    request: proto::ListRequestsRequest,
+) -> Vec<proto::SharingRequest> {
+    clients
+        .sharing
+        .clone()
+        .list_requests(request)
+        .await
+        .unwrap()
+        .into_inner()
+        .requests
+}
+
+/// The grants ListGrants returns for `request` (first page).
+pub async fn listed_grants(
+    clients: &Clients,
+    request: proto::ListGrantsRequest,
+) -> Vec<proto::Grant> {
+    clients
+        .sharing
+        .clone()
+        .list_grants(request)
+        .await
+        .unwrap()
+        .into_inner()
+        .grants
+}
+
+/// The grant numbered `id`, as the administrator lists it.
+pub async fn grant_by_id(server: &TestServer, id: &str) -> proto::Grant {
+    listed_grants(&server.admin(), proto::ListGrantsRequest::default())
+        .await
+        .into_iter()
+        .find(|g| g.id == id)
+        .unwrap_or_else(|| panic!("grant {id} is not listed"))
+}
+
+/// The ids of every request the administrator lists (first page).
+pub async fn all_request_ids(server: &TestServer) -> Vec<String> {
+    listed_requests(&server.admin(), proto::ListRequestsRequest::default())
+        .await
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+}
+
+/// The ids of every grant the administrator lists (first page).
+pub async fn all_grant_ids(server: &TestServer) -> Vec<String> {
+    listed_grants(&server.admin(), proto::ListGrantsRequest::default())
+        .await
+        .into_iter()
+        .map(|g| g.id)
+        .collect()
+}
+
+/// The precondition types (`SHARE_TYPE`, `STATE`, `OWN_ENTRY`, `VERSION`) of a
+/// FAILED_PRECONDITION or ABORTED status's PreconditionFailure details.
+pub fn precondition_types(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt as _;
+    status
+        .get_details_precondition_failure()
+        .expect("PreconditionFailure details")
+        .violations
+        .into_iter()
+        .map(|v| v.r#type)
+        .collect()
+}
+
+/// The description of the BadRequest violation on `field`.
+pub fn violation_of(status: &tonic::Status, field: &str) -> String {
+    use tonic_types::StatusExt as _;
+    status
+        .get_details_bad_request()
+        .expect("BadRequest details")
+        .field_violations
+        .into_iter()
+        .find(|v| v.field == field)
+        .unwrap_or_else(|| panic!("no violation on {field}: {status:?}"))
+        .description
+}
+
+/// A proto timestamp as a UTC instant.
+pub fn instant(t: Option<&prost_types::Timestamp>) -> chrono::DateTime<chrono::Utc> {
+    govshare::convert::from_timestamp(t.expect("timestamp set")).expect("valid timestamp")
+}
+
+/// A UTC instant as a proto timestamp.
+pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> prost_types::Timestamp {
+    govshare::convert::timestamp(t)
+}
+
+/// Clients of every service at `addr` (`host:port`), authenticated with `token`.
+pub async fn clients_at(addr: &str, token: &str) -> Clients {
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let bearer = Bearer(Some(format!("Bearer {token}").parse().unwrap()));
+    Clients::new(&channel, bearer)
+}
