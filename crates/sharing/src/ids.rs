@@ -1,5 +1,5 @@
-//! Request and grant numbers: issued in order by the store, shown as `REQ-000042` and
-//! `GRT-000042` (at least six digits; more once they run out).
+//! Record numbers issued in order by the store: requests `REQ-000042`, grants `GRT-000042`
+//! and data snapshots `SNP-000042` (at least six digits; more once they run out).
 
 use std::fmt;
 use std::str::FromStr;
@@ -92,4 +92,11 @@ id_type!(
     "GRT",
     "授权",
     "grant"
+);
+id_type!(
+    /// A data snapshot's number (数据快照编号).
+    SnapshotId,
+    "SNP",
+    "数据快照",
+    "snapshot"
 );

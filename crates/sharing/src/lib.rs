@@ -15,7 +15,7 @@ pub use calendar::{CalendarError, WorkingCalendar};
 pub use error::SharingError;
 pub use govshare_model::{GrantFlagKind, GrantState, RequestState};
 pub use grant::{GrantEvent, GrantEventKind, GrantFlag, GrantRecord, grant_flags};
-pub use ids::{GrantId, IdError, RequestId};
+pub use ids::{GrantId, IdError, RequestId, SnapshotId};
 pub use policy::{
     DecisionInput, EntryView, RequestInput, SharingPolicy, evaluate, review_decision,
     shareable_items,

@@ -7,6 +7,7 @@
 //! writers into one flush.
 
 mod error;
+mod exchange;
 pub mod lifecycle;
 mod records;
 mod sharing;
@@ -16,10 +17,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use govshare_model::{CreditCode, ResourceCode};
 use govshare_sharing::{
-    Actor, Decision, GrantId, GrantRecord, NewRequest, RequestId, RequestRecord,
+    Actor, Decision, GrantId, GrantRecord, NewRequest, RequestId, RequestRecord, SnapshotId,
 };
 
 pub use error::StoreError;
+pub use exchange::{NewSnapshot, SnapshotRecord};
 pub use records::{
     CatalogEvent, CatalogEventKind, DepartmentRecord, EntryFilter, EntryHeader, EntrySummary,
     NewEntry, NewVersion, TokenRecord, VersionRecord, Visibility,
@@ -165,4 +167,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         actor: Actor,
         at: DateTime<Utc>,
     ) -> Result<GrantRecord>;
+
+    // --- exchange ----------------------------------------------------------------------
+    /// Numbers and records a snapshot whose blob is already durable.
+    async fn create_snapshot(&self, new: NewSnapshot) -> Result<SnapshotRecord>;
+    async fn get_snapshot(&self, id: SnapshotId) -> Result<Option<SnapshotRecord>>;
+    /// Snapshots of one entry, newest first, strictly older than `before`.
+    async fn list_snapshots(
+        &self,
+        entry: &ResourceCode,
+        before: Option<SnapshotId>,
+        limit: usize,
+    ) -> Result<Page<SnapshotRecord>>;
 }

@@ -5,7 +5,8 @@
 //! `c/<seq u64 BE>` catalogue event · `r/<n u64 BE>` sharing request ·
 //! `ro/<requester>/<n>` and `ri/<provider>/<n>` request indexes (empty values) ·
 //! `g/<n u64 BE>` grant · `go/<consumer>/<n>` and `gi/<provider>/<n>` grant indexes ·
-//! `m/<name>` metadata of the store itself, including the last request and grant numbers.
+//! `s/<n u64 BE>` data snapshot · `se/<code>\0<n>` snapshots by entry ·
+//! `m/<name>` metadata of the store itself, including the last record numbers.
 
 use crate::StoreError;
 
@@ -21,9 +22,12 @@ pub(super) const REQUEST_BY_PROVIDER: &[u8] = b"ri/";
 pub(super) const GRANT: &[u8] = b"g/";
 pub(super) const GRANT_BY_CONSUMER: &[u8] = b"go/";
 pub(super) const GRANT_BY_PROVIDER: &[u8] = b"gi/";
+pub(super) const SNAPSHOT: &[u8] = b"s/";
+pub(super) const SNAPSHOT_BY_ENTRY: &[u8] = b"se/";
 pub(super) const ADMIN_BOOTSTRAPPED: &[u8] = b"m/admin_bootstrapped";
 pub(super) const LAST_REQUEST: &[u8] = b"m/last_request";
 pub(super) const LAST_GRANT: &[u8] = b"m/last_grant";
+pub(super) const LAST_SNAPSHOT: &[u8] = b"m/last_snapshot";
 
 pub(super) fn key(prefix: &[u8], id: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(prefix.len() + id.len());

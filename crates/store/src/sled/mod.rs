@@ -8,6 +8,7 @@
 mod catalog;
 mod codec;
 mod commit;
+mod exchange;
 mod identity;
 mod keys;
 mod sharing;

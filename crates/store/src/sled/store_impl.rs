@@ -5,14 +5,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use govshare_model::{CreditCode, ResourceCode};
 use govshare_sharing::{
-    Actor, Decision, GrantId, GrantRecord, NewRequest, RequestId, RequestRecord,
+    Actor, Decision, GrantId, GrantRecord, NewRequest, RequestId, RequestRecord, SnapshotId,
 };
 
 use super::catalog::{self, Cause};
-use super::{SledStore, identity, sharing};
+use super::{SledStore, exchange, identity, sharing};
 use crate::{
-    CatalogEvent, DepartmentRecord, EntryFilter, EntryHeader, GrantFilter, NewEntry, NewVersion,
-    Page, RequestFilter, Result, Store, StoreError, TokenRecord, VersionRecord, lifecycle,
+    CatalogEvent, DepartmentRecord, EntryFilter, EntryHeader, GrantFilter, NewEntry, NewSnapshot,
+    NewVersion, Page, RequestFilter, Result, SnapshotRecord, Store, StoreError, TokenRecord,
+    VersionRecord, lifecycle,
 };
 
 #[async_trait]
@@ -280,5 +281,24 @@ impl Store for SledStore {
         self.writer
             .write(move |change| sharing::revoke_grant(change, id, &reason, actor, at))
             .await
+    }
+
+    async fn create_snapshot(&self, new: NewSnapshot) -> Result<SnapshotRecord> {
+        self.writer
+            .write(move |change| exchange::create_snapshot(change, new))
+            .await
+    }
+
+    async fn get_snapshot(&self, id: SnapshotId) -> Result<Option<SnapshotRecord>> {
+        self.get_snapshot_now(id)
+    }
+
+    async fn list_snapshots(
+        &self,
+        entry: &ResourceCode,
+        before: Option<SnapshotId>,
+        limit: usize,
+    ) -> Result<Page<SnapshotRecord>> {
+        self.list_snapshots_now(entry, before, limit)
     }
 }

@@ -1,0 +1,18 @@
+//! Moving the data behind catalogue entries: snapshots stored as content-addressed blobs
+//! (sha256, identical content stored once, nothing partial ever visible), the checks an upload
+//! passes on its way in (CSV and NDJSON columns must be the entry's 信息项, every row is checked
+//! and a bad one is reported by line), and the column projection that delivers only the
+//! granted items. Blocking I/O: callers run it on blocking threads.
+
+pub mod blob;
+mod columns;
+pub mod ingest;
+mod media;
+pub mod project;
+mod values;
+
+pub use blob::{BlobStore, TempBlob};
+pub use columns::Column;
+pub use ingest::{IngestError, Ingested, ingest};
+pub use media::MediaKind;
+pub use project::{Delivered, project};
