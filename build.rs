@@ -11,6 +11,7 @@ const PROTOS: &[&str] = &[
     "proto/govshare/v1/admin.proto",
     "proto/govshare/v1/catalog.proto",
     "proto/govshare/v1/sharing.proto",
+    "proto/govshare/v1/exchange.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,6 +24,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
+        // Data chunks stay `bytes::Bytes` from the file to the socket: no copy per chunk.
+        .bytes(".govshare.v1.PublishDataRequest.chunk")
+        .bytes(".govshare.v1.FetchDataResponse.chunk")
         .compile_fds(fds)?;
     Ok(())
 }

@@ -39,7 +39,8 @@ pub fn read_directory(_p: &Principal) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// RegisterEntry, UpdateEntry, SubmitEntry, RequestRevocation: a cataloguer of the provider.
+/// RegisterEntry, UpdateEntry, SubmitEntry, RequestRevocation, PublishData: a cataloguer of
+/// the provider.
 pub fn write_entry(p: &Principal, provider: &CreditCode) -> Result<(), ApiError> {
     require(p, Role::Cataloguer)?;
     own_department(p, provider)
@@ -131,6 +132,35 @@ pub fn withdraw_request(p: &Principal, requester: &CreditCode) -> Result<(), Api
 pub fn revoke_grant(p: &Principal, provider: &CreditCode) -> Result<(), ApiError> {
     require(p, Role::Approver)?;
     side(p, provider, "提供方部门", "providing")
+}
+
+/// Who receives an entry's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataReader {
+    /// The providing department's own cataloguer or consumer: every column.
+    Provider,
+    /// A consumer of another department: what its active grant allows.
+    Grantee(CreditCode),
+}
+
+/// FetchData: the provider's cataloguer or consumer, or a consumer of another department
+/// (whose grant is checked by the caller).
+pub fn read_data(p: &Principal, provider: &CreditCode) -> Result<DataReader, ApiError> {
+    if p.is_of(provider) && (p.has(Role::Cataloguer) || p.has(Role::Consumer)) {
+        return Ok(DataReader::Provider);
+    }
+    require(p, Role::Consumer)?;
+    department_of(p, "获取数据").map(|d| DataReader::Grantee(d.clone()))
+}
+
+/// ListSnapshots: the providing department, the administrator and the auditor see every
+/// snapshot; other departments need an active grant (checked by the caller).
+pub fn list_snapshots<'p>(p: &'p Principal, provider: &CreditCode) -> Option<&'p CreditCode> {
+    if p.has(Role::Admin) || p.has(Role::Auditor) || p.is_of(provider) {
+        None
+    } else {
+        p.department.as_ref()
+    }
 }
 
 #[cfg(test)]
@@ -250,6 +280,22 @@ mod tests {
         );
         let p = principal(Some(A), &[Role::Consumer]);
         assert_eq!(list_sharing(&p).expect("consumer"), Some(&code(A)));
+    }
+
+    #[test]
+    fn data_is_read_by_the_provider_or_a_consumer_elsewhere() {
+        let provider = code(A);
+        assert_eq!(
+            read_data(&principal(Some(A), &[Role::Cataloguer]), &provider).expect("own"),
+            DataReader::Provider
+        );
+        assert_eq!(
+            read_data(&principal(Some(B), &[Role::Consumer]), &provider).expect("grantee"),
+            DataReader::Grantee(code(B))
+        );
+        assert!(read_data(&principal(Some(B), &[Role::Approver]), &provider).is_err());
+        assert!(read_data(&principal(Some(A), &[Role::Approver]), &provider).is_err());
+        assert!(read_data(&principal(None, &[Role::Admin]), &provider).is_err());
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub struct Config {
     pub store: StoreConfig,
     pub api: ApiConfig,
     pub sharing: SharingConfig,
+    pub exchange: ExchangeConfig,
 }
 
 /// `[store]`: the embedded store.
@@ -66,6 +67,28 @@ pub struct ApiConfig {
     pub default_page_size: usize,
     pub max_page_size: usize,
     pub max_message_bytes: usize,
+}
+
+/// `[exchange]`: where snapshot data lives and how it moves.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExchangeConfig {
+    /// The blob directory; unset: `DATA_DIR/blobs`.
+    pub blob_dir: Option<PathBuf>,
+    /// The largest snapshot accepted, in bytes.
+    pub max_snapshot_bytes: u64,
+    /// The size of the data chunks FetchData sends, in bytes.
+    pub chunk_bytes: usize,
+}
+
+impl Default for ExchangeConfig {
+    fn default() -> Self {
+        ExchangeConfig {
+            blob_dir: None,
+            max_snapshot_bytes: 16 * 1024 * 1024 * 1024,
+            chunk_bytes: 1024 * 1024,
+        }
+    }
 }
 
 /// `[sharing]`: the periods of the sharing rules and the working-day calendar.
@@ -94,6 +117,16 @@ impl Default for SharingConfig {
     }
 }
 
+impl Config {
+    /// Where snapshot blobs live.
+    pub fn blob_dir(&self) -> PathBuf {
+        self.exchange
+            .blob_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("blobs"))
+    }
+}
+
 impl SharingConfig {
     pub fn policy(&self) -> govshare_sharing::SharingPolicy {
         govshare_sharing::SharingPolicy {
@@ -114,6 +147,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             api: ApiConfig::default(),
             sharing: SharingConfig::default(),
+            exchange: ExchangeConfig::default(),
         }
     }
 }
@@ -245,6 +279,11 @@ impl Config {
                 self.sharing.default_grant_days = parsed(name, value)?
             }
             "GOVSHARE_SHARING_MAX_GRANT_DAYS" => self.sharing.max_grant_days = parsed(name, value)?,
+            "GOVSHARE_EXCHANGE_BLOB_DIR" => self.exchange.blob_dir = Some(PathBuf::from(value)),
+            "GOVSHARE_EXCHANGE_MAX_SNAPSHOT_BYTES" => {
+                self.exchange.max_snapshot_bytes = parsed(name, value)?
+            }
+            "GOVSHARE_EXCHANGE_CHUNK_BYTES" => self.exchange.chunk_bytes = parsed(name, value)?,
             "GOVSHARE_SHARING_CALENDAR_FILE" => {
                 self.sharing.calendar_file = Some(PathBuf::from(value))
             }
@@ -273,6 +312,20 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "api.max_message_bytes",
                 message: "must be at least 1024".into(),
+            });
+        }
+        if !(4096..=4 * 1024 * 1024).contains(&self.exchange.chunk_bytes) {
+            return Err(ConfigError::Invalid {
+                key: "exchange.chunk_bytes",
+                message: "must be between 4096 and 4194304 bytes (gRPC clients refuse larger \
+                          messages by default)"
+                    .into(),
+            });
+        }
+        if self.exchange.max_snapshot_bytes == 0 {
+            return Err(ConfigError::Invalid {
+                key: "exchange.max_snapshot_bytes",
+                message: "must be at least 1".into(),
             });
         }
         if !(1..=60).contains(&self.sharing.answer_working_days) {

@@ -35,6 +35,9 @@ pub enum ApiError {
     },
     #[error("{0}")]
     ResourceExhausted(String),
+    /// The client went away or broke off its stream; nothing was kept.
+    #[error("{0}")]
+    Cancelled(String),
     /// The store failed: retrying later may help.
     #[error("{0}")]
     Unavailable(String),
@@ -167,6 +170,7 @@ impl From<ApiError> for Status {
                 )]),
             ),
             ApiError::ResourceExhausted(_) => Status::resource_exhausted(message),
+            ApiError::Cancelled(_) => Status::cancelled(message),
             ApiError::Unavailable(_) => Status::unavailable(message),
             ApiError::Internal(_) => Status::internal(message),
         }

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod convert;
 pub mod error;
+pub mod exchange;
 pub mod probes;
 pub mod proto;
 pub mod request;

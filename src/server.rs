@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use chrono::{Datelike as _, Utc};
+use govshare_exchange::BlobStore;
 use govshare_model::Role;
 use govshare_sharing::{SharingPolicy, WorkingCalendar};
 use govshare_store::sled::{SledOptions, SledStore};
@@ -21,8 +22,10 @@ use crate::admin::AdminApi;
 use crate::auth::{self, AuthLayer};
 use crate::catalog::CatalogApi;
 use crate::config::{Config, LogFormat, ServeArgs, SharingConfig};
+use crate::exchange::ExchangeApi;
 use crate::proto::admin_service_server::AdminServiceServer;
 use crate::proto::catalog_service_server::CatalogServiceServer;
+use crate::proto::exchange_service_server::ExchangeServiceServer;
 use crate::proto::sharing_service_server::SharingServiceServer;
 use crate::sharing::SharingApi;
 use crate::version_cache::VersionCache;
@@ -36,6 +39,8 @@ pub struct AppState {
     pub versions: VersionCache,
     pub policy: SharingPolicy,
     pub calendar: WorkingCalendar,
+    /// Snapshot data, content-addressed.
+    pub blobs: BlobStore,
 }
 
 /// The calendar shipped in deploy/calendar/cn.toml, built in.
@@ -150,11 +155,15 @@ pub async fn start(
     let admin_token = bootstrap_admin(store.as_ref(), &config.data_dir).await?;
     let max_message = config.api.max_message_bytes;
     let calendar = load_calendar(&config.sharing)?;
+    let blob_dir = config.blob_dir();
+    let blobs = BlobStore::open(&blob_dir)
+        .with_context(|| format!("opening the blob directory {}", blob_dir.display()))?;
     let state = Arc::new(AppState {
         store: store.clone(),
         policy: config.sharing.policy(),
         calendar,
         versions: VersionCache::default(),
+        blobs,
         config,
     });
 
@@ -167,6 +176,9 @@ pub async fn start(
         .await;
     health_reporter
         .set_serving::<SharingServiceServer<SharingApi>>()
+        .await;
+    health_reporter
+        .set_serving::<ExchangeServiceServer<ExchangeApi>>()
         .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
@@ -190,6 +202,10 @@ pub async fn start(
         )
         .add_service(
             SharingServiceServer::new(SharingApi::new(state.clone()))
+                .max_decoding_message_size(max_message),
+        )
+        .add_service(
+            ExchangeServiceServer::new(ExchangeApi::new(state.clone()))
                 .max_decoding_message_size(max_message),
         );
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));

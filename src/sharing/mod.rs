@@ -108,6 +108,32 @@ fn party(p: &Principal, direction: i32, v: &mut Violations) -> ApiResult<Party> 
     })
 }
 
+impl AppState {
+    /// The grant's flags: how the entry's current published version departs from the one
+    /// the grant was issued against.
+    pub async fn grant_flags(&self, grant: &GrantRecord) -> ApiResult<Vec<GrantFlag>> {
+        let header = self
+            .store
+            .get_entry(&grant.entry_code)
+            .await?
+            .ok_or_else(|| {
+                ApiError::Internal(format!("grant {} names a missing entry", grant.id))
+            })?;
+        let granted = self.version(&grant.entry_code, grant.entry_version).await?;
+        let current = match header.published_version {
+            Some(n) if header.is_visible_to_all() => {
+                Some((n, self.version(&header.code, n).await?))
+            }
+            _ => None,
+        };
+        Ok(govshare_sharing::grant_flags(
+            grant,
+            &granted.model,
+            current.as_ref().map(|(n, v)| (*n, &v.model)),
+        ))
+    }
+}
+
 impl SharingApi {
     pub fn new(state: Arc<AppState>) -> Self {
         SharingApi { state }
@@ -134,27 +160,6 @@ impl SharingApi {
         self.state.store.get_request(id).await?.ok_or_else(|| {
             ApiError::NotFound(format!("共享申请 {id} 不存在 (request {id} not found)"))
         })
-    }
-
-    /// The grant's flags: how the entry's current published version departs from the one
-    /// the grant was issued against.
-    async fn flags(&self, grant: &GrantRecord) -> ApiResult<Vec<GrantFlag>> {
-        let header = self.header(&grant.entry_code).await?;
-        let granted = self
-            .state
-            .version(&grant.entry_code, grant.entry_version)
-            .await?;
-        let current = match header.published_version {
-            Some(n) if header.is_visible_to_all() => {
-                Some((n, self.state.version(&header.code, n).await?))
-            }
-            _ => None,
-        };
-        Ok(govshare_sharing::grant_flags(
-            grant,
-            &granted.model,
-            current.as_ref().map(|(n, v)| (*n, &v.model)),
-        ))
     }
 
     async fn create_request(
@@ -375,7 +380,7 @@ impl SharingApi {
                     full = true;
                     break;
                 }
-                let flags = self.flags(grant).await?;
+                let flags = self.state.grant_flags(grant).await?;
                 if flagged_only && flags.is_empty() {
                     continue;
                 }
@@ -419,7 +424,7 @@ impl SharingApi {
             .store
             .revoke_grant(id, reason.trim(), actor(&p), now)
             .await?;
-        let flags = self.flags(&grant).await?;
+        let flags = self.state.grant_flags(&grant).await?;
         Ok(convert::grant(&grant, &flags, now))
     }
 }

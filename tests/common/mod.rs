@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use govshare::config::Config;
 use govshare::proto::admin_service_client::AdminServiceClient;
 use govshare::proto::catalog_service_client::CatalogServiceClient;
+use govshare::proto::exchange_service_client::ExchangeServiceClient;
 use govshare::proto::sharing_service_client::SharingServiceClient;
 use govshare::proto::{self, CreateDepartmentRequest, IssueTokenRequest, Role};
 use govshare::server::{self, Running};
@@ -39,6 +40,7 @@ pub struct Clients {
     pub admin: AdminServiceClient<InterceptedService<Channel, Bearer>>,
     pub catalog: CatalogServiceClient<InterceptedService<Channel, Bearer>>,
     pub sharing: SharingServiceClient<InterceptedService<Channel, Bearer>>,
+    pub exchange: ExchangeServiceClient<InterceptedService<Channel, Bearer>>,
 }
 
 impl Clients {
@@ -46,7 +48,9 @@ impl Clients {
         Clients {
             admin: AdminServiceClient::with_interceptor(channel.clone(), bearer.clone()),
             catalog: CatalogServiceClient::with_interceptor(channel.clone(), bearer.clone()),
-            sharing: SharingServiceClient::with_interceptor(channel.clone(), bearer),
+            sharing: SharingServiceClient::with_interceptor(channel.clone(), bearer.clone()),
+            exchange: ExchangeServiceClient::with_interceptor(channel.clone(), bearer)
+                .max_decoding_message_size(64 * 1024 * 1024),
         }
     }
 }

@@ -34,18 +34,26 @@ pub enum IngestError {
     /// The header does not name the entry's 信息项.
     #[error("{0}")]
     Columns(String),
+    /// The bytes do not hash to the sha256 the client announced.
+    #[error(
+        "数据的 sha256 为 {actual}，与声明的 {expected} 不符，传输可能出错 \
+         (the data hashes to {actual}, not the announced {expected}: it was damaged on the way)"
+    )]
+    Checksum { expected: String, actual: String },
     #[error("读取或写入数据失败 (reading or storing the data failed): {0}")]
     Io(#[from] io::Error),
 }
 
 /// Reads `source` to its end into a new blob of `store`, checking it as `kind` against
-/// `columns` (the entry's 信息项) and refusing more than `max_bytes`.
+/// `columns` (the entry's 信息项), refusing more than `max_bytes`, and, if the client announced
+/// one, a sha256 other than `expected_sha256`.
 pub fn ingest(
     store: &BlobStore,
     source: impl Read,
     kind: MediaKind,
     columns: &[Column],
     max_bytes: u64,
+    expected_sha256: Option<&str>,
 ) -> Result<Ingested, IngestError> {
     let mut tee = Tee {
         source,
@@ -77,6 +85,14 @@ pub fn ingest(
     } = tee;
     let blob = blob.into_inner().map_err(|e| e.into_error())?;
     let sha256 = hex::encode(hasher.finalize());
+    if let Some(expected) = expected_sha256
+        && !expected.eq_ignore_ascii_case(&sha256)
+    {
+        return Err(IngestError::Checksum {
+            expected: expected.to_owned(),
+            actual: sha256,
+        });
+    }
     store.commit(blob, &sha256)?;
     Ok(Ingested {
         sha256,

@@ -1,0 +1,176 @@
+//! ExchangeService: snapshots of an entry's data published by its provider, listed, and
+//! fetched under an active grant. The byte work (hashing, checks, projection) runs on blocking
+//! threads in `govshare_exchange`; this layer authorizes, picks the grant and the columns, and
+//! moves the chunks between the gRPC streams and those threads.
+
+mod fetch;
+mod publish;
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use govshare_model::{GrantState, ResourceCode, Violations};
+use govshare_sharing::{GrantRecord, SnapshotId};
+use govshare_store::{EntryHeader, GrantFilter, Party, SnapshotRecord};
+pub(crate) use tonic::codegen::BoxStream;
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::auth::principal;
+use crate::convert::timestamp;
+use crate::error::{ApiError, ApiResult};
+use crate::proto::exchange_service_server::ExchangeService;
+use crate::proto::{
+    DataSnapshot, FetchDataRequest, FetchDataResponse, ListSnapshotsRequest, ListSnapshotsResponse,
+    PublishDataRequest,
+};
+use crate::request::{self as field, checked};
+use crate::{AppState, authz};
+
+/// The ExchangeService implementation.
+#[derive(Debug, Clone)]
+pub struct ExchangeApi {
+    state: Arc<AppState>,
+}
+
+/// A snapshot record as its message.
+pub(crate) fn snapshot(s: &SnapshotRecord) -> DataSnapshot {
+    let SnapshotRecord {
+        id,
+        entry_code,
+        entry_version,
+        provider_code: _,
+        sha256,
+        size_bytes,
+        rows,
+        media_type,
+        columns,
+        note,
+        author,
+        created_at,
+    } = s;
+    DataSnapshot {
+        id: id.to_string(),
+        entry_code: entry_code.to_string(),
+        sha256: sha256.clone(),
+        size_bytes: *size_bytes,
+        rows: *rows,
+        created_at: Some(timestamp(*created_at)),
+        media_type: media_type.clone(),
+        columns: columns.clone(),
+        entry_version: *entry_version,
+        note: note.clone(),
+        author: author.clone(),
+    }
+}
+
+impl ExchangeApi {
+    pub fn new(state: Arc<AppState>) -> Self {
+        ExchangeApi { state }
+    }
+
+    async fn header(&self, code: &ResourceCode) -> ApiResult<EntryHeader> {
+        self.state.store.get_entry(code).await?.ok_or_else(|| {
+            ApiError::NotFound(format!("目录 {code} 不存在 (entry {code} not found)"))
+        })
+    }
+
+    /// The newest grant of `consumer` for `entry` that is active now.
+    async fn active_grant(
+        &self,
+        consumer: &govshare_model::CreditCode,
+        entry: &ResourceCode,
+    ) -> ApiResult<Option<GrantRecord>> {
+        let filter = GrantFilter {
+            party: Party::Receiving(consumer.clone()),
+            entry_code: Some(entry.clone()),
+            state: Some(GrantState::Active),
+            at: Utc::now(),
+        };
+        let mut newest = None;
+        let mut after = None;
+        loop {
+            let page = self.state.store.list_grants(&filter, after, 100).await?;
+            newest = page.items.last().cloned().or(newest);
+            match page.next.and_then(|n| n.parse().ok()) {
+                Some(next) => after = Some(next),
+                None => return Ok(newest),
+            }
+        }
+    }
+
+    async fn list_snapshots(
+        &self,
+        request: Request<ListSnapshotsRequest>,
+    ) -> ApiResult<ListSnapshotsResponse> {
+        let p = principal(&request)?;
+        let ListSnapshotsRequest {
+            entry_code,
+            page_size,
+            page_token,
+        } = request.into_inner();
+        let mut v = Violations::default();
+        let code = field::resource_code("entry_code", &entry_code, &mut v);
+        let limit = field::page_size(page_size, &self.state.config.api, &mut v);
+        let before = match field::decode_page_token(&page_token, &mut v) {
+            Some(t) => {
+                let parsed = t.parse::<SnapshotId>().ok();
+                if parsed.is_none() {
+                    v.push(
+                        "page_token",
+                        "分页令牌无效 (page_token is not one this service issued)",
+                    );
+                }
+                parsed
+            }
+            None => None,
+        };
+        let code = checked(v, code)?;
+        let header = self.header(&code).await?;
+        if let Some(department) = authz::list_snapshots(&p, &header.provider_code)
+            && self.active_grant(department, &code).await?.is_none()
+        {
+            return Err(ApiError::PermissionDenied(format!(
+                "本部门没有目录 {code} 的有效授权 (your department holds no active grant for \
+                 entry {code})"
+            )));
+        }
+        let page = self
+            .state
+            .store
+            .list_snapshots(&code, before, limit)
+            .await?;
+        Ok(ListSnapshotsResponse {
+            snapshots: page.items.iter().map(snapshot).collect(),
+            next_page_token: page
+                .next
+                .map(|n| field::encode_page_token(&n))
+                .unwrap_or_default(),
+        })
+    }
+}
+
+#[tonic::async_trait]
+impl ExchangeService for ExchangeApi {
+    async fn publish_data(
+        &self,
+        r: Request<Streaming<PublishDataRequest>>,
+    ) -> Result<Response<DataSnapshot>, Status> {
+        Ok(Response::new(self.publish_data(r).await?))
+    }
+
+    async fn list_snapshots(
+        &self,
+        r: Request<ListSnapshotsRequest>,
+    ) -> Result<Response<ListSnapshotsResponse>, Status> {
+        Ok(Response::new(self.list_snapshots(r).await?))
+    }
+
+    type FetchDataStream = BoxStream<FetchDataResponse>;
+
+    async fn fetch_data(
+        &self,
+        r: Request<FetchDataRequest>,
+    ) -> Result<Response<Self::FetchDataStream>, Status> {
+        Ok(Response::new(self.fetch_data(r).await?))
+    }
+}
