@@ -7,6 +7,7 @@
 pub mod durability;
 pub mod entries;
 pub mod events;
+pub mod exchange;
 pub mod fixtures;
 pub mod identity;
 pub mod lifecycle;
