@@ -93,6 +93,13 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+impl TempBlob {
+    /// Where the blob is being written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 impl Write for TempBlob {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.file {

@@ -64,7 +64,18 @@ pub fn ingest(
         too_large: false,
     };
     let checked = match kind {
-        MediaKind::Csv => check_csv(&mut tee, columns),
+        MediaKind::Csv => match check_csv(&mut tee, columns) {
+            Ok(checked) => Ok(checked),
+            Err(CsvFailure::Plain(e)) => Err(e),
+            Err(CsvFailure::Located {
+                end,
+                newlines,
+                message,
+            }) => Err(IngestError::Malformed {
+                line: record_line(&mut tee, end, newlines)?,
+                message,
+            }),
+        },
         MediaKind::Ndjson => check_ndjson(&mut tee, columns),
         MediaKind::Opaque => io::copy(&mut tee, &mut io::sink())
             .map(|_| (0, Vec::new()))
@@ -126,28 +137,109 @@ impl<R: Read> Read for Tee<R> {
     }
 }
 
+/// Why a CSV upload failed: a bad record is located by the byte offset where it ends and
+/// the newlines inside its fields, since the csv crate's own line numbers lag behind after
+/// CRLF endings and blank lines.
+enum CsvFailure {
+    Located {
+        end: u64,
+        newlines: u64,
+        message: String,
+    },
+    Plain(IngestError),
+}
+
+impl From<IngestError> for CsvFailure {
+    fn from(e: IngestError) -> Self {
+        CsvFailure::Plain(e)
+    }
+}
+
+fn csv_io(e: csv::Error) -> CsvFailure {
+    CsvFailure::Plain(match e.into_kind() {
+        csv::ErrorKind::Io(io) => IngestError::Io(io),
+        other => IngestError::Io(io::Error::other(format!("{other:?}"))),
+    })
+}
+
+/// The fields of `record` as text, or why not (field numbers from 1).
+fn utf8_fields(record: &csv::ByteRecord) -> Result<Vec<&str>, String> {
+    record
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            std::str::from_utf8(field).map_err(|_| {
+                format!(
+                    "第 {} 个字段不是 UTF-8 文本 (field {} is not UTF-8)",
+                    i + 1,
+                    i + 1
+                )
+            })
+        })
+        .collect()
+}
+
 /// Checks the header against the entry's 信息项 and every record; returns the number of
 /// records and the header's names.
-fn check_csv(source: impl Read, columns: &[Column]) -> Result<(u64, Vec<String>), IngestError> {
+fn check_csv(source: impl Read, columns: &[Column]) -> Result<(u64, Vec<String>), CsvFailure> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        .flexible(false)
+        .flexible(true)
         .from_reader(source);
-    let header = reader.headers().map_err(csv_error)?.clone();
-    let names: Vec<String> = header.iter().map(|h| h.trim().to_owned()).collect();
+    let header = reader.byte_headers().map_err(csv_io)?.clone();
+    let located =
+        |reader: &csv::Reader<_>, record: &csv::ByteRecord, message: String| CsvFailure::Located {
+            end: reader.position().byte(),
+            newlines: record.as_slice().iter().filter(|&&b| b == b'\n').count() as u64,
+            message,
+        };
+    let names: Vec<String> = match utf8_fields(&header) {
+        Ok(fields) => fields.iter().map(|h| h.trim().to_owned()).collect(),
+        Err(message) => return Err(located(&reader, &header, message)),
+    };
     let by_position = header_columns(&names, columns)?;
-    let mut record = csv::StringRecord::new();
+    let mut record = csv::ByteRecord::new();
     let mut rows = 0;
-    while reader.read_record(&mut record).map_err(csv_error)? {
+    while reader.read_byte_record(&mut record).map_err(csv_io)? {
         rows += 1;
-        let line = record.position().map_or(rows + 1, |p| p.line());
-        for (value, column) in record.iter().zip(&by_position) {
+        if record.len() != names.len() {
+            let message = format!(
+                "有 {} 个字段，表头有 {} 列 (has {} fields; the header has {} columns)",
+                record.len(),
+                names.len(),
+                record.len(),
+                names.len()
+            );
+            return Err(located(&reader, &record, message));
+        }
+        let fields = utf8_fields(&record).map_err(|m| located(&reader, &record, m))?;
+        for (value, column) in fields.iter().zip(&by_position) {
             if let Some(message) = check_text(column, value) {
-                return Err(IngestError::Malformed { line, message });
+                return Err(located(&reader, &record, message));
             }
         }
     }
     Ok((rows, names))
+}
+
+/// The line where a bad record starts: one plus the newlines before its end (its own
+/// terminator excluded), less those inside its fields. Read back from what was stored so far.
+fn record_line<R>(tee: &mut Tee<R>, end: u64, newlines: u64) -> io::Result<u64> {
+    tee.blob.flush()?;
+    let stored = std::fs::File::open(tee.blob.get_ref().path())?;
+    let mut before = 0u64;
+    let mut buffer = vec![0; 1 << 16];
+    let mut remaining = end.saturating_sub(1);
+    let mut stored = stored.take(remaining);
+    while remaining > 0 {
+        let n = stored.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        before += buffer[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        remaining -= n as u64;
+    }
+    Ok((1 + before).saturating_sub(newlines).max(1))
 }
 
 /// The entry's column for each header name; the names must be exactly the 信息项.
@@ -196,34 +288,6 @@ fn column_mismatch(unknown: &[&str], missing: &[&str]) -> String {
         zh.join("；"),
         en.join("; ")
     )
-}
-
-fn csv_error(e: csv::Error) -> IngestError {
-    let line = e.position().map_or(0, csv::Position::line);
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => IngestError::Io(io),
-        csv::ErrorKind::Utf8 { err, .. } => IngestError::Malformed {
-            line,
-            message: format!(
-                "第 {} 个字段不是 UTF-8 文本 (field {} is not UTF-8)",
-                err.field() + 1,
-                err.field() + 1
-            ),
-        },
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => IngestError::Malformed {
-            line,
-            message: format!(
-                "有 {len} 个字段，表头有 {expected_len} 列 (has {len} fields; the header has \
-                 {expected_len} columns)"
-            ),
-        },
-        other => IngestError::Malformed {
-            line,
-            message: format!("CSV 格式错误 (malformed CSV): {other:?}"),
-        },
-    }
 }
 
 /// Checks that every non-blank line is a JSON object keyed by 信息项 with fitting values.

@@ -34,6 +34,7 @@ pub fn project(
         hasher: Sha256::new(),
         size: 0,
         emit,
+        failed: None,
     };
     let rows = match kind {
         MediaKind::Csv => project_csv(source, keep, &mut sink)?,
@@ -56,12 +57,20 @@ pub fn project(
     })
 }
 
+/// The I/O error inside a csv error, kind and all (an `emit` failure stays what it was).
+fn csv_io(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
 fn project_csv(source: impl Read, keep: &[String], sink: &mut impl Write) -> io::Result<u64> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .buffer_capacity(1 << 16)
         .from_reader(source);
-    let header = reader.byte_headers().map_err(io::Error::other)?.clone();
+    let header = reader.byte_headers().map_err(csv_io)?.clone();
     let positions: Vec<usize> = keep
         .iter()
         .map(|name| {
@@ -74,14 +83,13 @@ fn project_csv(source: impl Read, keep: &[String], sink: &mut impl Write) -> io:
     let mut writer = csv::WriterBuilder::new()
         .buffer_capacity(1 << 16)
         .from_writer(sink);
-    writer.write_record(keep)?;
+    writer.write_record(keep).map_err(csv_io)?;
     let mut record = csv::ByteRecord::new();
     let mut rows = 0;
-    while reader
-        .read_byte_record(&mut record)
-        .map_err(io::Error::other)?
-    {
-        writer.write_record(positions.iter().map(|&i| record.get(i).unwrap_or_default()))?;
+    while reader.read_byte_record(&mut record).map_err(csv_io)? {
+        writer
+            .write_record(positions.iter().map(|&i| record.get(i).unwrap_or_default()))
+            .map_err(csv_io)?;
         rows += 1;
     }
     writer.flush()?;
@@ -140,20 +148,26 @@ fn copy_opaque<E: FnMut(Bytes) -> io::Result<()>>(
     }
 }
 
-/// Collects written bytes into chunks, hashing and counting them.
+/// Collects written bytes into chunks, hashing and counting them. Once `emit` fails, every
+/// later write fails the same way without calling it again (a writer flushing on drop must
+/// not send the same bytes twice).
 struct Chunker<E> {
     buffer: BytesMut,
     chunk: usize,
     hasher: Sha256,
     size: u64,
     emit: E,
+    failed: Option<io::ErrorKind>,
 }
 
 impl<E: FnMut(Bytes) -> io::Result<()>> Chunker<E> {
     fn send(&mut self) -> io::Result<()> {
+        if let Some(kind) = self.failed {
+            return Err(io::Error::new(kind, "the data was not taken"));
+        }
         let full = self.buffer.split().freeze();
         self.buffer.reserve(self.chunk);
-        (self.emit)(full)
+        (self.emit)(full).inspect_err(|e| self.failed = Some(e.kind()))
     }
 
     fn finish(&mut self) -> io::Result<()> {
@@ -167,6 +181,9 @@ impl<E: FnMut(Bytes) -> io::Result<()>> Chunker<E> {
 
 impl<E: FnMut(Bytes) -> io::Result<()>> Write for Chunker<E> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(kind) = self.failed {
+            return Err(io::Error::new(kind, "the data was not taken"));
+        }
         self.buffer.extend_from_slice(buf);
         self.hasher.update(buf);
         self.size += buf.len() as u64;
