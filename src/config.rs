@@ -314,11 +314,11 @@ impl Config {
                 message: "must be at least 1024".into(),
             });
         }
-        if !(4096..=4 * 1024 * 1024).contains(&self.exchange.chunk_bytes) {
+        if !(4096..=2 * 1024 * 1024).contains(&self.exchange.chunk_bytes) {
             return Err(ConfigError::Invalid {
                 key: "exchange.chunk_bytes",
-                message: "must be between 4096 and 4194304 bytes (gRPC clients refuse larger \
-                          messages by default)"
+                message: "must be between 4096 and 2097152 bytes (a chunk may overshoot by one \
+                          CSV record, and gRPC clients refuse messages over 4 MiB by default)"
                     .into(),
             });
         }

@@ -13,6 +13,7 @@ use tonic::transport::{Channel, Endpoint};
 use crate::cli::output::OutputFormat;
 use crate::proto::admin_service_client::AdminServiceClient;
 use crate::proto::catalog_service_client::CatalogServiceClient;
+use crate::proto::exchange_service_client::ExchangeServiceClient;
 use crate::proto::sharing_service_client::SharingServiceClient;
 
 /// Largest response a client accepts (a full page of entries with many items).
@@ -128,6 +129,8 @@ pub type AuthChannel = InterceptedService<Channel, Bearer>;
 #[derive(Debug, Clone)]
 pub struct Connection {
     channel: Channel,
+    /// For data transfers: no overall deadline, since a large snapshot may take long.
+    data_channel: Channel,
     bearer: Bearer,
 }
 
@@ -135,15 +138,19 @@ impl Connection {
     /// Connects to `--server`; fails early when the server is unreachable.
     pub async fn open(opts: &ClientOpts) -> anyhow::Result<Connection> {
         let bearer = Bearer::new(opts.token()?.as_deref())?;
-        let endpoint = Endpoint::from_shared(opts.server.clone())
+        let data_endpoint = Endpoint::from_shared(opts.server.clone())
             .with_context(|| format!("invalid --server URL {:?}", opts.server))?
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120));
+            .connect_timeout(Duration::from_secs(10));
+        let endpoint = data_endpoint.clone().timeout(Duration::from_secs(120));
         let channel = endpoint
             .connect()
             .await
             .with_context(|| format!("cannot connect to {}", opts.server))?;
-        Ok(Connection { channel, bearer })
+        Ok(Connection {
+            channel,
+            data_channel: data_endpoint.connect_lazy(),
+            bearer,
+        })
     }
 
     pub fn admin(&self) -> AdminServiceClient<AuthChannel> {
@@ -159,6 +166,13 @@ impl Connection {
     pub fn sharing(&self) -> SharingServiceClient<AuthChannel> {
         SharingServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
             .max_decoding_message_size(MAX_RESPONSE_BYTES)
+    }
+
+    /// The exchange client: data chunks of about 1 MiB (`exchange.chunk_bytes`, at most 4 MiB)
+    /// and pages of snapshots fit well within 16 MiB.
+    pub fn exchange(&self) -> ExchangeServiceClient<AuthChannel> {
+        ExchangeServiceClient::with_interceptor(self.data_channel.clone(), self.bearer.clone())
+            .max_decoding_message_size(16 * 1024 * 1024)
     }
 }
 

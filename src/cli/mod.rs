@@ -5,6 +5,8 @@ use std::ops::ControlFlow;
 use std::process::ExitCode;
 
 pub mod connect;
+pub mod data;
+mod data_view;
 pub mod dept;
 pub mod entry;
 mod entry_view;
@@ -50,6 +52,9 @@ pub enum Command {
     /// Grants (授权).
     #[command(subcommand)]
     Grant(grant::GrantCommand),
+    /// Data snapshots (数据).
+    #[command(subcommand)]
+    Data(data::DataCommand),
 }
 
 /// Paging of a list command.
@@ -88,6 +93,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Entry(cmd) => entry::run(cmd, &client).await,
         Command::Request(cmd) => request::run(cmd, &client).await,
         Command::Grant(cmd) => grant::run(cmd, &client).await,
+        Command::Data(cmd) => data::run(cmd, &client).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

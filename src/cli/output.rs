@@ -46,6 +46,8 @@ proto_messages!(
     ListRequestsResponse,
     Grant,
     ListGrantsResponse,
+    DataSnapshot,
+    ListSnapshotsResponse,
 );
 
 /// The proto3 JSON form of `msg`: proto field names, enum value names, 64-bit integers as

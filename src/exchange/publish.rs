@@ -161,11 +161,30 @@ impl ExchangeApi {
             ingest(&blobs, source, kind, &columns, max, expected.as_deref())
         });
         let mut refused = None;
+        let mut received = 0u64;
         loop {
             let piece = match stream.message().await {
                 Ok(Some(PublishDataRequest {
                     part: Some(Part::Chunk(bytes)),
-                })) => Piece::Data(bytes),
+                })) => {
+                    received += bytes.len() as u64;
+                    Piece::Data(bytes)
+                }
+                Ok(Some(PublishDataRequest {
+                    part: Some(Part::End(_)),
+                })) if size_bytes != 0 && size_bytes != received => {
+                    refused = Some(ApiError::field(
+                        "header.size_bytes",
+                        format!(
+                            "声明 {size_bytes} 字节，实际收到 {received} 字节，数据未保存 \
+                             ({size_bytes} bytes announced, {received} received: nothing was kept)"
+                        ),
+                    ));
+                    Piece::Fail("the size differs from the announced one".into())
+                }
+                Ok(Some(PublishDataRequest {
+                    part: Some(Part::End(_)),
+                })) => Piece::End,
                 Ok(Some(PublishDataRequest {
                     part: Some(Part::Header(_)),
                 })) => {
@@ -176,7 +195,17 @@ impl ExchangeApi {
                     Piece::Fail("a second header".into())
                 }
                 Ok(Some(PublishDataRequest { part: None })) => continue,
-                Ok(None) => Piece::End,
+                // A dropped call also ends the stream cleanly on the server's side: only the
+                // end message tells a complete upload from an interrupted one.
+                Ok(None) => {
+                    refused = Some(ApiError::field(
+                        "end",
+                        "上传未以结束消息收尾，视为中断，数据未保存 \
+                         (the upload stopped without its end message: it is treated as \
+                         interrupted and nothing was kept)",
+                    ));
+                    Piece::Fail("the upload stopped without its end message".into())
+                }
                 Err(status) => Piece::Fail(format!("upload interrupted: {}", status.message())),
             };
             let last = !matches!(piece, Piece::Data(_));
@@ -189,7 +218,8 @@ impl ExchangeApi {
         let ingested = ingesting
             .await
             .map_err(|e| ApiError::Internal(format!("the upload check failed: {e}")))?;
-        if let Some(refused) = refused {
+        // A rule the data broke says more than how the stream ended.
+        if let (Err(IngestError::Io(_)) | Ok(_), Some(refused)) = (&ingested, refused) {
             return Err(refused);
         }
         let ingested = ingested.map_err(ingest_error)?;

@@ -541,3 +541,212 @@ pub async fn clients_at(addr: &str, token: &str) -> Clients {
     let bearer = Bearer(Some(format!("Bearer {token}").parse().unwrap()));
     Clients::new(&channel, bearer)
 }
+
+// --- exchange ------------------------------------------------------------------------------
+
+/// An 信息项 of `data_type` and `length`, shared as `share_type` (`Unspecified`: the entry's).
+pub fn info_item(
+    name: &str,
+    data_type: proto::DataType,
+    length: u32,
+    share_type: proto::ShareType,
+) -> proto::InfoItem {
+    proto::InfoItem {
+        name: name.into(),
+        data_type: data_type as i32,
+        length,
+        share_type: share_type as i32,
+        description: String::new(),
+    }
+}
+
+/// [`metadata_shared_as`] 无条件共享 with two more items, five in all: 姓名 C(50), 公民身份号码
+/// C(18), 出生日期 D(8), 月收入 N(12), 登记时间 T(19).
+pub fn five_item_metadata(provider: &str) -> proto::ResourceMetadata {
+    let mut m = metadata_shared_as(provider, proto::ShareType::Unconditional);
+    m.items.push(info_item(
+        "月收入",
+        proto::DataType::N,
+        12,
+        proto::ShareType::Unspecified,
+    ));
+    m.items.push(info_item(
+        "登记时间",
+        proto::DataType::T,
+        19,
+        proto::ShareType::Unspecified,
+    ));
+    m
+}
+
+/// The token id of the credential `clients` carry (WhoAmI).
+pub async fn token_id(clients: &Clients) -> String {
+    clients
+        .admin
+        .clone()
+        .who_am_i(proto::WhoAmIRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .token_id
+}
+
+/// PublishData of `data` as `media_type` to `entry_code`: the header, then chunks of 64 KiB.
+pub async fn publish_data(
+    clients: &Clients,
+    entry_code: &str,
+    media_type: &str,
+    data: &[u8],
+) -> Result<proto::DataSnapshot, tonic::Status> {
+    let mut messages = vec![proto::PublishDataRequest {
+        part: Some(proto::publish_data_request::Part::Header(
+            proto::PublishHeader {
+                entry_code: entry_code.into(),
+                media_type: media_type.into(),
+                ..Default::default()
+            },
+        )),
+    }];
+    messages.extend(data.chunks(64 * 1024).map(|c| proto::PublishDataRequest {
+        part: Some(proto::publish_data_request::Part::Chunk(
+            bytes::Bytes::copy_from_slice(c),
+        )),
+    }));
+    messages.push(proto::PublishDataRequest {
+        part: Some(proto::publish_data_request::Part::End(proto::PublishEnd {})),
+    });
+    clients
+        .exchange
+        .clone()
+        .publish_data(tokio_stream::iter(messages))
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// Everything one FetchData delivered: the header, the bytes of the chunks, the trailer.
+pub struct Delivery {
+    pub header: proto::FetchHeader,
+    pub data: Vec<u8>,
+    pub trailer: proto::FetchTrailer,
+}
+
+/// FetchData of `snapshot_id` (empty: the latest) of `entry_code`, read to the end.
+pub async fn fetch_delivery(
+    clients: &Clients,
+    entry_code: &str,
+    snapshot_id: &str,
+) -> Result<Delivery, tonic::Status> {
+    use proto::fetch_data_response::Part;
+    let mut stream = clients
+        .exchange
+        .clone()
+        .fetch_data(proto::FetchDataRequest {
+            entry_code: entry_code.into(),
+            snapshot_id: snapshot_id.into(),
+        })
+        .await?
+        .into_inner();
+    let (mut header, mut data, mut trailer) = (None, Vec::new(), None);
+    while let Some(message) = stream.message().await? {
+        match message.part.expect("a message has a part") {
+            Part::Header(h) => header = Some(h),
+            Part::Chunk(c) => data.extend_from_slice(&c),
+            Part::Trailer(t) => trailer = Some(t),
+        }
+    }
+    Ok(Delivery {
+        header: header.expect("a header"),
+        data,
+        trailer: trailer.expect("a trailer"),
+    })
+}
+
+/// The status of a FetchData of the latest snapshot of `entry_code` that must be refused
+/// before anything is delivered: the call fails, or its stream fails at its first message.
+pub async fn fetch_refused(clients: &Clients, entry_code: &str) -> tonic::Status {
+    let call = clients
+        .exchange
+        .clone()
+        .fetch_data(proto::FetchDataRequest {
+            entry_code: entry_code.into(),
+            snapshot_id: String::new(),
+        })
+        .await;
+    match call {
+        Err(status) => status,
+        Ok(response) => match response.into_inner().message().await {
+            Err(status) => status,
+            Ok(message) => panic!("FetchData delivered {message:?} instead of failing"),
+        },
+    }
+}
+
+/// ListSnapshots of `entry_code`, one page.
+pub async fn list_snapshots(
+    clients: &Clients,
+    entry_code: &str,
+    page_size: i32,
+    page_token: &str,
+) -> Result<proto::ListSnapshotsResponse, tonic::Status> {
+    clients
+        .exchange
+        .clone()
+        .list_snapshots(proto::ListSnapshotsRequest {
+            entry_code: entry_code.into(),
+            page_size,
+            page_token: page_token.into(),
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// The blob directory of a server started with the default `[exchange]` settings.
+pub fn blob_dir(data_dir: &std::path::Path) -> std::path::PathBuf {
+    data_dir.join("blobs")
+}
+
+/// Every file under `dir`, recursively (none if it does not exist).
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// The stored blobs (`blobs/sha256/…`) of `server`.
+pub fn stored_blobs(server: &TestServer) -> Vec<std::path::PathBuf> {
+    files_under(&blob_dir(server.dir.path()).join("sha256"))
+}
+
+/// Waits up to about 2 s for `blobs/tmp` of `server` to be empty; returns what is left.
+pub async fn temp_blobs_after_settling(server: &TestServer) -> Vec<std::path::PathBuf> {
+    let tmp = blob_dir(server.dir.path()).join("tmp");
+    for _ in 0..40 {
+        if files_under(&tmp).is_empty() {
+            return Vec::new();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    files_under(&tmp)
+}
+
+/// Asserts that a refused upload to `entry_code` kept nothing: `provider` (who may list the
+/// entry's snapshots) lists none, no blob is stored, and `blobs/tmp` is (or soon gets) empty.
+pub async fn assert_nothing_kept(server: &TestServer, provider: &Clients, entry_code: &str) {
+    let listed = list_snapshots(provider, entry_code, 0, "").await.unwrap();
+    assert!(listed.snapshots.is_empty(), "{:?}", listed.snapshots);
+    assert_eq!(stored_blobs(server), Vec::<std::path::PathBuf>::new());
+    assert_eq!(
+        temp_blobs_after_settling(server).await,
+        Vec::<std::path::PathBuf>::new()
+    );
+}

@@ -32,7 +32,7 @@ pub enum IngestError {
     #[error("第 {line} 行：{message} (line {line})")]
     Malformed { line: u64, message: String },
     /// The header does not name the entry's 信息项.
-    #[error("{0}")]
+    #[error("第 1 行（表头）：{0} (line 1, the header)")]
     Columns(String),
     /// The bytes do not hash to the sha256 the client announced.
     #[error(

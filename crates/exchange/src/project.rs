@@ -108,11 +108,21 @@ fn project_ndjson(source: impl Read, keep: &[String], sink: &mut impl Write) -> 
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let mut object: serde_json::Map<String, serde_json::Value> =
+        let object: serde_json::Map<String, serde_json::Value> =
             serde_json::from_slice(&line).map_err(io::Error::other)?;
-        object.retain(|key, _| keep.iter().any(|k| k == key));
-        serde_json::to_writer(&mut *sink, &object)?;
-        sink.write_all(b"\n")?;
+        // The kept keys in the order asked for (a JSON map would sort them).
+        sink.write_all(b"{")?;
+        let mut first = true;
+        for (key, value) in keep.iter().filter_map(|k| object.get(k).map(|v| (k, v))) {
+            if !first {
+                sink.write_all(b",")?;
+            }
+            first = false;
+            serde_json::to_writer(&mut *sink, key)?;
+            sink.write_all(b":")?;
+            serde_json::to_writer(&mut *sink, value)?;
+        }
+        sink.write_all(b"}\n")?;
         rows += 1;
     }
     Ok(rows)

@@ -67,7 +67,7 @@ fn expected(t: DataType) -> &'static str {
     match t {
         DataType::N | DataType::Y | DataType::B | DataType::F => "expected a number",
         DataType::I => "expected an integer",
-        DataType::D => "expected a date YYYY-MM-DD",
+        DataType::D => "expected a date YYYY-MM-DD or YYYYMMDD",
         DataType::T => "expected a date and time YYYY-MM-DD HH:MM:SS",
         DataType::L => "expected true/false, 1/0 or 是/否",
         DataType::C | DataType::M | DataType::G => "expected text",
