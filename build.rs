@@ -1,6 +1,9 @@
 //! Compiles `proto/govshare/v1` into Rust with tonic's prost builder. The protobuf compiler is
 //! `protox` (pure Rust), so a fresh machine needs no `protoc`. The encoded descriptor set is
 //! written to `OUT_DIR/govshare_descriptor.bin` for server reflection.
+//!
+//! `proto/bench/stream.proto` (the plain streaming baseline of `govshare bench`) is compiled
+//! by a second, separate call: it is not part of the contract and not in that descriptor set.
 
 use std::path::PathBuf;
 
@@ -13,6 +16,9 @@ const PROTOS: &[&str] = &[
     "proto/govshare/v1/sharing.proto",
     "proto/govshare/v1/exchange.proto",
 ];
+
+/// Bench-only; deliberately not in `PROTOS`.
+const BENCH_PROTO: &str = "proto/bench/stream.proto";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     for proto in PROTOS {
@@ -28,5 +34,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .bytes(".govshare.v1.PublishDataRequest.chunk")
         .bytes(".govshare.v1.FetchDataResponse.chunk")
         .compile_fds(fds)?;
+
+    // The bench's baseline service: generates `OUT_DIR/govshare.bench.rs`, nothing else.
+    println!("cargo:rerun-if-changed={BENCH_PROTO}");
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .bytes(".govshare.bench.Chunk.data")
+        .compile_fds(protox::compile([BENCH_PROTO], ["proto"])?)?;
     Ok(())
 }

@@ -1,5 +1,10 @@
 //! `govshare bench`: measures GetEntry and durable RegisterEntry against the server's own
-//! `grpc.health.v1.Health/Check`, in the same run, at a fixed concurrency over one connection.
+//! `grpc.health.v1.Health/Check`, in the same run, at a fixed concurrency over one connection;
+//! then the exchange (`exchange.rs`): FetchData of an opaque snapshot against a plain tonic
+//! stream moving the same bytes (`stream.rs`), and the CSV column projection.
+
+mod exchange;
+pub mod stream;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -31,6 +36,24 @@ pub struct BenchArgs {
     /// Data directory of the in-process server (default: a fresh temporary directory).
     #[arg(long)]
     pub data_dir: Option<std::path::PathBuf>,
+    /// MiB of the opaque snapshot FetchData moves, against the plain stream (0: skip).
+    #[arg(long, default_value_t = 1024)]
+    pub exchange_mib: u64,
+    /// About MiB of the CSV snapshot of the projection measurements (0: skip).
+    #[arg(long, default_value_t = 300)]
+    pub csv_mib: u64,
+    /// Runs of each exchange measurement, interleaved.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub exchange_runs: u32,
+    /// Data chunk size in KiB, for FetchData (`exchange.chunk_bytes`) and the plain stream.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(4..=4096))]
+    pub chunk_kib: u32,
+    /// Only the catalogue measurements.
+    #[arg(long)]
+    pub skip_exchange: bool,
+    /// Only the exchange measurements.
+    #[arg(long, conflicts_with = "skip_exchange")]
+    pub skip_catalogue: bool,
 }
 
 /// One operation's figures.
@@ -157,13 +180,16 @@ pub fn table(results: &[Measurement]) -> String {
 /// `govshare bench`: starts a server in-process on 127.0.0.1:0 and measures it.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let tmp = tempfile::tempdir()?;
-    let config = Config {
+    let mut config = Config {
         data_dir: args
             .data_dir
             .clone()
             .unwrap_or_else(|| tmp.path().to_owned()),
         ..Config::default()
     };
+    config.exchange.chunk_bytes = args.chunk_kib as usize * 1024;
+    let blob_dir = config.blob_dir();
+    let chunk = config.exchange.chunk_bytes;
     let store = crate::server::open_store(&config)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let running = crate::server::start(config, store, listener).await?;
@@ -174,10 +200,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let channel = Channel::from_shared(format!("http://{}", running.addr))?
         .connect()
         .await?;
-    eprintln!(
-        "bench: server on {}, {} concurrent requests over one connection, {} s each (+{} s warm-up)",
-        running.addr, args.concurrency, args.seconds, args.warmup
-    );
+    eprintln!("bench: server on {}", running.addr);
 
     let mut admin: Admin =
         AdminServiceClient::with_interceptor(channel.clone(), bearer(&admin_token)?);
@@ -213,10 +236,45 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
     let cataloguer = issue(departments[0].clone(), Role::Cataloguer).await?;
     let consumer = issue(departments[1].clone(), Role::Consumer).await?;
+    if !args.skip_catalogue {
+        let results = catalogue(&args, &channel, &admin_token, &cataloguer, &consumer).await?;
+        println!("{}", table(&results));
+    }
+    if !args.skip_exchange {
+        let report = exchange::run(exchange::Setup {
+            channel: channel.clone(),
+            admin_token: admin_token.clone(),
+            cataloguer: cataloguer.clone(),
+            consumer: consumer.clone(),
+            blob_dir,
+            chunk,
+            opaque_bytes: args.exchange_mib * 1024 * 1024,
+            csv_bytes: args.csv_mib * 1024 * 1024,
+            runs: args.exchange_runs as usize,
+        })
+        .await?;
+        println!("{report}");
+    }
+    running.shutdown().await?;
+    Ok(())
+}
+
+/// GetEntry and durable RegisterEntry against Health/Check.
+async fn catalogue(
+    args: &BenchArgs,
+    channel: &Channel,
+    admin_token: &str,
+    cataloguer: &str,
+    consumer: &str,
+) -> anyhow::Result<[Measurement; 3]> {
+    eprintln!(
+        "bench: {} concurrent requests over one connection, {} s each (+{} s warm-up)",
+        args.concurrency, args.seconds, args.warmup
+    );
     let mut writer: Catalog =
-        CatalogServiceClient::with_interceptor(channel.clone(), bearer(&cataloguer)?);
+        CatalogServiceClient::with_interceptor(channel.clone(), bearer(cataloguer)?);
     let reader: Catalog =
-        CatalogServiceClient::with_interceptor(channel.clone(), bearer(&consumer)?);
+        CatalogServiceClient::with_interceptor(channel.clone(), bearer(consumer)?);
 
     let mut input = govshare_model::testing::sample_input();
     input.provider_code.clear(); // the caller's department
@@ -234,7 +292,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             expected_version: 1,
         })
         .await?;
-    CatalogServiceClient::with_interceptor(channel.clone(), bearer(&admin_token)?)
+    CatalogServiceClient::with_interceptor(channel.clone(), bearer(admin_token)?)
         .review_entry(ReviewEntryRequest {
             code: entry.code.clone(),
             version: 1,
@@ -301,8 +359,5 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         },
     )
     .await;
-    running.shutdown().await?;
-    let results = [health, get, register];
-    println!("{}", table(&results));
-    Ok(())
+    Ok([health, get, register])
 }
