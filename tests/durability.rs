@@ -4,8 +4,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::sync::{Arc, Mutex};
 
 use govshare::proto::admin_service_client::AdminServiceClient;
@@ -16,39 +16,6 @@ use govshare::proto::{
 };
 use tonic::Request;
 use tonic::transport::Channel;
-
-/// Starts `govshare serve` on an ephemeral port and returns it with its address.
-fn spawn_server(dir: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_govshare"))
-        .args([
-            "serve",
-            "--grpc-addr",
-            "127.0.0.1:0",
-            "--metrics-addr",
-            "127.0.0.1:0",
-        ])
-        .arg("--data-dir")
-        .arg(dir)
-        .env("GOVSHARE_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .unwrap();
-        if let Some(addr) = line.strip_prefix("govshare: gRPC listening on ") {
-            break addr.trim().to_owned();
-        }
-    };
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, addr)
-}
 
 fn with_token<T>(token: &str, message: T) -> Request<T> {
     let mut r = Request::new(message);
@@ -68,7 +35,7 @@ async fn connect(addr: &str) -> Channel {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, addr) = spawn_server(dir.path());
+    let (mut child, addr) = common::spawn_server(dir.path());
     let admin_token = std::fs::read_to_string(dir.path().join("admin.token"))
         .unwrap()
         .trim()
@@ -172,7 +139,7 @@ async fn acknowledged_writes_survive_sigkill() {
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() >= 600);
 
-    let (mut child, addr) = spawn_server(dir.path());
+    let (mut child, addr) = common::spawn_server(dir.path());
     let mut catalog = CatalogServiceClient::new(connect(&addr).await);
     for (code, version, digest) in &acked {
         let entry = catalog

@@ -8,8 +8,7 @@
 
 mod common;
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 use chrono::{DateTime, Duration, Utc};
 use common::{
@@ -1556,36 +1555,9 @@ impl Drop for Served {
     }
 }
 
-/// Starts `govshare serve` on ephemeral ports over `dir`; returns it with its gRPC address.
+/// Starts `govshare serve` over `dir`, killed when dropped; returns it with its gRPC address.
 fn spawn_server(dir: &std::path::Path) -> (Served, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_govshare"))
-        .args([
-            "serve",
-            "--grpc-addr",
-            "127.0.0.1:0",
-            "--metrics-addr",
-            "127.0.0.1:0",
-        ])
-        .arg("--data-dir")
-        .arg(dir)
-        .env("GOVSHARE_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .unwrap();
-        if let Some(addr) = line.strip_prefix("govshare: gRPC listening on ") {
-            break addr.trim().to_owned();
-        }
-    };
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    let (child, addr) = common::spawn_server(dir);
     (Served(child), addr)
 }
 
