@@ -15,6 +15,7 @@ const PROTOS: &[&str] = &[
     "proto/govshare/v1/catalog.proto",
     "proto/govshare/v1/sharing.proto",
     "proto/govshare/v1/exchange.proto",
+    "proto/govshare/v1/audit.proto",
 ];
 
 /// Bench-only; deliberately not in `PROTOS`.

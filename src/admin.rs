@@ -9,6 +9,7 @@ use tonic::{Request, Response, Status};
 
 use crate::auth::{self, principal};
 use crate::error::{ApiError, ApiResult};
+use crate::observe::note;
 use crate::proto::admin_service_server::AdminService;
 use crate::proto::{
     CreateDepartmentRequest, Department, IssueTokenRequest, IssueTokenResponse,
@@ -33,6 +34,7 @@ impl AdminApi {
         &self,
         request: Request<CreateDepartmentRequest>,
     ) -> ApiResult<Department> {
+        let note = note(&request);
         authz::administer(&principal(&request)?)?;
         let CreateDepartmentRequest {
             code,
@@ -40,6 +42,7 @@ impl AdminApi {
             region_code,
             parent_code,
         } = request.into_inner();
+        note.target(&code);
         let mut v = Violations::default();
         let code = field::credit_code("code", &code, &mut v);
         field::required_text("name", &name, 100, "部门名称", &mut v);
@@ -111,6 +114,7 @@ impl AdminApi {
         request: Request<IssueTokenRequest>,
     ) -> ApiResult<IssueTokenResponse> {
         authz::administer(&principal(&request)?)?;
+        let note = note(&request);
         let IssueTokenRequest {
             department_code,
             roles,
@@ -189,6 +193,11 @@ impl AdminApi {
             revoked_at: None,
         };
         self.state.store.insert_token(record.clone()).await?;
+        // The new credential's id, never its secret.
+        note.target(&token_id);
+        if let Some(d) = &record.department {
+            note.owner(d);
+        }
         Ok(IssueTokenResponse {
             token,
             token_id,
@@ -200,8 +209,10 @@ impl AdminApi {
         &self,
         request: Request<RevokeTokenRequest>,
     ) -> ApiResult<RevokeTokenResponse> {
+        let note = note(&request);
         authz::administer(&principal(&request)?)?;
         let RevokeTokenRequest { token_id } = request.into_inner();
+        note.target(&token_id);
         if token_id.trim().is_empty() {
             return Err(ApiError::field(
                 "token_id",

@@ -16,6 +16,7 @@ use tonic::body::Body;
 use tower::{Layer, Service};
 
 use crate::error::ApiError;
+use crate::observe::CallNote;
 
 /// Who is calling, as the credential says. Never taken from a request field.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,25 +86,43 @@ fn bearer(headers: &http::HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
+/// Why a credential was refused, and whose it was if it is known.
+struct Refusal {
+    message: String,
+    token: Option<TokenRecord>,
+}
+
+impl Refusal {
+    fn new(message: impl Into<String>) -> Self {
+        Refusal {
+            message: message.into(),
+            token: None,
+        }
+    }
+}
+
 /// Resolves the credential of a request to a principal.
-async fn authenticate(store: &dyn Store, headers: &http::HeaderMap) -> Result<Principal, String> {
+async fn authenticate(store: &dyn Store, headers: &http::HeaderMap) -> Result<Principal, Refusal> {
     let Some(token) = bearer(headers) else {
-        return Err("缺少凭证：请在 authorization 元数据中提供 Bearer 令牌 \
-                    (missing credential: send `authorization: Bearer <token>`)"
-            .into());
+        return Err(Refusal::new(
+            "缺少凭证：请在 authorization 元数据中提供 Bearer 令牌 \
+             (missing credential: send `authorization: Bearer <token>`)",
+        ));
     };
     let record = store
         .token_by_digest(&token_digest(token))
         .await
-        .map_err(|e| format!("credential check failed: {e}"))?;
-    match record {
-        Some(t) if t.is_valid_at(Utc::now()) => Ok(Principal::from_record(&t)),
-        Some(t) if t.revoked_at.is_some() => {
-            Err("凭证已吊销 (the credential has been revoked)".into())
-        }
-        Some(_) => Err("凭证已过期 (the credential has expired)".into()),
-        None => Err("凭证无效 (unknown credential)".into()),
-    }
+        .map_err(|e| Refusal::new(format!("credential check failed: {e}")))?;
+    let message = match &record {
+        Some(t) if t.is_valid_at(Utc::now()) => return Ok(Principal::from_record(t)),
+        Some(t) if t.revoked_at.is_some() => "凭证已吊销 (the credential has been revoked)",
+        Some(_) => "凭证已过期 (the credential has expired)",
+        None => "凭证无效 (unknown credential)",
+    };
+    Err(Refusal {
+        message: message.into(),
+        token: record,
+    })
 }
 
 /// The tower layer that authenticates every call but health and reflection.
@@ -156,11 +175,21 @@ where
         let store = self.store.clone();
         Box::pin(async move {
             if !is_public(request.uri().path()) {
+                let note = request.extensions().get::<CallNote>().cloned();
                 match authenticate(store.as_ref(), request.headers()).await {
                     Ok(principal) => {
+                        if let Some(note) = note {
+                            note.caller(&principal);
+                        }
                         request.extensions_mut().insert(principal);
                     }
-                    Err(message) => return Ok(tonic::Status::unauthenticated(message).into_http()),
+                    Err(refusal) => {
+                        // A known but revoked or expired credential is named in the record.
+                        if let (Some(note), Some(t)) = (note, &refusal.token) {
+                            note.refused_credential(&t.id, t.department.as_ref());
+                        }
+                        return Ok(tonic::Status::unauthenticated(refusal.message).into_http());
+                    }
                 }
             }
             inner.call(request).await

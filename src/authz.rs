@@ -163,6 +163,24 @@ pub fn list_snapshots<'p>(p: &'p Principal, provider: &CreditCode) -> Option<&'p
     }
 }
 
+/// QueryAccessLog: every record for the platform administrator and the auditor (`None`);
+/// otherwise the records about the caller's department (`Some`): its entries, requests and
+/// grants, and the calls made with its credentials.
+pub fn query_access_log(p: &Principal) -> Result<Option<&CreditCode>, ApiError> {
+    if p.has(Role::Admin) || p.has(Role::Auditor) {
+        return Ok(None);
+    }
+    department_of(p, "查询访问日志").map(Some)
+}
+
+/// VerifyAccessLog: the platform administrator or the auditor.
+pub fn verify_access_log(p: &Principal) -> Result<(), ApiError> {
+    if p.has(Role::Admin) {
+        return Ok(());
+    }
+    require(p, Role::Auditor)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

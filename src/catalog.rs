@@ -15,6 +15,7 @@ use tonic::{Request, Response, Status};
 
 use crate::auth::{Principal, principal};
 use crate::error::{ApiError, ApiResult};
+use crate::observe::{CallNote, note};
 use crate::proto::catalog_service_server::CatalogService;
 use crate::proto::{
     CatalogEntry, DiffVersionsRequest, DiffVersionsResponse, GetEntryRequest, ListEntriesRequest,
@@ -143,10 +144,13 @@ impl CatalogApi {
         }
     }
 
-    async fn header(&self, code: &ResourceCode) -> ApiResult<EntryHeader> {
-        self.state.store.get_entry(code).await?.ok_or_else(|| {
+    /// The header of an entry; its provider becomes the owner in the call's record.
+    async fn header(&self, note: &CallNote, code: &ResourceCode) -> ApiResult<EntryHeader> {
+        let header = self.state.store.get_entry(code).await?.ok_or_else(|| {
             ApiError::NotFound(format!("目录 {code} 不存在 (entry {code} not found)"))
-        })
+        })?;
+        note.owner(&header.provider_code);
+        Ok(header)
     }
 
     async fn version(&self, code: &ResourceCode, version: u64) -> ApiResult<VersionRecord> {
@@ -162,8 +166,13 @@ impl CatalogApi {
     }
 
     /// The header of an entry whose code is a request field, for a caller that may write it.
-    async fn writable(&self, p: &Principal, code: &ResourceCode) -> ApiResult<EntryHeader> {
-        let header = self.header(code).await?;
+    async fn writable(
+        &self,
+        note: &CallNote,
+        p: &Principal,
+        code: &ResourceCode,
+    ) -> ApiResult<EntryHeader> {
+        let header = self.header(note, code).await?;
         authz::write_entry(p, &header.provider_code)?;
         Ok(header)
     }
@@ -188,8 +197,13 @@ impl CatalogApi {
 
     /// The header of an entry whose history `p` wants to read. Outside the providing
     /// department an unpublished entry does not exist, so it is NOT_FOUND, not denied.
-    async fn history(&self, p: &Principal, code: &ResourceCode) -> ApiResult<EntryHeader> {
-        let header = self.header(code).await?;
+    async fn history(
+        &self,
+        note: &CallNote,
+        p: &Principal,
+        code: &ResourceCode,
+    ) -> ApiResult<EntryHeader> {
+        let header = self.header(note, code).await?;
         match authz::read_all_versions(p, &header.provider_code) {
             Ok(()) => Ok(header),
             Err(_) if !header.is_visible_to_all() => Err(ApiError::NotFound(format!(
@@ -204,6 +218,7 @@ impl CatalogApi {
         request: Request<RegisterEntryRequest>,
     ) -> ApiResult<CatalogEntry> {
         let p = principal(&request)?;
+        let call = note(&request);
         let RegisterEntryRequest { metadata, note } = request.into_inner();
         let mut v = Violations::default();
         field::optional_text("note", &note, NOTE_MAX, &mut v);
@@ -214,6 +229,9 @@ impl CatalogApi {
             version: self.new_version(&p, &prepared, note),
         };
         let (header, record) = self.state.store.register_entry(new).await?;
+        call.target(&header.code)
+            .owner(&header.provider_code)
+            .detail(format!("version {}", record.version));
         let metadata = convert::metadata(&prepared.metadata);
         Ok(convert::entry(
             &header,
@@ -224,18 +242,20 @@ impl CatalogApi {
 
     async fn update_entry(&self, request: Request<UpdateEntryRequest>) -> ApiResult<CatalogEntry> {
         let p = principal(&request)?;
+        let call = note(&request);
         let UpdateEntryRequest {
             code,
             expected_version,
             metadata,
             note,
         } = request.into_inner();
+        call.target(&code);
         let mut v = Violations::default();
         let code = field::resource_code("code", &code, &mut v);
         field::version("expected_version", expected_version, &mut v);
         field::optional_text("note", &note, NOTE_MAX, &mut v);
         let header = match &code {
-            Some(code) => Some(self.writable(&p, code).await?),
+            Some(code) => Some(self.writable(&call, &p, code).await?),
             None => None,
         };
         let prepared = self.prepare(&p, metadata, v).await?;
@@ -269,6 +289,7 @@ impl CatalogApi {
             .store
             .update_entry(&header.code, expected_version, new_version)
             .await?;
+        call.detail(format!("version {}", record.version));
         let metadata = convert::metadata(&prepared.metadata);
         Ok(convert::entry(
             &header,
@@ -279,12 +300,14 @@ impl CatalogApi {
 
     async fn get_entry(&self, request: Request<GetEntryRequest>) -> ApiResult<CatalogEntry> {
         let p = principal(&request)?;
+        let note = note(&request);
         authz::read_directory(&p)?;
         let GetEntryRequest { code, version } = request.into_inner();
+        note.target(&code);
         let mut v = Violations::default();
         let code = field::resource_code("code", &code, &mut v);
         let code = checked(v, code)?;
-        let header = self.header(&code).await?;
+        let header = self.header(&note, &code).await?;
         let Some(default) = Self::default_version(&p, &header) else {
             return Err(ApiError::NotFound(format!(
                 "目录 {code} 不存在或未发布 (entry {code} not found or not published)"
@@ -296,6 +319,7 @@ impl CatalogApi {
                 "其他部门只能读取已发布版本 {default} (outside the providing department only the published version {default} is readable)"
             )));
         }
+        note.detail(format!("version {version}"));
         self.entry_at(&header, version).await
     }
 
@@ -304,6 +328,7 @@ impl CatalogApi {
         request: Request<ListEntriesRequest>,
     ) -> ApiResult<ListEntriesResponse> {
         let p = principal(&request)?;
+        let note = note(&request);
         authz::read_directory(&p)?;
         let ListEntriesRequest {
             provider_code,
@@ -351,6 +376,7 @@ impl CatalogApi {
                 entries.push(self.entry_at(header, version).await?);
             }
         }
+        note.detail(format!("{} entries", entries.len()));
         Ok(ListEntriesResponse {
             entries,
             next_page_token: page
@@ -365,11 +391,13 @@ impl CatalogApi {
         request: Request<ListVersionsRequest>,
     ) -> ApiResult<ListVersionsResponse> {
         let p = principal(&request)?;
+        let note = note(&request);
         let ListVersionsRequest {
             code,
             page_size,
             page_token,
         } = request.into_inner();
+        note.target(&code);
         let mut v = Violations::default();
         let code = field::resource_code("code", &code, &mut v);
         let limit = field::page_size(page_size, &self.state.config.api, &mut v);
@@ -386,7 +414,7 @@ impl CatalogApi {
             None => 0,
         };
         let code = checked(v, code)?;
-        let header = self.history(&p, &code).await?;
+        let header = self.history(&note, &p, &code).await?;
         let versions = self.state.store.list_versions(&code, after, limit).await?;
         let next_page_token = match versions.last() {
             Some(last) if versions.len() == limit && last.version < header.head_version => {
@@ -405,17 +433,20 @@ impl CatalogApi {
         request: Request<DiffVersionsRequest>,
     ) -> ApiResult<DiffVersionsResponse> {
         let p = principal(&request)?;
+        let note = note(&request);
         let DiffVersionsRequest {
             code,
             from_version,
             to_version,
         } = request.into_inner();
+        note.target(&code)
+            .detail(format!("versions {from_version} and {to_version}"));
         let mut v = Violations::default();
         let code = field::resource_code("code", &code, &mut v);
         field::version("from_version", from_version, &mut v);
         field::version("to_version", to_version, &mut v);
         let code = checked(v, code)?;
-        self.history(&p, &code).await?;
+        self.history(&note, &p, &code).await?;
         let from = self.version(&code, from_version).await?;
         let to = self.version(&code, to_version).await?;
         let changes = govshare_model::diff(&decode_metadata(&from)?, &decode_metadata(&to)?);
@@ -428,15 +459,18 @@ impl CatalogApi {
 
     async fn submit_entry(&self, request: Request<SubmitEntryRequest>) -> ApiResult<CatalogEntry> {
         let p = principal(&request)?;
+        let note = note(&request);
         let SubmitEntryRequest {
             code,
             expected_version,
         } = request.into_inner();
+        note.target(&code)
+            .detail(format!("version {expected_version}"));
         let mut v = Violations::default();
         let code = field::resource_code("code", &code, &mut v);
         field::version("expected_version", expected_version, &mut v);
         let code = checked(v, code)?;
-        self.writable(&p, &code).await?;
+        self.writable(&note, &p, &code).await?;
         let header = self
             .state
             .store
@@ -450,12 +484,14 @@ impl CatalogApi {
         request: Request<RequestRevocationRequest>,
     ) -> ApiResult<CatalogEntry> {
         let p = principal(&request)?;
+        let note = note(&request);
         let RequestRevocationRequest { code, reason } = request.into_inner();
+        note.target(&code);
         let mut v = Violations::default();
         let code = field::resource_code("code", &code, &mut v);
         field::required_text("reason", &reason, COMMENT_MAX, "撤销理由", &mut v);
         let code = checked(v, code)?;
-        self.writable(&p, &code).await?;
+        self.writable(&note, &p, &code).await?;
         let header = self
             .state
             .store
@@ -467,13 +503,23 @@ impl CatalogApi {
 
     async fn review_entry(&self, request: Request<ReviewEntryRequest>) -> ApiResult<CatalogEntry> {
         let p = principal(&request)?;
-        authz::review_entry(&p)?;
+        let note = note(&request);
         let ReviewEntryRequest {
             code,
             version,
             approve,
             comment,
         } = request.into_inner();
+        note.target(&code).detail(format!(
+            "{} version {version}",
+            if approve { "approve" } else { "reject" }
+        ));
+        if let Ok(parsed) = ResourceCode::parse(&code)
+            && let Ok(Some(current)) = self.state.store.get_entry(&parsed).await
+        {
+            note.owner(&current.provider_code);
+        }
+        authz::review_entry(&p)?;
         let mut v = Violations::default();
         let code = field::resource_code("code", &code, &mut v);
         field::version("version", version, &mut v);

@@ -47,6 +47,32 @@ pub struct Config {
     pub api: ApiConfig,
     pub sharing: SharingConfig,
     pub exchange: ExchangeConfig,
+    pub audit: AuditConfig,
+}
+
+/// `[audit]`: the access log.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// The access-log directory; unset: `DATA_DIR/audit`.
+    pub dir: Option<PathBuf>,
+    /// fdatasync each group of records before the calls they record are answered.
+    pub sync: bool,
+    /// A new segment file starts at this size.
+    pub segment_bytes: u64,
+    /// Seconds between background verifications of the whole hash chain; 0: never.
+    pub verify_interval_secs: u64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            dir: None,
+            sync: true,
+            segment_bytes: 64 * 1024 * 1024,
+            verify_interval_secs: 3600,
+        }
+    }
 }
 
 /// `[store]`: the embedded store.
@@ -127,6 +153,16 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Where the access log lives.
+    pub fn audit_dir(&self) -> PathBuf {
+        self.audit
+            .dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit"))
+    }
+}
+
 impl SharingConfig {
     pub fn policy(&self) -> govshare_sharing::SharingPolicy {
         govshare_sharing::SharingPolicy {
@@ -148,6 +184,7 @@ impl Default for Config {
             api: ApiConfig::default(),
             sharing: SharingConfig::default(),
             exchange: ExchangeConfig::default(),
+            audit: AuditConfig::default(),
         }
     }
 }
@@ -284,6 +321,12 @@ impl Config {
                 self.exchange.max_snapshot_bytes = parsed(name, value)?
             }
             "GOVSHARE_EXCHANGE_CHUNK_BYTES" => self.exchange.chunk_bytes = parsed(name, value)?,
+            "GOVSHARE_AUDIT_DIR" => self.audit.dir = Some(PathBuf::from(value)),
+            "GOVSHARE_AUDIT_SYNC" => self.audit.sync = parsed(name, value)?,
+            "GOVSHARE_AUDIT_SEGMENT_BYTES" => self.audit.segment_bytes = parsed(name, value)?,
+            "GOVSHARE_AUDIT_VERIFY_INTERVAL_SECS" => {
+                self.audit.verify_interval_secs = parsed(name, value)?
+            }
             "GOVSHARE_SHARING_CALENDAR_FILE" => {
                 self.sharing.calendar_file = Some(PathBuf::from(value))
             }
@@ -326,6 +369,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "exchange.max_snapshot_bytes",
                 message: "must be at least 1".into(),
+            });
+        }
+        if !(1024 * 1024..=1024 * 1024 * 1024).contains(&self.audit.segment_bytes) {
+            return Err(ConfigError::Invalid {
+                key: "audit.segment_bytes",
+                message: "must be between 1 MiB and 1 GiB".into(),
             });
         }
         if !(1..=60).contains(&self.sharing.answer_working_days) {

@@ -5,6 +5,7 @@
 //! `govshare-sharing` (requests and grants), storage in `govshare-store`.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod bench;
@@ -14,7 +15,9 @@ pub mod config;
 pub mod convert;
 pub mod error;
 pub mod exchange;
-pub mod probes;
+pub mod http;
+pub mod metrics;
+pub mod observe;
 pub mod proto;
 pub mod request;
 pub mod server;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use chrono::{Datelike as _, Utc};
+use govshare_audit::{AccessLog, CommitStats, LogOptions};
 use govshare_exchange::BlobStore;
 use govshare_model::Role;
 use govshare_sharing::{SharingPolicy, WorkingCalendar};
@@ -19,11 +20,15 @@ use tokio::task::JoinHandle;
 use tonic::transport::server::TcpIncoming;
 
 use crate::admin::AdminApi;
+use crate::audit::AuditApi;
 use crate::auth::{self, AuthLayer};
 use crate::catalog::CatalogApi;
 use crate::config::{Config, LogFormat, ServeArgs, SharingConfig};
 use crate::exchange::ExchangeApi;
+use crate::metrics::Metrics;
+use crate::observe::{MethodTable, ObserveLayer};
 use crate::proto::admin_service_server::AdminServiceServer;
+use crate::proto::audit_service_server::AuditServiceServer;
 use crate::proto::catalog_service_server::CatalogServiceServer;
 use crate::proto::exchange_service_server::ExchangeServiceServer;
 use crate::proto::sharing_service_server::SharingServiceServer;
@@ -41,6 +46,9 @@ pub struct AppState {
     pub calendar: WorkingCalendar,
     /// Snapshot data, content-addressed.
     pub blobs: BlobStore,
+    /// The access log: one hash-chained record per call.
+    pub audit: AccessLog,
+    pub metrics: Arc<Metrics>,
 }
 
 /// The calendar shipped in deploy/calendar/cn.toml, built in.
@@ -76,10 +84,23 @@ pub fn load_calendar(config: &SharingConfig) -> anyhow::Result<WorkingCalendar> 
 pub struct Running {
     /// The bound gRPC address.
     pub addr: SocketAddr,
+    /// The bound address of `/metrics`, `/healthz` and `/readyz`, if it was given a listener.
+    pub metrics_addr: Option<SocketAddr>,
     /// The administrator's token, on the first start only.
     pub admin_token: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<anyhow::Result<()>>,
+    /// The HTTP endpoints and the periodic verification of the access log.
+    background: Vec<JoinHandle<()>>,
+    audit: AccessLog,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for task in &self.background {
+            task.abort();
+        }
+    }
 }
 
 impl Running {
@@ -88,7 +109,17 @@ impl Running {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        self.task.await.context("server task panicked")?
+        let result = (&mut self.task).await.context("server task panicked")?;
+        // Then nothing holds the store or the log any more: they can be opened again at once.
+        for task in self.background.drain(..) {
+            task.abort();
+            let _ = task.await;
+        }
+        let log = self.audit.clone();
+        tokio::task::spawn_blocking(move || log.close())
+            .await
+            .context("closing the access log")?;
+        result
     }
 
     /// Waits for the server to end on its own (it ends on shutdown or failure).
@@ -145,25 +176,128 @@ fn write_secret(path: &Path, secret: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Starts serving gRPC on `listener` with `store`.
+/// Opens the access log, feeding its commits to `metrics`.
+pub fn open_access_log(config: &Config, metrics: &Arc<Metrics>) -> anyhow::Result<AccessLog> {
+    let dir = config.audit_dir();
+    let observer = metrics.clone();
+    let options = LogOptions {
+        sync: config.audit.sync,
+        segment_bytes: config.audit.segment_bytes,
+        on_commit: Some(Arc::new(move |stats: CommitStats| {
+            observer.audit_records.inc_by(stats.records as u64);
+            observer.audit_commit_seconds.observe(stats.seconds);
+        })),
+    };
+    AccessLog::open(&dir, options)
+        .with_context(|| format!("opening the access log in {}", dir.display()))
+}
+
+/// Verifies the whole access log now and then every `interval` (none: only now), and reports
+/// the result in the metrics and, on failure, in the server log.
+fn spawn_verifier(
+    log: AccessLog,
+    metrics: Arc<Metrics>,
+    interval: Option<std::time::Duration>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let checking = log.clone();
+            match tokio::task::spawn_blocking(move || checking.verify(None, None)).await {
+                Ok(Ok(v)) => {
+                    metrics.verified(v.ok);
+                    if v.ok {
+                        tracing::info!(
+                            records = v.records_checked,
+                            head_seq = v.head_seq,
+                            head_hash = %hex::encode(v.head_hash),
+                            "access log verified"
+                        );
+                    } else {
+                        tracing::error!(
+                            first_bad_seq = v.first_bad_seq.unwrap_or(0),
+                            problem = v.problem.as_deref().unwrap_or_default(),
+                            "the access log failed verification: a record was changed, removed \
+                             or reordered"
+                        );
+                    }
+                }
+                Ok(Err(e)) => tracing::error!(error = %e, "verifying the access log failed"),
+                Err(e) => tracing::error!(error = %e, "verifying the access log panicked"),
+            }
+            let Some(interval) = interval else { return };
+            tokio::time::sleep(interval).await;
+        }
+    })
+}
+
+/// The listeners of one server.
+#[derive(Debug)]
+pub struct Listeners {
+    pub grpc: TcpListener,
+    /// `/metrics`, `/healthz`, `/readyz`; none: not served.
+    pub metrics: Option<TcpListener>,
+}
+
+impl From<TcpListener> for Listeners {
+    fn from(grpc: TcpListener) -> Self {
+        Listeners {
+            grpc,
+            metrics: None,
+        }
+    }
+}
+
+/// Starts serving gRPC (and the HTTP endpoints, given their listener) with `store`.
 pub async fn start(
     config: Config,
     store: Arc<dyn Store>,
-    listener: TcpListener,
+    listeners: impl Into<Listeners>,
 ) -> anyhow::Result<Running> {
+    let Listeners {
+        grpc: listener,
+        metrics: metrics_listener,
+    } = listeners.into();
     let addr = listener.local_addr()?;
+    let metrics_addr = metrics_listener
+        .as_ref()
+        .map(TcpListener::local_addr)
+        .transpose()?;
     let admin_token = bootstrap_admin(store.as_ref(), &config.data_dir).await?;
     let max_message = config.api.max_message_bytes;
     let calendar = load_calendar(&config.sharing)?;
     let blob_dir = config.blob_dir();
     let blobs = BlobStore::open(&blob_dir)
         .with_context(|| format!("opening the blob directory {}", blob_dir.display()))?;
+    let methods = MethodTable::served();
+    let metrics = Arc::new(Metrics::new(&methods).context("registering the metrics")?);
+    let audit = open_access_log(&config, &metrics)?;
+    let verify_interval = (config.audit.verify_interval_secs > 0)
+        .then(|| std::time::Duration::from_secs(config.audit.verify_interval_secs));
+    let mut background = vec![spawn_verifier(
+        audit.clone(),
+        metrics.clone(),
+        verify_interval,
+    )];
+    if let Some(listener) = metrics_listener {
+        background.push(crate::http::spawn(
+            listener,
+            crate::http::HttpState {
+                store: store.clone(),
+                metrics: metrics.clone(),
+                log: audit.clone(),
+            },
+        ));
+    }
+    let observe = ObserveLayer::new(&methods, metrics.clone(), audit.clone());
+    let running_log = audit.clone();
     let state = Arc::new(AppState {
         store: store.clone(),
         policy: config.sharing.policy(),
         calendar,
         versions: VersionCache::default(),
         blobs,
+        audit,
+        metrics,
         config,
     });
 
@@ -180,6 +314,9 @@ pub async fn start(
     health_reporter
         .set_serving::<ExchangeServiceServer<ExchangeApi>>()
         .await;
+    health_reporter
+        .set_serving::<AuditServiceServer<AuditApi>>()
+        .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -188,7 +325,9 @@ pub async fn start(
 
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let router = tonic::transport::Server::builder()
-        // The only layer so far: every call but health and reflection needs a credential.
+        // Outermost first: every call is observed (request id, metrics, access log, log
+        // line), then every call but health and reflection needs a credential.
+        .layer(observe)
         .layer(AuthLayer::new(store))
         .add_service(health)
         .add_service(reflection)
@@ -207,6 +346,10 @@ pub async fn start(
         .add_service(
             ExchangeServiceServer::new(ExchangeApi::new(state.clone()))
                 .max_decoding_message_size(max_message),
+        )
+        .add_service(
+            AuditServiceServer::new(AuditApi::new(state.clone()))
+                .max_decoding_message_size(max_message),
         );
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let task = tokio::spawn(async move {
@@ -223,9 +366,12 @@ pub async fn start(
     });
     Ok(Running {
         addr,
+        metrics_addr,
         admin_token,
         shutdown: Some(shutdown_tx),
         task,
+        background,
+        audit: running_log,
     })
 }
 
@@ -276,11 +422,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding the metrics address {}", config.metrics_addr))?;
     let metrics_addr = metrics_listener.local_addr()?;
-    let _probes = crate::probes::spawn(metrics_listener, store.clone());
     let data_dir = config.data_dir.clone();
-    let mut running = start(config, store, listener).await?;
+    let listeners = Listeners {
+        grpc: listener,
+        metrics: Some(metrics_listener),
+    };
+    let mut running = start(config, store, listeners).await?;
     println!("govshare: gRPC listening on {}", running.addr);
-    println!("govshare: probes listening on http://{metrics_addr} (/healthz, /readyz)");
+    println!("govshare: metrics on http://{metrics_addr}/metrics");
+    println!("govshare: probes on http://{metrics_addr}/healthz and /readyz");
     println!("govshare: data directory {}", data_dir.display());
     if let Some(token) = &running.admin_token {
         println!(

@@ -1,8 +1,11 @@
 //! `govshare bench`: measures GetEntry and durable RegisterEntry against the server's own
 //! `grpc.health.v1.Health/Check`, in the same run, at a fixed concurrency over one connection;
 //! then the exchange (`exchange.rs`): FetchData of an opaque snapshot against a plain tonic
-//! stream moving the same bytes (`stream.rs`), and the CSV column projection.
+//! stream moving the same bytes (`stream.rs`), and the CSV column projection; then the
+//! offline verification rate of the access log (`audit.rs`). Every call to the server writes
+//! its access-log record, durably, before its reply ends.
 
+mod audit;
 mod exchange;
 pub mod stream;
 
@@ -54,6 +57,12 @@ pub struct BenchArgs {
     /// Only the exchange measurements.
     #[arg(long, conflicts_with = "skip_exchange")]
     pub skip_catalogue: bool,
+    /// Access-log records written, then verified offline (0: skip).
+    #[arg(long, default_value_t = 2_000_000)]
+    pub audit_records: u64,
+    /// Runs of the offline verification.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub audit_runs: u32,
 }
 
 /// One operation's figures.
@@ -256,6 +265,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         println!("{report}");
     }
     running.shutdown().await?;
+    if args.audit_records > 0 {
+        let (records, runs) = (args.audit_records, args.audit_runs);
+        let report = tokio::task::spawn_blocking(move || audit::run(records, runs)).await??;
+        println!("{report}");
+    }
     Ok(())
 }
 
@@ -321,7 +335,7 @@ async fn catalogue(
     .await;
     let code = entry.code.clone();
     let get = drive(
-        "GetEntry",
+        "GetEntry (access log on)",
         args.concurrency,
         warmup,
         measure,

@@ -12,6 +12,7 @@ use tonic::transport::{Channel, Endpoint};
 
 use crate::cli::output::OutputFormat;
 use crate::proto::admin_service_client::AdminServiceClient;
+use crate::proto::audit_service_client::AuditServiceClient;
 use crate::proto::catalog_service_client::CatalogServiceClient;
 use crate::proto::exchange_service_client::ExchangeServiceClient;
 use crate::proto::sharing_service_client::SharingServiceClient;
@@ -165,6 +166,11 @@ impl Connection {
 
     pub fn sharing(&self) -> SharingServiceClient<AuthChannel> {
         SharingServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+            .max_decoding_message_size(MAX_RESPONSE_BYTES)
+    }
+
+    pub fn audit(&self) -> AuditServiceClient<AuthChannel> {
+        AuditServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
             .max_decoding_message_size(MAX_RESPONSE_BYTES)
     }
 

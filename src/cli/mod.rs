@@ -4,6 +4,7 @@
 use std::ops::ControlFlow;
 use std::process::ExitCode;
 
+pub mod audit;
 pub mod connect;
 pub mod data;
 mod data_view;
@@ -55,6 +56,9 @@ pub enum Command {
     /// Data snapshots (数据).
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// The access log (访问日志): query records, verify the hash chain.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 /// Paging of a list command.
@@ -94,6 +98,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Request(cmd) => request::run(cmd, &client).await,
         Command::Grant(cmd) => grant::run(cmd, &client).await,
         Command::Data(cmd) => data::run(cmd, &client).await,
+        Command::Audit(cmd) => audit::run(cmd, &client).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

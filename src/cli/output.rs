@@ -48,6 +48,8 @@ proto_messages!(
     ListGrantsResponse,
     DataSnapshot,
     ListSnapshotsResponse,
+    QueryAccessLogResponse,
+    VerifyAccessLogResponse,
 );
 
 /// The proto3 JSON form of `msg`: proto field names, enum value names, 64-bit integers as

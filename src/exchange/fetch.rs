@@ -19,6 +19,7 @@ use super::ExchangeApi;
 use crate::auth::principal;
 use crate::authz::{self, DataReader};
 use crate::error::{ApiError, ApiResult};
+use crate::observe::note;
 use crate::proto::fetch_data_response::Part;
 use crate::proto::{FetchDataRequest, FetchDataResponse, FetchHeader, FetchTrailer};
 use crate::request::{self as field, checked};
@@ -124,10 +125,12 @@ impl ExchangeApi {
         request: Request<FetchDataRequest>,
     ) -> ApiResult<super::BoxStream<FetchDataResponse>> {
         let p = principal(&request)?;
+        let note = note(&request);
         let FetchDataRequest {
             entry_code,
             snapshot_id,
         } = request.into_inner();
+        note.target(&entry_code);
         let mut v = Violations::default();
         let code = field::resource_code("entry_code", &entry_code, &mut v);
         let id = if snapshot_id.trim().is_empty() {
@@ -140,6 +143,7 @@ impl ExchangeApi {
         };
         let code = checked(v, code)?;
         let entry = self.header(&code).await?;
+        note.owner(&entry.provider_code);
         let grant = match authz::read_data(&p, &entry.provider_code)? {
             DataReader::Provider => None,
             DataReader::Grantee(department) => Some(
@@ -153,7 +157,11 @@ impl ExchangeApi {
                     })?,
             ),
         };
+        if let Some(grant) = &grant {
+            note.grant(grant.id);
+        }
         let snapshot = self.chosen_snapshot(&code, id).await?;
+        note.detail(snapshot.id.to_string());
         let columns = match &grant {
             Some(grant) => self.granted_columns(grant, &snapshot).await?,
             None => snapshot.columns.clone(),
@@ -200,6 +208,9 @@ impl ExchangeApi {
                     refused = Some(status);
                     return Err(io::Error::other("stopped"));
                 }
+                // Counted as handed to the stream, before a client that goes away can end
+                // the call's record.
+                note.add_bytes(bytes.len() as u64);
                 tx.blocking_send(Ok(message(Part::Chunk(bytes))))
                     .map_err(|_| io::Error::other("the receiver went away"))
             };

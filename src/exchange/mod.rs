@@ -18,6 +18,7 @@ use tonic::{Request, Response, Status, Streaming};
 use crate::auth::principal;
 use crate::convert::timestamp;
 use crate::error::{ApiError, ApiResult};
+use crate::observe::note;
 use crate::proto::exchange_service_server::ExchangeService;
 use crate::proto::{
     DataSnapshot, FetchDataRequest, FetchDataResponse, ListSnapshotsRequest, ListSnapshotsResponse,
@@ -103,11 +104,13 @@ impl ExchangeApi {
         request: Request<ListSnapshotsRequest>,
     ) -> ApiResult<ListSnapshotsResponse> {
         let p = principal(&request)?;
+        let note = note(&request);
         let ListSnapshotsRequest {
             entry_code,
             page_size,
             page_token,
         } = request.into_inner();
+        note.target(&entry_code);
         let mut v = Violations::default();
         let code = field::resource_code("entry_code", &entry_code, &mut v);
         let limit = field::page_size(page_size, &self.state.config.api, &mut v);
@@ -126,6 +129,7 @@ impl ExchangeApi {
         };
         let code = checked(v, code)?;
         let header = self.header(&code).await?;
+        note.owner(&header.provider_code);
         if let Some(department) = authz::list_snapshots(&p, &header.provider_code)
             && self.active_grant(department, &code).await?.is_none()
         {

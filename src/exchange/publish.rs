@@ -17,6 +17,7 @@ use super::{ExchangeApi, snapshot};
 use crate::auth::principal;
 use crate::authz;
 use crate::error::{ApiError, ApiResult};
+use crate::observe::note;
 use crate::proto::publish_data_request::Part;
 use crate::proto::{DataSnapshot, PublishDataRequest, PublishHeader};
 use crate::request::{self as field, checked};
@@ -80,6 +81,7 @@ impl ExchangeApi {
         request: Request<Streaming<PublishDataRequest>>,
     ) -> ApiResult<DataSnapshot> {
         let p = principal(&request)?;
+        let call = note(&request);
         let mut stream = request.into_inner();
         let first = stream
             .message()
@@ -102,6 +104,7 @@ impl ExchangeApi {
             size_bytes,
             sha256,
         } = header;
+        call.target(&entry_code);
         let max = self.state.config.exchange.max_snapshot_bytes;
         let mut v = Violations::default();
         let code = field::resource_code("header.entry_code", &entry_code, &mut v);
@@ -130,6 +133,7 @@ impl ExchangeApi {
             )));
         }
         let entry = self.header(&code).await?;
+        call.owner(&entry.provider_code);
         authz::write_entry(&p, &entry.provider_code)?;
         let Some(version) = entry
             .published_version
@@ -168,6 +172,7 @@ impl ExchangeApi {
                     part: Some(Part::Chunk(bytes)),
                 })) => {
                     received += bytes.len() as u64;
+                    call.add_bytes(bytes.len() as u64);
                     Piece::Data(bytes)
                 }
                 Ok(Some(PublishDataRequest {
@@ -240,6 +245,10 @@ impl ExchangeApi {
                 created_at: Utc::now(),
             })
             .await?;
+        call.detail(format!(
+            "{} {} bytes {} rows",
+            record.id, record.size_bytes, record.rows
+        ));
         Ok(snapshot(&record))
     }
 }

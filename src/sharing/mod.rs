@@ -16,6 +16,7 @@ use tonic::{Request, Response, Status};
 
 use crate::auth::{Principal, principal};
 use crate::error::{ApiError, ApiResult};
+use crate::observe::note;
 use crate::proto::sharing_service_server::SharingService;
 use crate::proto::{
     CreateRequestRequest, DecideRequestRequest, Direction, GetRequestRequest, Grant,
@@ -167,7 +168,7 @@ impl SharingApi {
         request: Request<CreateRequestRequest>,
     ) -> ApiResult<SharingRequest> {
         let p = principal(&request)?;
-        let requester = authz::request_data(&p)?;
+        let note = note(&request);
         let CreateRequestRequest {
             entry_code,
             items,
@@ -176,11 +177,25 @@ impl SharingApi {
             business_system,
             requested_until,
         } = request.into_inner();
+        note.target(&entry_code);
+        let requester = match authz::request_data(&p) {
+            Ok(requester) => requester,
+            Err(denied) => {
+                // The refusal is on the record of the entry's provider too.
+                if let Ok(code) = ResourceCode::parse(&entry_code)
+                    && let Ok(Some(header)) = self.state.store.get_entry(&code).await
+                {
+                    note.owner(&header.provider_code);
+                }
+                return Err(denied);
+            }
+        };
         let mut v = Violations::default();
         let code = field::resource_code("entry_code", &entry_code, &mut v);
         let requested_until = optional_time("requested_until", requested_until, &mut v);
         let code = checked(v, code)?;
         let header = self.header(&code).await?;
+        note.owner(&header.provider_code);
         // As in GetEntry: outside the providing department, an entry that is not in the
         // published catalogue does not exist.
         if !header.is_visible_to_all() && header.provider_code != requester {
@@ -208,17 +223,24 @@ impl SharingApi {
             actor(&p),
             now,
         )?;
-        let (record, _grant) = self.state.store.create_request(new).await?;
+        let (record, grant) = self.state.store.create_request(new).await?;
+        note.detail(format!("{} {}", record.id, record.state.name()));
+        if let Some(grant) = &grant {
+            note.grant(grant.id);
+        }
         Ok(convert::request(&record, now))
     }
 
     async fn get_request(&self, request: Request<GetRequestRequest>) -> ApiResult<SharingRequest> {
         let p = principal(&request)?;
+        let note = note(&request);
         let GetRequestRequest { id } = request.into_inner();
+        note.target(&id);
         let mut v = Violations::default();
         let id = parse_id::<RequestId>("id", &id, &mut v);
         let id = checked(v, id)?;
         let record = self.request_record(id).await?;
+        note.owner(&record.provider_code);
         authz::read_sharing(&p, &record.requester_code, &record.provider_code)?;
         Ok(convert::request(&record, Utc::now()))
     }
@@ -228,6 +250,7 @@ impl SharingApi {
         request: Request<ListRequestsRequest>,
     ) -> ApiResult<ListRequestsResponse> {
         let p = principal(&request)?;
+        let note = note(&request);
         let ListRequestsRequest {
             direction,
             state,
@@ -255,6 +278,7 @@ impl SharingApi {
             .store
             .list_requests(&filter, after, limit)
             .await?;
+        note.detail(format!("{} requests", page.items.len()));
         Ok(ListRequestsResponse {
             requests: page
                 .items
@@ -285,6 +309,7 @@ impl SharingApi {
         request: Request<DecideRequestRequest>,
     ) -> ApiResult<SharingRequest> {
         let p = principal(&request)?;
+        let note = note(&request);
         let DecideRequestRequest {
             id,
             approve,
@@ -292,11 +317,13 @@ impl SharingApi {
             items,
             valid_until,
         } = request.into_inner();
+        note.target(&id);
         let mut v = Violations::default();
         let id = parse_id::<RequestId>("id", &id, &mut v);
         let valid_until = optional_time("valid_until", valid_until, &mut v);
         let id = checked(v, id)?;
         let record = self.request_record(id).await?;
+        note.owner(&record.provider_code);
         authz::decide_request(&p, &record.provider_code)?;
         let header = self.header(&record.entry_code).await?;
         let published = self.published(&header).await?;
@@ -316,7 +343,11 @@ impl SharingApi {
             actor(&p),
             now,
         )?;
-        let (record, _grant) = self.state.store.decide_request(id, decision).await?;
+        let (record, grant) = self.state.store.decide_request(id, decision).await?;
+        note.detail(record.state.name());
+        if let Some(grant) = &grant {
+            note.grant(grant.id);
+        }
         Ok(convert::request(&record, now))
     }
 
@@ -325,12 +356,15 @@ impl SharingApi {
         request: Request<WithdrawRequestRequest>,
     ) -> ApiResult<SharingRequest> {
         let p = principal(&request)?;
+        let note = note(&request);
         let WithdrawRequestRequest { id, reason } = request.into_inner();
+        note.target(&id);
         let mut v = Violations::default();
         let id = parse_id::<RequestId>("id", &id, &mut v);
         field::optional_text("reason", &reason, REASON_MAX, &mut v);
         let id = checked(v, id)?;
         let record = self.request_record(id).await?;
+        note.owner(&record.provider_code);
         authz::withdraw_request(&p, &record.requester_code)?;
         let now = Utc::now();
         let record = self
@@ -346,6 +380,7 @@ impl SharingApi {
         request: Request<ListGrantsRequest>,
     ) -> ApiResult<ListGrantsResponse> {
         let p = principal(&request)?;
+        let note = note(&request);
         let ListGrantsRequest {
             direction,
             entry_code,
@@ -399,6 +434,7 @@ impl SharingApi {
                 None => break None,
             }
         };
+        note.detail(format!("{} grants", grants.len()));
         Ok(ListGrantsResponse {
             grants,
             next_page_token: next
@@ -409,7 +445,9 @@ impl SharingApi {
 
     async fn revoke_grant(&self, request: Request<RevokeGrantRequest>) -> ApiResult<Grant> {
         let p = principal(&request)?;
+        let note = note(&request);
         let RevokeGrantRequest { grant_id, reason } = request.into_inner();
+        note.target(&grant_id).grant(&grant_id);
         let mut v = Violations::default();
         let id = parse_id::<GrantId>("grant_id", &grant_id, &mut v);
         field::required_text("reason", &reason, REASON_MAX, "撤销理由", &mut v);
@@ -417,6 +455,7 @@ impl SharingApi {
         let grant = self.state.store.get_grant(id).await?.ok_or_else(|| {
             ApiError::NotFound(format!("授权 {id} 不存在 (grant {id} not found)"))
         })?;
+        note.owner(&grant.provider_code);
         authz::revoke_grant(&p, &grant.provider_code)?;
         let now = Utc::now();
         let grant = self

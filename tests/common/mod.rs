@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 
 use govshare::config::Config;
 use govshare::proto::admin_service_client::AdminServiceClient;
+use govshare::proto::audit_service_client::AuditServiceClient;
 use govshare::proto::catalog_service_client::CatalogServiceClient;
 use govshare::proto::exchange_service_client::ExchangeServiceClient;
 use govshare::proto::sharing_service_client::SharingServiceClient;
@@ -41,6 +42,7 @@ pub struct Clients {
     pub catalog: CatalogServiceClient<InterceptedService<Channel, Bearer>>,
     pub sharing: SharingServiceClient<InterceptedService<Channel, Bearer>>,
     pub exchange: ExchangeServiceClient<InterceptedService<Channel, Bearer>>,
+    pub audit: AuditServiceClient<InterceptedService<Channel, Bearer>>,
 }
 
 impl Clients {
@@ -49,14 +51,17 @@ impl Clients {
             admin: AdminServiceClient::with_interceptor(channel.clone(), bearer.clone()),
             catalog: CatalogServiceClient::with_interceptor(channel.clone(), bearer.clone()),
             sharing: SharingServiceClient::with_interceptor(channel.clone(), bearer.clone()),
-            exchange: ExchangeServiceClient::with_interceptor(channel.clone(), bearer)
+            exchange: ExchangeServiceClient::with_interceptor(channel.clone(), bearer.clone())
                 .max_decoding_message_size(64 * 1024 * 1024),
+            audit: AuditServiceClient::with_interceptor(channel.clone(), bearer),
         }
     }
 }
 
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// Where `/metrics`, `/healthz` and `/readyz` are served.
+    pub metrics_addr: SocketAddr,
     pub admin_token: String,
     pub dir: TempDir,
     pub channel: Channel,
@@ -81,8 +86,11 @@ impl TestServer {
         };
         configure(&mut config);
         let store = server::open_store(&config).unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let running = server::start(config, store, listener).await.unwrap();
+        let listeners = server::Listeners {
+            grpc: tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+            metrics: Some(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()),
+        };
+        let running = server::start(config, store, listeners).await.unwrap();
         let admin_token = std::fs::read_to_string(dir.path().join("admin.token"))
             .unwrap()
             .trim()
@@ -94,6 +102,7 @@ impl TestServer {
             .unwrap();
         TestServer {
             addr: running.addr,
+            metrics_addr: running.metrics_addr.unwrap(),
             admin_token,
             dir,
             channel,
@@ -784,4 +793,284 @@ pub fn spawn_server(dir: &std::path::Path) -> (std::process::Child, String) {
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     (child, addr)
+}
+
+// --- access log and metrics ------------------------------------------------------------------
+
+/// The path of GetEntry, as access-log records and metrics name it.
+pub const GET_ENTRY: &str = "/govshare.v1.CatalogService/GetEntry";
+
+/// The `x-request-id` of a reply (a response's metadata, or an error status's).
+pub fn request_id_in(metadata: &tonic::metadata::MetadataMap) -> String {
+    metadata
+        .get("x-request-id")
+        .unwrap_or_else(|| panic!("no x-request-id in {metadata:?}"))
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The `x-request-id` of a finished call, whether it succeeded or failed.
+pub fn request_id<T>(result: &Result<tonic::Response<T>, tonic::Status>) -> String {
+    match result {
+        Ok(response) => request_id_in(response.metadata()),
+        Err(status) => request_id_in(status.metadata()),
+    }
+}
+
+/// Every record QueryAccessLog returns for `request` with `clients`, following
+/// `next_page_token` to the end.
+pub async fn query_all(
+    clients: &Clients,
+    mut request: proto::QueryAccessLogRequest,
+) -> Result<Vec<proto::AccessRecord>, tonic::Status> {
+    let mut records = Vec::new();
+    loop {
+        let page = clients
+            .audit
+            .clone()
+            .query_access_log(request.clone())
+            .await?
+            .into_inner();
+        records.extend(page.records);
+        if page.next_page_token.is_empty() {
+            return Ok(records);
+        }
+        assert_ne!(page.next_page_token, request.page_token, "paging is stuck");
+        request.page_token = page.next_page_token;
+    }
+}
+
+/// The records of the call numbered `request_id` that `clients` may see (one, if the log is
+/// right).
+pub async fn records_of(clients: &Clients, request_id: &str) -> Vec<proto::AccessRecord> {
+    query_all(
+        clients,
+        proto::QueryAccessLogRequest {
+            page_size: 500,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .filter(|r| r.request_id == request_id)
+    .collect()
+}
+
+/// The one record of the call numbered `request_id`.
+pub async fn record_of(clients: &Clients, request_id: &str) -> proto::AccessRecord {
+    let mut found = records_of(clients, request_id).await;
+    assert_eq!(found.len(), 1, "records of {request_id}: {found:#?}");
+    found.remove(0)
+}
+
+/// A unary call with an empty message to `path` (which the server may not know), as the
+/// administrator.
+pub async fn call_path(server: &TestServer, path: &'static str) -> tonic::Status {
+    let mut grpc = tonic::client::Grpc::new(server.channel.clone());
+    grpc.ready().await.unwrap();
+    let mut request = tonic::Request::new(());
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {}", server.admin_token).parse().unwrap(),
+    );
+    grpc.unary::<(), (), _>(
+        request,
+        http::uri::PathAndQuery::from_static(path),
+        tonic_prost::ProstCodec::default(),
+    )
+    .await
+    .expect_err("the call should fail")
+}
+
+/// One HTTP reply.
+#[derive(Debug)]
+pub struct HttpReply {
+    pub status: u16,
+    /// Names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpReply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A plain HTTP/1.1 GET of `path` at `addr`.
+pub async fn http_get(addr: SocketAddr, path: &str) -> HttpReply {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP reply head");
+    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+    let mut body = raw[split + 4..].to_vec();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("an HTTP status line");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
+    if chunked {
+        let mut decoded = Vec::new();
+        let mut rest = &body[..];
+        loop {
+            let end = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+            let size_text = std::str::from_utf8(&rest[..end]).unwrap();
+            let size =
+                usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
+            rest = &rest[end + 2..];
+            if size == 0 {
+                break;
+            }
+            decoded.extend_from_slice(&rest[..size]);
+            rest = &rest[size + 2..];
+        }
+        body = decoded;
+    }
+    HttpReply {
+        status,
+        headers,
+        body: String::from_utf8(body).unwrap(),
+    }
+}
+
+/// One sample of the Prometheus text format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub name: String,
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub value: f64,
+}
+
+/// A parsed `/metrics` page.
+#[derive(Debug, Clone)]
+pub struct Scrape {
+    pub text: String,
+    pub samples: Vec<Sample>,
+}
+
+impl Scrape {
+    pub fn parse(text: &str) -> Scrape {
+        let samples = text
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(parse_sample)
+            .collect();
+        Scrape {
+            text: text.to_owned(),
+            samples,
+        }
+    }
+
+    /// The value of the series `name` whose labels are exactly `labels`.
+    pub fn value(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+        let wanted: std::collections::BTreeMap<String, String> = labels
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        self.samples
+            .iter()
+            .find(|s| s.name == name && s.labels == wanted)
+            .map(|s| s.value)
+    }
+
+    /// [`value`](Self::value), 0 for a series not exported (yet).
+    pub fn value_or_zero(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+        self.value(name, labels).unwrap_or(0.0)
+    }
+
+    /// Every series of `name`.
+    pub fn series(&self, name: &str) -> Vec<&Sample> {
+        self.samples.iter().filter(|s| s.name == name).collect()
+    }
+}
+
+/// `name{a="x",b="y"} value [timestamp]`.
+fn parse_sample(line: &str) -> Sample {
+    let (name, rest) = match line.find(['{', ' ']) {
+        Some(i) => line.split_at(i),
+        None => panic!("not a sample line: {line}"),
+    };
+    let mut labels = std::collections::BTreeMap::new();
+    let mut rest = rest;
+    if let Some(inner) = rest.strip_prefix('{') {
+        let mut chars = inner.char_indices();
+        let mut key = String::new();
+        let mut end = None;
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '}' => {
+                    end = Some(i);
+                    break;
+                }
+                ',' => {}
+                '=' => {
+                    assert_eq!(chars.next().map(|(_, c)| c), Some('"'), "{line}");
+                    let mut value = String::new();
+                    while let Some((_, c)) = chars.next() {
+                        match c {
+                            '\\' => match chars.next().map(|(_, c)| c) {
+                                Some('n') => value.push('\n'),
+                                Some(other) => value.push(other),
+                                None => break,
+                            },
+                            '"' => break,
+                            other => value.push(other),
+                        }
+                    }
+                    labels.insert(std::mem::take(&mut key), value);
+                }
+                other => key.push(other),
+            }
+        }
+        rest = &inner[end.expect("closing brace") + 1..];
+    }
+    let value = rest.split_whitespace().next().expect("a value");
+    let value = match value {
+        "+Inf" => f64::INFINITY,
+        "-Inf" => f64::NEG_INFINITY,
+        other => other
+            .parse()
+            .unwrap_or_else(|_| panic!("bad value in {line}")),
+    };
+    Sample {
+        name: name.to_owned(),
+        labels,
+        value,
+    }
+}
+
+/// `/metrics` of a server at `metrics_addr`, checked to be the Prometheus text format.
+pub async fn scrape_at(metrics_addr: SocketAddr) -> Scrape {
+    let reply = http_get(metrics_addr, "/metrics").await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    Scrape::parse(&reply.body)
+}
+
+/// `/metrics` of `server`.
+pub async fn scrape(server: &TestServer) -> Scrape {
+    scrape_at(server.metrics_addr).await
 }

@@ -12,6 +12,7 @@ pub mod lifecycle;
 mod records;
 mod sharing;
 pub mod sled;
+mod stats;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -27,6 +28,7 @@ pub use records::{
     NewEntry, NewVersion, TokenRecord, VersionRecord, Visibility,
 };
 pub use sharing::{GrantFilter, Party, RequestFilter};
+pub use stats::StoreStats;
 
 /// The result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -179,4 +181,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         before: Option<SnapshotId>,
         limit: usize,
     ) -> Result<Page<SnapshotRecord>>;
+
+    // --- operations --------------------------------------------------------------------
+    /// Counts by state at `now`, and the size on disk.
+    async fn stats(&self, now: DateTime<Utc>) -> Result<StoreStats>;
 }

@@ -123,6 +123,7 @@ sled_suite! {
     sharing::grants_list_by_party_entry_and_state_at_an_instant,
     sharing::grant_pages_cover_every_match_exactly_once,
     sharing::concurrent_requests_get_distinct_consecutive_numbers,
+    sharing::stats_count_entries_requests_and_grants_by_state,
 
     exchange::snapshots_are_numbered_in_order_and_kept_as_written,
     exchange::unknown_snapshots_are_absent,

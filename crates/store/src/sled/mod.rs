@@ -12,6 +12,7 @@ mod exchange;
 mod identity;
 mod keys;
 mod sharing;
+mod stats;
 mod store_impl;
 
 use std::path::{Path, PathBuf};

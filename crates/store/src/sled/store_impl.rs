@@ -12,8 +12,8 @@ use super::catalog::{self, Cause};
 use super::{SledStore, exchange, identity, sharing};
 use crate::{
     CatalogEvent, DepartmentRecord, EntryFilter, EntryHeader, GrantFilter, NewEntry, NewSnapshot,
-    NewVersion, Page, RequestFilter, Result, SnapshotRecord, Store, StoreError, TokenRecord,
-    VersionRecord, lifecycle,
+    NewVersion, Page, RequestFilter, Result, SnapshotRecord, Store, StoreError, StoreStats,
+    TokenRecord, VersionRecord, lifecycle,
 };
 
 #[async_trait]
@@ -300,5 +300,12 @@ impl Store for SledStore {
         limit: usize,
     ) -> Result<Page<SnapshotRecord>> {
         self.list_snapshots_now(entry, before, limit)
+    }
+
+    async fn stats(&self, now: DateTime<Utc>) -> Result<StoreStats> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.stats_now(now))
+            .await
+            .map_err(|e| StoreError::Backend(format!("counting the store failed: {e}")))?
     }
 }

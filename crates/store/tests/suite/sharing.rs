@@ -1406,3 +1406,40 @@ pub async fn check_after_reopen(store: DynStore, written: Written) {
         grant_id(written.grants.len() as u64 + 2)
     );
 }
+
+/// The counts behind the metrics: entries by state, requests by state and overdue, grants by
+/// state at the instant asked for.
+pub async fn stats_count_entries_requests_and_grants_by_state(store: DynStore) {
+    let empty = store.stats(t0()).await.expect("stats");
+    assert!(empty.entries.is_empty() && empty.requests.is_empty() && empty.grants.is_empty());
+    assert_eq!(empty.overdue_requests, 0);
+
+    let (provider, requester) = (credit(1), credit(2));
+    let entry = published_entry(&store, "101001", &provider).await;
+    register(&store, "101002", &provider).await;
+    // One pending (due in 10 days), one granted at once (for 30 days), one refused.
+    create(&store, conditional(&entry, &requester, days(10))).await;
+    let (_, grant) = create(&store, unconditional(&entry, &requester, days(30))).await;
+    let (refused, _) = create(&store, conditional(&entry, &requester, days(10))).await;
+    store
+        .decide_request(refused.id, refusal(&refused, t0() + days(1)))
+        .await
+        .expect("refusal");
+    assert!(grant.is_some());
+
+    let now = store.stats(t0() + days(2)).await.expect("stats");
+    assert_eq!(now.entries.get(&EntryState::Published), Some(&1));
+    assert_eq!(now.entries.get(&EntryState::Draft), Some(&1));
+    assert_eq!(now.requests.get(&RequestState::Pending), Some(&1));
+    assert_eq!(now.requests.get(&RequestState::Approved), Some(&1));
+    assert_eq!(now.requests.get(&RequestState::Rejected), Some(&1));
+    assert_eq!(now.overdue_requests, 0);
+    assert_eq!(now.grants.get(&GrantState::Active), Some(&1));
+    assert!(now.size_bytes > 0);
+
+    // Past the answer deadline and the grant's end, with nothing written since.
+    let later = store.stats(t0() + days(31)).await.expect("stats");
+    assert_eq!(later.overdue_requests, 1);
+    assert_eq!(later.grants.get(&GrantState::Active), None);
+    assert_eq!(later.grants.get(&GrantState::Expired), Some(&1));
+}

@@ -1,0 +1,82 @@
+//! What can go wrong with the access log.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// An access log error.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("访问日志读写失败 (access log I/O failed on {path}): {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// Another process (or another `AccessLog` in this one) holds the log's lock.
+    #[error(
+        "访问日志 {dir} 正被另一进程使用 (the access log in {dir} is locked by another process; \
+         only one server may write it)"
+    )]
+    Locked { dir: PathBuf },
+    /// The log no longer accepts appends: it was shut down, or stopped after a write failed.
+    #[error("访问日志已停止 (the access log is closed: {reason})")]
+    Closed { reason: String },
+    /// The files are damaged in a way that stops reading; `verify_dir` tells more.
+    #[error("访问日志已损坏 (the access log is corrupt: {path} at byte {offset}: {problem})")]
+    Corrupt {
+        path: PathBuf,
+        offset: u64,
+        problem: String,
+    },
+    /// A verification range the log cannot answer.
+    #[error("无效的范围 (invalid range): {0}")]
+    Range(String),
+}
+
+impl AuditError {
+    pub(crate) fn io(path: &Path, source: io::Error) -> AuditError {
+        AuditError::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
+
+    /// The same error again, for each waiter of a failed group.
+    pub(crate) fn duplicate(&self) -> AuditError {
+        match self {
+            AuditError::Io { path, source } => AuditError::Io {
+                path: path.clone(),
+                source: io::Error::new(source.kind(), source.to_string()),
+            },
+            AuditError::Locked { dir } => AuditError::Locked { dir: dir.clone() },
+            AuditError::Closed { reason } => AuditError::Closed {
+                reason: reason.clone(),
+            },
+            AuditError::Corrupt {
+                path,
+                offset,
+                problem,
+            } => AuditError::corrupt(path, *offset, problem.clone()),
+            AuditError::Range(message) => AuditError::Range(message.clone()),
+        }
+    }
+
+    pub(crate) fn corrupt(path: &Path, offset: u64, problem: impl Into<String>) -> AuditError {
+        AuditError::Corrupt {
+            path: path.to_owned(),
+            offset,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Attaches a path to I/O errors.
+pub(crate) trait IoContext<T> {
+    fn at(self, path: &Path) -> Result<T, AuditError>;
+}
+
+impl<T> IoContext<T> for io::Result<T> {
+    fn at(self, path: &Path) -> Result<T, AuditError> {
+        self.map_err(|e| AuditError::io(path, e))
+    }
+}

@@ -1,0 +1,102 @@
+//! One stored record, a frame: `u32 LE payload length`, the payload (the record's canonical
+//! bytes), then its 32-byte chain hash. What may start at a frame boundary: a whole frame, a
+//! torn tail (fewer bytes than the frame announces, or nothing but zeros: what a crash during
+//! an unacknowledged append leaves), or an impossible length (corruption).
+
+use sha2::{Digest, Sha256};
+
+/// Bytes of the length prefix.
+pub(crate) const PREFIX: usize = 4;
+/// Bytes of the chain hash after the payload.
+pub(crate) const HASH: usize = 32;
+/// The largest payload a frame may hold; a bounded record is far smaller.
+pub(crate) const MAX_PAYLOAD: usize = 64 * 1024;
+
+/// What starts at a frame boundary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// A complete frame with a payload of this many bytes.
+    Frame(usize),
+    /// The rest is a torn tail.
+    Torn,
+    /// A length prefix no writer produces, followed by more than zeros.
+    BadLength(u32),
+}
+
+/// Classifies `rest`, the non-empty bytes from a frame boundary to the end of the segment.
+pub(crate) fn classify(rest: &[u8]) -> Next {
+    let Some(prefix) = rest.first_chunk::<PREFIX>() else {
+        return Next::Torn;
+    };
+    let len = u32::from_le_bytes(*prefix);
+    if !valid_len(len) {
+        return if rest.iter().all(|&b| b == 0) {
+            Next::Torn
+        } else {
+            Next::BadLength(len)
+        };
+    }
+    let len = len as usize;
+    if rest.len() < PREFIX + len + HASH {
+        Next::Torn
+    } else {
+        Next::Frame(len)
+    }
+}
+
+/// Whether a payload of `len` bytes may be stored.
+pub(crate) fn valid_len(len: u32) -> bool {
+    len != 0 && len as usize <= MAX_PAYLOAD
+}
+
+/// The bytes of a frame with a payload of `payload_len` bytes.
+pub(crate) fn frame_len(payload_len: usize) -> usize {
+    PREFIX + payload_len + HASH
+}
+
+/// The payload and stored hash of the complete frame at the start of `frame`.
+pub(crate) fn parts(frame: &[u8], payload_len: usize) -> (&[u8], &[u8; 32]) {
+    let payload = &frame[PREFIX..PREFIX + payload_len];
+    let hash = frame[PREFIX + payload_len..]
+        .first_chunk::<HASH>()
+        .unwrap_or(&[0; HASH]);
+    (payload, hash)
+}
+
+/// Appends a frame to `out` whose payload `encode` writes, chained to `prev`; returns its hash.
+pub(crate) fn write_frame(
+    out: &mut Vec<u8>,
+    prev: &[u8; 32],
+    encode: impl FnOnce(&mut Vec<u8>),
+) -> [u8; 32] {
+    let start = out.len();
+    out.extend_from_slice(&[0; PREFIX]);
+    encode(out);
+    let payload_len = out.len() - start - PREFIX;
+    // Bounded records are below MAX_PAYLOAD.
+    out[start..start + PREFIX].copy_from_slice(&(payload_len as u32).to_le_bytes());
+    let mut hasher = Sha256::new();
+    hasher.update(prev);
+    hasher.update(&out[start + PREFIX..]);
+    let hash: [u8; 32] = hasher.finalize().into();
+    out.extend_from_slice(&hash);
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_tails() {
+        let mut frame = Vec::new();
+        write_frame(&mut frame, &[0; 32], |out| out.extend_from_slice(b"abc"));
+        assert_eq!(classify(&frame), Next::Frame(3));
+        for cut in 1..frame.len() {
+            assert_eq!(classify(&frame[..cut]), Next::Torn, "cut at {cut}");
+        }
+        assert_eq!(classify(&[0; 100]), Next::Torn);
+        assert_eq!(classify(&[0, 0, 0, 0, 1]), Next::BadLength(0));
+        assert_eq!(classify(&[0xff; 100]), Next::BadLength(u32::MAX));
+    }
+}

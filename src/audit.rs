@@ -1,0 +1,282 @@
+//! AuditService: reading and verifying the access log. The records themselves are written by
+//! the observe layer, one per call.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use govshare_audit::{AccessLog, Query, StoredRecord};
+use govshare_model::Violations;
+use tonic::{Code, Request, Response, Status};
+
+use crate::auth::principal;
+use crate::convert::timestamp;
+use crate::error::{ApiError, ApiResult};
+use crate::observe::note;
+use crate::proto::audit_service_server::AuditService;
+use crate::proto::{
+    AccessRecord, QueryAccessLogRequest, QueryAccessLogResponse, VerifyAccessLogRequest,
+    VerifyAccessLogResponse,
+};
+use crate::request::{self as field, check};
+use crate::{AppState, authz};
+
+/// Records examined per QueryAccessLog call at most; a rare filter continues on the next page.
+const SCAN_LIMIT: usize = 200_000;
+
+/// The AuditService implementation.
+#[derive(Debug, Clone)]
+pub struct AuditApi {
+    state: Arc<AppState>,
+}
+
+/// The gRPC codes by their canonical names.
+const CODES: [(&str, Code); 17] = [
+    ("OK", Code::Ok),
+    ("CANCELLED", Code::Cancelled),
+    ("UNKNOWN", Code::Unknown),
+    ("INVALID_ARGUMENT", Code::InvalidArgument),
+    ("DEADLINE_EXCEEDED", Code::DeadlineExceeded),
+    ("NOT_FOUND", Code::NotFound),
+    ("ALREADY_EXISTS", Code::AlreadyExists),
+    ("PERMISSION_DENIED", Code::PermissionDenied),
+    ("RESOURCE_EXHAUSTED", Code::ResourceExhausted),
+    ("FAILED_PRECONDITION", Code::FailedPrecondition),
+    ("ABORTED", Code::Aborted),
+    ("OUT_OF_RANGE", Code::OutOfRange),
+    ("UNIMPLEMENTED", Code::Unimplemented),
+    ("INTERNAL", Code::Internal),
+    ("UNAVAILABLE", Code::Unavailable),
+    ("DATA_LOSS", Code::DataLoss),
+    ("UNAUTHENTICATED", Code::Unauthenticated),
+];
+
+/// An outcome filter: a code name (any case) or number.
+fn outcome(text: &str, v: &mut Violations) -> Option<u32> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if let Ok(n) = text.parse::<u32>() {
+        if n < 17 {
+            return Some(n);
+        }
+    } else if let Some((_, code)) = CODES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(text))
+    {
+        return Some(*code as u32);
+    }
+    v.push(
+        "outcome",
+        format!(
+            "未知结果代码 {text:?}，应为 gRPC 状态码名称或 0–16 (unknown outcome: expected a gRPC \
+             code name such as OK or PERMISSION_DENIED, or a number 0 to 16)"
+        ),
+    );
+    None
+}
+
+fn time(
+    field: &str,
+    t: Option<prost_types::Timestamp>,
+    v: &mut Violations,
+) -> Option<DateTime<Utc>> {
+    let t = t?;
+    let parsed = crate::convert::from_timestamp(&t);
+    if parsed.is_none() {
+        v.push(field, "时间无效 (not a valid timestamp)");
+    }
+    parsed
+}
+
+fn optional(text: String) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+fn record(stored: &StoredRecord) -> AccessRecord {
+    let r = &stored.record;
+    AccessRecord {
+        seq: r.seq,
+        time: Some(timestamp(r.time)),
+        request_id: r.request_id.clone(),
+        department_code: r.department_code.clone(),
+        token_id: r.token_id.clone(),
+        method: r.method.clone(),
+        target: r.target.clone(),
+        outcome: r.outcome,
+        detail: r.detail.clone(),
+        duration: Some(prost_types::Duration {
+            seconds: i64::try_from(r.duration_micros / 1_000_000).unwrap_or(i64::MAX),
+            nanos: i32::try_from((r.duration_micros % 1_000_000) * 1000).unwrap_or(0),
+        }),
+        bytes: r.bytes,
+        hash: hex::encode(stored.hash),
+        owner_code: r.owner_code.clone(),
+        grant_id: r.grant_id.clone(),
+    }
+}
+
+impl AuditApi {
+    pub fn new(state: Arc<AppState>) -> Self {
+        AuditApi { state }
+    }
+
+    fn log(&self) -> AccessLog {
+        self.state.audit.clone()
+    }
+
+    async fn query_access_log(
+        &self,
+        request: Request<QueryAccessLogRequest>,
+    ) -> ApiResult<QueryAccessLogResponse> {
+        let p = principal(&request)?;
+        let note = note(&request);
+        let scope = authz::query_access_log(&p)?.map(ToString::to_string);
+        let QueryAccessLogRequest {
+            department_code,
+            method,
+            target,
+            outcome: outcome_text,
+            start_time,
+            end_time,
+            owner_code,
+            page_size,
+            page_token,
+        } = request.into_inner();
+        let mut v = Violations::default();
+        let outcome = outcome(&outcome_text, &mut v);
+        let start = time("start_time", start_time, &mut v);
+        let end = time("end_time", end_time, &mut v);
+        if let (Some(s), Some(e)) = (start, end)
+            && s >= e
+        {
+            v.push(
+                "end_time",
+                "结束时间必须晚于开始时间 (end_time must be after start_time)",
+            );
+        }
+        let limit = field::page_size(page_size, &self.state.config.api, &mut v);
+        let before_seq = match field::decode_page_token(&page_token, &mut v) {
+            Some(t) => match t.parse::<u64>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    v.push(
+                        "page_token",
+                        "分页令牌无效 (page_token is not one this service issued)",
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        check(v)?;
+        note.target(&target);
+        let query = Query {
+            before_seq,
+            limit,
+            scan_limit: SCAN_LIMIT,
+            department_code: optional(department_code),
+            method: optional(method),
+            target: optional(target),
+            outcome,
+            owner_code: optional(owner_code),
+            start,
+            end,
+            scope,
+        };
+        let log = self.log();
+        let page = tokio::task::spawn_blocking(move || log.query(&query))
+            .await
+            .map_err(|e| ApiError::Internal(format!("reading the access log failed: {e}")))?
+            .map_err(|e| ApiError::Unavailable(format!("reading the access log failed: {e}")))?;
+        note.detail(format!("{} records", page.records.len()));
+        Ok(QueryAccessLogResponse {
+            records: page.records.iter().map(record).collect(),
+            next_page_token: page
+                .next_before_seq
+                .map(|n| field::encode_page_token(&n.to_string()))
+                .unwrap_or_default(),
+        })
+    }
+
+    async fn verify_access_log(
+        &self,
+        request: Request<VerifyAccessLogRequest>,
+    ) -> ApiResult<VerifyAccessLogResponse> {
+        let p = principal(&request)?;
+        let note = note(&request);
+        authz::verify_access_log(&p)?;
+        let VerifyAccessLogRequest { from_seq, to_seq } = request.into_inner();
+        if from_seq != 0 && to_seq != 0 && from_seq > to_seq {
+            return Err(ApiError::field(
+                "to_seq",
+                "结束序号不能小于起始序号 (to_seq must not be below from_seq)",
+            ));
+        }
+        let from = (from_seq != 0).then_some(from_seq);
+        let to = (to_seq != 0).then_some(to_seq);
+        let log = self.log();
+        let verification = tokio::task::spawn_blocking(move || log.verify(from, to))
+            .await
+            .map_err(|e| ApiError::Internal(format!("verifying the access log failed: {e}")))?
+            .map_err(|e| ApiError::Unavailable(format!("verifying the access log failed: {e}")))?;
+        if !verification.ok || (from.is_none() && to.is_none()) {
+            self.state.metrics.verified(verification.ok);
+        }
+        note.detail(match verification.first_bad_seq {
+            None => format!("ok, {} records", verification.records_checked),
+            Some(seq) => format!("FAILED at record {seq}"),
+        });
+        if let Some(seq) = verification.first_bad_seq {
+            tracing::error!(
+                first_bad_seq = seq,
+                problem = verification.problem.as_deref().unwrap_or_default(),
+                "the access log failed verification"
+            );
+        }
+        Ok(VerifyAccessLogResponse {
+            ok: verification.ok,
+            records_checked: verification.records_checked,
+            head_hash: hex::encode(verification.head_hash),
+            head_seq: verification.head_seq,
+            first_bad_seq: verification.first_bad_seq.unwrap_or(0),
+            problem: verification.problem.unwrap_or_default(),
+        })
+    }
+}
+
+#[tonic::async_trait]
+impl AuditService for AuditApi {
+    async fn query_access_log(
+        &self,
+        r: Request<QueryAccessLogRequest>,
+    ) -> Result<Response<QueryAccessLogResponse>, Status> {
+        Ok(Response::new(self.query_access_log(r).await?))
+    }
+
+    async fn verify_access_log(
+        &self,
+        r: Request<VerifyAccessLogRequest>,
+    ) -> Result<Response<VerifyAccessLogResponse>, Status> {
+        Ok(Response::new(self.verify_access_log(r).await?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_are_names_in_any_case_or_numbers() {
+        let mut v = Violations::default();
+        assert_eq!(outcome("permission_denied", &mut v), Some(7));
+        assert_eq!(outcome("OK", &mut v), Some(0));
+        assert_eq!(outcome("16", &mut v), Some(16));
+        assert_eq!(outcome("", &mut v), None);
+        assert!(v.is_empty());
+        assert_eq!(outcome("17", &mut v), None);
+        assert_eq!(outcome("DENIED", &mut v), None);
+        assert_eq!(v.0.len(), 2);
+    }
+}

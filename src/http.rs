@@ -1,0 +1,73 @@
+//! The HTTP side of the server, on the metrics address: `/metrics` (Prometheus text format),
+//! `/healthz` (the process is alive) and `/readyz` (the store and the access log are open and
+//! answering).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use govshare_audit::AccessLog;
+use govshare_store::Store;
+use tokio::net::TcpListener;
+
+use crate::metrics::Metrics;
+
+/// What the HTTP endpoints read.
+#[derive(Debug, Clone)]
+pub struct HttpState {
+    pub store: Arc<dyn Store>,
+    pub metrics: Arc<Metrics>,
+    pub log: AccessLog,
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(state): State<HttpState>) -> (StatusCode, String) {
+    if let Err(e) = state.store.admin_bootstrapped().await {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("store not ready: {e}\n"),
+        );
+    }
+    if let Err(e) = state.log.check_open() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("access log not writable: {e}\n"),
+        );
+    }
+    (StatusCode::OK, "ready\n".into())
+}
+
+async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {
+    state
+        .metrics
+        .audit_log_size
+        .set(i64::try_from(state.log.head().size_bytes).unwrap_or(i64::MAX));
+    let body = state.metrics.render(state.store.as_ref()).await;
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+}
+
+/// Serves the endpoints on `listener` until the task is aborted.
+pub fn spawn(listener: TcpListener, state: HttpState) -> tokio::task::JoinHandle<()> {
+    let app = Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(state);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "metrics listener failed");
+        }
+    })
+}

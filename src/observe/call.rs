@@ -1,0 +1,137 @@
+//! One call in flight and its end: the gRPC metrics, the access-log record and the log line.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use govshare_audit::{AccessLog, NewRecord};
+use prometheus::IntCounter;
+use tonic::Code;
+
+use super::note::CallNote;
+use crate::metrics::{MethodMetrics, Metrics};
+
+/// What the layer knows of a path before the call runs.
+#[derive(Debug)]
+pub struct Route {
+    pub metrics: MethodMetrics,
+    /// Health and reflection: counted, not logged.
+    pub infrastructure: bool,
+    /// The exchange byte counter of a data-moving method.
+    pub exchange: Option<IntCounter>,
+}
+
+/// A call between its arrival and its end.
+#[derive(Debug)]
+pub struct Call {
+    pub log: AccessLog,
+    pub metrics: Arc<Metrics>,
+    pub route: Arc<Route>,
+    pub path: String,
+    pub request_id: String,
+    pub time: DateTime<Utc>,
+    pub started: Instant,
+    pub note: CallNote,
+}
+
+impl Call {
+    /// Counts the call and builds its record; `None` for health and reflection.
+    fn end(self, code: Code, message: &str) -> Option<(AccessLog, NewRecord)> {
+        let elapsed = self.started.elapsed();
+        self.metrics
+            .grpc
+            .handled(&self.route.metrics, code, elapsed.as_secs_f64());
+        if self.route.infrastructure {
+            return None;
+        }
+        let fields = self.note.snapshot();
+        let detail = match (code, fields.detail.is_empty()) {
+            (Code::Ok, _) => fields.detail,
+            (_, true) => message.to_owned(),
+            (_, false) => format!("{}: {message}", fields.detail),
+        };
+        let record = NewRecord {
+            time: self.time,
+            request_id: self.request_id,
+            department_code: fields.department_code,
+            token_id: fields.token_id,
+            method: self.path,
+            target: fields.target,
+            owner_code: fields.owner_code,
+            grant_id: fields.grant_id,
+            outcome: code as u32,
+            detail,
+            duration_micros: u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+            bytes: fields.bytes,
+        };
+        log_line(&record, code);
+        Some((self.log, record))
+    }
+
+    /// Ends the call: counts it and appends its record. The future resolves once the record
+    /// is durable, or with the status the reply must carry instead if it cannot be written:
+    /// an access that cannot be recorded is not served.
+    pub fn finish(
+        self,
+        code: Code,
+        message: &str,
+    ) -> impl Future<Output = Result<(), tonic::Status>> + Send + 'static {
+        let ended = self.end(code, message);
+        async move {
+            let Some((log, record)) = ended else {
+                return Ok(());
+            };
+            let request_id = record.request_id.clone();
+            log.append(record).await.map(|_| ()).map_err(|e| {
+                tracing::error!(request_id, error = %e, "the access log cannot be written");
+                tonic::Status::unavailable(format!(
+                    "访问日志无法写入，请求未完成 (the access log cannot be written; request {request_id} was not completed)"
+                ))
+            })
+        }
+    }
+
+    /// Ends a call whose client is gone: the record is written without waiting.
+    pub fn finish_detached(self, code: Code, message: &str) {
+        if let Some((log, record)) = self.end(code, message) {
+            log.append_detached(record);
+        }
+    }
+}
+
+/// The call's line in the server log, with the same request id as its record.
+fn log_line(record: &NewRecord, code: Code) {
+    let duration_ms = record.duration_micros as f64 / 1000.0;
+    if matches!(
+        code,
+        Code::Unknown | Code::Internal | Code::Unavailable | Code::DataLoss
+    ) {
+        tracing::warn!(
+            target: "govshare::call",
+            request_id = %record.request_id,
+            method = %record.method,
+            code = ?code,
+            duration_ms,
+            department = %record.department_code,
+            token_id = %record.token_id,
+            target_id = %record.target,
+            bytes = record.bytes,
+            detail = %record.detail,
+            "call failed"
+        );
+    } else {
+        tracing::info!(
+            target: "govshare::call",
+            request_id = %record.request_id,
+            method = %record.method,
+            code = ?code,
+            duration_ms,
+            department = %record.department_code,
+            token_id = %record.token_id,
+            target_id = %record.target,
+            bytes = record.bytes,
+            "call"
+        );
+    }
+}

@@ -1,0 +1,138 @@
+//! The request-scoped context of one call: the observe layer puts a [`CallNote`] in the
+//! request's extensions, the auth layer writes the caller into it, and handlers add what the
+//! call was about (target, owning department, grant, bytes moved, a detail). The layer reads it
+//! when the call ends and writes the access-log record, so a handler can add to the record but
+//! never skip it.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use govshare_model::CreditCode;
+use prometheus::IntCounter;
+
+use crate::auth::Principal;
+
+/// What the call's record says beyond the transport's facts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NoteFields {
+    pub department_code: String,
+    pub token_id: String,
+    pub target: String,
+    pub owner_code: String,
+    pub grant_id: String,
+    pub detail: String,
+    pub bytes: u64,
+}
+
+/// A shared handle on one call's [`NoteFields`]; clones write to the same call.
+#[derive(Debug, Clone, Default)]
+pub struct CallNote(Arc<Inner>);
+
+#[derive(Debug, Default)]
+struct Inner {
+    fields: Mutex<NoteFields>,
+    /// The exchange byte counter of a data-moving method, counted as bytes move.
+    bytes_counter: Option<IntCounter>,
+}
+
+impl CallNote {
+    /// A note whose bytes also count in `counter`.
+    pub fn with_counter(counter: Option<IntCounter>) -> Self {
+        CallNote(Arc::new(Inner {
+            fields: Mutex::default(),
+            bytes_counter: counter,
+        }))
+    }
+
+    fn fields(&self) -> MutexGuard<'_, NoteFields> {
+        // A panic while holding this lock leaves plain data behind; keep using it.
+        self.0
+            .fields
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The caller, as its credential says (set by the auth layer).
+    pub fn caller(&self, principal: &Principal) {
+        let mut f = self.fields();
+        f.department_code = principal
+            .department
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        f.token_id.clone_from(&principal.token_id);
+    }
+
+    /// A credential that was presented but refused (revoked or expired).
+    pub fn refused_credential(&self, token_id: &str, department: Option<&CreditCode>) {
+        let mut f = self.fields();
+        f.token_id = token_id.to_owned();
+        f.department_code = department.map(ToString::to_string).unwrap_or_default();
+    }
+
+    /// What the call is about: an entry code, request id, grant id, snapshot id, department
+    /// code or token id.
+    pub fn target(&self, target: impl ToString) -> &Self {
+        self.fields().target = target.to_string();
+        self
+    }
+
+    /// The department whose resource the target is (the provider of an entry).
+    pub fn owner(&self, owner: &CreditCode) -> &Self {
+        self.fields().owner_code = owner.to_string();
+        self
+    }
+
+    /// The grant a fetch is served under.
+    pub fn grant(&self, grant: impl ToString) -> &Self {
+        self.fields().grant_id = grant.to_string();
+        self
+    }
+
+    /// What was done, in a few words.
+    pub fn detail(&self, detail: impl Into<String>) -> &Self {
+        self.fields().detail = detail.into();
+        self
+    }
+
+    /// Data bytes moved so far (added as they move).
+    pub fn add_bytes(&self, n: u64) {
+        let mut f = self.fields();
+        f.bytes = f.bytes.saturating_add(n);
+        if let Some(counter) = &self.0.bytes_counter {
+            counter.inc_by(n);
+        }
+    }
+
+    /// The fields as they are now.
+    pub fn snapshot(&self) -> NoteFields {
+        self.fields().clone()
+    }
+}
+
+/// The note of a call. Outside the layer (a handler called directly) it is a detached note
+/// that nothing reads.
+pub fn note<T>(request: &tonic::Request<T>) -> CallNote {
+    request
+        .extensions()
+        .get::<CallNote>()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clones_write_to_the_same_call() {
+        let note = CallNote::default();
+        let handle = note.clone();
+        handle.target("101001/000001").detail("version 2");
+        handle.add_bytes(10);
+        note.add_bytes(5);
+        let fields = note.snapshot();
+        assert_eq!(fields.target, "101001/000001");
+        assert_eq!(fields.detail, "version 2");
+        assert_eq!(fields.bytes, 15);
+    }
+}
