@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use govshare_audit::{AccessLog, Query, StoredRecord};
 use govshare_model::Violations;
 use tonic::{Code, Request, Response, Status};
@@ -76,19 +75,6 @@ fn outcome(text: &str, v: &mut Violations) -> Option<u32> {
     None
 }
 
-fn time(
-    field: &str,
-    t: Option<prost_types::Timestamp>,
-    v: &mut Violations,
-) -> Option<DateTime<Utc>> {
-    let t = t?;
-    let parsed = crate::convert::from_timestamp(&t);
-    if parsed.is_none() {
-        v.push(field, "时间无效 (not a valid timestamp)");
-    }
-    parsed
-}
-
 fn optional(text: String) -> Option<String> {
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_owned())
@@ -146,8 +132,8 @@ impl AuditApi {
         } = request.into_inner();
         let mut v = Violations::default();
         let outcome = outcome(&outcome_text, &mut v);
-        let start = time("start_time", start_time, &mut v);
-        let end = time("end_time", end_time, &mut v);
+        let start = field::optional_time("start_time", start_time, &mut v);
+        let end = field::optional_time("end_time", end_time, &mut v);
         if let (Some(s), Some(e)) = (start, end)
             && s >= e
         {

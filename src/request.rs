@@ -151,3 +151,17 @@ pub fn check(v: Violations) -> Result<(), ApiError> {
         Err(ApiError::InvalidArgument(v))
     }
 }
+
+/// An optional timestamp field; an invalid one is a violation of `field`.
+pub fn optional_time(
+    field: &str,
+    t: Option<prost_types::Timestamp>,
+    v: &mut Violations,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let t = t?;
+    let parsed = crate::convert::from_timestamp(&t);
+    if parsed.is_none() {
+        v.push(field, "时间无效 (not a valid timestamp)");
+    }
+    parsed
+}

@@ -6,7 +6,7 @@ mod convert;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use govshare_model::{GrantState, RequestState, ResourceCode, Violations};
 use govshare_sharing::{
     Actor, DecisionInput, EntryView, GrantFlag, GrantId, GrantRecord, RequestId, RequestInput,
@@ -53,19 +53,6 @@ where
     text.parse()
         .map_err(|e: T::Err| v.push(field, e.to_string()))
         .ok()
-}
-
-fn optional_time(
-    field: &str,
-    t: Option<prost_types::Timestamp>,
-    v: &mut Violations,
-) -> Option<DateTime<Utc>> {
-    let t = t?;
-    let parsed = crate::convert::from_timestamp(&t);
-    if parsed.is_none() {
-        v.push(field, "时间无效 (not a valid timestamp)");
-    }
-    parsed
 }
 
 /// The entry as the sharing rules look at it.
@@ -192,7 +179,7 @@ impl SharingApi {
         };
         let mut v = Violations::default();
         let code = field::resource_code("entry_code", &entry_code, &mut v);
-        let requested_until = optional_time("requested_until", requested_until, &mut v);
+        let requested_until = field::optional_time("requested_until", requested_until, &mut v);
         let code = checked(v, code)?;
         let header = self.header(&code).await?;
         note.owner(&header.provider_code);
@@ -320,7 +307,7 @@ impl SharingApi {
         note.target(&id);
         let mut v = Violations::default();
         let id = parse_id::<RequestId>("id", &id, &mut v);
-        let valid_until = optional_time("valid_until", valid_until, &mut v);
+        let valid_until = field::optional_time("valid_until", valid_until, &mut v);
         let id = checked(v, id)?;
         let record = self.request_record(id).await?;
         note.owner(&record.provider_code);
