@@ -51,11 +51,11 @@ pub struct BenchArgs {
     /// Data chunk size in KiB, for FetchData (`exchange.chunk_bytes`) and the plain stream.
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(4..=4096))]
     pub chunk_kib: u32,
-    /// Only the catalogue measurements.
+    /// No exchange measurements.
     #[arg(long)]
     pub skip_exchange: bool,
-    /// Only the exchange measurements.
-    #[arg(long, conflicts_with = "skip_exchange")]
+    /// No catalogue measurements (with --skip-exchange: only the access log's).
+    #[arg(long)]
     pub skip_catalogue: bool,
     /// Access-log records written, then verified offline (0: skip).
     #[arg(long, default_value_t = 2_000_000)]
@@ -74,6 +74,29 @@ pub struct Measurement {
     pub per_second: f64,
     pub p50: Duration,
     pub p99: Duration,
+    /// The share of CPU time the hypervisor gave to other machines while measuring (steal
+    /// time, from /proc/stat), if known: on a shared virtual machine, the figures of a run
+    /// with much steal are not comparable.
+    pub steal: Option<f64>,
+}
+
+/// Steal and total CPU ticks so far, from the `cpu` line of /proc/stat.
+fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal
+    let steal = *ticks.get(7)?;
+    Some((steal, ticks.iter().take(8).sum()))
+}
+
+fn steal_between(before: Option<(u64, u64)>, after: Option<(u64, u64)>) -> Option<f64> {
+    let ((s0, t0), (s1, t1)) = (before?, after?);
+    (t1 > t0).then(|| s1.saturating_sub(s0) as f64 / (t1 - t0) as f64)
 }
 
 #[derive(Clone)]
@@ -112,6 +135,12 @@ where
 {
     let start = Instant::now() + warmup;
     let end = start + measure;
+    let measuring = tokio::spawn(async move {
+        tokio::time::sleep_until(start.into()).await;
+        let before = cpu_ticks();
+        tokio::time::sleep_until(end.into()).await;
+        steal_between(before, cpu_ticks())
+    });
     let mut tasks = Vec::with_capacity(concurrency);
     for worker in 0..concurrency {
         let call = call.clone();
@@ -155,6 +184,7 @@ where
         per_second: all.len() as f64 / measure.as_secs_f64(),
         p50: pct(0.50),
         p99: pct(0.99),
+        steal: measuring.await.ok().flatten(),
     }
 }
 
@@ -168,19 +198,21 @@ pub fn table(results: &[Measurement]) -> String {
         .first()
         .map_or(1.0, |m| m.per_second.max(f64::MIN_POSITIVE));
     let mut out = String::from(
-        "| operation | requests | errors | throughput (req/s) | vs Health/Check | p50 | p99 |\n\
-         |---|---:|---:|---:|---:|---:|---:|\n",
+        "| operation | requests | errors | throughput (req/s) | vs Health/Check | p50 | p99 | steal |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for m in results {
         out.push_str(&format!(
-            "| {} | {} | {} | {:.0} | {:.0}% | {} | {} |\n",
+            "| {} | {} | {} | {:.0} | {:.0}% | {} | {} | {} |\n",
             m.name,
             m.requests,
             m.errors,
             m.per_second,
             100.0 * m.per_second / base,
             ms(m.p50),
-            ms(m.p99)
+            ms(m.p99),
+            m.steal
+                .map_or_else(|| "-".into(), |s| format!("{:.0}%", 100.0 * s))
         ));
     }
     out

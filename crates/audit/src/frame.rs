@@ -3,8 +3,6 @@
 //! torn tail (fewer bytes than the frame announces, or nothing but zeros: what a crash during
 //! an unacknowledged append leaves), or an impossible length (corruption).
 
-use sha2::{Digest, Sha256};
-
 /// Bytes of the length prefix.
 pub(crate) const PREFIX: usize = 4;
 /// Bytes of the chain hash after the payload.
@@ -75,10 +73,7 @@ pub(crate) fn write_frame(
     let payload_len = out.len() - start - PREFIX;
     // Bounded records are below MAX_PAYLOAD.
     out[start..start + PREFIX].copy_from_slice(&(payload_len as u32).to_le_bytes());
-    let mut hasher = Sha256::new();
-    hasher.update(prev);
-    hasher.update(&out[start + PREFIX..]);
-    let hash: [u8; 32] = hasher.finalize().into();
+    let hash = crate::chain_hash(prev, &out[start + PREFIX..]);
     out.extend_from_slice(&hash);
     hash
 }
