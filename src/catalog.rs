@@ -57,6 +57,11 @@ fn decode_metadata(v: &VersionRecord) -> ApiResult<ResourceMetadata> {
 }
 
 impl CatalogApi {
+    /// The store, for tasks that outlive a call.
+    pub(crate) fn store(&self) -> Arc<dyn govshare_store::Store> {
+        self.state.store.clone()
+    }
+
     pub fn new(state: Arc<AppState>) -> Self {
         CatalogApi {
             state,
@@ -219,10 +224,26 @@ impl CatalogApi {
     ) -> ApiResult<CatalogEntry> {
         let p = principal(&request)?;
         let call = note(&request);
-        let RegisterEntryRequest { metadata, note } = request.into_inner();
+        let RegisterEntryRequest {
+            metadata,
+            note,
+            validate_only,
+        } = request.into_inner();
         let mut v = Violations::default();
         field::optional_text("note", &note, NOTE_MAX, &mut v);
         let prepared = self.prepare(&p, metadata, v).await?;
+        // validate_only: the checks above (validation, authorization, provider name) are all a
+        // registration makes before storing; answer with the would-be entry, store nothing.
+        if validate_only {
+            call.owner(&prepared.metadata.provider_code)
+                .detail("validate only");
+            return Ok(CatalogEntry {
+                state: EntryState::Draft.code(),
+                provider_code: prepared.metadata.provider_code.to_string(),
+                metadata: Some(convert::metadata(&prepared.metadata)),
+                ..CatalogEntry::default()
+            });
+        }
         let new = NewEntry {
             classification: prepared.metadata.classification.code(),
             provider_code: prepared.metadata.provider_code.clone(),
@@ -547,6 +568,15 @@ impl CatalogApi {
 
 #[tonic::async_trait]
 impl CatalogService for CatalogApi {
+    type WatchCatalogStream = crate::watch::EventStream;
+
+    async fn watch_catalog(
+        &self,
+        r: Request<crate::proto::WatchCatalogRequest>,
+    ) -> Result<Response<Self::WatchCatalogStream>, Status> {
+        Ok(Response::new(self.watch_catalog(r).await?))
+    }
+
     async fn register_entry(
         &self,
         r: Request<RegisterEntryRequest>,
@@ -608,5 +638,14 @@ impl CatalogService for CatalogApi {
         r: Request<ReviewEntryRequest>,
     ) -> Result<Response<CatalogEntry>, Status> {
         Ok(Response::new(self.review_entry(r).await?))
+    }
+
+    async fn search_entries(
+        &self,
+        r: Request<crate::proto::SearchEntriesRequest>,
+    ) -> Result<Response<crate::proto::SearchEntriesResponse>, Status> {
+        Ok(Response::new(
+            crate::search::handler::search_entries(&self.state, r).await?,
+        ))
     }
 }

@@ -20,8 +20,10 @@ pub mod metrics;
 pub mod observe;
 pub mod proto;
 pub mod request;
+pub mod search;
 pub mod server;
 pub mod sharing;
 pub mod version_cache;
+pub mod watch;
 
 pub use server::AppState;

@@ -5,6 +5,7 @@ use std::ops::ControlFlow;
 use std::process::ExitCode;
 
 pub mod audit;
+pub mod catalogue;
 pub mod connect;
 pub mod data;
 mod data_view;
@@ -19,6 +20,7 @@ mod report;
 pub mod request;
 mod sharing_view;
 pub mod token;
+pub mod watch;
 
 /// Government data catalogue and exchange service (政务信息资源共享交换平台).
 #[derive(Debug, clap::Parser)]

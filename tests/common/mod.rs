@@ -224,6 +224,7 @@ pub async fn register_entry(
         .register_entry(proto::RegisterEntryRequest {
             metadata: Some(metadata),
             note: "登记".into(),
+            validate_only: false,
         })
         .await
         .unwrap()

@@ -1,0 +1,36 @@
+//! Full-text search of the published catalogue: a tantivy index of one document per published
+//! entry (its published version), with jieba word segmentation for Chinese, codes findable
+//! whole and by part, English words in any case, the ListEntries filters, facet counts over
+//! every match, and highlighted fragments.
+//!
+//! The index is a derived view: its commits record which catalogue events it reflects
+//! ([`Checkpoint`]), so the service can catch up after a restart or rebuild it from the store.
+//!
+//! ```no_run
+//! # fn main() -> govshare_search::Result<()> {
+//! use govshare_search::{SearchIndex, SearchQuery};
+//! let index = SearchIndex::open_or_create(std::path::Path::new("search"))?;
+//! let page = index.search(&SearchQuery { text: "人口".into(), limit: 10, ..Default::default() })?;
+//! println!("{} entries", page.total);
+//! # Ok(())
+//! # }
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod analyzer;
+mod document;
+mod error;
+mod facets;
+mod highlight;
+mod index;
+mod query;
+mod schema;
+
+pub use analyzer::index_words;
+pub use document::{SearchDoc, TextField};
+pub use error::{Result, SearchError};
+pub use facets::Facets;
+pub use highlight::Highlight;
+pub use index::{Checkpoint, Hit, IndexOptions, MAX_RESULT_WINDOW, SearchIndex, SearchPage};
+pub use query::{Filters, MAX_QUERY_WORDS, SearchQuery};
