@@ -144,7 +144,7 @@ pub(crate) async fn search_entries(
     Ok(SearchEntriesResponse {
         hits,
         total: page.total,
-        facets: facets(state, page.facets).await?,
+        facets: facets(page.facets),
         next_page_token,
     })
 }
@@ -168,32 +168,16 @@ fn enum_facet<T: Copy>(
     }
 }
 
-/// The facets with their labels: 中文 for the coded values, the department's name for providers.
-async fn facets(state: &AppState, f: Facets) -> ApiResult<Vec<Facet>> {
+/// The facets with their labels: 中文 for the coded values, the provider's name (as its
+/// entries give it) for providers.
+fn facets(f: Facets) -> Vec<Facet> {
     let Facets {
         category,
         share_type,
         update_cycle,
         provider,
     } = f;
-    let mut providers = Vec::with_capacity(provider.len().min(PROVIDER_FACET_MAX));
-    for (code, count) in provider.into_iter().take(PROVIDER_FACET_MAX) {
-        let label = match govshare_model::CreditCode::parse(&code) {
-            Ok(parsed) => state
-                .store
-                .get_department(&parsed)
-                .await?
-                .map(|d| d.name)
-                .unwrap_or_else(|| code.clone()),
-            Err(_) => code.clone(),
-        };
-        providers.push(FacetCount {
-            value: code,
-            label,
-            count,
-        });
-    }
-    Ok(vec![
+    vec![
         enum_facet("category", &category, Category::name, Category::label_zh),
         enum_facet(
             "share_type",
@@ -203,7 +187,15 @@ async fn facets(state: &AppState, f: Facets) -> ApiResult<Vec<Facet>> {
         ),
         Facet {
             field: "provider".to_owned(),
-            counts: providers,
+            counts: provider
+                .into_iter()
+                .take(PROVIDER_FACET_MAX)
+                .map(|p| FacetCount {
+                    value: p.code,
+                    label: p.name,
+                    count: p.count,
+                })
+                .collect(),
         },
         enum_facet(
             "update_cycle",
@@ -211,5 +203,5 @@ async fn facets(state: &AppState, f: Facets) -> ApiResult<Vec<Facet>> {
             UpdateCycle::name,
             UpdateCycle::label_zh,
         ),
-    ])
+    ]
 }

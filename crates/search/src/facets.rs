@@ -1,5 +1,6 @@
 //! Facet counts over every matching document. Category, share type and update cycle are packed
-//! into one fast-field column ([`facet_key`]) and the provider is a term ordinal of another, so
+//! into one fast-field column ([`facet_key`]) and the provider (code and name) is a term
+//! ordinal of another, so
 //! counting a document is two column reads, done in batches, into plain arrays; names are
 //! resolved once per segment at the end.
 
@@ -10,7 +11,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
-use crate::schema::{FACET_KEY, PROVIDER_CODE, enum_value};
+use crate::schema::{FACET_KEY, PROVIDER, PROVIDER_SEPARATOR, enum_value};
 
 /// How many matching documents have each value of the facet fields. Each list is ordered by
 /// count, most first, then by value; values no match has are left out.
@@ -19,8 +20,17 @@ pub struct Facets {
     pub category: Vec<(Category, u64)>,
     pub share_type: Vec<(ShareType, u64)>,
     pub update_cycle: Vec<(UpdateCycle, u64)>,
-    /// By provider credit code.
-    pub provider: Vec<(String, u64)>,
+    pub provider: Vec<ProviderCount>,
+}
+
+/// How many matching documents one provider has.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ProviderCount {
+    /// The credit code.
+    pub code: String,
+    /// The name the entries give (信息资源提供方).
+    pub name: String,
+    pub count: u64,
 }
 
 /// Bits of each enum in a facet key: the guideline has 3 categories, 3 share types and 8
@@ -44,6 +54,7 @@ pub(crate) fn facet_key(category: Category, share_type: ShareType, cycle: Update
 pub(crate) struct Counts {
     total: u64,
     keys: Vec<u64>,
+    /// By "code␟name".
     providers: HashMap<String, u64>,
 }
 
@@ -72,7 +83,7 @@ impl Collector for FacetCollector {
         reader: &SegmentReader,
     ) -> tantivy::Result<FacetSegmentCollector> {
         let fast = reader.fast_fields();
-        let providers = fast.str(PROVIDER_CODE)?;
+        let providers = fast.str(PROVIDER)?;
         let terms = providers.as_ref().map_or(0, |c| c.num_terms());
         Ok(FacetSegmentCollector {
             keys: fast.u64(FACET_KEY)?,
@@ -114,7 +125,7 @@ impl Collector for FacetCollector {
             category: ranked(enum_counts(&category, Category::from_code)),
             share_type: ranked(enum_counts(&share_type, ShareType::from_code)),
             update_cycle: ranked(enum_counts(&update_cycle, UpdateCycle::from_code)),
-            provider: ranked(providers.into_iter().collect()),
+            provider: providers_ranked(providers),
         };
         Ok((total, facets))
     }
@@ -127,6 +138,22 @@ fn enum_counts<T>(slots: &[u64], from_code: fn(i32) -> Option<T>) -> Vec<(T, u64
         .filter(|(_, n)| **n > 0)
         .filter_map(|(code, n)| Some((from_code(i32::try_from(code).ok()?)?, *n)))
         .collect()
+}
+
+fn providers_ranked(counts: HashMap<String, u64>) -> Vec<ProviderCount> {
+    let mut providers: Vec<ProviderCount> = counts
+        .into_iter()
+        .map(|(key, count)| {
+            let (code, name) = key.split_once(PROVIDER_SEPARATOR).unwrap_or((&key, ""));
+            ProviderCount {
+                code: code.to_owned(),
+                name: name.to_owned(),
+                count,
+            }
+        })
+        .collect();
+    providers.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.cmp(b)));
+    providers
 }
 
 fn ranked<T: Ord>(mut counts: Vec<(T, u64)>) -> Vec<(T, u64)> {

@@ -30,7 +30,7 @@ mod schema;
 pub use analyzer::index_words;
 pub use document::{SearchDoc, TextField};
 pub use error::{Result, SearchError};
-pub use facets::Facets;
+pub use facets::{Facets, ProviderCount};
 pub use highlight::Highlight;
 pub use index::{Checkpoint, Hit, IndexOptions, MAX_RESULT_WINDOW, SearchIndex, SearchPage};
 pub use query::{Filters, MAX_QUERY_WORDS, SearchQuery};

@@ -20,7 +20,11 @@ use crate::facets::facet_key;
 pub(crate) const CODE: &str = "code";
 const CODE_TEXT: &str = "code_text";
 const WORDS: &str = "words";
-pub(crate) const PROVIDER_CODE: &str = "provider_code";
+const PROVIDER_CODE: &str = "provider_code";
+/// The provider's code and name, joined by [`PROVIDER_SEPARATOR`]: the provider facet's column.
+pub(crate) const PROVIDER: &str = "provider";
+/// Cannot occur in a credit code.
+pub(crate) const PROVIDER_SEPARATOR: char = '\u{1f}';
 const CATEGORY: &str = "category";
 const SHARE_TYPE: &str = "share_type";
 const UPDATE_CYCLE: &str = "update_cycle";
@@ -41,6 +45,7 @@ pub(crate) struct Fields {
     summary: Field,
     provider_name: Field,
     pub provider_code: Field,
+    provider: Field,
     pub category: Field,
     pub share_type: Field,
     pub update_cycle: Field,
@@ -84,6 +89,13 @@ impl Fields {
             },
         );
         d.add_text(self.provider_code, &doc.provider_code);
+        d.add_text(
+            self.provider,
+            format!(
+                "{}{PROVIDER_SEPARATOR}{}",
+                doc.provider_code, doc.provider_name
+            ),
+        );
         d.add_u64(self.category, enum_value(doc.category.code()));
         d.add_u64(self.share_type, enum_value(doc.share_type.code()));
         d.add_u64(self.update_cycle, enum_value(doc.update_cycle.code()));
@@ -103,14 +115,13 @@ pub(crate) fn enum_value(code: i32) -> u64 {
 /// The schema and its fields.
 pub(crate) fn build() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let raw = TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer("raw")
-                .set_fieldnorms(false)
-                .set_index_option(IndexRecordOption::Basic),
-        )
-        .set_fast("raw");
+    let raw_indexed = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_fieldnorms(false)
+            .set_index_option(IndexRecordOption::Basic),
+    );
+    let raw = raw_indexed.clone().set_fast("raw");
     let filter = NumericOptions::default().set_indexed();
     let code = b.add_text_field(CODE, raw.clone() | STORED);
     let code_text = b.add_text_field(
@@ -134,7 +145,8 @@ pub(crate) fn build() -> (Schema, Fields) {
     let items = b.add_text_field(TextField::Items.name(), STORED);
     let summary = b.add_text_field(TextField::Summary.name(), STORED);
     let provider_name = b.add_text_field(TextField::ProviderName.name(), STORED);
-    let provider_code = b.add_text_field(PROVIDER_CODE, raw);
+    let provider_code = b.add_text_field(PROVIDER_CODE, raw_indexed);
+    let provider = b.add_text_field(PROVIDER, TextOptions::default().set_fast("raw"));
     let category = b.add_u64_field(CATEGORY, filter.clone());
     let share_type = b.add_u64_field(SHARE_TYPE, filter.clone());
     let update_cycle = b.add_u64_field(UPDATE_CYCLE, filter);
@@ -149,6 +161,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         summary,
         provider_name,
         provider_code,
+        provider,
         category,
         share_type,
         update_cycle,

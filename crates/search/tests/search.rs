@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use govshare_model::{Category, ShareType, UpdateCycle};
-use govshare_search::{Filters, SearchQuery, TextField};
+use govshare_search::{Filters, ProviderCount, SearchQuery, TextField};
 
 #[test]
 fn a_chinese_word_finds_the_entries_that_contain_it() {
@@ -155,7 +155,14 @@ fn filters_restrict_the_hits_and_the_facets() {
         },
     );
     assert_eq!(page.total, 2);
-    assert_eq!(page.facets.provider, [(HUMAN_RESOURCES.to_owned(), 2)]);
+    assert_eq!(
+        page.facets.provider,
+        [ProviderCount {
+            code: HUMAN_RESOURCES.into(),
+            name: "市人力资源社会保障局".into(),
+            count: 2
+        }]
+    );
     let page = search_with(
         "",
         Filters {
@@ -225,12 +232,17 @@ fn facets_count_every_match_not_only_the_page() {
             (UpdateCycle::Irregular, 1)
         ]
     );
+    let providers: Vec<(&str, &str, u64)> = f
+        .provider
+        .iter()
+        .map(|p| (p.code.as_str(), p.name.as_str(), p.count))
+        .collect();
     assert_eq!(
-        f.provider,
+        providers,
         [
-            (PUBLIC_SECURITY.to_owned(), 2),
-            (HUMAN_RESOURCES.to_owned(), 2),
-            (HEALTH.to_owned(), 1)
+            (PUBLIC_SECURITY, "市公安局", 2),
+            (HUMAN_RESOURCES, "市人力资源社会保障局", 2),
+            (HEALTH, "市卫生健康委", 1)
         ]
     );
 }
