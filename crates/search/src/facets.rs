@@ -5,11 +5,13 @@
 //! resolved once per segment at the end.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use govshare_model::{Category, ShareType, UpdateCycle};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::index::SegmentId;
+use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use crate::schema::{FACET_KEY, PROVIDER, PROVIDER_SEPARATOR, enum_value};
 
@@ -54,17 +56,57 @@ pub(crate) fn facet_key(category: Category, share_type: ShareType, cycle: Update
 pub(crate) struct Counts {
     total: u64,
     keys: Vec<u64>,
-    /// By "code␟name".
-    providers: HashMap<String, u64>,
+    /// The segment's providers ("code␟name") by ordinal, and their counts.
+    provider_names: Arc<Vec<String>>,
+    provider_counts: Vec<u64>,
+}
+
+/// The providers of each segment by ordinal, read once per segment (segments never change).
+#[derive(Debug, Default)]
+pub(crate) struct ProviderNames(Mutex<HashMap<SegmentId, Arc<Vec<String>>>>);
+
+impl ProviderNames {
+    fn of(&self, reader: &SegmentReader, column: Option<&StrColumn>) -> Arc<Vec<String>> {
+        let id = reader.segment_id();
+        let mut cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(names) = cache.get(&id) {
+            return names.clone();
+        }
+        let mut names = Vec::new();
+        if let Some(column) = column
+            && let Ok(mut terms) = column.dictionary().stream()
+        {
+            while terms.advance() {
+                names.push(String::from_utf8_lossy(terms.key()).into_owned());
+            }
+        }
+        let names = Arc::new(names);
+        cache.insert(id, names.clone());
+        names
+    }
+
+    /// Forgets the segments `searcher` no longer has.
+    pub fn retain(&self, searcher: &Searcher) {
+        let live: Vec<SegmentId> = searcher
+            .segment_readers()
+            .iter()
+            .map(SegmentReader::segment_id)
+            .collect();
+        let mut cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|id, _| live.contains(id));
+    }
 }
 
 /// Collects the number of matching documents and their [`Facets`].
-#[derive(Debug, Default)]
-pub(crate) struct FacetCollector;
+#[derive(Debug)]
+pub(crate) struct FacetCollector<'a> {
+    pub names: &'a ProviderNames,
+}
 
 pub(crate) struct FacetSegmentCollector {
     keys: Column<u64>,
     providers: Option<StrColumn>,
+    provider_names: Arc<Vec<String>>,
     total: u64,
     key_counts: Vec<u64>,
     /// By provider term ordinal of this segment.
@@ -73,7 +115,7 @@ pub(crate) struct FacetSegmentCollector {
     values: Vec<Option<u64>>,
 }
 
-impl Collector for FacetCollector {
+impl Collector for FacetCollector<'_> {
     type Fruit = (u64, Facets);
     type Child = FacetSegmentCollector;
 
@@ -84,13 +126,14 @@ impl Collector for FacetCollector {
     ) -> tantivy::Result<FacetSegmentCollector> {
         let fast = reader.fast_fields();
         let providers = fast.str(PROVIDER)?;
-        let terms = providers.as_ref().map_or(0, |c| c.num_terms());
+        let provider_names = self.names.of(reader, providers.as_ref());
         Ok(FacetSegmentCollector {
             keys: fast.u64(FACET_KEY)?,
+            provider_counts: vec![0; provider_names.len()],
+            provider_names,
             providers,
             total: 0,
             key_counts: vec![0; KEYS],
-            provider_counts: vec![0; terms],
             pending: Vec::with_capacity(BATCH),
             values: vec![None; BATCH],
         })
@@ -103,14 +146,16 @@ impl Collector for FacetCollector {
     fn merge_fruits(&self, segments: Vec<Counts>) -> tantivy::Result<(u64, Facets)> {
         let mut total = 0;
         let mut keys = vec![0u64; KEYS];
-        let mut providers: HashMap<String, u64> = HashMap::new();
-        for s in segments {
+        let mut providers: HashMap<&str, u64> = HashMap::new();
+        for s in &segments {
             total += s.total;
             for (all, n) in keys.iter_mut().zip(&s.keys) {
                 *all += n;
             }
-            for (provider, n) in s.providers {
-                *providers.entry(provider).or_default() += n;
+            for (name, n) in s.provider_names.iter().zip(&s.provider_counts) {
+                if *n > 0 {
+                    *providers.entry(name.as_str()).or_default() += n;
+                }
             }
         }
         let mut category = [0u64; 1 << BITS];
@@ -140,11 +185,11 @@ fn enum_counts<T>(slots: &[u64], from_code: fn(i32) -> Option<T>) -> Vec<(T, u64
         .collect()
 }
 
-fn providers_ranked(counts: HashMap<String, u64>) -> Vec<ProviderCount> {
+fn providers_ranked(counts: HashMap<&str, u64>) -> Vec<ProviderCount> {
     let mut providers: Vec<ProviderCount> = counts
         .into_iter()
         .map(|(key, count)| {
-            let (code, name) = key.split_once(PROVIDER_SEPARATOR).unwrap_or((&key, ""));
+            let (code, name) = key.split_once(PROVIDER_SEPARATOR).unwrap_or((key, ""));
             ProviderCount {
                 code: code.to_owned(),
                 name: name.to_owned(),
@@ -216,26 +261,11 @@ impl SegmentCollector for FacetSegmentCollector {
 
     fn harvest(mut self) -> Counts {
         self.flush();
-        let mut providers = HashMap::new();
-        if let Some(column) = &self.providers
-            && let Ok(mut terms) = column.dictionary().stream()
-        {
-            // One pass over the (small, sorted) dictionary rather than a lookup per ordinal.
-            while terms.advance() {
-                let n = usize::try_from(terms.term_ord())
-                    .ok()
-                    .and_then(|o| self.provider_counts.get(o))
-                    .copied()
-                    .unwrap_or(0);
-                if n > 0 {
-                    providers.insert(String::from_utf8_lossy(terms.key()).into_owned(), n);
-                }
-            }
-        }
         Counts {
             total: self.total,
             keys: self.key_counts,
-            providers,
+            provider_names: self.provider_names,
+            provider_counts: self.provider_counts,
         }
     }
 }

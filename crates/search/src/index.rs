@@ -9,6 +9,7 @@ use tantivy::collector::TopDocs;
 use tantivy::collector::sort_key::SortByString;
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::{Field, Value as _};
+use tantivy::store::Compressor;
 use tantivy::{
     DocAddress, Index, IndexReader, IndexSettings, IndexWriter, Order, ReloadPolicy, Searcher,
     TantivyDocument, Term,
@@ -17,7 +18,8 @@ use tantivy::{
 use crate::analyzer;
 use crate::document::{SearchDoc, TextField};
 use crate::error::{Result, SearchError};
-use crate::facets::{FacetCollector, Facets};
+use crate::facets::{FacetCollector, Facets, ProviderNames};
+use crate::gate::Gate;
 use crate::highlight::{Highlight, Highlighter};
 use crate::query::{self, SearchQuery};
 use crate::schema::{self, CODE, Fields};
@@ -31,13 +33,15 @@ const FORMAT: u32 = 1;
 /// reader pages that far; narrowing the query serves better.
 pub const MAX_RESULT_WINDOW: usize = 100_000;
 
-/// How the index writes.
+/// How the index writes and searches.
 #[derive(Debug, Clone)]
 pub struct IndexOptions {
     /// Threads that analyse and index documents.
     pub writer_threads: usize,
     /// Memory for documents not yet written into a segment, in bytes, for all threads.
     pub writer_memory_bytes: usize,
+    /// Searches that run at once; more wait their turn (0: one per CPU).
+    pub concurrent_searches: usize,
 }
 
 impl Default for IndexOptions {
@@ -45,6 +49,7 @@ impl Default for IndexOptions {
         IndexOptions {
             writer_threads: 1,
             writer_memory_bytes: 64 * 1024 * 1024,
+            concurrent_searches: 0,
         }
     }
 }
@@ -93,6 +98,8 @@ pub struct SearchIndex {
     fields: Fields,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
+    provider_names: ProviderNames,
+    gate: Gate,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -137,8 +144,10 @@ impl SearchIndex {
         let index = Index::builder()
             .schema(schema)
             .settings(IndexSettings {
-                // Small blocks: a hit's stored fields are read by decompressing its block.
+                // A hit's stored fields are read by reading its block: small blocks, not
+                // compressed (the stored text is a few hundred bytes per entry).
                 docstore_blocksize: 4096,
+                docstore_compression: Compressor::None,
                 ..IndexSettings::default()
             })
             .tokenizers(schema::tokenizers())
@@ -157,12 +166,18 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let searches = match options.concurrent_searches {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        };
         Ok(SearchIndex {
             dir: dir.to_owned(),
             index,
             fields,
             reader,
             writer: Mutex::new(writer),
+            provider_names: ProviderNames::default(),
+            gate: Gate::new(searches),
         })
     }
 
@@ -238,6 +253,7 @@ impl SearchIndex {
             prepared.commit()?;
         }
         self.reader.reload()?;
+        self.provider_names.retain(&self.reader.searcher());
         Ok(())
     }
 
@@ -271,6 +287,11 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
+    /// Segments searched now (each adds a little to every search; merges reduce them).
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     /// One page of the documents matching `q`: by relevance (ties in index order, which holds
     /// from one commit to the next); without words, by code.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchPage> {
@@ -278,6 +299,7 @@ impl SearchIndex {
         if window > MAX_RESULT_WINDOW {
             return Err(SearchError::WindowTooLarge(window));
         }
+        let _turn = self.gate.enter();
         let searcher = self.reader.searcher();
         let pieces = analyzer::query_pieces(&q.text);
         let text = query::text_query(&self.fields, &pieces);
@@ -299,7 +321,10 @@ impl SearchIndex {
                 .map(|(_, address)| (0.0, address))
                 .collect()
         };
-        let (total, facets) = searcher.search(&*query, &FacetCollector)?;
+        let facets = FacetCollector {
+            names: &self.provider_names,
+        };
+        let (total, facets) = searcher.search(&*query, &facets)?;
         let hits = self.hits(&searcher, &pieces, ranked, found)?;
         Ok(SearchPage {
             hits,

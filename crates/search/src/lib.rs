@@ -3,6 +3,13 @@
 //! whole and by part, English words in any case, the ListEntries filters, facet counts over
 //! every match, and highlighted fragments.
 //!
+//! How it stays fast at 100,000 entries on two cores: the words of all text fields share one
+//! posting list per word, weighted by field (BM25F, see `schema`), so a query is a conjunction
+//! of posting lists whose best hits tantivy finds without scoring every match; the total and
+//! the facets are counted in a second, unscored pass from two fast-field columns; highlights
+//! are placed by looking up the query's words, not by segmenting each hit again; and searches
+//! take turns, as many at a time as there are cores.
+//!
 //! The index is a derived view: its commits record which catalogue events it reflects
 //! ([`Checkpoint`]), so the service can catch up after a restart or rebuild it from the store.
 //!
@@ -22,6 +29,7 @@ mod analyzer;
 mod document;
 mod error;
 mod facets;
+mod gate;
 mod highlight;
 mod index;
 mod query;

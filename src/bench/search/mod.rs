@@ -85,10 +85,11 @@ pub(super) async fn run(setup: Setup) -> anyhow::Result<String> {
     writeln!(
         report,
         "- index built directly through `SearchIndex` (no gRPC registration): {} documents in \
-         {:.1} s ({:.0} documents/s), {:.0} MiB on disk",
+         {:.1} s ({:.0} documents/s), {} segments, {:.0} MiB on disk",
         index.num_docs(),
         built.as_secs_f64(),
         setup.entries as f64 / built.as_secs_f64(),
+        index.segments(),
         size_of(index.dir()) as f64 / (1024.0 * 1024.0)
     )?;
     writeln!(report, "- {}", mix_summary(&index).await?)?;
@@ -121,6 +122,7 @@ async fn build_index(
             &IndexOptions {
                 writer_threads: 2,
                 writer_memory_bytes: 256 * 1024 * 1024,
+                ..IndexOptions::default()
             },
         )?;
         for number in 1..=n {
