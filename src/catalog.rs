@@ -57,6 +57,11 @@ fn decode_metadata(v: &VersionRecord) -> ApiResult<ResourceMetadata> {
 }
 
 impl CatalogApi {
+    /// The store, for tasks that outlive a call.
+    pub(crate) fn store(&self) -> Arc<dyn govshare_store::Store> {
+        self.state.store.clone()
+    }
+
     pub fn new(state: Arc<AppState>) -> Self {
         CatalogApi {
             state,
@@ -547,6 +552,15 @@ impl CatalogApi {
 
 #[tonic::async_trait]
 impl CatalogService for CatalogApi {
+    type WatchCatalogStream = crate::watch::EventStream;
+
+    async fn watch_catalog(
+        &self,
+        r: Request<crate::proto::WatchCatalogRequest>,
+    ) -> Result<Response<Self::WatchCatalogStream>, Status> {
+        Ok(Response::new(self.watch_catalog(r).await?))
+    }
+
     async fn register_entry(
         &self,
         r: Request<RegisterEntryRequest>,

@@ -23,5 +23,6 @@ pub mod request;
 pub mod server;
 pub mod sharing;
 pub mod version_cache;
+pub mod watch;
 
 pub use server::AppState;

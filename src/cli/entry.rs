@@ -46,6 +46,9 @@ pub enum EntryCommand {
     },
     /// List entries, optionally filtered.
     List(ListArgs),
+    /// Follow the catalogue's changes as they happen (resume with --after and the last
+    /// sequence printed).
+    Watch(crate::cli::watch::WatchArgs),
     /// List every version of an entry.
     History { code: String },
     /// Show the fields that differ between two versions.
@@ -106,6 +109,10 @@ pub struct ListArgs {
 }
 
 pub async fn run(cmd: EntryCommand, opts: &ClientOpts) -> anyhow::Result<()> {
+    let cmd = match cmd {
+        EntryCommand::Watch(args) => return crate::cli::watch::run(args, opts).await,
+        other => other,
+    };
     let out = opts.output;
     // Read the file before connecting, so a bad file is reported without a round trip.
     let metadata = match &cmd {
@@ -173,6 +180,8 @@ pub async fn run(cmd: EntryCommand, opts: &ClientOpts) -> anyhow::Result<()> {
             output::note_next_page(out, &all.next_page_token);
             Ok(())
         }
+        // Answered above, without this connection.
+        EntryCommand::Watch(args) => crate::cli::watch::run(args, opts).await,
         EntryCommand::History { code } => {
             let mut request = ListVersionsRequest {
                 code,

@@ -74,6 +74,14 @@ const LABELS: &[(&str, &str)] = &[
     ("GRANT_FLAG_KIND_ENTRY_WITHDRAWN", "目录已撤销或不予共享"),
     ("GRANT_EVENT_KIND_ISSUED", "授权"),
     ("GRANT_EVENT_KIND_REVOKED", "撤销授权"),
+    ("CATALOG_EVENT_KIND_REGISTERED", "已登记"),
+    ("CATALOG_EVENT_KIND_UPDATED", "已修改"),
+    ("CATALOG_EVENT_KIND_SUBMITTED", "已提交审核"),
+    ("CATALOG_EVENT_KIND_PUBLISHED", "已发布"),
+    ("CATALOG_EVENT_KIND_PUBLISH_REJECTED", "发布已驳回"),
+    ("CATALOG_EVENT_KIND_REVOCATION_REQUESTED", "已申请撤销"),
+    ("CATALOG_EVENT_KIND_REVOKED", "已撤销"),
+    ("CATALOG_EVENT_KIND_REVOCATION_REJECTED", "撤销已驳回"),
 ];
 
 /// The contract's descriptors, decoded once.

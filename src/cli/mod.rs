@@ -19,6 +19,7 @@ mod report;
 pub mod request;
 mod sharing_view;
 pub mod token;
+pub mod watch;
 
 /// Government data catalogue and exchange service (政务信息资源共享交换平台).
 #[derive(Debug, clap::Parser)]

@@ -50,6 +50,7 @@ proto_messages!(
     ListSnapshotsResponse,
     QueryAccessLogResponse,
     VerifyAccessLogResponse,
+    CatalogEvent,
 );
 
 /// The proto3 JSON form of `msg`: proto field names, enum value names, 64-bit integers as
