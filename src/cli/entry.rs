@@ -208,6 +208,10 @@ pub async fn run(cmd: EntryCommand, opts: &ClientOpts) -> anyhow::Result<()> {
             output::note_next_page(out, &all.next_page_token);
             Ok(())
         }
+        // Answered above, without this connection.
+        EntryCommand::Import(args) => catalogue::import::run(args, opts).await,
+        EntryCommand::Export(args) => catalogue::export::run(args, opts).await,
+        EntryCommand::Watch(args) => crate::cli::watch::run(args, opts).await,
         EntryCommand::History { code } => {
             let mut request = ListVersionsRequest {
                 code,
@@ -252,9 +256,6 @@ pub async fn run(cmd: EntryCommand, opts: &ClientOpts) -> anyhow::Result<()> {
             let entry = catalog.request_revocation(request).await?.into_inner();
             output::emit(out, &entry, entry_view::summary)
         }
-        EntryCommand::Import(args) => catalogue::import::run(args, opts).await,
-        EntryCommand::Export(args) => catalogue::export::run(args, opts).await,
-        EntryCommand::Watch(args) => crate::cli::watch::run(args, opts).await,
         EntryCommand::Review {
             code,
             version,
