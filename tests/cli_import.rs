@@ -10,45 +10,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use common::TestServer;
+use common::cli::govshare_with as govshare;
 use govshare::cli::catalogue::{example, write};
 use govshare::proto::{self, Role};
 use serde_json::Value;
-
-/// What one run of the binary left behind.
-#[derive(Debug)]
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Outcome {
-    fn json(&self) -> Value {
-        assert_eq!(self.code, 0, "command failed: {self:#?}");
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
-    }
-}
-
-/// Runs `govshare --server <url> --token T <args>`.
-async fn govshare(server: &TestServer, token: &str, args: &[&str]) -> Outcome {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_govshare"))
-        .env_remove("GOVSHARE_TOKEN")
-        .env_remove("GOVSHARE_SERVER")
-        .arg("--server")
-        .arg(format!("http://{}", server.addr))
-        .arg("--token")
-        .arg(token)
-        .args(args)
-        .output()
-        .await
-        .unwrap();
-    Outcome {
-        code: output.status.code().expect("killed by a signal"),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
 
 /// A department, a cataloguer token of it (secret) and its clients.
 async fn cataloguer(server: &TestServer, n: u32) -> (String, String, common::Clients) {

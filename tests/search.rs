@@ -8,6 +8,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::cli::govshare_with;
 use common::*;
 use govshare::proto::{
     self, Category, Role, SearchEntriesRequest, SearchEntriesResponse, ShareType,
@@ -652,4 +653,52 @@ async fn the_access_log_records_the_query_and_the_number_of_hits() {
     assert_eq!(record.target, "户籍 人口");
     assert_eq!(record.detail, "1 hits");
     assert_eq!(record.outcome, Code::Ok as u32);
+}
+
+#[tokio::test]
+async fn the_cli_prints_hits_with_marked_words_and_facets() {
+    let w = world().await;
+    let household_code = published_entry(&w.server, &w.cataloguer, household(&w.police)).await;
+    let insurance_code =
+        published_entry(&w.server, &w.labour_cataloguer, insurance(&w.labour)).await;
+    searchable(&w.reader, "人口", &household_code).await;
+    searchable(&w.reader, "社会保险", &insurance_code).await;
+    let token = w.server.token_secret("", &[Role::Auditor]).await;
+
+    let table = govshare_with(&w.server, &token, &["entry", "search", "户籍人口"]).await;
+    let table = table.success();
+    assert!(table.contains(&household_code), "{table}");
+    assert!(!table.contains(&insurance_code), "{table}");
+    assert!(table.contains("【户籍人口】基本信息"), "{table}");
+    assert!(table.contains("共 1 条"), "{table}");
+    assert!(table.contains("分类 (category): "), "{table}");
+
+    // Every published entry, filtered by provider, as JSON.
+    let json = govshare_with(
+        &w.server,
+        &token,
+        &[
+            "entry",
+            "search",
+            "--provider",
+            &w.labour,
+            "--all",
+            "--output",
+            "json",
+        ],
+    )
+    .await
+    .json();
+    assert_eq!(json["total"], "1", "{json}");
+    assert_eq!(json["hits"][0]["entry"]["code"], insurance_code.as_str());
+
+    // A bad filter is refused before the call, naming the accepted values.
+    let refused = govshare_with(
+        &w.server,
+        &token,
+        &["entry", "search", "人口", "--share-type", "SOMETIMES"],
+    )
+    .await;
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("SOMETIMES"), "{refused:?}");
 }

@@ -46,6 +46,10 @@ pub enum EntryCommand {
     },
     /// List entries, optionally filtered.
     List(ListArgs),
+    /// Search the published catalogue: Chinese or English words, or a code, with the list
+    /// filters; hits with their matched words marked, and counts by category, share type,
+    /// provider and update cycle.
+    Search(crate::cli::search::SearchArgs),
     /// Register the entries of a filled-in catalogue template (XLSX or CSV): every entry is
     /// checked first, and none is registered unless all pass (see --skip-invalid).
     Import(catalogue::import::ImportArgs),
@@ -142,6 +146,7 @@ pub async fn run(cmd: EntryCommand, opts: &ClientOpts) -> anyhow::Result<()> {
         EntryCommand::Import(args) => return catalogue::import::run(args, opts).await,
         EntryCommand::Export(args) => return catalogue::export::run(args, opts).await,
         EntryCommand::Watch(args) => return crate::cli::watch::run(args, opts).await,
+        EntryCommand::Search(args) => return crate::cli::search::run(args, opts).await,
         other => other,
     };
     let out = opts.output;
@@ -212,6 +217,7 @@ pub async fn run(cmd: EntryCommand, opts: &ClientOpts) -> anyhow::Result<()> {
         EntryCommand::Import(args) => catalogue::import::run(args, opts).await,
         EntryCommand::Export(args) => catalogue::export::run(args, opts).await,
         EntryCommand::Watch(args) => crate::cli::watch::run(args, opts).await,
+        EntryCommand::Search(args) => crate::cli::search::run(args, opts).await,
         EntryCommand::History { code } => {
             let mut request = ListVersionsRequest {
                 code,

@@ -305,26 +305,26 @@ impl SearchIndex {
         let text = query::text_query(&self.fields, &pieces);
         let ranked = text.is_some();
         let query = query::with_filters(&self.fields, text, &q.filters);
-        // Two passes: the best hits by score, which tantivy finds without scoring every match,
-        // then the count and facets of every match, which need no score.
-        let found: Vec<(f32, DocAddress)> = if q.limit == 0 {
-            Vec::new()
-        } else if ranked {
-            let top = TopDocs::with_limit(q.limit).and_offset(q.offset);
-            searcher.search(&*query, &top.order_by_score())?
-        } else {
-            let top = TopDocs::with_limit(q.limit)
-                .and_offset(q.offset)
-                .order_by((SortByString::for_field(CODE), Order::Asc));
-            let docs = searcher.search(&*query, &top)?;
-            docs.into_iter()
-                .map(|(_, address)| (0.0, address))
-                .collect()
-        };
         let facets = FacetCollector {
             names: &self.provider_names,
         };
-        let (total, facets) = searcher.search(&*query, &facets)?;
+        // One pass over the matches: the best hits, their number and the facets.
+        let (found, (total, facets)): (Vec<(f32, DocAddress)>, (u64, Facets)) = if ranked {
+            let top = TopDocs::with_limit(q.limit.max(1)).and_offset(q.offset);
+            searcher.search(&*query, &(top.order_by_score(), facets))?
+        } else {
+            let top = TopDocs::with_limit(q.limit.max(1))
+                .and_offset(q.offset)
+                .order_by((SortByString::for_field(CODE), Order::Asc));
+            let (docs, counted) = searcher.search(&*query, &(top, facets))?;
+            let docs = docs
+                .into_iter()
+                .map(|(_, address)| (0.0, address))
+                .collect();
+            (docs, counted)
+        };
+        // TopDocs needs a limit of one at least; a page of none only wants the counts.
+        let found = if q.limit == 0 { Vec::new() } else { found };
         let hits = self.hits(&searcher, &pieces, ranked, found)?;
         Ok(SearchPage {
             hits,
