@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use govshare_model::{Category, ResourceCode, ShareType, UpdateCycle, Violations};
-use govshare_search::{Facets, Filters, MAX_RESULT_WINDOW, SearchError, SearchQuery};
+use govshare_search::{Facets, Filters, MAX_RESULT_WINDOW, SearchDoc, SearchError, SearchQuery};
 use tonic::Request;
 
 use crate::auth::principal;
@@ -100,6 +100,8 @@ pub(crate) async fn search_entries(
         filters,
         offset,
         limit: limit.min(MAX_RESULT_WINDOW - offset),
+        // Highlighted below from the published versions read for the hits.
+        caller_highlights: true,
     };
     let page = tokio::task::spawn_blocking(move || index.search(&search))
         .await
@@ -113,8 +115,9 @@ pub(crate) async fn search_entries(
             String::new()
         };
     let mut hits = Vec::with_capacity(page.hits.len());
-    for hit in page.hits {
-        // The index may lag the store by a moment: an entry revoked since is left out.
+    for hit in &page.hits {
+        // The index may lag the store by a moment: an entry revoked since is left out, and an
+        // entry's words are marked in its published version as the store has it now.
         let Ok(code) = ResourceCode::parse(&hit.code) else {
             continue;
         };
@@ -128,11 +131,11 @@ pub(crate) async fn search_entries(
             continue;
         };
         let cached = state.version(&code, version).await?;
+        let highlights = page.highlights(&SearchDoc::from_metadata(&code, &cached.model));
         hits.push(SearchHit {
             entry: Some(convert::entry(&header, &cached.info, &cached.metadata)),
             score: hit.score,
-            highlights: hit
-                .highlights
+            highlights: highlights
                 .into_iter()
                 .map(|h| Highlight {
                     field: h.field.name().to_owned(),

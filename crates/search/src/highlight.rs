@@ -23,7 +23,7 @@ pub struct Highlight {
 }
 
 /// Marks the words of one query.
-#[derive(Debug)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Highlighter {
     /// Lower case, without duplicates.
     words: Vec<String>,

@@ -1,12 +1,15 @@
 //! The index on disk: opening or creating it, adding, replacing and removing documents,
 //! committing with the checkpoint of the catalogue events applied, and searching.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::collector::sort_key::SortByString;
+use tantivy::columnar::StrColumn;
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::{Field, Value as _};
 use tantivy::store::Compressor;
@@ -88,6 +91,22 @@ pub struct SearchPage {
     /// Matching documents in all pages.
     pub total: u64,
     pub facets: Facets,
+    /// The query's words, for [`SearchPage::highlights`]; none when the query has no words.
+    highlighter: Option<Highlighter>,
+}
+
+impl SearchPage {
+    /// The highlights of `doc` for this page's query, as [`Hit::highlights`] gives them: for a
+    /// caller that set [`SearchQuery::caller_highlights`] and has the hits' documents at hand.
+    pub fn highlights(&self, doc: &SearchDoc) -> Vec<Highlight> {
+        let Some(h) = &self.highlighter else {
+            return Vec::new();
+        };
+        TextField::ALL
+            .iter()
+            .filter_map(|f| h.highlight(*f, &doc.text(*f)))
+            .collect()
+    }
 }
 
 /// The full-text index of the published catalogue. Writes are serialized; searches run
@@ -325,30 +344,34 @@ impl SearchIndex {
         };
         // TopDocs needs a limit of one at least; a page of none only wants the counts.
         let found = if q.limit == 0 { Vec::new() } else { found };
-        let hits = self.hits(&searcher, &pieces, ranked, found)?;
+        let highlighter = ranked
+            .then(|| Highlighter::new(&pieces))
+            .filter(|h| !h.is_empty());
+        let hits = if q.caller_highlights {
+            codes(&searcher, found)?
+        } else {
+            self.hits(&searcher, highlighter.as_ref(), found)?
+        };
         Ok(SearchPage {
             hits,
             total,
             facets,
+            highlighter,
         })
     }
 
     fn hits(
         &self,
         searcher: &Searcher,
-        pieces: &[analyzer::QueryPiece],
-        ranked: bool,
+        highlighter: Option<&Highlighter>,
         found: Vec<(f32, DocAddress)>,
     ) -> Result<Vec<Hit>> {
-        let highlighter = ranked
-            .then(|| Highlighter::new(pieces))
-            .filter(|h| !h.is_empty());
         let mut hits = Vec::with_capacity(found.len());
         for (score, address) in found {
             let doc: TantivyDocument = searcher.doc(address)?;
             let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str());
             let code = text(self.fields.code).unwrap_or_default().to_owned();
-            let highlights = match &highlighter {
+            let highlights = match highlighter {
                 Some(h) => TextField::ALL
                     .iter()
                     .filter_map(|f| h.highlight(*f, text(self.fields.text(*f))?))
@@ -363,4 +386,34 @@ impl SearchIndex {
         }
         Ok(hits)
     }
+}
+
+/// The hits of `found` with their codes, read from the code column; no highlights.
+fn codes(searcher: &Searcher, found: Vec<(f32, DocAddress)>) -> Result<Vec<Hit>> {
+    let mut columns: HashMap<u32, StrColumn> = HashMap::new();
+    let mut hits = Vec::with_capacity(found.len());
+    for (score, address) in found {
+        let column = match columns.entry(address.segment_ord) {
+            Entry::Occupied(column) => column.into_mut(),
+            Entry::Vacant(slot) => {
+                let reader = searcher.segment_reader(address.segment_ord);
+                let column = reader.fast_fields().str(CODE)?.ok_or_else(|| {
+                    SearchError::Incompatible("the index has no code column".into())
+                })?;
+                slot.insert(column)
+            }
+        };
+        let mut code = String::new();
+        if let Some(ord) = column.term_ords(address.doc_id).next() {
+            column
+                .ord_to_str(ord, &mut code)
+                .map_err(|e| SearchError::Index(e.into()))?;
+        }
+        hits.push(Hit {
+            code,
+            score,
+            highlights: Vec::new(),
+        });
+    }
+    Ok(hits)
 }

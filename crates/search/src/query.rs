@@ -26,6 +26,10 @@ pub struct SearchQuery {
     pub offset: usize,
     /// Hits to return; 0 returns only the total and the facets.
     pub limit: usize,
+    /// Leave the hits' highlights to the caller ([`SearchPage::highlights`]), which has the
+    /// entries at hand: the hits' codes are then read from a column of the index rather than
+    /// from its stored text, which is not read at all.
+    pub caller_highlights: bool,
 }
 
 /// Conditions every hit meets; `None` accepts anything.

@@ -125,6 +125,33 @@ fn highlights_mark_the_matched_words_per_field() {
 }
 
 #[test]
+fn a_caller_with_the_documents_at_hand_gets_the_same_hits_and_highlights() {
+    let docs = catalogue();
+    let (_dir, index) = index_of(&docs);
+    for text in ["户籍 人口", "企业", "社会保险", "101001/000002", ""] {
+        let stored = search(&index, text);
+        let page = index
+            .search(&SearchQuery {
+                text: text.into(),
+                limit: 100,
+                caller_highlights: true,
+                ..SearchQuery::default()
+            })
+            .unwrap();
+        assert_eq!(page.total, stored.total, "{text:?}");
+        assert_eq!(page.facets, stored.facets, "{text:?}");
+        assert_eq!(page.hits.len(), stored.hits.len(), "{text:?}");
+        for (hit, expected) in page.hits.iter().zip(&stored.hits) {
+            assert_eq!(hit.code, expected.code, "{text:?}");
+            assert_eq!(hit.score, expected.score, "{text:?}");
+            assert!(hit.highlights.is_empty());
+            let doc = docs.iter().find(|d| d.code == hit.code).unwrap();
+            assert_eq!(page.highlights(doc), expected.highlights, "{text:?}");
+        }
+    }
+}
+
+#[test]
 fn highlights_escape_the_text_around_the_marks() {
     let (_dir, index) = index_of(&[doc("101001/000001", "人口<script>信息", "a & b")]);
     let page = search(&index, "人口");
@@ -144,6 +171,7 @@ fn filters_restrict_the_hits_and_the_facets() {
                 filters,
                 limit: 100,
                 offset: 0,
+                caller_highlights: false,
             })
             .unwrap()
     };

@@ -186,6 +186,7 @@ async fn api(
                 filters: filters(filter),
                 offset: 0,
                 limit: PAGE,
+                caller_highlights: false,
             };
             async move {
                 tokio::task::spawn_blocking(move || index.search(&query).is_ok())
