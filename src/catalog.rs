@@ -224,10 +224,26 @@ impl CatalogApi {
     ) -> ApiResult<CatalogEntry> {
         let p = principal(&request)?;
         let call = note(&request);
-        let RegisterEntryRequest { metadata, note } = request.into_inner();
+        let RegisterEntryRequest {
+            metadata,
+            note,
+            validate_only,
+        } = request.into_inner();
         let mut v = Violations::default();
         field::optional_text("note", &note, NOTE_MAX, &mut v);
         let prepared = self.prepare(&p, metadata, v).await?;
+        // validate_only: the checks above (validation, authorization, provider name) are all a
+        // registration makes before storing; answer with the would-be entry, store nothing.
+        if validate_only {
+            call.owner(&prepared.metadata.provider_code)
+                .detail("validate only");
+            return Ok(CatalogEntry {
+                state: EntryState::Draft.code(),
+                provider_code: prepared.metadata.provider_code.to_string(),
+                metadata: Some(convert::metadata(&prepared.metadata)),
+                ..CatalogEntry::default()
+            });
+        }
         let new = NewEntry {
             classification: prepared.metadata.classification.code(),
             provider_code: prepared.metadata.provider_code.clone(),
@@ -622,5 +638,14 @@ impl CatalogService for CatalogApi {
         r: Request<ReviewEntryRequest>,
     ) -> Result<Response<CatalogEntry>, Status> {
         Ok(Response::new(self.review_entry(r).await?))
+    }
+
+    async fn search_entries(
+        &self,
+        r: Request<crate::proto::SearchEntriesRequest>,
+    ) -> Result<Response<crate::proto::SearchEntriesResponse>, Status> {
+        Ok(Response::new(
+            crate::search::handler::search_entries(&self.state, r).await?,
+        ))
     }
 }

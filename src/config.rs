@@ -48,6 +48,16 @@ pub struct Config {
     pub sharing: SharingConfig,
     pub exchange: ExchangeConfig,
     pub audit: AuditConfig,
+    pub search: SearchConfig,
+}
+
+/// `[search]`: the full-text index of the published catalogue.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    /// The index directory; unset: `DATA_DIR/search`. The index is derived from the store and
+    /// rebuilt when missing.
+    pub dir: Option<PathBuf>,
 }
 
 /// `[audit]`: the access log.
@@ -154,6 +164,16 @@ impl Config {
 }
 
 impl Config {
+    /// Where the full-text index lives.
+    pub fn search_dir(&self) -> PathBuf {
+        self.search
+            .dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("search"))
+    }
+}
+
+impl Config {
     /// Where the access log lives.
     pub fn audit_dir(&self) -> PathBuf {
         self.audit
@@ -185,6 +205,7 @@ impl Default for Config {
             sharing: SharingConfig::default(),
             exchange: ExchangeConfig::default(),
             audit: AuditConfig::default(),
+            search: SearchConfig::default(),
         }
     }
 }
@@ -327,6 +348,7 @@ impl Config {
             "GOVSHARE_AUDIT_VERIFY_INTERVAL_SECS" => {
                 self.audit.verify_interval_secs = parsed(name, value)?
             }
+            "GOVSHARE_SEARCH_DIR" => self.search.dir = Some(PathBuf::from(value)),
             "GOVSHARE_SHARING_CALENDAR_FILE" => {
                 self.sharing.calendar_file = Some(PathBuf::from(value))
             }

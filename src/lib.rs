@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod observe;
 pub mod proto;
 pub mod request;
+pub mod search;
 pub mod server;
 pub mod sharing;
 pub mod version_cache;

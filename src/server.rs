@@ -49,6 +49,8 @@ pub struct AppState {
     /// The access log: one hash-chained record per call.
     pub audit: AccessLog,
     pub metrics: Arc<Metrics>,
+    /// The full-text index of the published catalogue, kept up to date by the indexer.
+    pub search: Arc<govshare_search::SearchIndex>,
 }
 
 /// The calendar shipped in deploy/calendar/cn.toml, built in.
@@ -288,6 +290,9 @@ pub async fn start(
             },
         ));
     }
+    // Search: the index follows the store's catalogue events from here on.
+    let search = crate::search::open_index(&config).await?;
+    background.push(crate::search::indexer::spawn(store.clone(), search.clone()));
     let observe = ObserveLayer::new(&methods, metrics.clone(), audit.clone());
     let running_log = audit.clone();
     let state = Arc::new(AppState {
@@ -298,6 +303,7 @@ pub async fn start(
         blobs,
         audit,
         metrics,
+        search,
         config,
     });
 

@@ -213,6 +213,7 @@ async fn consumers_and_approvers_cannot_register_entries() {
             .register_entry(RegisterEntryRequest {
                 metadata: Some(sample_metadata(&w.a)),
                 note: String::new(),
+                validate_only: false,
             })
             .await;
         assert_denied(result, role.as_str_name());
@@ -239,6 +240,7 @@ async fn cataloguer_cannot_register_for_another_department() {
         .register_entry(RegisterEntryRequest {
             metadata: Some(sample_metadata(&w.a)),
             note: String::new(),
+            validate_only: false,
         })
         .await;
     assert_denied(result, "B registering as A");
@@ -313,6 +315,7 @@ async fn administrator_without_a_department_cannot_register_entries() {
         .register_entry(RegisterEntryRequest {
             metadata: Some(sample_metadata(&w.a)),
             note: String::new(),
+            validate_only: false,
         })
         .await;
     assert_denied(result, "ADMIN registering");
@@ -455,6 +458,7 @@ async fn every_catalog_method_needs_a_credential() {
             .register_entry(RegisterEntryRequest {
                 metadata: Some(sample_metadata(&w.a)),
                 note: String::new(),
+                validate_only: false,
             })
             .await,
         "RegisterEntry",

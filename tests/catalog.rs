@@ -138,6 +138,7 @@ async fn every_metadata_violation_is_reported_at_once() {
         .register_entry(RegisterEntryRequest {
             metadata: Some(metadata),
             note: String::new(),
+            validate_only: false,
         })
         .await
         .unwrap_err();
@@ -165,6 +166,7 @@ async fn refused_registration_stores_nothing() {
         .register_entry(RegisterEntryRequest {
             metadata: Some(metadata),
             note: String::new(),
+            validate_only: false,
         })
         .await
         .unwrap_err();
@@ -191,6 +193,7 @@ async fn missing_metadata_is_a_violation() {
         .register_entry(RegisterEntryRequest {
             metadata: None,
             note: String::new(),
+            validate_only: false,
         })
         .await
         .unwrap_err();
@@ -208,6 +211,7 @@ async fn classified_resource_is_refused() {
         .register_entry(RegisterEntryRequest {
             metadata: Some(metadata),
             note: String::new(),
+            validate_only: false,
         })
         .await
         .unwrap_err();
@@ -672,6 +676,7 @@ async fn item_with_unknown_data_type_names_the_item() {
         .register_entry(RegisterEntryRequest {
             metadata: Some(metadata),
             note: String::new(),
+            validate_only: false,
         })
         .await
         .unwrap_err();

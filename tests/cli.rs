@@ -8,6 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::TestServer;
+use common::cli::{Outcome, govshare_url as govshare_at};
 use govshare::proto::Role;
 use serde_json::Value;
 
@@ -30,50 +31,6 @@ fn edited_example(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
     let path = dir.join("entry.yaml");
     std::fs::write(&path, text).unwrap();
     path
-}
-
-/// What one run of the binary left behind.
-#[derive(Debug)]
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Outcome {
-    /// Stdout parsed as JSON, after checking that the command succeeded.
-    fn json(&self) -> Value {
-        assert_eq!(self.code, 0, "command failed: {self:#?}");
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
-    }
-
-    fn success(&self) -> &str {
-        assert_eq!(self.code, 0, "command failed: {self:#?}");
-        &self.stdout
-    }
-}
-
-/// Runs `govshare --server <url> [--token T] <args>` with no credential from the environment.
-async fn govshare_at(url: &str, token: Option<&str>, args: &[&str]) -> Outcome {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_govshare"));
-    command
-        .env_remove("GOVSHARE_TOKEN")
-        .env_remove("GOVSHARE_SERVER")
-        .arg("--server")
-        .arg(url);
-    if let Some(token) = token {
-        command.arg("--token").arg(token);
-    }
-    let output = command.args(args).output().await.unwrap();
-    Outcome {
-        code: output
-            .status
-            .code()
-            .expect("the binary was killed by a signal"),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
 }
 
 async fn govshare(server: &TestServer, token: Option<&str>, args: &[&str]) -> Outcome {

@@ -6,70 +6,14 @@
 mod common;
 
 use chrono::Datelike as _;
+use common::cli::{Outcome, govshare_url};
 use common::{Clients, TestServer, publish_entry, register_entry, sample_metadata};
 use govshare::proto::{Role, ShareType};
 use serde_json::Value;
 
-/// What one run of the binary left behind.
-#[derive(Debug)]
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Outcome {
-    /// Stdout parsed as JSON, after checking that the command succeeded.
-    fn json(&self) -> Value {
-        assert_eq!(self.code, 0, "command failed: {self:#?}");
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
-    }
-
-    fn success(&self) -> &str {
-        assert_eq!(self.code, 0, "command failed: {self:#?}");
-        &self.stdout
-    }
-
-    /// The value cell of the key/value row labelled `label` in a printed record
-    /// (`│ label ┆ value │`).
-    fn row(&self, label: &str) -> String {
-        let cells = |line: &str| -> Vec<String> {
-            line.trim_matches('│')
-                .split('┆')
-                .map(|c| c.trim().to_string())
-                .collect()
-        };
-        self.success()
-            .lines()
-            .map(cells)
-            .find(|c| c.len() == 2 && c[0] == label)
-            .map(|c| c[1].clone())
-            .unwrap_or_else(|| panic!("no row {label} in\n{}", self.stdout))
-    }
-}
-
 /// Runs `govshare --server <url> --token T <args>` with nothing from the environment.
 async fn govshare_at(url: &str, token: &str, args: &[&str]) -> Outcome {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_govshare"))
-        .env_remove("GOVSHARE_TOKEN")
-        .env_remove("GOVSHARE_SERVER")
-        .arg("--server")
-        .arg(url)
-        .arg("--token")
-        .arg(token)
-        .args(args)
-        .output()
-        .await
-        .unwrap();
-    Outcome {
-        code: output
-            .status
-            .code()
-            .expect("the binary was killed by a signal"),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    govshare_url(url, Some(token), args).await
 }
 
 /// Nothing listens on port 1: a command refused there was judged without a round trip.

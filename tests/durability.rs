@@ -91,6 +91,7 @@ async fn acknowledged_writes_survive_sigkill() {
                         RegisterEntryRequest {
                             metadata: Some(metadata.clone()),
                             note: String::new(),
+                            validate_only: false,
                         },
                     ))
                     .await

@@ -21,6 +21,7 @@ async fn oversized_message_is_refused_and_stores_nothing() {
         .register_entry(RegisterEntryRequest {
             metadata: Some(metadata),
             note: String::new(),
+            validate_only: false,
         })
         .await
         .unwrap_err();
@@ -47,6 +48,7 @@ async fn oversized_message_is_refused_and_stores_nothing() {
         .register_entry(RegisterEntryRequest {
             metadata: Some(sample_metadata("")),
             note: String::new(),
+            validate_only: false,
         })
         .await
         .unwrap()

@@ -219,6 +219,7 @@ async fn published_entry(
         .register_entry(RegisterEntryRequest {
             metadata: Some(crate::convert::input_message(input)),
             note: String::new(),
+            validate_only: false,
         })
         .await?
         .into_inner();

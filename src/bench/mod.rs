@@ -2,11 +2,15 @@
 //! `grpc.health.v1.Health/Check`, in the same run, at a fixed concurrency over one connection;
 //! then the exchange (`exchange.rs`): FetchData of an opaque snapshot against a plain tonic
 //! stream moving the same bytes (`stream.rs`), and the CSV column projection; then the
-//! offline verification rate of the access log (`audit.rs`). Every call to the server writes
-//! its access-log record, durably, before its reply ends.
+//! offline verification rate of the access log (`audit.rs`); with `--import-entries`, a bulk
+//! `entry import` of a generated template (`import.rs`); with `--search-entries`, full-text
+//! search over a synthetic catalogue (`search/`). Every call to the server writes its
+//! access-log record, durably, before its reply ends.
 
 mod audit;
 mod exchange;
+mod import;
+mod search;
 pub mod stream;
 
 use std::future::Future;
@@ -63,6 +67,21 @@ pub struct BenchArgs {
     /// Runs of the offline verification.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub audit_runs: u32,
+    /// Entries of a generated catalogue template that `entry import` registers, at
+    /// --concurrency calls in flight (0: skip).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub import_entries: usize,
+    /// Entries of a synthetic catalogue searched through the search index API and the
+    /// SearchEntries RPC (0: skip); see src/bench/search.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub search_entries: u64,
+    /// Concurrent queries of the search measurements.
+    #[arg(long, default_value_t = 16)]
+    pub search_concurrency: usize,
+    /// Measure search through the index API only, not through the RPC (which first fills a
+    /// store with the entries).
+    #[arg(long)]
+    pub search_skip_rpc: bool,
 }
 
 /// One operation's figures.
@@ -281,6 +300,16 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         let results = catalogue(&args, &channel, &admin_token, &cataloguer, &consumer).await?;
         println!("{}", table(&results));
     }
+    if args.import_entries > 0 {
+        let report = import::run(
+            running.addr,
+            &cataloguer,
+            args.import_entries,
+            args.concurrency,
+        )
+        .await?;
+        println!("{report}");
+    }
     if !args.skip_exchange {
         let report = exchange::run(exchange::Setup {
             channel: channel.clone(),
@@ -297,6 +326,17 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         println!("{report}");
     }
     running.shutdown().await?;
+    if args.search_entries > 0 {
+        let report = search::run(search::Setup {
+            entries: args.search_entries,
+            concurrency: args.search_concurrency,
+            warmup: Duration::from_secs(args.warmup),
+            measure: Duration::from_secs(args.seconds),
+            rpc: !args.search_skip_rpc,
+        })
+        .await?;
+        println!("{report}");
+    }
     if args.audit_records > 0 {
         let (records, runs) = (args.audit_records, args.audit_runs);
         let report = tokio::task::spawn_blocking(move || audit::run(records, runs)).await??;
@@ -329,6 +369,7 @@ async fn catalogue(
         .register_entry(RegisterEntryRequest {
             metadata: Some(metadata.clone()),
             note: String::new(),
+            validate_only: false,
         })
         .await?
         .into_inner();
@@ -398,6 +439,7 @@ async fn catalogue(
                 c.register_entry(RegisterEntryRequest {
                     metadata: Some(m),
                     note: String::new(),
+                    validate_only: false,
                 })
                 .await
                 .is_ok()

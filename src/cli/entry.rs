@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use crate::cli::connect::{ClientOpts, Connection};
-use crate::cli::{PageArgs, entry_view, enums, metadata_file, next_page, output};
+use crate::cli::{PageArgs, catalogue, entry_view, enums, metadata_file, next_page, output};
 use crate::proto::{
     DiffVersionsRequest, GetEntryRequest, ListEntriesRequest, ListEntriesResponse,
     ListVersionsRequest, ListVersionsResponse, RegisterEntryRequest, RequestRevocationRequest,
@@ -46,6 +46,16 @@ pub enum EntryCommand {
     },
     /// List entries, optionally filtered.
     List(ListArgs),
+    /// Search the published catalogue: Chinese or English words, or a code, with the list
+    /// filters; hits with their matched words marked, and counts by category, share type,
+    /// provider and update cycle.
+    Search(crate::cli::search::SearchArgs),
+    /// Register the entries of a filled-in catalogue template (XLSX or CSV): every entry is
+    /// checked first, and none is registered unless all pass (see --skip-invalid).
+    Import(catalogue::import::ImportArgs),
+    /// Write the published catalogue as the template (xlsx, csv: `import` reads it back) or as
+    /// DCAT-AP JSON-LD; --template writes the empty template with a worked example.
+    Export(catalogue::export::ExportArgs),
     /// Follow the catalogue's changes as they happen (resume with --after and the last
     /// sequence printed).
     Watch(crate::cli::watch::WatchArgs),
@@ -86,9 +96,18 @@ pub enum EntryCommand {
     },
 }
 
-/// Filters of `entry list`.
+/// Options of `entry list`.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
+    #[command(flatten)]
+    filter: EntryFilterArgs,
+    #[command(flatten)]
+    page: PageArgs,
+}
+
+/// The ListEntries filters, shared by `entry list` and `entry export`.
+#[derive(Debug, clap::Args)]
+pub struct EntryFilterArgs {
     /// Provider's credit code.
     #[arg(long, value_name = "CREDIT_CODE")]
     provider: Option<String>,
@@ -104,13 +123,30 @@ pub struct ListArgs {
     /// REALTIME, DAILY, WEEKLY, MONTHLY, QUARTERLY, HALF_YEARLY, YEARLY, IRREGULAR (or 每日, …).
     #[arg(long, value_parser = enums::parse_update_cycle)]
     update_cycle: Option<i32>,
-    #[command(flatten)]
-    page: PageArgs,
+}
+
+impl EntryFilterArgs {
+    /// The first page's request.
+    pub fn request(&self) -> ListEntriesRequest {
+        ListEntriesRequest {
+            provider_code: self.provider.clone().unwrap_or_default(),
+            category: self.category.unwrap_or(0),
+            share_type: self.share_type.unwrap_or(0),
+            state: self.state.unwrap_or(0),
+            update_cycle: self.update_cycle.unwrap_or(0),
+            page_size: 0,
+            page_token: String::new(),
+        }
+    }
 }
 
 pub async fn run(cmd: EntryCommand, opts: &ClientOpts) -> anyhow::Result<()> {
+    // The bulk commands open their own connection, or none (export --template).
     let cmd = match cmd {
+        EntryCommand::Import(args) => return catalogue::import::run(args, opts).await,
+        EntryCommand::Export(args) => return catalogue::export::run(args, opts).await,
         EntryCommand::Watch(args) => return crate::cli::watch::run(args, opts).await,
+        EntryCommand::Search(args) => return crate::cli::search::run(args, opts).await,
         other => other,
     };
     let out = opts.output;
@@ -127,6 +163,7 @@ pub async fn run(cmd: EntryCommand, opts: &ClientOpts) -> anyhow::Result<()> {
             let request = RegisterEntryRequest {
                 metadata,
                 note: note.unwrap_or_default(),
+                validate_only: false,
             };
             let entry = catalog.register_entry(request).await?.into_inner();
             output::emit(out, &entry, entry_view::summary)
@@ -156,13 +193,9 @@ pub async fn run(cmd: EntryCommand, opts: &ClientOpts) -> anyhow::Result<()> {
         }
         EntryCommand::List(args) => {
             let mut request = ListEntriesRequest {
-                provider_code: args.provider.unwrap_or_default(),
-                category: args.category.unwrap_or(0),
-                share_type: args.share_type.unwrap_or(0),
-                state: args.state.unwrap_or(0),
-                update_cycle: args.update_cycle.unwrap_or(0),
                 page_size: args.page.page_size,
                 page_token: args.page.page_token.unwrap_or_default(),
+                ..args.filter.request()
             };
             let mut all = ListEntriesResponse::default();
             loop {
@@ -181,7 +214,10 @@ pub async fn run(cmd: EntryCommand, opts: &ClientOpts) -> anyhow::Result<()> {
             Ok(())
         }
         // Answered above, without this connection.
+        EntryCommand::Import(args) => catalogue::import::run(args, opts).await,
+        EntryCommand::Export(args) => catalogue::export::run(args, opts).await,
         EntryCommand::Watch(args) => crate::cli::watch::run(args, opts).await,
+        EntryCommand::Search(args) => crate::cli::search::run(args, opts).await,
         EntryCommand::History { code } => {
             let mut request = ListVersionsRequest {
                 code,

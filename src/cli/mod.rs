@@ -5,6 +5,7 @@ use std::ops::ControlFlow;
 use std::process::ExitCode;
 
 pub mod audit;
+pub mod catalogue;
 pub mod connect;
 pub mod data;
 mod data_view;
@@ -17,6 +18,7 @@ pub mod metadata_file;
 pub mod output;
 mod report;
 pub mod request;
+pub mod search;
 mod sharing_view;
 pub mod token;
 pub mod watch;

@@ -51,6 +51,7 @@ proto_messages!(
     QueryAccessLogResponse,
     VerifyAccessLogResponse,
     CatalogEvent,
+    SearchEntriesResponse,
 );
 
 /// The proto3 JSON form of `msg`: proto field names, enum value names, 64-bit integers as
@@ -221,5 +222,7 @@ mod tests {
         check::<proto::ListEntriesResponse>();
         check::<proto::ListVersionsResponse>();
         check::<proto::DiffVersionsResponse>();
+        check::<proto::CatalogEvent>();
+        check::<proto::SearchEntriesResponse>();
     }
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod cli;
+
 use std::net::SocketAddr;
 
 use govshare::config::Config;
@@ -224,6 +226,7 @@ pub async fn register_entry(
         .register_entry(proto::RegisterEntryRequest {
             metadata: Some(metadata),
             note: "登记".into(),
+            validate_only: false,
         })
         .await
         .unwrap()
