@@ -701,4 +701,10 @@ async fn the_cli_prints_hits_with_marked_words_and_facets() {
     .await;
     assert_ne!(refused.code, 0);
     assert!(refused.stderr.contains("SOMETIMES"), "{refused:?}");
+
+    let none = govshare_with(&w.server, &token, &["entry", "search", "不存在的词"]).await;
+    assert!(
+        none.success().contains("no published entry matches"),
+        "{none:?}"
+    );
 }

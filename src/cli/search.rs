@@ -79,10 +79,14 @@ pub fn view(response: &SearchEntriesResponse) -> String {
             or_dash(&matched.join("\n")),
         ]);
     }
-    let mut text = format!(
-        "{table}\n共 {} 条 ({} matching entries)\n",
-        response.total, response.total
-    );
+    let mut text = if response.hits.is_empty() && response.total == 0 {
+        "未找到匹配的已发布目录 (no published entry matches)\n".to_owned()
+    } else {
+        format!(
+            "{table}\n共 {} 条 (matching entries: {})\n",
+            response.total, response.total
+        )
+    };
     for facet in &response.facets {
         if facet.counts.is_empty() {
             continue;
