@@ -32,7 +32,11 @@ impl From<SearchError> for ApiError {
             | SearchError::Incompatible(_)
             | SearchError::Locked(_)
             | SearchError::WriterPoisoned => {
-                ApiError::Unavailable(format!("全文检索暂不可用 (search is unavailable): {e}"))
+                // The details (paths, the index's own errors) are for the operator's log.
+                tracing::error!(error = %e, "search failed");
+                ApiError::Unavailable(
+                    "全文检索暂不可用，请稍后重试 (search is unavailable; try again later)".into(),
+                )
             }
         }
     }

@@ -47,6 +47,13 @@ pub fn spawn(store: Arc<dyn Store>, index: Arc<SearchIndex>) -> JoinHandle<()> {
                 error = %e,
                 "全文索引更新失败，稍后重试 (updating the search index failed; retrying)"
             );
+            // What the failed run added but did not commit must not be committed by the next.
+            let index = indexer.index.clone();
+            match tokio::task::spawn_blocking(move || index.rollback()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "rolling back the search index failed"),
+                Err(e) => tracing::error!(error = %e, "rolling back the search index failed"),
+            }
             if started.elapsed() > MAX_BACKOFF {
                 backoff = BACKOFF;
             }
@@ -192,7 +199,7 @@ impl Indexer {
                     .published_version
                     .filter(|_| header.is_visible_to_all())
                 {
-                    docs.push(self.document(&header.code, version).await?);
+                    docs.extend(self.document(&header.code, version).await?);
                 }
             }
             entries += docs.len() as u64;
@@ -214,16 +221,34 @@ impl Indexer {
         Ok(last)
     }
 
-    /// The index document of version `version` of `code`.
-    async fn document(&self, code: &ResourceCode, version: u64) -> anyhow::Result<SearchDoc> {
-        let record = self
-            .store
-            .get_version(code, version)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("entry {code} has no version {version}"))?;
-        let metadata = ResourceMetadata::from_canonical_bytes(&record.canonical)
-            .map_err(|e| anyhow::anyhow!("version {version} of {code}: {e}"))?;
-        Ok(SearchDoc::from_metadata(code, &metadata))
+    /// The index document of version `version` of `code`; none, with a warning, when the store
+    /// has no such version or it cannot be read as metadata: one such entry is left out of
+    /// the index rather than stopping it for every other entry.
+    async fn document(
+        &self,
+        code: &ResourceCode,
+        version: u64,
+    ) -> anyhow::Result<Option<SearchDoc>> {
+        let Some(record) = self.store.get_version(code, version).await? else {
+            tracing::warn!(
+                %code,
+                version,
+                "目录的已发布版本缺失，不能检索 (the published version is missing; the entry is left out of the search index)"
+            );
+            return Ok(None);
+        };
+        match ResourceMetadata::from_canonical_bytes(&record.canonical) {
+            Ok(metadata) => Ok(Some(SearchDoc::from_metadata(code, &metadata))),
+            Err(e) => {
+                tracing::warn!(
+                    %code,
+                    version,
+                    error = %e,
+                    "目录的已发布版本无法读取，不能检索 (the published version cannot be read; the entry is left out of the search index)"
+                );
+                Ok(None)
+            }
+        }
     }
 
     /// What `events` do to the index, one change per entry.
@@ -245,11 +270,13 @@ impl Indexer {
                 .filter(|h| h.is_visible_to_all())
                 .and_then(|h| h.published_version);
             match (published, publishing) {
-                (Some(version), true) => {
-                    changes.push(Change::Upsert(Box::new(
-                        self.document(code, version).await?,
-                    )));
-                }
+                (Some(version), true) => match self.document(code, version).await? {
+                    Some(doc) => changes.push(Change::Upsert(Box::new(doc))),
+                    None => changes.push(Change::Remove {
+                        code: code.to_string(),
+                        effective: true,
+                    }),
+                },
                 (None, effective) => changes.push(Change::Remove {
                     code: code.to_string(),
                     effective,

@@ -251,6 +251,13 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Drops every change since the last commit, including documents still being indexed: for
+    /// a rebuild or a batch that failed half-way, before it is tried again.
+    pub fn rollback(&self) -> Result<()> {
+        self.writer()?.rollback()?;
+        Ok(())
+    }
+
     /// Removes every document. Effective after the next commit.
     pub fn clear(&self) -> Result<()> {
         self.writer()?.delete_all_documents()?;
@@ -311,8 +318,10 @@ impl SearchIndex {
         self.reader.searcher().segment_readers().len()
     }
 
-    /// One page of the documents matching `q`: by relevance (ties in index order, which holds
-    /// from one commit to the next); without words, by code.
+    /// One page of the documents matching `q`: by relevance (ties in index order: a commit that
+    /// re-adds or merges documents may reorder tied hits between two pages); a blank query
+    /// lists every document by code, and a query of only words that are never indexed (的,
+    /// the, punctuation) matches nothing.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchPage> {
         let window = q.offset.saturating_add(q.limit);
         if window > MAX_RESULT_WINDOW {
@@ -322,6 +331,14 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let pieces = analyzer::query_pieces(&q.text);
         let text = query::text_query(&self.fields, &pieces);
+        if text.is_none() && !q.text.trim().is_empty() {
+            return Ok(SearchPage {
+                hits: Vec::new(),
+                total: 0,
+                facets: Facets::default(),
+                highlighter: None,
+            });
+        }
         let ranked = text.is_some();
         let query = query::with_filters(&self.fields, text, &q.filters);
         let facets = FacetCollector {
