@@ -49,6 +49,24 @@ fn uncommitted_changes_are_lost_on_reopening() {
 }
 
 #[test]
+fn a_rollback_drops_a_half_done_rebuild_so_the_retry_adds_each_document_once() {
+    let docs = catalogue();
+    let (_dir, index) = index_of(&docs);
+    // A rebuild that fails after clearing and adding part of the catalogue.
+    index.clear().unwrap();
+    index.add(&docs[0]).unwrap();
+    index.rollback().unwrap();
+    // The retry.
+    index.clear().unwrap();
+    for doc in &docs {
+        index.add(doc).unwrap();
+    }
+    commit(&index, 2);
+    assert_eq!(index.num_docs(), docs.len() as u64);
+    assert_eq!(found(&index, "户籍"), ["101001/000001"]);
+}
+
+#[test]
 fn only_one_index_may_be_open_per_directory() {
     let (dir, index) = index_of(&[]);
     let err = SearchIndex::open_or_create(&dir.path().join("search")).unwrap_err();
