@@ -10,10 +10,19 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use common::TestServer;
-use common::cli::govshare_with as govshare;
+use common::cli::{Outcome, govshare_with as govshare};
 use govshare::cli::catalogue::{example, write};
 use govshare::proto::{self, Role};
 use serde_json::Value;
+
+/// Runs `govshare entry import PATH FLAGS…` as the holder of `token`.
+async fn import(server: &TestServer, token: &str, path: &str, flags: &[&str]) -> Outcome {
+    let args: Vec<&str> = ["entry", "import", path]
+        .into_iter()
+        .chain(flags.iter().copied())
+        .collect();
+    govshare(server, token, &args).await
+}
 
 /// A department, a cataloguer token of it (secret) and its clients.
 async fn cataloguer(server: &TestServer, n: u32) -> (String, String, common::Clients) {
@@ -115,16 +124,11 @@ async fn the_shipped_template_imports_as_one_entry_of_three_items() {
     let (dept, token, clients) = cataloguer(&server, 1).await;
     for name in ["catalogue-template.xlsx", "catalogue-template.csv"] {
         let file = template(name);
-        let summary = govshare(
+        let summary = import(
             &server,
             &token,
-            &[
-                "entry",
-                "import",
-                file.to_str().unwrap(),
-                "--output",
-                "json",
-            ],
+            file.to_str().unwrap(),
+            &["--output", "json"],
         )
         .await
         .json();
@@ -151,12 +155,7 @@ async fn one_bad_row_imports_nothing() {
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replacen("日期型", "日期", 1)).unwrap();
 
-    let outcome = govshare(
-        &server,
-        &token,
-        &["entry", "import", path.to_str().unwrap()],
-    )
-    .await;
+    let outcome = import(&server, &token, path.to_str().unwrap(), &[]).await;
     assert_eq!(outcome.code, 1, "{outcome:#?}");
     assert!(
         outcome.stderr.contains(
@@ -182,12 +181,7 @@ async fn a_file_without_entries_is_refused() {
     let text = std::fs::read_to_string(template("catalogue-template.csv")).unwrap();
     let header = text.lines().next().unwrap();
     std::fs::write(&path, format!("{header}\n")).unwrap();
-    let outcome = govshare(
-        &server,
-        &token,
-        &["entry", "import", path.to_str().unwrap()],
-    )
-    .await;
+    let outcome = import(&server, &token, path.to_str().unwrap(), &[]).await;
     assert_eq!(outcome.code, 1, "{outcome:#?}");
     assert!(
         outcome.stderr.contains("holds no entries"),
@@ -206,12 +200,7 @@ async fn skip_invalid_imports_the_valid_entries_and_reports_the_others() {
     metadata[2].sharing.as_mut().unwrap().basis.clear();
     let path = template_file(dir.path(), "目录.xlsx", &metadata);
 
-    let refused = govshare(
-        &server,
-        &token,
-        &["entry", "import", path.to_str().unwrap()],
-    )
-    .await;
+    let refused = import(&server, &token, path.to_str().unwrap(), &[]).await;
     assert_eq!(refused.code, 1, "{refused:#?}");
     assert!(
         refused.stderr.contains("目录.xlsx 目录!第"),
@@ -225,17 +214,11 @@ async fn skip_invalid_imports_the_valid_entries_and_reports_the_others() {
     );
     assert!(all_entries(&clients).await.is_empty());
 
-    let summary = govshare(
+    let summary = import(
         &server,
         &token,
-        &[
-            "entry",
-            "import",
-            path.to_str().unwrap(),
-            "--skip-invalid",
-            "--output",
-            "json",
-        ],
+        path.to_str().unwrap(),
+        &["--skip-invalid", "--output", "json"],
     )
     .await
     .json();
@@ -267,16 +250,11 @@ async fn the_server_refuses_entries_of_other_departments_before_any_is_registere
     metadata[3].provider_code = unregistered.clone();
     let path = template_file(dir.path(), "目录.xlsx", &metadata);
 
-    let outcome = govshare(
+    let outcome = import(
         &server,
         &token,
-        &[
-            "entry",
-            "import",
-            path.to_str().unwrap(),
-            "--output",
-            "json",
-        ],
+        path.to_str().unwrap(),
+        &["--output", "json"],
     )
     .await;
     assert_eq!(outcome.code, 1, "{outcome:#?}");
@@ -302,17 +280,11 @@ async fn dry_run_checks_and_registers_nothing() {
     let server = TestServer::start().await;
     let (_, token, clients) = cataloguer(&server, 1).await;
     let file = template("catalogue-template.xlsx");
-    let summary = govshare(
+    let summary = import(
         &server,
         &token,
-        &[
-            "entry",
-            "import",
-            file.to_str().unwrap(),
-            "--dry-run",
-            "--output",
-            "json",
-        ],
+        file.to_str().unwrap(),
+        &["--dry-run", "--output", "json"],
     )
     .await
     .json();
@@ -328,17 +300,11 @@ async fn submit_sends_every_imported_entry_for_review() {
     let (dept, token, clients) = cataloguer(&server, 1).await;
     let dir = tempfile::tempdir().unwrap();
     let path = template_file(dir.path(), "目录.xlsx", &varied(&dept));
-    let summary = govshare(
+    let summary = import(
         &server,
         &token,
-        &[
-            "entry",
-            "import",
-            path.to_str().unwrap(),
-            "--submit",
-            "--output",
-            "json",
-        ],
+        path.to_str().unwrap(),
+        &["--submit", "--output", "json"],
     )
     .await
     .json();
@@ -376,16 +342,11 @@ async fn round_trip(format: &str, publish: bool, extra: &[&str]) {
     let exported = govshare(&server, &token, &args).await;
     assert_eq!(exported.code, 0, "{exported:#?}");
 
-    let summary = govshare(
+    let summary = import(
         &server,
         &token,
-        &[
-            "entry",
-            "import",
-            file.to_str().unwrap(),
-            "--output",
-            "json",
-        ],
+        file.to_str().unwrap(),
+        &["--output", "json"],
     )
     .await
     .json();
@@ -514,18 +475,11 @@ async fn hundreds_of_entries_import_concurrently() {
         .collect();
     let path = template_file(dir.path(), "批量.xlsx", &metadata);
     let started = Instant::now();
-    let summary = govshare(
+    let summary = import(
         &server,
         &token,
-        &[
-            "entry",
-            "import",
-            path.to_str().unwrap(),
-            "--concurrency",
-            "32",
-            "--output",
-            "json",
-        ],
+        path.to_str().unwrap(),
+        &["--concurrency", "32", "--output", "json"],
     )
     .await
     .json();

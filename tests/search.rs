@@ -389,17 +389,7 @@ async fn a_revoked_entry_disappears_within_one_second() {
     // Pending revocation: still published, still found.
     let response = search(&w.reader, query("户籍")).await.unwrap();
     assert_eq!(codes(&response), vec![code.clone()]);
-    w.server
-        .admin()
-        .catalog
-        .review_entry(proto::ReviewEntryRequest {
-            code: code.clone(),
-            version: 1,
-            approve: true,
-            comment: String::new(),
-        })
-        .await
-        .unwrap();
+    approve_review(&w.server, &code, 1).await;
     let (response, took) = search_until(&w.reader, "户籍", |c| c.is_empty()).await;
     assert!(response.hits.is_empty(), "{response:?}");
     assert_eq!(response.total, 0);

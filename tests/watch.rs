@@ -7,10 +7,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Clients, TestServer, publish_entry, register_entry, sample_metadata};
+use common::{Clients, TestServer, approve_review, publish_entry, register_entry, sample_metadata};
 use govshare::proto::{
-    CatalogEvent, CatalogEventKind, EntryState, RequestRevocationRequest, ReviewEntryRequest, Role,
-    WatchCatalogRequest,
+    CatalogEvent, CatalogEventKind, EntryState, RequestRevocationRequest, Role, WatchCatalogRequest,
 };
 use tonic::Streaming;
 
@@ -150,17 +149,7 @@ async fn other_departments_see_only_changes_of_the_published_catalogue() {
         })
         .await
         .unwrap();
-    w.server
-        .admin()
-        .catalog
-        .review_entry(ReviewEntryRequest {
-            code: entry.code.clone(),
-            version: 1,
-            approve: true,
-            comment: String::new(),
-        })
-        .await
-        .unwrap();
+    approve_review(&w.server, &entry.code, 1).await;
     // Registered, Submitted, Published, RevocationRequested, Revoked.
     let mut own = watch(&w.a, 0).await;
     assert_eq!(next(&mut own, 5).await.len(), 5);

@@ -105,35 +105,44 @@ pub struct ListArgs {
     page: PageArgs,
 }
 
+/// The filters of the published catalogue, shared by `entry list`, `entry export` and
+/// `entry search`.
+#[derive(Debug, clap::Args)]
+pub struct CatalogueFilterArgs {
+    /// Provider's credit code.
+    #[arg(long, value_name = "CREDIT_CODE")]
+    pub provider: Option<String>,
+    /// BASE, THEME, DEPARTMENT (基础, 主题, 部门).
+    #[arg(long, value_parser = enums::parse_category)]
+    pub category: Option<i32>,
+    /// UNCONDITIONAL, CONDITIONAL, NOT_SHARED (无条件共享, 有条件共享, 不予共享).
+    #[arg(long, value_parser = enums::parse_share_type)]
+    pub share_type: Option<i32>,
+    /// REALTIME, DAILY, WEEKLY, MONTHLY, QUARTERLY, HALF_YEARLY, YEARLY, IRREGULAR (or 每日, …).
+    #[arg(long, value_parser = enums::parse_update_cycle)]
+    pub update_cycle: Option<i32>,
+}
+
 /// The ListEntries filters, shared by `entry list` and `entry export`.
 #[derive(Debug, clap::Args)]
 pub struct EntryFilterArgs {
-    /// Provider's credit code.
-    #[arg(long, value_name = "CREDIT_CODE")]
-    provider: Option<String>,
-    /// BASE, THEME, DEPARTMENT (基础, 主题, 部门).
-    #[arg(long, value_parser = enums::parse_category)]
-    category: Option<i32>,
-    /// UNCONDITIONAL, CONDITIONAL, NOT_SHARED (无条件共享, 有条件共享, 不予共享).
-    #[arg(long, value_parser = enums::parse_share_type)]
-    share_type: Option<i32>,
+    #[command(flatten)]
+    catalogue: CatalogueFilterArgs,
     /// DRAFT, PENDING_PUBLISH, PUBLISHED, PUBLISH_REJECTED, PENDING_REVOKE, REVOKED (or 已发布, …).
     #[arg(long, value_parser = enums::parse_state)]
     state: Option<i32>,
-    /// REALTIME, DAILY, WEEKLY, MONTHLY, QUARTERLY, HALF_YEARLY, YEARLY, IRREGULAR (or 每日, …).
-    #[arg(long, value_parser = enums::parse_update_cycle)]
-    update_cycle: Option<i32>,
 }
 
 impl EntryFilterArgs {
     /// The first page's request.
     pub fn request(&self) -> ListEntriesRequest {
+        let c = &self.catalogue;
         ListEntriesRequest {
-            provider_code: self.provider.clone().unwrap_or_default(),
-            category: self.category.unwrap_or(0),
-            share_type: self.share_type.unwrap_or(0),
+            provider_code: c.provider.clone().unwrap_or_default(),
+            category: c.category.unwrap_or(0),
+            share_type: c.share_type.unwrap_or(0),
             state: self.state.unwrap_or(0),
-            update_cycle: self.update_cycle.unwrap_or(0),
+            update_cycle: c.update_cycle.unwrap_or(0),
             page_size: 0,
             page_token: String::new(),
         }

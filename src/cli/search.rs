@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 use std::ops::ControlFlow;
 
 use crate::cli::connect::{ClientOpts, Connection};
+use crate::cli::entry::CatalogueFilterArgs;
 use crate::cli::output::{self, or_dash};
-use crate::cli::{PageArgs, enums, next_page};
+use crate::cli::{PageArgs, next_page};
 use crate::proto::{SearchEntriesRequest, SearchEntriesResponse};
 
 /// Options of `entry search`.
@@ -16,18 +17,8 @@ pub struct SearchArgs {
     /// entry, by code).
     #[arg(default_value = "")]
     query: String,
-    /// Provider's credit code.
-    #[arg(long, value_name = "CREDIT_CODE")]
-    provider: Option<String>,
-    /// BASE, THEME, DEPARTMENT (基础, 主题, 部门).
-    #[arg(long, value_parser = enums::parse_category)]
-    category: Option<i32>,
-    /// UNCONDITIONAL, CONDITIONAL, NOT_SHARED (无条件共享, 有条件共享, 不予共享).
-    #[arg(long, value_parser = enums::parse_share_type)]
-    share_type: Option<i32>,
-    /// REALTIME, DAILY, WEEKLY, MONTHLY, QUARTERLY, HALF_YEARLY, YEARLY, IRREGULAR (or 每日, …).
-    #[arg(long, value_parser = enums::parse_update_cycle)]
-    update_cycle: Option<i32>,
+    #[command(flatten)]
+    filter: CatalogueFilterArgs,
     #[command(flatten)]
     page: PageArgs,
 }
@@ -111,10 +102,10 @@ pub async fn run(args: SearchArgs, opts: &ClientOpts) -> anyhow::Result<()> {
     let mut catalog = Connection::open(opts).await?.catalog();
     let mut request = SearchEntriesRequest {
         query: args.query,
-        provider_code: args.provider.unwrap_or_default(),
-        category: args.category.unwrap_or(0),
-        share_type: args.share_type.unwrap_or(0),
-        update_cycle: args.update_cycle.unwrap_or(0),
+        provider_code: args.filter.provider.unwrap_or_default(),
+        category: args.filter.category.unwrap_or(0),
+        share_type: args.filter.share_type.unwrap_or(0),
+        update_cycle: args.filter.update_cycle.unwrap_or(0),
         page_size: args.page.page_size,
         page_token: args.page.page_token.unwrap_or_default(),
     };

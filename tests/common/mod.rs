@@ -260,12 +260,18 @@ pub async fn publish_entry(
         })
         .await
         .unwrap();
+    approve_review(server, code, head).await
+}
+
+/// The administrator approves the pending publication or revocation of `version` of `code`;
+/// returns the entry as the review left it.
+pub async fn approve_review(server: &TestServer, code: &str, version: u64) -> proto::CatalogEntry {
     server
         .admin()
         .catalog
         .review_entry(proto::ReviewEntryRequest {
             code: code.into(),
-            version: head,
+            version,
             approve: true,
             comment: String::new(),
         })
