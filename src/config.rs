@@ -101,8 +101,18 @@ pub struct StoreConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct ApiConfig {
     pub default_page_size: usize,
+    /// Larger page sizes are served as this many.
     pub max_page_size: usize,
     pub max_message_bytes: usize,
+    /// Calls one credential may have in flight at once, streams until they end; 0: no limit.
+    pub per_token_concurrency: usize,
+    /// Calls one credential may start per second, on average; 0: no limit.
+    pub per_token_rate: f64,
+    /// Calls one credential may start at once after a quiet spell; 0: the rate, rounded up.
+    pub per_token_burst: u32,
+    /// The server's time limit for a reply, in milliseconds (unary calls; server streams until
+    /// their first message; not uploads, watches' later messages or VerifyAccessLog); 0: none.
+    pub request_timeout_ms: u64,
 }
 
 /// `[exchange]`: where snapshot data lives and how it moves.
@@ -226,6 +236,10 @@ impl Default for ApiConfig {
             default_page_size: 50,
             max_page_size: 500,
             max_message_bytes: 4 * 1024 * 1024,
+            per_token_concurrency: 256,
+            per_token_rate: 0.0,
+            per_token_burst: 0,
+            request_timeout_ms: 30_000,
         }
     }
 }
@@ -330,6 +344,12 @@ impl Config {
             "GOVSHARE_API_DEFAULT_PAGE_SIZE" => self.api.default_page_size = parsed(name, value)?,
             "GOVSHARE_API_MAX_PAGE_SIZE" => self.api.max_page_size = parsed(name, value)?,
             "GOVSHARE_API_MAX_MESSAGE_BYTES" => self.api.max_message_bytes = parsed(name, value)?,
+            "GOVSHARE_API_PER_TOKEN_CONCURRENCY" => {
+                self.api.per_token_concurrency = parsed(name, value)?
+            }
+            "GOVSHARE_API_PER_TOKEN_RATE" => self.api.per_token_rate = parsed(name, value)?,
+            "GOVSHARE_API_PER_TOKEN_BURST" => self.api.per_token_burst = parsed(name, value)?,
+            "GOVSHARE_API_REQUEST_TIMEOUT_MS" => self.api.request_timeout_ms = parsed(name, value)?,
             "GOVSHARE_SHARING_ANSWER_WORKING_DAYS" => {
                 self.sharing.answer_working_days = parsed(name, value)?
             }
@@ -377,6 +397,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "api.max_message_bytes",
                 message: "must be at least 1024".into(),
+            });
+        }
+        if !(self.api.per_token_rate.is_finite() && self.api.per_token_rate >= 0.0) {
+            return Err(ConfigError::Invalid {
+                key: "api.per_token_rate",
+                message: "must be a number of calls per second, 0 or more (0: no limit)".into(),
             });
         }
         if !(4096..=2 * 1024 * 1024).contains(&self.exchange.chunk_bytes) {

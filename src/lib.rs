@@ -16,6 +16,7 @@ pub mod convert;
 pub mod error;
 pub mod exchange;
 pub mod http;
+pub mod limits;
 pub mod metrics;
 pub mod observe;
 pub mod proto;

@@ -25,6 +25,7 @@ use crate::auth::{self, AuthLayer};
 use crate::catalog::CatalogApi;
 use crate::config::{Config, LogFormat, ServeArgs, SharingConfig};
 use crate::exchange::ExchangeApi;
+use crate::limits::LimitLayer;
 use crate::metrics::Metrics;
 use crate::observe::{MethodTable, ObserveLayer};
 use crate::proto::admin_service_server::AdminServiceServer;
@@ -294,6 +295,12 @@ pub async fn start(
     let search = crate::search::open_index(&config).await?;
     background.push(crate::search::indexer::spawn(store.clone(), search.clone()));
     let observe = ObserveLayer::new(&methods, metrics.clone(), audit.clone());
+    let limits = LimitLayer::new(
+        &methods,
+        config.api.quotas(),
+        config.api.request_timeout(),
+        &metrics,
+    );
     let running_log = audit.clone();
     let state = Arc::new(AppState {
         store: store.clone(),
@@ -335,6 +342,8 @@ pub async fn start(
         // line), then every call but health and reflection needs a credential.
         .layer(observe)
         .layer(AuthLayer::new(store))
+        // Then each credential's quotas and the time limit of a reply.
+        .layer(limits)
         .add_service(health)
         .add_service(reflection)
         .add_service(

@@ -544,3 +544,47 @@ async fn validate_only_checks_like_a_registration_and_stores_nothing() {
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
     assert!(all_entries(&clients).await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_faster_than_the_credential_may_go_waits_and_imports_everything() {
+    const ENTRIES: usize = 24;
+    // Eight calls at once, then forty a second, for every credential; the import checks
+    // and then registers each entry, so it must wait for its quota several times.
+    let server = TestServer::start_with(tempfile::tempdir().unwrap(), |c| {
+        c.api.per_token_rate = 40.0;
+        c.api.per_token_burst = 8;
+        c.api.per_token_concurrency = 4;
+    })
+    .await;
+    let (dept, token, _) = cataloguer(&server, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let metadata: Vec<proto::ResourceMetadata> = (0..ENTRIES)
+        .map(|i| {
+            let mut m = common::sample_metadata(&dept);
+            m.name = format!("法人基础信息（第{i}批）");
+            m
+        })
+        .collect();
+    let path = template_file(dir.path(), "限流.csv", &metadata);
+    let summary = import(
+        &server,
+        &token,
+        path.to_str().unwrap(),
+        &["--concurrency", "16", "--submit", "--output", "json"],
+    )
+    .await
+    .json();
+    assert_eq!(summary["imported"], ENTRIES, "{summary}");
+    assert_eq!(summary["submitted"], ENTRIES, "{summary}");
+    // Counted with another credential: the importer's bucket is empty.
+    let reader = server.token(&dept, &[Role::Cataloguer]).await;
+    assert_eq!(all_entries(&reader).await.len(), ENTRIES);
+    // The quota did refuse calls on the way.
+    let refused = common::metric(&server, "govshare_limit_rejections_total{limit=\"rate\"}").await
+        + common::metric(
+            &server,
+            "govshare_limit_rejections_total{limit=\"concurrency\"}",
+        )
+        .await;
+    assert!(refused > 0.0);
+}

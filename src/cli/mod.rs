@@ -18,6 +18,7 @@ pub mod metadata_file;
 pub mod output;
 mod report;
 pub mod request;
+pub mod retry;
 pub mod search;
 mod sharing_view;
 pub mod token;

@@ -34,6 +34,7 @@ pub struct Metrics {
     registry: Registry,
     pub grpc: GrpcMetrics,
     exchange_bytes: IntCounterVec,
+    limit_rejections: IntCounterVec,
     pub audit_records: IntCounter,
     pub audit_commit_seconds: Histogram,
     pub audit_verify_ok: IntGauge,
@@ -74,6 +75,18 @@ impl Metrics {
         registry.register(Box::new(exchange_bytes.clone()))?;
         for direction in ["received", "sent"] {
             exchange_bytes.with_label_values(&[direction]);
+        }
+        let limit_rejections = IntCounterVec::new(
+            Opts::new(
+                "govshare_limit_rejections_total",
+                "Calls refused by a limit: a credential's concurrency or rate quota, or the \
+                 server's time limit.",
+            ),
+            &["limit"],
+        )?;
+        registry.register(Box::new(limit_rejections.clone()))?;
+        for limit in ["concurrency", "rate", "timeout"] {
+            limit_rejections.with_label_values(&[limit]);
         }
         let audit_commit_seconds = Histogram::with_opts(
             HistogramOpts::new(
@@ -125,6 +138,7 @@ impl Metrics {
             domain: DomainGauges::new(&registry)?,
             grpc,
             exchange_bytes,
+            limit_rejections,
             audit_commit_seconds,
             audit_verify_ok,
             last_refresh: Mutex::new(None),
@@ -138,6 +152,11 @@ impl Metrics {
             Direction::Received => "received",
             Direction::Sent => "sent",
         }])
+    }
+
+    /// The counter of calls refused by `limit` (concurrency, rate or timeout).
+    pub fn limit_rejections(&self, limit: &str) -> IntCounter {
+        self.limit_rejections.with_label_values(&[limit])
     }
 
     /// Records the result of a hash-chain verification.

@@ -911,6 +911,17 @@ impl HttpReply {
     }
 }
 
+/// The value of the sample `series` (name and labels, as written in `/metrics`).
+pub async fn metric(server: &TestServer, series: &str) -> f64 {
+    let body = http_get(server.metrics_addr, "/metrics").await.body;
+    body.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("{series} in /metrics:\n{body}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
 /// A plain HTTP/1.1 GET of `path` at `addr`.
 pub async fn http_get(addr: SocketAddr, path: &str) -> HttpReply {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};

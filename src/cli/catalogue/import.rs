@@ -17,10 +17,11 @@ use tonic_types::StatusExt as _;
 use super::parse::{self, ParsedEntry};
 use super::problem::{Problem, ProblemJson};
 use super::{progress, read};
-use crate::cli::connect::{ClientOpts, Connection};
-use crate::cli::enums;
+use crate::cli::connect::{AuthChannel, ClientOpts, Connection};
 use crate::cli::output::{self, OutputFormat, or_dash};
-use crate::proto::{RegisterEntryRequest, SubmitEntryRequest, WhoAmIRequest};
+use crate::cli::{enums, retry};
+use crate::proto::catalog_service_client::CatalogServiceClient;
+use crate::proto::{CatalogEntry, RegisterEntryRequest, SubmitEntryRequest, WhoAmIRequest};
 
 /// Change notes are at most this long on the server.
 const NOTE_MAX_CHARS: usize = 1000;
@@ -291,8 +292,8 @@ async fn check_on_server(
     let bar = progress::bar(options.progress, requests.len(), "校验 checking");
     let catalog = connection.catalog();
     let calls = requests.into_iter().map(|(i, request)| {
-        let mut catalog = catalog.clone();
-        async move { (i, catalog.register_entry(request).await) }
+        let catalog = catalog.clone();
+        async move { (i, register_entry(&catalog, &request).await) }
     });
     let mut results = futures::stream::iter(calls).buffer_unordered(options.concurrency);
     while let Some((i, result)) = results.next().await {
@@ -331,6 +332,19 @@ async fn check_on_server(
     Ok(())
 }
 
+/// One RegisterEntry call, tried again while the credential's quota refuses it.
+async fn register_entry(
+    catalog: &CatalogServiceClient<AuthChannel>,
+    request: &RegisterEntryRequest,
+) -> Result<tonic::Response<CatalogEntry>, tonic::Status> {
+    retry::on_pushback(|| {
+        let mut catalog = catalog.clone();
+        let request = request.clone();
+        async move { catalog.register_entry(request).await }
+    })
+    .await
+}
+
 /// Registers (and with `--submit` submits) every valid entry, `concurrency` at a time.
 async fn register(
     entries: &[ParsedEntry],
@@ -342,7 +356,7 @@ async fn register(
     let bar = progress::bar(options.progress, valid.len(), "导入 importing");
     let catalog = connection.catalog();
     let calls = valid.iter().map(|entry| {
-        let mut catalog = catalog.clone();
+        let catalog = catalog.clone();
         let request = RegisterEntryRequest {
             metadata: Some(entry.metadata.clone()),
             note: note_of(options, &report.file, entry),
@@ -350,7 +364,7 @@ async fn register(
         };
         let submit = options.submit;
         async move {
-            let registered = match catalog.register_entry(request).await {
+            let registered = match register_entry(&catalog, &request).await {
                 Ok(entry) => entry.into_inner(),
                 Err(status) => {
                     return Err(Failure {
@@ -362,12 +376,15 @@ async fn register(
             if !submit {
                 return Ok((registered, false));
             }
-            let submitted = catalog
-                .submit_entry(SubmitEntryRequest {
+            let submitted = retry::on_pushback(|| {
+                let mut catalog = catalog.clone();
+                let request = SubmitEntryRequest {
                     code: registered.code.clone(),
                     expected_version: registered.head_version,
-                })
-                .await;
+                };
+                async move { catalog.submit_entry(request).await }
+            })
+            .await;
             match submitted {
                 Ok(entry) => Ok((entry.into_inner(), true)),
                 Err(status) => Err(Failure {

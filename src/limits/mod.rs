@@ -1,0 +1,34 @@
+//! Limits on what one caller can take from the server: per-credential concurrency and rate
+//! quotas and a time limit per call (this module's tower layer), beside the message-size and
+//! page-size caps that the services apply themselves. Every refusal is a clean gRPC status;
+//! the server goes on serving everyone else.
+
+mod layer;
+mod quota;
+
+use std::time::Duration;
+
+pub use layer::{LimitLayer, RETRY_PUSHBACK_HEADER};
+pub use quota::{QuotaConfig, Quotas};
+
+use crate::config::ApiConfig;
+
+impl ApiConfig {
+    /// The per-credential quotas of this configuration.
+    pub fn quotas(&self) -> Quotas {
+        Quotas::new(QuotaConfig {
+            concurrency: self.per_token_concurrency,
+            rate: self.per_token_rate,
+            burst: if self.per_token_burst > 0 {
+                f64::from(self.per_token_burst)
+            } else {
+                self.per_token_rate.ceil().max(1.0)
+            },
+        })
+    }
+
+    /// The server's time limit per call, if any.
+    pub fn request_timeout(&self) -> Option<Duration> {
+        (self.request_timeout_ms > 0).then(|| Duration::from_millis(self.request_timeout_ms))
+    }
+}
