@@ -312,16 +312,6 @@ fn json_u64(v: &Value) -> u64 {
     }
 }
 
-/// A child process killed when dropped (a failing test leaves no server behind).
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 // --- the segment files -----------------------------------------------------------------------
 
 /// The segment files of an access-log directory, in order.

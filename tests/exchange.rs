@@ -7,6 +7,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::data::{end_message, upload};
 use common::*;
 use govshare::proto::{
     self, FetchDataRequest, PublishDataRequest, PublishHeader, fetch_data_response,
@@ -14,36 +15,6 @@ use govshare::proto::{
 };
 use sha2::{Digest, Sha256};
 use tonic::Code;
-
-/// The messages of one upload: the header, then `data` in chunks of `chunk` bytes.
-fn upload(
-    entry_code: &str,
-    media_type: &str,
-    data: &[u8],
-    chunk: usize,
-) -> Vec<PublishDataRequest> {
-    let mut messages = vec![PublishDataRequest {
-        part: Some(publish_data_request::Part::Header(PublishHeader {
-            entry_code: entry_code.into(),
-            media_type: media_type.into(),
-            ..Default::default()
-        })),
-    }];
-    messages.extend(data.chunks(chunk).map(|c| PublishDataRequest {
-        part: Some(publish_data_request::Part::Chunk(
-            bytes::Bytes::copy_from_slice(c),
-        )),
-    }));
-    messages.push(end_message());
-    messages
-}
-
-/// The last message of a complete upload.
-fn end_message() -> PublishDataRequest {
-    PublishDataRequest {
-        part: Some(publish_data_request::Part::End(proto::PublishEnd {})),
-    }
-}
 
 /// What one fetch delivered.
 struct Fetched {

@@ -13,17 +13,16 @@ use std::process::Child;
 use chrono::{DateTime, Duration, Utc};
 use common::{
     Clients, NOT_SHARED_BASIS, TestServer, all_grant_ids, all_request_ids, clients_at,
-    create_request, decide_request, get_entry, get_request, grant_by_id, instant, listed_grants,
-    listed_requests, metadata_shared_as, metadata_with_item_types, mixed_metadata,
-    precondition_types, publish_entry, published_entry, register_entry, request_for, revoke_grant,
-    timestamp, violated_fields, violation_of,
+    create_department, create_request, decide_request, get_entry, get_request, grant_by_id,
+    instant, issue_token, listed_grants, listed_requests, metadata_shared_as,
+    metadata_with_item_types, mixed_metadata, precondition_types, publish_entry, published_entry,
+    register_entry, request_for, revoke_grant, timestamp, violated_fields, violation_of,
 };
 use govshare::proto::{
-    CreateDepartmentRequest, CreateRequestRequest, DataType, DecideRequestRequest, Direction,
-    Grant, GrantEventKind, GrantFlagKind, GrantState, IssueTokenRequest, ListGrantsRequest,
-    ListRequestsRequest, RequestRevocationRequest, RequestState, ResourceMetadata,
-    ReviewEntryRequest, Role, ShareType, SharingRequest, SubmitEntryRequest, UpdateEntryRequest,
-    WithdrawRequestRequest,
+    CreateRequestRequest, DataType, DecideRequestRequest, Direction, Grant, GrantEventKind,
+    GrantFlagKind, GrantState, ListGrantsRequest, ListRequestsRequest, RequestRevocationRequest,
+    RequestState, ResourceMetadata, ReviewEntryRequest, Role, ShareType, SharingRequest,
+    SubmitEntryRequest, UpdateEntryRequest, WithdrawRequestRequest,
 };
 use govshare_sharing::{Actor, NewRequest, WorkingCalendar};
 use govshare_store::Store as _;
@@ -1561,22 +1560,6 @@ fn spawn_server(dir: &std::path::Path) -> (Served, String) {
     (Served(child), addr)
 }
 
-async fn issue(admin: &Clients, department: &str, role: Role) -> String {
-    admin
-        .admin
-        .clone()
-        .issue_token(IssueTokenRequest {
-            department_code: department.into(),
-            roles: vec![role as i32],
-            name: "durability".into(),
-            expires_at: None,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .token
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_sharing_transitions_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
@@ -1586,26 +1569,14 @@ async fn acknowledged_sharing_transitions_survive_sigkill() {
         .trim()
         .to_owned();
     let admin = clients_at(&addr, &admin_token).await;
-    let mut departments = Vec::new();
-    for (n, name) in [(1, "市公安局"), (2, "市民政局")] {
-        let code = govshare_model::testing::valid_credit_code(n);
-        admin
-            .admin
-            .clone()
-            .create_department(CreateDepartmentRequest {
-                code: code.clone(),
-                name: name.into(),
-                region_code: "110000".into(),
-                parent_code: String::new(),
-            })
-            .await
-            .unwrap();
-        departments.push(code);
-    }
+    let departments = [
+        create_department(&admin, 1, "市公安局").await,
+        create_department(&admin, 2, "市民政局").await,
+    ];
     let (a, b) = (&departments[0], &departments[1]);
-    let cataloguer = clients_at(&addr, &issue(&admin, a, Role::Cataloguer).await).await;
-    let approver = clients_at(&addr, &issue(&admin, a, Role::Approver).await).await;
-    let consumer = clients_at(&addr, &issue(&admin, b, Role::Consumer).await).await;
+    let cataloguer = clients_at(&addr, &issue_token(&admin, a, &[Role::Cataloguer]).await).await;
+    let approver = clients_at(&addr, &issue_token(&admin, a, &[Role::Approver]).await).await;
+    let consumer = clients_at(&addr, &issue_token(&admin, b, &[Role::Consumer]).await).await;
 
     let entry = register_entry(&cataloguer, metadata_shared_as(a, ShareType::Conditional)).await;
     cataloguer

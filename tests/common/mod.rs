@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod cli;
+pub mod data;
 
 use std::net::SocketAddr;
 
@@ -135,18 +136,7 @@ impl TestServer {
 
     /// Registers department number `n` (a valid, distinct credit code) and returns its code.
     pub async fn department(&self, n: u32, name: &str) -> String {
-        let code = govshare_model::testing::valid_credit_code(n);
-        self.admin()
-            .admin
-            .create_department(CreateDepartmentRequest {
-                code: code.clone(),
-                name: name.into(),
-                region_code: "110000".into(),
-                parent_code: String::new(),
-            })
-            .await
-            .unwrap();
-        code
+        create_department(&self.admin(), n, name).await
     }
 
     /// Issues a token of `department` with `roles` and returns its clients.
@@ -156,19 +146,44 @@ impl TestServer {
     }
 
     pub async fn token_secret(&self, department: &str, roles: &[Role]) -> String {
-        self.admin()
-            .admin
-            .issue_token(IssueTokenRequest {
-                department_code: department.into(),
-                roles: roles.iter().map(|r| *r as i32).collect(),
-                name: "test".into(),
-                expires_at: None,
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .token
+        issue_token(&self.admin(), department, roles).await
     }
+}
+
+/// Registers department number `n` (a valid, distinct credit code) as the administrator
+/// `admin`; returns its code.
+pub async fn create_department(admin: &Clients, n: u32, name: &str) -> String {
+    let code = govshare_model::testing::valid_credit_code(n);
+    admin
+        .admin
+        .clone()
+        .create_department(CreateDepartmentRequest {
+            code: code.clone(),
+            name: name.into(),
+            region_code: "110000".into(),
+            parent_code: String::new(),
+        })
+        .await
+        .unwrap();
+    code
+}
+
+/// Issues a token of `department` (empty: platform-level) with `roles` as the administrator
+/// `admin`; returns its secret.
+pub async fn issue_token(admin: &Clients, department: &str, roles: &[Role]) -> String {
+    admin
+        .admin
+        .clone()
+        .issue_token(IssueTokenRequest {
+            department_code: department.into(),
+            roles: roles.iter().map(|r| *r as i32).collect(),
+            name: "test".into(),
+            expires_at: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .token
 }
 
 /// The field paths of an INVALID_ARGUMENT status's BadRequest details.
@@ -772,6 +787,16 @@ pub async fn assert_nothing_kept(server: &TestServer, provider: &Clients, entry_
 // --- the binary ------------------------------------------------------------------------------
 
 /// Starts `govshare serve` on an ephemeral port and returns it with its address.
+/// A child process killed when dropped (a failing test leaves no server behind).
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 pub fn spawn_server(dir: &std::path::Path) -> (std::process::Child, String) {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_govshare"))
         .args([
