@@ -32,6 +32,24 @@ fn describe_status(status: &tonic::Status) -> Vec<String> {
             lines.push(format!("  - {}: {}{kind}", v.subject, v.description));
         }
     }
+    // A status with a source, or about the HTTP/2 framing, was made by the client from a
+    // failed connection, not sent by the server: say why it failed.
+    let mut cause = std::error::Error::source(status);
+    if cause.is_some() || status.message().starts_with("h2 protocol error") {
+        while let Some(error) = cause {
+            let text = error.to_string();
+            if !lines[0].contains(&text) {
+                lines[0].push_str(&format!(": {text}"));
+            }
+            cause = error.source();
+        }
+        lines.push(
+            "  (the connection failed: a server with TLS is given as https:// with --ca-cert, \
+             and with --client-cert and --client-key if it requires client certificates; a \
+             plain one as http://)"
+                .into(),
+        );
+    }
     if status.code() == tonic::Code::Unauthenticated {
         lines.push("  (the credential comes from --token, --token-file or GOVSHARE_TOKEN)".into());
     }
