@@ -96,6 +96,32 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_connection_is_told_with_its_cause_and_a_hint() {
+        #[derive(Debug)]
+        struct Transport(std::io::Error);
+        impl std::fmt::Display for Transport {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("transport error")
+            }
+        }
+        impl std::error::Error for Transport {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let alert = std::io::Error::other("received fatal alert: CertificateRequired");
+        let status = tonic::Status::from_error(Box::new(Transport(alert)));
+        let lines = describe(&anyhow::Error::new(status));
+        assert_eq!(
+            lines[0],
+            "error: UNKNOWN: transport error: received fatal alert: CertificateRequired"
+        );
+        assert!(lines[1].contains("--client-cert"), "{lines:?}");
+        let answered = tonic::Status::unknown("transport error");
+        assert_eq!(describe(&anyhow::Error::new(answered)).len(), 1);
+    }
+
+    #[test]
     fn code_names_are_canonical() {
         assert_eq!(
             code_name(tonic::Code::FailedPrecondition),

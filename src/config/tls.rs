@@ -253,6 +253,23 @@ mod tests {
     }
 
     #[test]
+    fn the_environment_sets_tls_keys_and_loading_checks_them() {
+        let load = |name: &str, value: &str| {
+            let env = [(name.to_owned(), value.to_owned())];
+            crate::config::Config::load(&crate::config::ServeArgs::default(), env)
+        };
+        let err = load("GOVSHARE_TLS_CLIENT_IDENTITY", "certificate").unwrap_err();
+        assert_eq!(key_of(err), "tls.client_identity");
+        let err = load("GOVSHARE_TLS_CLIENT_IDENTITY", "both").unwrap_err();
+        assert!(
+            err.to_string().contains("GOVSHARE_TLS_CLIENT_IDENTITY"),
+            "{err}"
+        );
+        let err = load("GOVSHARE_TLS_CERT_FILE", "/nonexistent/server.pem").unwrap_err();
+        assert_eq!(key_of(err), "tls.key_file");
+    }
+
+    #[test]
     fn certificate_identity_needs_a_client_ca_and_department_roles() {
         let identity = TlsConfig {
             client_identity: ClientIdentity::Certificate,
