@@ -1,5 +1,8 @@
 //! Identity: credentials are bearer tokens, stored only as sha256 digests; a tower layer turns
-//! the `authorization` header into a [`Principal`] before any service method runs.
+//! the `authorization` header into a [`Principal`] before any service method runs. Under mutual
+//! TLS the client certificate may name the department instead (see [`certificate`]).
+
+mod certificate;
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -15,6 +18,7 @@ use sha2::{Digest as _, Sha256};
 use tonic::body::Body;
 use tower::{Layer, Service};
 
+use crate::config::TlsConfig;
 use crate::error::ApiError;
 use crate::observe::CallNote;
 
@@ -89,14 +93,23 @@ fn bearer(headers: &http::HeaderMap) -> Option<&str> {
 /// Why a credential was refused, and whose it was if it is known.
 struct Refusal {
     message: String,
-    token: Option<TokenRecord>,
+    /// The id and department of the refused credential, for the access log.
+    credential: Option<(String, Option<CreditCode>)>,
 }
 
 impl Refusal {
     fn new(message: impl Into<String>) -> Self {
         Refusal {
             message: message.into(),
-            token: None,
+            credential: None,
+        }
+    }
+
+    /// A refusal that names the token presented.
+    fn of_token(message: impl Into<String>, token: &TokenRecord) -> Self {
+        Refusal {
+            message: message.into(),
+            credential: Some((token.id.clone(), token.department.clone())),
         }
     }
 }
@@ -109,31 +122,50 @@ async fn authenticate(store: &dyn Store, headers: &http::HeaderMap) -> Result<Pr
              (missing credential: send `authorization: Bearer <token>`)",
         ));
     };
+    valid_token(store, token)
+        .await
+        .map(|t| Principal::from_record(&t))
+}
+
+/// The record of a bearer token that is known, unrevoked and unexpired.
+async fn valid_token(store: &dyn Store, token: &str) -> Result<TokenRecord, Refusal> {
     let record = store
         .token_by_digest(&token_digest(token))
         .await
         .map_err(|e| Refusal::new(format!("credential check failed: {e}")))?;
-    let message = match &record {
-        Some(t) if t.is_valid_at(Utc::now()) => return Ok(Principal::from_record(t)),
-        Some(t) if t.revoked_at.is_some() => "凭证已吊销 (the credential has been revoked)",
-        Some(_) => "凭证已过期 (the credential has expired)",
-        None => "凭证无效 (unknown credential)",
+    let refusal = match record {
+        Some(t) if t.is_valid_at(Utc::now()) => return Ok(t),
+        Some(t) if t.revoked_at.is_some() => {
+            Refusal::of_token("凭证已吊销 (the credential has been revoked)", &t)
+        }
+        Some(t) => Refusal::of_token("凭证已过期 (the credential has expired)", &t),
+        None => Refusal::new("凭证无效 (unknown credential)"),
     };
-    Err(Refusal {
-        message: message.into(),
-        token: record,
-    })
+    Err(refusal)
 }
 
 /// The tower layer that authenticates every call but health and reflection.
 #[derive(Debug, Clone)]
 pub struct AuthLayer {
     store: Arc<dyn Store>,
+    /// Set when the client certificate names the caller's department.
+    certificates: Option<Arc<certificate::CertificateIdentity>>,
 }
 
 impl AuthLayer {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        AuthLayer { store }
+        AuthLayer {
+            store,
+            certificates: None,
+        }
+    }
+
+    /// Takes the caller's department from its client certificate when `tls` says so.
+    pub fn with_tls(self, tls: &TlsConfig) -> Self {
+        AuthLayer {
+            certificates: certificate::CertificateIdentity::configured(tls).map(Arc::new),
+            ..self
+        }
     }
 }
 
@@ -144,6 +176,7 @@ impl<S> Layer<S> for AuthLayer {
         AuthService {
             inner,
             store: self.store.clone(),
+            certificates: self.certificates.clone(),
         }
     }
 }
@@ -153,6 +186,7 @@ impl<S> Layer<S> for AuthLayer {
 pub struct AuthService<S> {
     inner: S,
     store: Arc<dyn Store>,
+    certificates: Option<Arc<certificate::CertificateIdentity>>,
 }
 
 impl<S> Service<Request<Body>> for AuthService<S>
@@ -173,10 +207,20 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let store = self.store.clone();
+        let certificates = self.certificates.clone();
         Box::pin(async move {
             if !is_public(request.uri().path()) {
                 let note = request.extensions().get::<CallNote>().cloned();
-                match authenticate(store.as_ref(), request.headers()).await {
+                let resolved = match &certificates {
+                    Some(identity) => {
+                        let (headers, extensions) = (request.headers(), request.extensions());
+                        identity
+                            .authenticate(store.as_ref(), headers, extensions)
+                            .await
+                    }
+                    None => authenticate(store.as_ref(), request.headers()).await,
+                };
+                match resolved {
                     Ok(principal) => {
                         if let Some(note) = note {
                             note.caller(&principal);
@@ -184,9 +228,9 @@ where
                         request.extensions_mut().insert(principal);
                     }
                     Err(refusal) => {
-                        // A known but revoked or expired credential is named in the record.
-                        if let (Some(note), Some(t)) = (note, &refusal.token) {
-                            note.refused_credential(&t.id, t.department.as_ref());
+                        // A known but refused credential is named in the record.
+                        if let (Some(note), Some((id, department))) = (note, &refusal.credential) {
+                            note.refused_credential(id, department.as_ref());
                         }
                         return Ok(tonic::Status::unauthenticated(refusal.message).into_http());
                     }

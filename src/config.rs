@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+mod tls;
+pub use tls::{ClientIdentity, TlsConfig};
+
 /// `govshare serve` flags. Each overrides the file and the environment.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ServeArgs {
@@ -49,6 +52,7 @@ pub struct Config {
     pub exchange: ExchangeConfig,
     pub audit: AuditConfig,
     pub search: SearchConfig,
+    pub tls: TlsConfig,
 }
 
 /// `[search]`: the full-text index of the published catalogue.
@@ -216,6 +220,7 @@ impl Default for Config {
             exchange: ExchangeConfig::default(),
             audit: AuditConfig::default(),
             search: SearchConfig::default(),
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -372,7 +377,7 @@ impl Config {
             "GOVSHARE_SHARING_CALENDAR_FILE" => {
                 self.sharing.calendar_file = Some(PathBuf::from(value))
             }
-            _ => {}
+            _ => self.tls.apply_env(name, value)?,
         }
         Ok(())
     }
@@ -445,6 +450,7 @@ impl Config {
                 message: "must be at least 1 and at most sharing.max_grant_days".into(),
             });
         }
+        self.tls.validate()?;
         Ok(())
     }
 }

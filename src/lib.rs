@@ -24,6 +24,7 @@ pub mod request;
 pub mod search;
 pub mod server;
 pub mod sharing;
+pub mod tls;
 pub mod version_cache;
 pub mod watch;
 

@@ -337,11 +337,12 @@ pub async fn start(
         .context("building the reflection service")?;
 
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
-    let router = tonic::transport::Server::builder()
+    // TLS, and mutual TLS, as [tls] configures; plain gRPC when it names no certificate.
+    let router = crate::tls::server_builder(&state.config.tls)?
         // Outermost first: every call is observed (request id, metrics, access log, log
         // line), then every call but health and reflection needs a credential.
         .layer(observe)
-        .layer(AuthLayer::new(store))
+        .layer(AuthLayer::new(store).with_tls(&state.config.tls))
         // Then each credential's quotas and the time limit of a reply.
         .layer(limits)
         .add_service(health)

@@ -50,6 +50,9 @@ pub(super) async fn run(
         server: format!("http://{addr}"),
         token: Some(cataloguer.to_string()),
         token_file: None,
+        ca_cert: None,
+        client_cert: None,
+        client_key: None,
         output: OutputFormat::Table,
     };
     let connection = Connection::open(&opts).await?;

@@ -1,4 +1,5 @@
-//! The client side of a command: global options, the bearer credential and the gRPC clients.
+//! The client side of a command: global options, the bearer credential, TLS and the gRPC
+//! clients.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use anyhow::Context as _;
 use tonic::metadata::{AsciiMetadataValue, MetadataValue};
 use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
 use crate::cli::output::OutputFormat;
 use crate::proto::admin_service_client::AdminServiceClient;
@@ -41,6 +42,16 @@ pub struct ClientOpts {
     /// --token).
     #[arg(long, global = true, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
+    /// CA certificates (PEM) that sign the certificate of an https:// server (default: the
+    /// system's trusted roots).
+    #[arg(long, global = true, env = "GOVSHARE_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Client certificate (PEM) for a server that requires mutual TLS; with --client-key.
+    #[arg(long, global = true, env = "GOVSHARE_CLIENT_CERT", value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+    /// Private key (PEM) of --client-cert.
+    #[arg(long, global = true, env = "GOVSHARE_CLIENT_KEY", value_name = "FILE")]
+    pub client_key: Option<PathBuf>,
     /// How to print results.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
@@ -52,6 +63,9 @@ impl fmt::Debug for ClientOpts {
             .field("server", &self.server)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("token_file", &self.token_file)
+            .field("ca_cert", &self.ca_cert)
+            .field("client_cert", &self.client_cert)
+            .field("client_key", &self.client_key)
             .field("output", &self.output)
             .finish()
     }
@@ -64,6 +78,71 @@ impl ClientOpts {
             Some(path) => read_token_file(path).map(Some),
             None => Ok(self.token.as_deref().map(str::trim).map(str::to_string)),
         }
+    }
+
+    /// The endpoint of `--server`: TLS for an https:// URL, with the CA and client certificate
+    /// given.
+    fn endpoint(&self) -> anyhow::Result<Endpoint> {
+        let endpoint = Endpoint::from_shared(self.server.clone())
+            .with_context(|| format!("invalid --server URL {:?}", self.server))?
+            .connect_timeout(Duration::from_secs(10));
+        let tls_files = [&self.ca_cert, &self.client_cert, &self.client_key];
+        if endpoint.uri().scheme_str() != Some("https") {
+            anyhow::ensure!(
+                tls_files.iter().all(|f| f.is_none()),
+                "--ca-cert, --client-cert and --client-key are for TLS: give the server as \
+                 https://{}",
+                endpoint
+                    .uri()
+                    .authority()
+                    .map_or("HOST:PORT", |a| a.as_str())
+            );
+            return Ok(endpoint);
+        }
+        let mut tls = match &self.ca_cert {
+            Some(path) => ClientTlsConfig::new()
+                .ca_certificate(Certificate::from_pem(read_pem("--ca-cert", path)?)),
+            None => ClientTlsConfig::new().with_native_roots(),
+        };
+        match (&self.client_cert, &self.client_key) {
+            (Some(cert), Some(key)) => {
+                tls = tls.identity(Identity::from_pem(
+                    read_pem("--client-cert", cert)?,
+                    read_pem("--client-key", key)?,
+                ));
+            }
+            (None, None) => {}
+            _ => anyhow::bail!("--client-cert and --client-key go together: give both"),
+        }
+        endpoint
+            .tls_config(tls)
+            .context("the TLS options cannot be used")
+    }
+}
+
+/// The content of a PEM file named by `option`.
+fn read_pem(option: &str, path: &Path) -> anyhow::Result<Vec<u8>> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("{option}: cannot read {}", path.display()))?;
+    anyhow::ensure!(
+        String::from_utf8_lossy(&bytes).contains("-----BEGIN "),
+        "{option}: {} is not a PEM file",
+        path.display()
+    );
+    Ok(bytes)
+}
+
+/// A failed TLS connection whose peer answered with something other than TLS (rustls calls it a
+/// corrupt message) is told as a server without TLS.
+fn plain_server_hint(server: &str, error: anyhow::Error) -> anyhow::Error {
+    if server.starts_with("https://") && format!("{error:#}").contains("corrupt message") {
+        let plain = server.replacen("https://", "http://", 1);
+        error.context(format!(
+            "the server does not use TLS: give it as {plain}, without --ca-cert, \
+             --client-cert and --client-key"
+        ))
+    } else {
+        error
     }
 }
 
@@ -139,14 +218,13 @@ impl Connection {
     /// Connects to `--server`; fails early when the server is unreachable.
     pub async fn open(opts: &ClientOpts) -> anyhow::Result<Connection> {
         let bearer = Bearer::new(opts.token()?.as_deref())?;
-        let data_endpoint = Endpoint::from_shared(opts.server.clone())
-            .with_context(|| format!("invalid --server URL {:?}", opts.server))?
-            .connect_timeout(Duration::from_secs(10));
+        let data_endpoint = opts.endpoint()?;
         let endpoint = data_endpoint.clone().timeout(Duration::from_secs(120));
         let channel = endpoint
             .connect()
             .await
-            .with_context(|| format!("cannot connect to {}", opts.server))?;
+            .with_context(|| format!("cannot connect to {}", opts.server))
+            .map_err(|e| plain_server_hint(&opts.server, e))?;
         Ok(Connection {
             channel,
             data_channel: data_endpoint.connect_lazy(),

@@ -32,6 +32,24 @@ fn describe_status(status: &tonic::Status) -> Vec<String> {
             lines.push(format!("  - {}: {}{kind}", v.subject, v.description));
         }
     }
+    // A status with a source, or about the HTTP/2 framing, was made by the client from a
+    // failed connection, not sent by the server: say why it failed.
+    let mut cause = std::error::Error::source(status);
+    if cause.is_some() || status.message().starts_with("h2 protocol error") {
+        while let Some(error) = cause {
+            let text = error.to_string();
+            if !lines[0].contains(&text) {
+                lines[0].push_str(&format!(": {text}"));
+            }
+            cause = error.source();
+        }
+        lines.push(
+            "  (the connection failed: a server with TLS is given as https:// with --ca-cert, \
+             and with --client-cert and --client-key if it requires client certificates; a \
+             plain one as http://)"
+                .into(),
+        );
+    }
     if status.code() == tonic::Code::Unauthenticated {
         lines.push("  (the credential comes from --token, --token-file or GOVSHARE_TOKEN)".into());
     }
@@ -75,6 +93,32 @@ mod tests {
                 "  - items[0].name: 名称不能为空".to_string(),
             ]
         );
+    }
+
+    #[test]
+    fn a_failed_connection_is_told_with_its_cause_and_a_hint() {
+        #[derive(Debug)]
+        struct Transport(std::io::Error);
+        impl std::fmt::Display for Transport {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("transport error")
+            }
+        }
+        impl std::error::Error for Transport {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let alert = std::io::Error::other("received fatal alert: CertificateRequired");
+        let status = tonic::Status::from_error(Box::new(Transport(alert)));
+        let lines = describe(&anyhow::Error::new(status));
+        assert_eq!(
+            lines[0],
+            "error: UNKNOWN: transport error: received fatal alert: CertificateRequired"
+        );
+        assert!(lines[1].contains("--client-cert"), "{lines:?}");
+        let answered = tonic::Status::unknown("transport error");
+        assert_eq!(describe(&anyhow::Error::new(answered)).len(), 1);
     }
 
     #[test]

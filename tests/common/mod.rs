@@ -49,6 +49,12 @@ pub struct Clients {
 }
 
 impl Clients {
+    /// Clients over `channel`, sending `token` if there is one.
+    pub fn over(channel: &Channel, token: Option<&str>) -> Clients {
+        let bearer = Bearer(token.map(|t| format!("Bearer {t}").parse().unwrap()));
+        Clients::new(channel, bearer)
+    }
+
     fn new(channel: &Channel, bearer: Bearer) -> Clients {
         Clients {
             admin: AdminServiceClient::with_interceptor(channel.clone(), bearer.clone()),
@@ -83,6 +89,17 @@ impl TestServer {
 
     /// Starts a server in `dir` with the default configuration as changed by `configure`.
     pub async fn start_with(dir: TempDir, configure: impl FnOnce(&mut Config)) -> TestServer {
+        let plain = |addr| Channel::from_shared(format!("http://{addr}")).unwrap();
+        Self::start_reached_by(dir, configure, plain).await
+    }
+
+    /// [`start_with`](Self::start_with), its clients connecting through `endpoint` of the
+    /// server's address (a TLS endpoint for a TLS server).
+    pub async fn start_reached_by(
+        dir: TempDir,
+        configure: impl FnOnce(&mut Config),
+        endpoint: impl FnOnce(SocketAddr) -> tonic::transport::Endpoint,
+    ) -> TestServer {
         let mut config = Config {
             data_dir: dir.path().to_owned(),
             ..Config::default()
@@ -98,11 +115,7 @@ impl TestServer {
             .unwrap()
             .trim()
             .to_owned();
-        let channel = Channel::from_shared(format!("http://{}", running.addr))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
+        let channel = endpoint(running.addr).connect().await.unwrap();
         TestServer {
             addr: running.addr,
             metrics_addr: running.metrics_addr.unwrap(),
