@@ -19,6 +19,9 @@ use govshare_audit::{
 use govshare_fuzz::segment::{Log, MIN_FRAME};
 use libfuzzer_sys::fuzz_target;
 
+/// Logs with fewer records than this have every range start checked.
+const SHORT_LOG: u64 = 16;
+
 fuzz_target!(|log: Log| {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let written = log.write(dir.path());
@@ -37,7 +40,18 @@ fuzz_target!(|log: Log| {
             (written.frames, written.head)
         );
     }
-    check_range(dir.path(), &v, log.from, log.to);
+    check_range(
+        dir.path(),
+        &v,
+        log.from.map(u64::from),
+        log.to.map(u64::from),
+    );
+    // A short log that verifies: every start too.
+    if v.ok && v.head_seq < SHORT_LOG {
+        for from in 1..=v.head_seq + 1 {
+            check_range(dir.path(), &v, Some(from), log.to.map(u64::from));
+        }
+    }
 
     match AccessLog::open(
         dir.path(),
@@ -52,8 +66,7 @@ fuzz_target!(|log: Log| {
 });
 
 /// A range of a log that verifies verifies too, from just after the record before it.
-fn check_range(dir: &Path, whole: &Verification, from: Option<u8>, to: Option<u8>) {
-    let (from, to) = (from.map(u64::from), to.map(u64::from));
+fn check_range(dir: &Path, whole: &Verification, from: Option<u64>, to: Option<u64>) {
     let result = verify_dir(dir, from, to);
     let (f, t) = (from.unwrap_or(1).max(1), to.unwrap_or(u64::MAX));
     if f > t {

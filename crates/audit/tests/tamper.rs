@@ -327,9 +327,12 @@ fn an_empty_last_segment_named_for_a_stored_record() {
         .unwrap()
         .seq;
     assert!(first_of_last + 2 < 200);
-    // What a crash right after starting a segment leaves, but named for a stored record.
+    // What a crash right after starting a segment leaves (nothing, or zeros), but named for
+    // a stored record.
     let named = first_of_last + 1;
     let empty = dir.path().join(format!("{named:020}.seg"));
+    fs::write(&empty, [0; 40]).unwrap();
+    assert_bad(&verify(dir.path()), 201, "is named for record");
     fs::write(&empty, []).unwrap();
     assert_bad(&verify(dir.path()), 201, "is named for record");
     // A range starting past the name finds its predecessor in the segment that holds it.
