@@ -224,14 +224,7 @@ impl Walk {
                     problem = Some((expected, order_problem(seg, expected, found, pos)));
                 }
                 Ok(_) if pos == 0 && spec.first_seq != expected => {
-                    problem = Some((
-                        expected,
-                        format!(
-                            "segment {name} is named for record {}, but its first record is \
-                             {expected}",
-                            spec.first_seq
-                        ),
-                    ));
+                    problem = Some((expected, misnamed(spec, expected)));
                 }
                 Ok(_) => {}
             }
@@ -254,14 +247,7 @@ impl Walk {
                 // An empty last segment (a crash right after starting it) is named for the
                 // record that would have come first in it.
                 _ if seg.frames.is_empty() && spec.first_seq != expected => {
-                    problem = Some((
-                        expected,
-                        format!(
-                            "segment {name} is named for record {}, but the next record is \
-                             {expected}",
-                            spec.first_seq
-                        ),
-                    ));
+                    problem = Some((expected, misnamed(spec, expected)));
                 }
                 Tail::Clean => {}
                 Tail::Torn(bytes) if tail_allowed => self.v.torn_tail_bytes = bytes,
@@ -313,6 +299,16 @@ impl Walk {
         self.v.first_bad_seq = Some(seq);
         self.v.problem = Some(problem);
     }
+}
+
+/// Words for segment `spec` starting with record `expected` (or, empty, waiting for it)
+/// under the name of another.
+fn misnamed(spec: &Spec, expected: u64) -> String {
+    format!(
+        "segment {} is named for record {}, but its first record is {expected}",
+        segment::file_name(spec.first_seq),
+        spec.first_seq
+    )
 }
 
 /// Words for finding record `found` at frame `pos` of `seg`, where `expected` belongs.
