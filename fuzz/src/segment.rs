@@ -31,8 +31,10 @@ pub enum Name {
     Seq(u8),
 }
 
+/// What comes next in a segment.
 #[derive(Arbitrary, Debug)]
 pub enum FrameSpec {
+    /// A frame holding a record.
     Record {
         seq: Seq,
         record: SmallRecord,
@@ -44,6 +46,7 @@ pub enum FrameSpec {
     Raw(Vec<u8>),
 }
 
+/// A record's seq: the one its position gives, or any.
 #[derive(Arbitrary, Debug)]
 pub enum Seq {
     Next,
@@ -67,6 +70,7 @@ pub enum Tail {
     Bytes(Vec<u8>),
 }
 
+/// The parts of a record that vary; the rest stays empty.
 #[derive(Arbitrary, Debug)]
 pub struct SmallRecord {
     micros: i64,
