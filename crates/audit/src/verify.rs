@@ -112,9 +112,13 @@ fn verify(
             ))),
         };
     }
+    // The segment holding the record before `from`: the last one named for an earlier
+    // record, passing over empty files (which hold no record, whatever their name says).
     let start = match from {
         1 => 0,
-        _ => specs.iter().rposition(|s| s.first_seq < from).unwrap_or(0),
+        _ => (specs.iter())
+            .rposition(|s| s.first_seq < from && s.len > 0)
+            .unwrap_or(0),
     };
     std::thread::scope(|scope| {
         // The loader reads the next segment while this one is checked.
@@ -135,7 +139,8 @@ fn verify(
             let last = i == specs.len() - 1;
             let mut first = 0;
             if i == start && from > 1 {
-                match walk.predecessor(spec, &seg, from - 1, last)? {
+                let no_more_bytes = specs[i + 1..].iter().all(|s| s.len == 0);
+                match walk.predecessor(spec, &seg, from - 1, no_more_bytes)? {
                     Some(j) => first = j + 1,
                     None => break,
                 }
@@ -152,7 +157,8 @@ fn verify(
 
 impl Walk {
     /// Finds record `p`, the one before the first to check, in the first segment, and
-    /// takes its stored hash as given. `None` if it is missing (a problem, reported).
+    /// takes its stored hash as given. `None` if it is missing (a problem, reported); a range
+    /// error if it would come after the end of the log (`last`: no later segment has bytes).
     fn predecessor(
         &mut self,
         spec: &Spec,
@@ -218,14 +224,7 @@ impl Walk {
                     problem = Some((expected, order_problem(seg, expected, found, pos)));
                 }
                 Ok(_) if pos == 0 && spec.first_seq != expected => {
-                    problem = Some((
-                        expected,
-                        format!(
-                            "segment {name} is named for record {}, but its first record is \
-                             {expected}",
-                            spec.first_seq
-                        ),
-                    ));
+                    problem = Some((expected, misnamed(spec, expected)));
                 }
                 Ok(_) => {}
             }
@@ -244,6 +243,11 @@ impl Walk {
             match seg.tail {
                 Tail::Clean if seg.frames.is_empty() && !empty_allowed => {
                     problem = Some((expected, format!("segment {name} is empty")));
+                }
+                // An empty last segment (a crash right after starting it) is named for the
+                // record that would have come first in it.
+                _ if seg.frames.is_empty() && spec.first_seq != expected => {
+                    problem = Some((expected, misnamed(spec, expected)));
                 }
                 Tail::Clean => {}
                 Tail::Torn(bytes) if tail_allowed => self.v.torn_tail_bytes = bytes,
@@ -295,6 +299,16 @@ impl Walk {
         self.v.first_bad_seq = Some(seq);
         self.v.problem = Some(problem);
     }
+}
+
+/// Words for segment `spec` starting with record `expected` (or, empty, waiting for it)
+/// under the name of another.
+fn misnamed(spec: &Spec, expected: u64) -> String {
+    format!(
+        "segment {} is named for record {}, but its first record is {expected}",
+        segment::file_name(spec.first_seq),
+        spec.first_seq
+    )
 }
 
 /// Words for finding record `found` at frame `pos` of `seg`, where `expected` belongs.

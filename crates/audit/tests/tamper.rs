@@ -316,3 +316,37 @@ fn large_segments_are_checked_in_parallel_chunks() {
         "{v:?}"
     );
 }
+
+#[test]
+fn an_empty_last_segment_named_for_a_stored_record() {
+    let dir = log();
+    let last = segments(dir.path()).pop().unwrap();
+    let first_of_last = frames(dir.path())
+        .iter()
+        .find(|f| f.path == last)
+        .unwrap()
+        .seq;
+    assert!(first_of_last + 2 < 200);
+    // What a crash right after starting a segment leaves (nothing, or zeros), but named for
+    // a stored record.
+    let named = first_of_last + 1;
+    let empty = dir.path().join(format!("{named:020}.seg"));
+    fs::write(&empty, [0; 40]).unwrap();
+    assert_bad(&verify(dir.path()), 201, "is named for record");
+    fs::write(&empty, []).unwrap();
+    assert_bad(&verify(dir.path()), 201, "is named for record");
+    // A range starting past the name finds its predecessor in the segment that holds it.
+    let v = verify_dir(dir.path(), Some(named + 1), None).unwrap();
+    assert_bad(&v, 201, "is named for record");
+    assert_eq!(v.records_checked, 200 - named);
+
+    // Named for the next record, it is what a crash leaves: not a problem.
+    fs::rename(&empty, dir.path().join(format!("{:020}.seg", 201))).unwrap();
+    assert!(verify(dir.path()).ok);
+    let v = verify_dir(dir.path(), Some(named + 1), None).unwrap();
+    assert!(v.ok && v.records_checked == 200 - named, "{v:?}");
+    assert!(matches!(
+        verify_dir(dir.path(), Some(202), None),
+        Err(AuditError::Range(_))
+    ));
+}
