@@ -114,6 +114,19 @@ pub struct Measurement {
     /// time, from /proc/stat), if known: on a shared virtual machine, the figures of a run
     /// with much steal are not comparable.
     pub steal: Option<f64>,
+    /// CPU time (user and system) this process used while measuring, client and in-process
+    /// server together, if known.
+    pub cpu: Option<Duration>,
+}
+
+/// CPU time (user + system) used so far by process `pid` (`"self"` for this one), from
+/// /proc/PID/stat; Linux counts it in ticks of 1/100 s (`CLK_TCK`).
+fn process_cpu(pid: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; the fields after it are plain numbers.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 /// Steal and total CPU ticks so far, from the `cpu` line of /proc/stat.
@@ -173,9 +186,12 @@ where
     let end = start + measure;
     let measuring = tokio::spawn(async move {
         tokio::time::sleep_until(start.into()).await;
-        let before = cpu_ticks();
+        let (before, cpu) = (cpu_ticks(), process_cpu("self"));
         tokio::time::sleep_until(end.into()).await;
-        steal_between(before, cpu_ticks())
+        let cpu = process_cpu("self")
+            .zip(cpu)
+            .map(|(b, a)| b.saturating_sub(a));
+        (steal_between(before, cpu_ticks()), cpu)
     });
     let mut tasks = Vec::with_capacity(concurrency);
     for worker in 0..concurrency {
@@ -213,6 +229,7 @@ where
             .copied()
             .unwrap_or_default()
     };
+    let (steal, cpu) = measuring.await.unwrap_or_default();
     Measurement {
         name,
         requests: all.len(),
@@ -220,7 +237,8 @@ where
         per_second: all.len() as f64 / measure.as_secs_f64(),
         p50: pct(0.50),
         p99: pct(0.99),
-        steal: measuring.await.ok().flatten(),
+        steal,
+        cpu,
     }
 }
 
@@ -418,22 +436,7 @@ async fn catalogue(
 
     let warmup = Duration::from_secs(args.warmup);
     let measure = Duration::from_secs(args.seconds);
-    let health_client = tonic_health::pb::health_client::HealthClient::new(channel.clone());
-    let health = drive(
-        "Health/Check",
-        args.concurrency,
-        warmup,
-        measure,
-        move |_, _| {
-            let mut c = health_client.clone();
-            async move {
-                c.check(tonic_health::pb::HealthCheckRequest::default())
-                    .await
-                    .is_ok()
-            }
-        },
-    )
-    .await;
+    let health = health_check("Health/Check", channel, args.concurrency, warmup, measure).await;
     let get = drive(
         "GetEntry (access log on)",
         args.concurrency,
@@ -463,6 +466,27 @@ async fn catalogue(
     )
     .await;
     Ok([health, get, register])
+}
+
+/// The server's own grpc.health.v1.Health/Check: the transport and the load generator with
+/// next to no server work.
+async fn health_check(
+    name: &'static str,
+    channel: &Channel,
+    concurrency: usize,
+    warmup: Duration,
+    measure: Duration,
+) -> Measurement {
+    let client = tonic_health::pb::health_client::HealthClient::new(channel.clone());
+    drive(name, concurrency, warmup, measure, move |_, _| {
+        let mut c = client.clone();
+        async move {
+            c.check(tonic_health::pb::HealthCheckRequest::default())
+                .await
+                .is_ok()
+        }
+    })
+    .await
 }
 
 /// The metadata every bench registration sends: a complete 13-element entry (three 信息项,

@@ -2,13 +2,15 @@
 //! against the in-process server, at `--concurrency` calls in flight over one connection:
 //! out of every ten calls of a worker, two durable registrations, two durable updates of the
 //! worker's own draft, three GetEntry of a published entry by another department, one GetEntry
-//! of the worker's draft, one ListEntries and one ListRequests (the consumer's sharing
-//! requests). Every 30 s it prints the calls made, the errors, and the resident memory of the
+//! of the worker's draft, one ListEntries (the cataloguer's first page: its own entries) and
+//! one ListRequests (the consumer's sharing requests). Every 30 s it prints the calls made, the errors, and the resident memory of the
 //! process (`VmRSS`; the client runs in the same process); at the end it reports the growth
 //! of the RSS from the end of the warm-up.
 //!
 //! Memory is expected to rise while sled's page cache (`store.cache_capacity_bytes`, 256 MiB
-//! by default) and the version cache fill, then stay flat.
+//! by default) and the version cache fill, then stay flat. (The list is the cataloguer's, not
+//! the consumer's: a consumer's ListEntries reads every entry header to find the few
+//! published ones, so its cost grows with the catalogue and would set the soak's pace.)
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -123,7 +125,7 @@ pub async fn run(s: Setup) -> anyhow::Result<String> {
                         })
                         .await
                         .is_ok(),
-                    8 => reader
+                    8 => writer
                         .list_entries(ListEntriesRequest {
                             page_size: 20,
                             ..ListEntriesRequest::default()

@@ -10,12 +10,17 @@
 //! with the head version as precondition), and GetEntry of the entries registered before,
 //! each worker reading its own, as etcd's Range does. Durable means the same for both: the
 //! reply is sent only after the write is fdatasynced (etcd's WAL, govshare's group commit and
-//! access-log record).
+//! access-log record). govshare's own Health/Check is measured in the same run too: the cost
+//! of the transport and the load generator with next to no server work, a ceiling for any RPC.
+//!
+//! Each row also gives the CPU time per request of client and server together (this process,
+//! plus the etcd process for etcd's rows): both share the machine's cores.
 
 mod client;
 mod server;
 
 use std::fmt::Write as _;
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -25,7 +30,7 @@ use std::time::Duration;
 use prost::Message as _;
 use tonic::transport::Channel;
 
-use super::{Catalog, Measurement, bearer, drive, ms, registration};
+use super::{Catalog, Measurement, bearer, drive, health_check, ms, process_cpu, registration};
 use crate::proto::catalog_service_client::CatalogServiceClient;
 use crate::proto::{GetEntryRequest, ResourceMetadata, UpdateEntryRequest};
 use client::{Kv, PutRequest, RangeRequest};
@@ -81,6 +86,14 @@ pub async fn run(s: Setup) -> anyhow::Result<String> {
     let range_serializable = etcd_range(&s, &etcd, &written, true).await?;
     etcd.stop().await?;
 
+    let health = health_check(
+        "Health/Check (govshare)",
+        &s.channel,
+        s.concurrency,
+        s.warmup,
+        s.measure,
+    )
+    .await;
     let writer: Catalog =
         CatalogServiceClient::with_interceptor(s.channel.clone(), bearer(&s.cataloguer)?);
     let (register, codes) = register(&s, &writer).await;
@@ -97,12 +110,19 @@ pub async fn run(s: Setup) -> anyhow::Result<String> {
             .join(" ")
     );
     out.push_str(
-        "| operation | requests | errors | req/s | p50 | p99 | steal | govshare/etcd | target |\n\
-         |---|---:|---:|---:|---:|---:|---:|---|---|\n",
+        "| operation | requests | errors | req/s | p50 | p99 | steal | CPU/req | govshare/etcd | target |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---|---|\n",
     );
     row(&mut out, &put, "", "");
     row(&mut out, &range, "", "");
     row(&mut out, &range_serializable, "", "");
+    let (ratio, _) = verdict(&health, &range, false);
+    row(
+        &mut out,
+        &health,
+        &format!("{ratio} of linearizable Range"),
+        "(ceiling)",
+    );
     for m in [&register, &update] {
         let (ratio, met) = verdict(m, &put, true);
         row(&mut out, m, &ratio, &met);
@@ -140,7 +160,7 @@ fn verdict(ours: &Measurement, theirs: &Measurement, p99_too: bool) -> (String, 
 fn row(out: &mut String, m: &Measurement, ratio: &str, target: &str) {
     let _ = writeln!(
         out,
-        "| {} | {} | {} | {:.0} | {} | {} | {} | {ratio} | {target} |",
+        "| {} | {} | {} | {:.0} | {} | {} | {} | {} | {ratio} | {target} |",
         m.name,
         m.requests,
         m.errors,
@@ -149,6 +169,10 @@ fn row(out: &mut String, m: &Measurement, ratio: &str, target: &str) {
         ms(m.p99),
         m.steal
             .map_or_else(|| "-".into(), |s| format!("{:.0}%", 100.0 * s)),
+        m.cpu.filter(|_| m.requests > 0).map_or_else(
+            || "-".into(),
+            |c| format!("{:.0} µs", c.as_secs_f64() * 1e6 / m.requests as f64)
+        ),
     );
 }
 
@@ -162,6 +186,27 @@ async fn connect(etcd: &Etcd) -> anyhow::Result<Kv> {
     ))
 }
 
+/// Runs `measurement` (a [`drive`] of etcd) and adds the CPU time etcd used meanwhile.
+async fn with_etcd_cpu(
+    s: &Setup,
+    etcd: &Etcd,
+    measurement: impl Future<Output = Measurement>,
+) -> Measurement {
+    let pid = etcd.pid().map(|p| p.to_string());
+    let (warmup, measure) = (s.warmup, s.measure);
+    let sampler = tokio::spawn(async move {
+        tokio::time::sleep(warmup).await;
+        let pid = pid?;
+        let before = process_cpu(&pid)?;
+        tokio::time::sleep(measure).await;
+        Some(process_cpu(&pid)?.saturating_sub(before))
+    });
+    let mut m = measurement.await;
+    let etcd_cpu = sampler.await.ok().flatten();
+    m.cpu = m.cpu.zip(etcd_cpu).map(|(ours, etcd)| ours + etcd);
+    m
+}
+
 /// etcd Put of distinct keys; `written[worker]` ends as the number of keys that worker wrote.
 async fn etcd_put(
     s: &Setup,
@@ -171,7 +216,7 @@ async fn etcd_put(
 ) -> anyhow::Result<Measurement> {
     let kv = connect(etcd).await?;
     let value = Arc::new(value);
-    Ok(drive(
+    let put = drive(
         "etcd Put",
         s.concurrency,
         s.warmup,
@@ -193,8 +238,8 @@ async fn etcd_put(
                 ok
             }
         },
-    )
-    .await)
+    );
+    Ok(with_etcd_cpu(s, etcd, put).await)
 }
 
 /// etcd Range of one key each, every worker cycling through the keys it wrote.

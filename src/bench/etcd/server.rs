@@ -50,6 +50,11 @@ impl Etcd {
         format!("http://127.0.0.1:{}", self.client_port)
     }
 
+    /// The process id of the running etcd.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref()?.id()
+    }
+
     /// The log file etcd writes (kept until the bench ends).
     pub fn log_path(&self) -> PathBuf {
         self.dir.path().join("etcd.log")
