@@ -246,6 +246,26 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// The cells operation, requests, errors, req/s, p50, p99 and steal of a Markdown table row.
+fn cells(m: &Measurement) -> String {
+    format!(
+        "{} | {} | {} | {:.0} | {} | {} | {}",
+        m.name,
+        m.requests,
+        m.errors,
+        m.per_second,
+        ms(m.p50),
+        ms(m.p99),
+        steal_cell(m)
+    )
+}
+
+/// The steal time of a measurement as a table cell.
+fn steal_cell(m: &Measurement) -> String {
+    m.steal
+        .map_or_else(|| "-".into(), |s| format!("{:.0}%", 100.0 * s))
+}
+
 /// Prints a Markdown table of the measurements, with throughput relative to the first.
 pub fn table(results: &[Measurement]) -> String {
     let base = results
@@ -265,8 +285,7 @@ pub fn table(results: &[Measurement]) -> String {
             100.0 * m.per_second / base,
             ms(m.p50),
             ms(m.p99),
-            m.steal
-                .map_or_else(|| "-".into(), |s| format!("{:.0}%", 100.0 * s))
+            steal_cell(m)
         ));
     }
     out

@@ -30,7 +30,9 @@ use std::time::Duration;
 use prost::Message as _;
 use tonic::transport::Channel;
 
-use super::{Catalog, Measurement, bearer, drive, health_check, ms, process_cpu, registration};
+use super::{
+    Catalog, Measurement, bearer, cells, drive, health_check, ms, process_cpu, registration,
+};
 use crate::proto::catalog_service_client::CatalogServiceClient;
 use crate::proto::{GetEntryRequest, ResourceMetadata, UpdateEntryRequest};
 use client::{Kv, PutRequest, RangeRequest};
@@ -160,15 +162,8 @@ fn verdict(ours: &Measurement, theirs: &Measurement, p99_too: bool) -> (String, 
 fn row(out: &mut String, m: &Measurement, ratio: &str, target: &str) {
     let _ = writeln!(
         out,
-        "| {} | {} | {} | {:.0} | {} | {} | {} | {} | {ratio} | {target} |",
-        m.name,
-        m.requests,
-        m.errors,
-        m.per_second,
-        ms(m.p50),
-        ms(m.p99),
-        m.steal
-            .map_or_else(|| "-".into(), |s| format!("{:.0}%", 100.0 * s)),
+        "| {} | {} | {ratio} | {target} |",
+        cells(m),
         m.cpu.filter(|_| m.requests > 0).map_or_else(
             || "-".into(),
             |c| format!("{:.0} µs", c.as_secs_f64() * 1e6 / m.requests as f64)
