@@ -95,6 +95,9 @@ pub struct BenchArgs {
     /// Seconds of warm-up of the soak run before its starting RSS is taken.
     #[arg(long, value_name = "N", default_value_t = 30)]
     pub soak_warmup: u64,
+    /// Soak with reads and lists only (no registrations or updates: the store does not grow).
+    #[arg(long)]
+    pub soak_reads_only: bool,
     /// Run only what --etcd, --soak-seconds, --import-entries and --search-entries ask for:
     /// none of the catalogue, exchange and access-log measurements.
     #[arg(long)]
@@ -384,6 +387,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             concurrency: args.concurrency,
             warmup: Duration::from_secs(args.soak_warmup),
             duration: Duration::from_secs(args.soak_seconds),
+            reads_only: args.soak_reads_only,
         })
         .await?;
         println!("{report}");

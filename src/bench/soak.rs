@@ -7,6 +7,10 @@
 //! process (`VmRSS`; the client runs in the same process); at the end it reports the growth
 //! of the RSS from the end of the warm-up.
 //!
+//! With `--soak-reads-only` the registrations and updates are left out (the other calls keep
+//! their shares), so the store does not grow: what memory does then is the server's and the
+//! client's own.
+//!
 //! Memory is expected to rise while sled's page cache (`store.cache_capacity_bytes`, 256 MiB
 //! by default) and the version cache fill, then stay flat. (The list is the cataloguer's, not
 //! the consumer's: a consumer's ListEntries reads every entry header to find the few
@@ -42,6 +46,8 @@ pub struct Setup {
     pub concurrency: usize,
     pub warmup: Duration,
     pub duration: Duration,
+    /// No registrations or updates: the store does not grow.
+    pub reads_only: bool,
 }
 
 #[derive(Debug, Default)]
@@ -89,12 +95,14 @@ pub async fn run(s: Setup) -> anyhow::Result<String> {
         let register = registration(&s.metadata, worker);
         let metadata = register.metadata.clone();
         let published = s.published.clone();
+        let reads_only = s.reads_only;
         let draft = writer.register_entry(register.clone()).await?.into_inner();
         tasks.push(tokio::spawn(async move {
             let (code, mut head) = (draft.code, draft.head_version);
             let mut n = 0u64;
             while Instant::now() < end {
-                let ok = match n % 10 {
+                let op = if reads_only { 4 + n % 6 } else { n % 10 };
+                let ok = match op {
                     0 | 1 => writer.register_entry(register.clone()).await.is_ok(),
                     2 | 3 => match writer
                         .update_entry(UpdateEntryRequest {
@@ -151,10 +159,11 @@ pub async fn run(s: Setup) -> anyhow::Result<String> {
     tokio::time::sleep(s.warmup).await;
     let at_start = rss_kib();
     let mut out = format!(
-        "Soak: {} s of mixed load after {} s of warm-up, {} concurrent calls over one \
+        "Soak: {} s of {} load after {} s of warm-up, {} concurrent calls over one \
          connection.\n\n| time | calls (interval) | calls/s | errors (total) | RSS |\n\
          |---:|---:|---:|---:|---:|\n| start | - | - | {} | {} |\n",
         s.duration.as_secs(),
+        if s.reads_only { "read-only" } else { "mixed" },
         s.warmup.as_secs(),
         s.concurrency,
         counts.errors.load(Ordering::Relaxed),
