@@ -4,6 +4,8 @@
 //!
 //! `proto/bench/stream.proto` (the plain streaming baseline of `govshare bench`) is compiled
 //! by a second, separate call: it is not part of the contract and not in that descriptor set.
+//! Nor is `proto/etcd` (a client of etcd 3.4's KV service, for `govshare bench --etcd`),
+//! compiled by a third call.
 
 use std::path::PathBuf;
 
@@ -20,6 +22,12 @@ const PROTOS: &[&str] = &[
 
 /// Bench-only; deliberately not in `PROTOS`.
 const BENCH_PROTO: &str = "proto/bench/stream.proto";
+
+/// Bench-only: etcd's KV service and the message it imports (client only).
+const ETCD_PROTOS: &[&str] = &[
+    "proto/etcd/etcdserverpb/rpc.proto",
+    "proto/etcd/mvccpb/kv.proto",
+];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     for proto in PROTOS {
@@ -43,5 +51,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_server(true)
         .bytes(".govshare.bench.Chunk.data")
         .compile_fds(protox::compile([BENCH_PROTO], ["proto"])?)?;
+
+    // etcd's client: generates `OUT_DIR/etcdserverpb.rs` and `OUT_DIR/mvccpb.rs`.
+    for proto in ETCD_PROTOS {
+        println!("cargo:rerun-if-changed={proto}");
+    }
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(false)
+        .compile_fds(protox::compile(ETCD_PROTOS, ["proto"])?)?;
     Ok(())
 }

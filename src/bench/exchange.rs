@@ -32,8 +32,7 @@ use crate::proto::exchange_service_client::ExchangeServiceClient;
 use crate::proto::sharing_service_client::SharingServiceClient;
 use crate::proto::{
     CreateRequestRequest, DataSnapshot, FetchDataRequest, PublishDataRequest, PublishEnd,
-    PublishHeader, RegisterEntryRequest, ReviewEntryRequest, SubmitEntryRequest,
-    fetch_data_response, publish_data_request,
+    PublishHeader, fetch_data_response, publish_data_request,
 };
 
 /// The largest message either client accepts (the chunk, at most 4 MiB, plus framing).
@@ -213,31 +212,10 @@ async fn published_entry(
     if !items.is_empty() {
         input.items = items;
     }
-    let mut writer =
+    let writer =
         CatalogServiceClient::with_interceptor(setup.channel.clone(), bearer(&setup.cataloguer)?);
-    let entry = writer
-        .register_entry(RegisterEntryRequest {
-            metadata: Some(crate::convert::input_message(input)),
-            note: String::new(),
-            validate_only: false,
-        })
-        .await?
-        .into_inner();
-    writer
-        .submit_entry(SubmitEntryRequest {
-            code: entry.code.clone(),
-            expected_version: 1,
-        })
-        .await?;
-    CatalogServiceClient::with_interceptor(setup.channel.clone(), bearer(&setup.admin_token)?)
-        .review_entry(ReviewEntryRequest {
-            code: entry.code.clone(),
-            version: 1,
-            approve: true,
-            comment: String::new(),
-        })
-        .await?;
-    Ok(entry.code)
+    let metadata = crate::convert::input_message(input);
+    super::published_entry(&setup.channel, &setup.admin_token, writer, &metadata).await
 }
 
 /// The consumer asks for `items` of `code` (empty: all); unconditional, so granted at once.

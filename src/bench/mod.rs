@@ -4,13 +4,17 @@
 //! stream moving the same bytes (`stream.rs`), and the CSV column projection; then the
 //! offline verification rate of the access log (`audit.rs`); with `--import-entries`, a bulk
 //! `entry import` of a generated template (`import.rs`); with `--search-entries`, full-text
-//! search over a synthetic catalogue (`search/`). Every call to the server writes its
-//! access-log record, durably, before its reply ends.
+//! search over a synthetic catalogue (`search/`); with `--etcd PATH`, govshare against etcd 3.4
+//! in the same run (`etcd/`); with `--soak-seconds N`, a bounded soak run that reports the
+//! process's memory (`soak.rs`). `--only` runs just the parts asked for by flag. Every call to
+//! the server writes its access-log record, durably, before its reply ends.
 
 mod audit;
+mod etcd;
 mod exchange;
 mod import;
 mod search;
+mod soak;
 pub mod stream;
 
 use std::future::Future;
@@ -25,7 +29,7 @@ use crate::proto::admin_service_client::AdminServiceClient;
 use crate::proto::catalog_service_client::CatalogServiceClient;
 use crate::proto::{
     CreateDepartmentRequest, GetEntryRequest, IssueTokenRequest, RegisterEntryRequest,
-    ReviewEntryRequest, Role, SubmitEntryRequest,
+    ResourceMetadata, ReviewEntryRequest, Role, SubmitEntryRequest,
 };
 
 /// `govshare bench` options.
@@ -82,6 +86,22 @@ pub struct BenchArgs {
     /// store with the entries).
     #[arg(long)]
     pub search_skip_rpc: bool,
+    /// Also compare with etcd: the etcd 3.4 binary to start on 127.0.0.1 (see src/bench/etcd).
+    #[arg(long, value_name = "PATH")]
+    pub etcd: Option<std::path::PathBuf>,
+    /// Seconds of a soak run (mixed load, memory reported every 30 s; 0: skip).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub soak_seconds: u64,
+    /// Seconds of warm-up of the soak run before its starting RSS is taken.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub soak_warmup: u64,
+    /// Soak with reads and lists only (no registrations or updates: the store does not grow).
+    #[arg(long)]
+    pub soak_reads_only: bool,
+    /// Run only what --etcd, --soak-seconds, --import-entries and --search-entries ask for:
+    /// none of the catalogue, exchange and access-log measurements.
+    #[arg(long)]
+    pub only: bool,
 }
 
 /// One operation's figures.
@@ -97,6 +117,19 @@ pub struct Measurement {
     /// time, from /proc/stat), if known: on a shared virtual machine, the figures of a run
     /// with much steal are not comparable.
     pub steal: Option<f64>,
+    /// CPU time (user and system) this process used while measuring, client and in-process
+    /// server together, if known.
+    pub cpu: Option<Duration>,
+}
+
+/// CPU time (user + system) used so far by process `pid` (`"self"` for this one), from
+/// /proc/PID/stat; Linux counts it in ticks of 1/100 s (`CLK_TCK`).
+fn process_cpu(pid: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; the fields after it are plain numbers.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 /// Steal and total CPU ticks so far, from the `cpu` line of /proc/stat.
@@ -156,9 +189,12 @@ where
     let end = start + measure;
     let measuring = tokio::spawn(async move {
         tokio::time::sleep_until(start.into()).await;
-        let before = cpu_ticks();
+        let (before, cpu) = (cpu_ticks(), process_cpu("self"));
         tokio::time::sleep_until(end.into()).await;
-        steal_between(before, cpu_ticks())
+        let cpu = process_cpu("self")
+            .zip(cpu)
+            .map(|(b, a)| b.saturating_sub(a));
+        (steal_between(before, cpu_ticks()), cpu)
     });
     let mut tasks = Vec::with_capacity(concurrency);
     for worker in 0..concurrency {
@@ -196,6 +232,7 @@ where
             .copied()
             .unwrap_or_default()
     };
+    let (steal, cpu) = measuring.await.unwrap_or_default();
     Measurement {
         name,
         requests: all.len(),
@@ -203,12 +240,33 @@ where
         per_second: all.len() as f64 / measure.as_secs_f64(),
         p50: pct(0.50),
         p99: pct(0.99),
-        steal: measuring.await.ok().flatten(),
+        steal,
+        cpu,
     }
 }
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// The cells operation, requests, errors, req/s, p50, p99 and steal of a Markdown table row.
+fn cells(m: &Measurement) -> String {
+    format!(
+        "{} | {} | {} | {:.0} | {} | {} | {}",
+        m.name,
+        m.requests,
+        m.errors,
+        m.per_second,
+        ms(m.p50),
+        ms(m.p99),
+        steal_cell(m)
+    )
+}
+
+/// The steal time of a measurement as a table cell.
+fn steal_cell(m: &Measurement) -> String {
+    m.steal
+        .map_or_else(|| "-".into(), |s| format!("{:.0}%", 100.0 * s))
 }
 
 /// Prints a Markdown table of the measurements, with throughput relative to the first.
@@ -230,8 +288,7 @@ pub fn table(results: &[Measurement]) -> String {
             100.0 * m.per_second / base,
             ms(m.p50),
             ms(m.p99),
-            m.steal
-                .map_or_else(|| "-".into(), |s| format!("{:.0}%", 100.0 * s))
+            steal_cell(m)
         ));
     }
     out
@@ -296,9 +353,44 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
     let cataloguer = issue(departments[0].clone(), Role::Cataloguer).await?;
     let consumer = issue(departments[1].clone(), Role::Consumer).await?;
-    if !args.skip_catalogue {
+    let (skip_catalogue, skip_exchange) = (
+        args.skip_catalogue || args.only,
+        args.skip_exchange || args.only,
+    );
+    if !skip_catalogue {
         let results = catalogue(&args, &channel, &admin_token, &cataloguer, &consumer).await?;
         println!("{}", table(&results));
+    }
+    if let Some(binary) = args.etcd.clone() {
+        let report = etcd::run(etcd::Setup {
+            binary,
+            channel: channel.clone(),
+            cataloguer: cataloguer.clone(),
+            metadata: sample_metadata(),
+            concurrency: args.concurrency,
+            warmup: Duration::from_secs(args.warmup),
+            measure: Duration::from_secs(args.seconds),
+        })
+        .await?;
+        println!("{report}");
+    }
+    if args.soak_seconds > 0 {
+        let metadata = sample_metadata();
+        let writer = CatalogServiceClient::with_interceptor(channel.clone(), bearer(&cataloguer)?);
+        let published = published_entry(&channel, &admin_token, writer, &metadata).await?;
+        let report = soak::run(soak::Setup {
+            channel: channel.clone(),
+            cataloguer: cataloguer.clone(),
+            consumer: consumer.clone(),
+            published,
+            metadata,
+            concurrency: args.concurrency,
+            warmup: Duration::from_secs(args.soak_warmup),
+            duration: Duration::from_secs(args.soak_seconds),
+            reads_only: args.soak_reads_only,
+        })
+        .await?;
+        println!("{report}");
     }
     if args.import_entries > 0 {
         let report = import::run(
@@ -310,7 +402,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .await?;
         println!("{report}");
     }
-    if !args.skip_exchange {
+    if !skip_exchange {
         let report = exchange::run(exchange::Setup {
             channel: channel.clone(),
             admin_token: admin_token.clone(),
@@ -337,7 +429,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .await?;
         println!("{report}");
     }
-    if args.audit_records > 0 {
+    if args.audit_records > 0 && !args.only {
         let (records, runs) = (args.audit_records, args.audit_runs);
         let report = tokio::task::spawn_blocking(move || audit::run(records, runs)).await??;
         println!("{report}");
@@ -357,56 +449,17 @@ async fn catalogue(
         "bench: {} concurrent requests over one connection, {} s each (+{} s warm-up)",
         args.concurrency, args.seconds, args.warmup
     );
-    let mut writer: Catalog =
+    let writer: Catalog =
         CatalogServiceClient::with_interceptor(channel.clone(), bearer(cataloguer)?);
     let reader: Catalog =
         CatalogServiceClient::with_interceptor(channel.clone(), bearer(consumer)?);
 
-    let mut input = govshare_model::testing::sample_input();
-    input.provider_code.clear(); // the caller's department
-    let metadata = crate::convert::input_message(input);
-    let entry = writer
-        .register_entry(RegisterEntryRequest {
-            metadata: Some(metadata.clone()),
-            note: String::new(),
-            validate_only: false,
-        })
-        .await?
-        .into_inner();
-    writer
-        .submit_entry(SubmitEntryRequest {
-            code: entry.code.clone(),
-            expected_version: 1,
-        })
-        .await?;
-    CatalogServiceClient::with_interceptor(channel.clone(), bearer(admin_token)?)
-        .review_entry(ReviewEntryRequest {
-            code: entry.code.clone(),
-            version: 1,
-            approve: true,
-            comment: String::new(),
-        })
-        .await?;
+    let metadata = sample_metadata();
+    let code = published_entry(channel, admin_token, writer.clone(), &metadata).await?;
 
     let warmup = Duration::from_secs(args.warmup);
     let measure = Duration::from_secs(args.seconds);
-    let health_client = tonic_health::pb::health_client::HealthClient::new(channel.clone());
-    let health = drive(
-        "Health/Check",
-        args.concurrency,
-        warmup,
-        measure,
-        move |_, _| {
-            let mut c = health_client.clone();
-            async move {
-                c.check(tonic_health::pb::HealthCheckRequest::default())
-                    .await
-                    .is_ok()
-            }
-        },
-    )
-    .await;
-    let code = entry.code.clone();
+    let health = health_check("Health/Check", channel, args.concurrency, warmup, measure).await;
     let get = drive(
         "GetEntry (access log on)",
         args.concurrency,
@@ -430,22 +483,86 @@ async fn catalogue(
         measure,
         move |worker, _| {
             let mut c = writer.clone();
-            let mut m = metadata.clone();
-            // Spread writers over classifications, as departments registering in parallel do.
-            if let Some(class) = m.classification.as_mut() {
-                class.subitem = format!("{:03}", worker % 1000);
-            }
-            async move {
-                c.register_entry(RegisterEntryRequest {
-                    metadata: Some(m),
-                    note: String::new(),
-                    validate_only: false,
-                })
-                .await
-                .is_ok()
-            }
+            let request = registration(&metadata, worker);
+            async move { c.register_entry(request).await.is_ok() }
         },
     )
     .await;
     Ok([health, get, register])
+}
+
+/// The server's own grpc.health.v1.Health/Check: the transport and the load generator with
+/// next to no server work.
+async fn health_check(
+    name: &'static str,
+    channel: &Channel,
+    concurrency: usize,
+    warmup: Duration,
+    measure: Duration,
+) -> Measurement {
+    let client = tonic_health::pb::health_client::HealthClient::new(channel.clone());
+    drive(name, concurrency, warmup, measure, move |_, _| {
+        let mut c = client.clone();
+        async move {
+            c.check(tonic_health::pb::HealthCheckRequest::default())
+                .await
+                .is_ok()
+        }
+    })
+    .await
+}
+
+/// The metadata every bench registration sends: a complete 13-element entry (three 信息项,
+/// about 1 KiB), registered for the caller's department.
+fn sample_metadata() -> ResourceMetadata {
+    let mut input = govshare_model::testing::sample_input();
+    input.provider_code.clear(); // the caller's department
+    crate::convert::input_message(input)
+}
+
+/// The RegisterEntry request of `worker`: writers are spread over classifications, as
+/// departments registering in parallel are.
+fn registration(metadata: &ResourceMetadata, worker: usize) -> RegisterEntryRequest {
+    let mut m = metadata.clone();
+    if let Some(class) = m.classification.as_mut() {
+        class.subitem = format!("{:03}", worker % 1000);
+    }
+    RegisterEntryRequest {
+        metadata: Some(m),
+        note: String::new(),
+        validate_only: false,
+    }
+}
+
+/// Registers `metadata` as the writer's department, submits and approves it: the code of a
+/// published entry, which another department can read.
+async fn published_entry(
+    channel: &Channel,
+    admin_token: &str,
+    mut writer: Catalog,
+    metadata: &ResourceMetadata,
+) -> anyhow::Result<String> {
+    let entry = writer
+        .register_entry(RegisterEntryRequest {
+            metadata: Some(metadata.clone()),
+            note: String::new(),
+            validate_only: false,
+        })
+        .await?
+        .into_inner();
+    writer
+        .submit_entry(SubmitEntryRequest {
+            code: entry.code.clone(),
+            expected_version: 1,
+        })
+        .await?;
+    CatalogServiceClient::with_interceptor(channel.clone(), bearer(admin_token)?)
+        .review_entry(ReviewEntryRequest {
+            code: entry.code.clone(),
+            version: 1,
+            approve: true,
+            comment: String::new(),
+        })
+        .await?;
+    Ok(entry.code)
 }

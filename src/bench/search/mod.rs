@@ -25,7 +25,7 @@ use govshare_search::{Filters, IndexOptions, SearchDoc, SearchIndex, SearchQuery
 use govshare_store::{DepartmentRecord, EntrySummary, NewEntry, NewVersion, Store};
 use tonic::transport::Channel;
 
-use super::{Measurement, bearer, drive, ms};
+use super::{Measurement, bearer, drive};
 use crate::config::Config;
 use crate::proto::catalog_service_client::CatalogServiceClient;
 use crate::proto::{IssueTokenRequest, Role, SearchEntriesRequest};
@@ -375,17 +375,7 @@ fn table(results: &[Measurement]) -> String {
          |---|---:|---:|---:|---:|---:|---:|\n",
     );
     for m in results {
-        out.push_str(&format!(
-            "| {} | {} | {} | {:.0} | {} | {} | {} |\n",
-            m.name,
-            m.requests,
-            m.errors,
-            m.per_second,
-            ms(m.p50),
-            ms(m.p99),
-            m.steal
-                .map_or_else(|| "-".into(), |s| format!("{:.0}%", 100.0 * s))
-        ));
+        out.push_str(&format!("| {} |\n", super::cells(m)));
     }
     out
 }

@@ -1,0 +1,375 @@
+//! `govshare bench --etcd PATH`: govshare against etcd 3.4 on the same machine, in the same
+//! run, with the same load generator ([`super::drive`]), the same concurrency and connection
+//! model (every request over one HTTP/2 connection) and values of the same size.
+//!
+//! Order: etcd Put of distinct keys, each value as large as the encoded RegisterEntryRequest;
+//! etcd is then stopped and started again on the same data (etcd 3.4 reads run about 3x
+//! slower right after a write burst than after a restart), and Range reads keys written
+//! before, linearizable (etcd's default) then serializable; etcd is stopped. Then govshare:
+//! durable RegisterEntry, durable UpdateEntry (one draft per worker, updated again and again
+//! with the head version as precondition), and GetEntry of the entries registered before,
+//! each worker reading its own, as etcd's Range does. Durable means the same for both: the
+//! reply is sent only after the write is fdatasynced (etcd's WAL, govshare's group commit and
+//! access-log record). govshare's own Health/Check is measured in the same run too: the cost
+//! of the transport and the load generator with next to no server work, a ceiling for any RPC.
+//!
+//! Each row also gives the CPU time per request of client and server together (this process,
+//! plus the etcd process for etcd's rows): both share the machine's cores.
+
+mod client;
+mod server;
+
+use std::fmt::Write as _;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use prost::Message as _;
+use tonic::transport::Channel;
+
+use super::{
+    Catalog, Measurement, bearer, cells, drive, health_check, ms, process_cpu, registration,
+};
+use crate::proto::catalog_service_client::CatalogServiceClient;
+use crate::proto::{GetEntryRequest, ResourceMetadata, UpdateEntryRequest};
+use client::{Kv, PutRequest, RangeRequest};
+use server::Etcd;
+
+/// Throughput govshare must reach, as a multiple of etcd's.
+const TARGET_RATIO: f64 = 2.0;
+
+/// What the comparison needs of the in-process govshare server.
+#[derive(Debug)]
+pub struct Setup {
+    /// The etcd binary (3.4).
+    pub binary: PathBuf,
+    /// One connection to the govshare server.
+    pub channel: Channel,
+    /// A cataloguer's token: registers, updates and reads its own entries.
+    pub cataloguer: String,
+    /// The metadata every registration sends.
+    pub metadata: ResourceMetadata,
+    pub concurrency: usize,
+    pub warmup: Duration,
+    pub measure: Duration,
+}
+
+/// Runs the comparison and returns its report (a Markdown table and the verdicts).
+pub async fn run(s: Setup) -> anyhow::Result<String> {
+    let version = server::version(&s.binary).await?;
+    if !version.contains("3.4") {
+        eprintln!("bench: warning: the comparison is meant for etcd 3.4; {version}");
+    }
+    let value = registration(&s.metadata, 0).encode_to_vec();
+    eprintln!(
+        "bench: {version}; values of {} bytes (an encoded RegisterEntryRequest); {} concurrent \
+         requests over one connection, {} s each (+{} s warm-up)",
+        value.len(),
+        s.concurrency,
+        s.measure.as_secs(),
+        s.warmup.as_secs()
+    );
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+
+    let mut etcd = Etcd::start(&s.binary).await?;
+    eprintln!(
+        "bench: etcd on {} (log {})",
+        etcd.endpoint(),
+        etcd.log_path().display()
+    );
+    let written: Arc<Vec<AtomicU64>> = Arc::new((0..s.concurrency).map(|_| 0.into()).collect());
+    let put = etcd_put(&s, &etcd, value.clone(), written.clone()).await?;
+    eprintln!("bench: restarting etcd before reading");
+    etcd.restart().await?;
+    let range = etcd_range(&s, &etcd, &written, false).await?;
+    let range_serializable = etcd_range(&s, &etcd, &written, true).await?;
+    etcd.stop().await?;
+
+    let health = health_check(
+        "Health/Check (govshare)",
+        &s.channel,
+        s.concurrency,
+        s.warmup,
+        s.measure,
+    )
+    .await;
+    let writer: Catalog =
+        CatalogServiceClient::with_interceptor(s.channel.clone(), bearer(&s.cataloguer)?);
+    let (register, codes) = register(&s, &writer).await;
+    let update = update(&s, &writer).await?;
+    let get = get(&s, &writer, codes).await;
+
+    let mut out = format!(
+        "etcd: {version}, WAL fsync on (defaults), restarted before its reads; value size {} \
+         bytes; load average at start: {}\n\n",
+        value.len(),
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    out.push_str(
+        "| operation | requests | errors | req/s | p50 | p99 | steal | CPU/req | govshare/etcd | target |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---|---|\n",
+    );
+    row(&mut out, &put, "", "");
+    row(&mut out, &range, "", "");
+    row(&mut out, &range_serializable, "", "");
+    let (ratio, _) = verdict(&health, &range, false);
+    row(
+        &mut out,
+        &health,
+        &format!("{ratio} of linearizable Range"),
+        "(ceiling)",
+    );
+    for m in [&register, &update] {
+        let (ratio, met) = verdict(m, &put, true);
+        row(&mut out, m, &ratio, &met);
+    }
+    let (ratio, met) = verdict(&get, &range, false);
+    let (ratio_s, _) = verdict(&get, &range_serializable, false);
+    row(
+        &mut out,
+        &get,
+        &format!("{ratio} ({ratio_s} of serializable)"),
+        &met,
+    );
+    Ok(out)
+}
+
+/// Throughput ratio of `ours` to `theirs`, and whether the target is met: ≥ 2× throughput,
+/// and for writes a p99 no worse than etcd's.
+fn verdict(ours: &Measurement, theirs: &Measurement, p99_too: bool) -> (String, String) {
+    let ratio = ours.per_second / theirs.per_second.max(f64::MIN_POSITIVE);
+    let fast = ratio >= TARGET_RATIO;
+    let p99 = !p99_too || ours.p99 <= theirs.p99;
+    let failed = ours.errors > 0 || theirs.errors > 0 || ours.requests == 0;
+    let met = match (fast && p99 && !failed, p99_too) {
+        (true, _) => format!("met (≥ {TARGET_RATIO}× {})", theirs.name),
+        (false, true) => format!(
+            "NOT met (≥ {TARGET_RATIO}× {}, p99 ≤ {})",
+            theirs.name,
+            ms(theirs.p99)
+        ),
+        (false, false) => format!("NOT met (≥ {TARGET_RATIO}× {})", theirs.name),
+    };
+    (format!("{ratio:.2}×"), met)
+}
+
+fn row(out: &mut String, m: &Measurement, ratio: &str, target: &str) {
+    let _ = writeln!(
+        out,
+        "| {} | {} | {ratio} | {target} |",
+        cells(m),
+        m.cpu.filter(|_| m.requests > 0).map_or_else(
+            || "-".into(),
+            |c| format!("{:.0} µs", c.as_secs_f64() * 1e6 / m.requests as f64)
+        ),
+    );
+}
+
+fn etcd_key(worker: usize, n: u64) -> Vec<u8> {
+    format!("bench/{worker:03}/{n:010}").into_bytes()
+}
+
+async fn connect(etcd: &Etcd) -> anyhow::Result<Kv> {
+    Ok(Kv::new(
+        Channel::from_shared(etcd.endpoint())?.connect().await?,
+    ))
+}
+
+/// Runs `measurement` (a [`drive`] of etcd) and adds the CPU time etcd used meanwhile.
+async fn with_etcd_cpu(
+    s: &Setup,
+    etcd: &Etcd,
+    measurement: impl Future<Output = Measurement>,
+) -> Measurement {
+    let pid = etcd.pid().map(|p| p.to_string());
+    let (warmup, measure) = (s.warmup, s.measure);
+    let sampler = tokio::spawn(async move {
+        tokio::time::sleep(warmup).await;
+        let pid = pid?;
+        let before = process_cpu(&pid)?;
+        tokio::time::sleep(measure).await;
+        Some(process_cpu(&pid)?.saturating_sub(before))
+    });
+    let mut m = measurement.await;
+    let etcd_cpu = sampler.await.ok().flatten();
+    m.cpu = m.cpu.zip(etcd_cpu).map(|(ours, etcd)| ours + etcd);
+    m
+}
+
+/// etcd Put of distinct keys; `written[worker]` ends as the number of keys that worker wrote.
+async fn etcd_put(
+    s: &Setup,
+    etcd: &Etcd,
+    value: Vec<u8>,
+    written: Arc<Vec<AtomicU64>>,
+) -> anyhow::Result<Measurement> {
+    let kv = connect(etcd).await?;
+    let value = Arc::new(value);
+    let put = drive(
+        "etcd Put",
+        s.concurrency,
+        s.warmup,
+        s.measure,
+        move |worker, n| {
+            let mut kv = kv.clone();
+            let value = value.clone();
+            let written = written.clone();
+            async move {
+                let put = PutRequest {
+                    key: etcd_key(worker, n),
+                    value: value.to_vec(),
+                    ..PutRequest::default()
+                };
+                let ok = kv.put(put).await.is_ok();
+                if ok {
+                    written[worker].fetch_max(n + 1, Ordering::Relaxed);
+                }
+                ok
+            }
+        },
+    );
+    Ok(with_etcd_cpu(s, etcd, put).await)
+}
+
+/// etcd Range of one key each, every worker cycling through the keys it wrote.
+async fn etcd_range(
+    s: &Setup,
+    etcd: &Etcd,
+    written: &Arc<Vec<AtomicU64>>,
+    serializable: bool,
+) -> anyhow::Result<Measurement> {
+    let kv = connect(etcd).await?;
+    let written = written.clone();
+    let name = if serializable {
+        "etcd Range (serializable)"
+    } else {
+        "etcd Range (linearizable)"
+    };
+    Ok(drive(
+        name,
+        s.concurrency,
+        s.warmup,
+        s.measure,
+        move |worker, n| {
+            let mut kv = kv.clone();
+            let count = written[worker].load(Ordering::Relaxed).max(1);
+            async move {
+                let range = RangeRequest {
+                    key: etcd_key(worker, n % count),
+                    serializable,
+                    ..RangeRequest::default()
+                };
+                kv.range(range)
+                    .await
+                    .is_ok_and(|r| r.into_inner().kvs.len() == 1)
+            }
+        },
+    )
+    .await)
+}
+
+/// Durable RegisterEntry; returns the codes each worker registered.
+async fn register(s: &Setup, writer: &Catalog) -> (Measurement, Arc<Vec<Vec<String>>>) {
+    let codes: Arc<Vec<Mutex<Vec<String>>>> =
+        Arc::new((0..s.concurrency).map(|_| Mutex::default()).collect());
+    let (writer, metadata, all) = (writer.clone(), s.metadata.clone(), codes.clone());
+    let m = drive(
+        "RegisterEntry (durable)",
+        s.concurrency,
+        s.warmup,
+        s.measure,
+        move |worker, _| {
+            let mut c = writer.clone();
+            let request = registration(&metadata, worker);
+            let codes = all.clone();
+            async move {
+                let Ok(reply) = c.register_entry(request).await else {
+                    return false;
+                };
+                codes[worker]
+                    .lock()
+                    .map(|mut c| c.push(reply.into_inner().code))
+                    .is_ok()
+            }
+        },
+    )
+    .await;
+    let codes = codes
+        .iter()
+        .map(|c| c.lock().map(|c| c.clone()).unwrap_or_default())
+        .collect();
+    (m, Arc::new(codes))
+}
+
+/// Durable UpdateEntry: each worker updates its own draft, `expected_version` its head.
+async fn update(s: &Setup, writer: &Catalog) -> anyhow::Result<Measurement> {
+    let mut drafts = Vec::with_capacity(s.concurrency);
+    for worker in 0..s.concurrency {
+        let entry = writer
+            .clone()
+            .register_entry(registration(&s.metadata, worker))
+            .await?
+            .into_inner();
+        drafts.push((entry.code, AtomicU64::new(entry.head_version)));
+    }
+    let drafts = Arc::new(drafts);
+    let (writer, metadata) = (writer.clone(), s.metadata.clone());
+    Ok(drive(
+        "UpdateEntry (durable)",
+        s.concurrency,
+        s.warmup,
+        s.measure,
+        move |worker, _| {
+            let mut c = writer.clone();
+            let metadata = registration(&metadata, worker).metadata;
+            let drafts = drafts.clone();
+            async move {
+                let (code, head) = &drafts[worker];
+                let request = UpdateEntryRequest {
+                    code: code.clone(),
+                    expected_version: head.load(Ordering::Relaxed),
+                    metadata,
+                    note: String::new(),
+                };
+                let Ok(reply) = c.update_entry(request).await else {
+                    return false;
+                };
+                head.store(reply.into_inner().head_version, Ordering::Relaxed);
+                true
+            }
+        },
+    )
+    .await)
+}
+
+/// GetEntry of registered entries, each worker cycling through its own (the provider reads
+/// the head version of its drafts).
+async fn get(s: &Setup, reader: &Catalog, codes: Arc<Vec<Vec<String>>>) -> Measurement {
+    let reader = reader.clone();
+    drive(
+        "GetEntry",
+        s.concurrency,
+        s.warmup,
+        s.measure,
+        move |worker, n| {
+            let mut c = reader.clone();
+            let own = &codes[worker];
+            let code = own
+                .get(n as usize % own.len().max(1))
+                .cloned()
+                .unwrap_or_default();
+            async move {
+                c.get_entry(GetEntryRequest { code, version: 0 })
+                    .await
+                    .is_ok()
+            }
+        },
+    )
+    .await
+}
