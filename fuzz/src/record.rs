@@ -59,21 +59,6 @@ impl RecordSpec {
 
     /// The record as given, not cut to its limits.
     pub fn record(&self) -> AccessRecord {
-        let r = self.new_record();
-        AccessRecord {
-            seq: self.seq,
-            time: r.time,
-            request_id: r.request_id,
-            department_code: r.department_code,
-            token_id: r.token_id,
-            method: r.method,
-            target: r.target,
-            owner_code: r.owner_code,
-            grant_id: r.grant_id,
-            outcome: r.outcome,
-            detail: r.detail,
-            duration_micros: r.duration_micros,
-            bytes: r.bytes,
-        }
+        self.new_record().unbounded_at(self.seq)
     }
 }

@@ -178,6 +178,11 @@ impl AccessRecord {
 impl NewRecord {
     /// The record as it is stored at `seq`, cut to its limits (see [`AccessRecord::bounded`]).
     pub fn into_record(self, seq: u64) -> AccessRecord {
+        self.unbounded_at(seq).bounded()
+    }
+
+    /// The record at `seq` exactly as given, not cut to its limits.
+    pub fn unbounded_at(self, seq: u64) -> AccessRecord {
         AccessRecord {
             seq,
             time: self.time,
@@ -193,7 +198,6 @@ impl NewRecord {
             duration_micros: self.duration_micros,
             bytes: self.bytes,
         }
-        .bounded()
     }
 
     /// Appends the canonical bytes of this record at `seq` to `out`, without copying it.
