@@ -521,6 +521,32 @@ mod tests {
     }
 
     #[test]
+    fn per_credential_limits_load_and_a_bad_rate_is_refused_naming_the_key() {
+        let env = [
+            ("GOVSHARE_API_PER_TOKEN_RATE".to_owned(), "12.5".to_owned()),
+            ("GOVSHARE_API_PER_TOKEN_BURST".to_owned(), "20".to_owned()),
+            (
+                "GOVSHARE_API_PER_TOKEN_CONCURRENCY".to_owned(),
+                "8".to_owned(),
+            ),
+            ("GOVSHARE_API_REQUEST_TIMEOUT_MS".to_owned(), "0".to_owned()),
+        ];
+        let c = Config::load(&ServeArgs::default(), env).expect("limits");
+        assert_eq!(c.api.per_token_rate, 12.5);
+        assert_eq!(c.api.per_token_burst, 20);
+        assert_eq!(c.api.per_token_concurrency, 8);
+        assert_eq!(c.api.request_timeout(), None);
+        for rate in ["-1", "NaN", "inf"] {
+            let env = [("GOVSHARE_API_PER_TOKEN_RATE".to_owned(), rate.to_owned())];
+            let err = Config::load(&ServeArgs::default(), env).expect_err(rate);
+            assert!(
+                err.to_string().contains("api.per_token_rate"),
+                "{rate}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn unknown_keys_are_refused_with_their_name() {
         let err = Config::from_toml("grpc_adr = \"x\"", Path::new("c.toml")).expect_err("typo");
         assert!(err.to_string().contains("grpc_adr"), "{err}");
