@@ -89,15 +89,45 @@ impl Default for AuditConfig {
     }
 }
 
-/// `[store]`: the embedded store.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// `[store]`: where records live: the embedded sled store (the default) or a database
+/// speaking the PostgreSQL protocol, shared by any number of servers.
+#[derive(Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
-    /// Only "sled" (embedded) for now.
+    /// "sled" (embedded, in the data directory) or "postgres".
     pub backend: String,
-    /// fdatasync after each group flush (power-loss durability).
+    /// sled: fdatasync after each group flush (power-loss durability).
     pub sync_data: bool,
+    /// sled: the page cache size.
     pub cache_capacity_bytes: u64,
+    /// postgres: the connection URL, e.g. `postgres://govshare:SECRET@db:5432/govshare`. It
+    /// holds a password: it is never logged.
+    pub url: Option<String>,
+    /// postgres: connections each server keeps open at most.
+    pub pool_size: usize,
+}
+
+/// The backends `store.backend` may name.
+pub const STORE_BACKENDS: &[&str] = &["sled", "postgres"];
+
+impl StoreConfig {
+    /// Whether records live in PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.backend == "postgres"
+    }
+}
+
+/// The connection URL carries a password: Debug shows only whether one is set.
+impl std::fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreConfig")
+            .field("backend", &self.backend)
+            .field("sync_data", &self.sync_data)
+            .field("cache_capacity_bytes", &self.cache_capacity_bytes)
+            .field("url", &self.url.as_ref().map(|_| "<set>"))
+            .field("pool_size", &self.pool_size)
+            .finish()
+    }
 }
 
 /// `[api]`: limits of the gRPC API.
@@ -231,6 +261,8 @@ impl Default for StoreConfig {
             backend: "sled".into(),
             sync_data: true,
             cache_capacity_bytes: 256 * 1024 * 1024,
+            url: None,
+            pool_size: 16,
         }
     }
 }
@@ -342,6 +374,8 @@ impl Config {
                 }
             }
             "GOVSHARE_STORE_BACKEND" => self.store.backend = value.to_owned(),
+            "GOVSHARE_STORE_URL" => self.store.url = Some(value.to_owned()),
+            "GOVSHARE_STORE_POOL_SIZE" => self.store.pool_size = parsed(name, value)?,
             "GOVSHARE_STORE_SYNC_DATA" => self.store.sync_data = parsed(name, value)?,
             "GOVSHARE_STORE_CACHE_CAPACITY_BYTES" => {
                 self.store.cache_capacity_bytes = parsed(name, value)?
@@ -383,14 +417,37 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        if self.store.backend != "sled" {
+        if !STORE_BACKENDS.contains(&self.store.backend.as_str()) {
             return Err(ConfigError::Invalid {
                 key: "store.backend",
                 message: format!(
-                    "unknown backend {:?}; supported: \"sled\"",
+                    "未知的存储后端 unknown backend {:?}; supported: \"sled\" (embedded, the \
+                     default) or \"postgres\"",
                     self.store.backend
                 ),
             });
+        }
+        if self.store.is_postgres() {
+            if self
+                .store
+                .url
+                .as_deref()
+                .is_none_or(|u| u.trim().is_empty())
+            {
+                return Err(ConfigError::Invalid {
+                    key: "store.url",
+                    message:
+                        "缺少数据库连接地址 backend \"postgres\" needs a connection URL, e.g. \
+                              postgres://govshare:SECRET@db:5432/govshare (or GOVSHARE_STORE_URL)"
+                            .into(),
+                });
+            }
+            if self.store.pool_size == 0 {
+                return Err(ConfigError::Invalid {
+                    key: "store.pool_size",
+                    message: "must be at least 1".into(),
+                });
+            }
         }
         if self.api.default_page_size == 0 || self.api.default_page_size > self.api.max_page_size {
             return Err(ConfigError::Invalid {
