@@ -12,6 +12,7 @@ use govshare_audit::{AccessLog, CommitStats, LogOptions};
 use govshare_exchange::BlobStore;
 use govshare_model::Role;
 use govshare_sharing::{SharingPolicy, WorkingCalendar};
+use govshare_store::postgres::{PgOptions, PgStore};
 use govshare_store::sled::{SledOptions, SledStore};
 use govshare_store::{Store, TokenRecord};
 use tokio::net::TcpListener;
@@ -131,8 +132,24 @@ impl Running {
     }
 }
 
-/// Opens the configured store.
-pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+/// Opens the configured store: sled in the data directory, or the PostgreSQL database
+/// `store.url` names (its schema brought up to date).
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    if config.store.is_postgres() {
+        let url = config
+            .store
+            .url
+            .as_deref()
+            .context("store.url is not set")?;
+        let options = PgOptions {
+            pool_size: config.store.pool_size,
+        };
+        let store = PgStore::connect(url, &options)
+            .await
+            .context("opening the PostgreSQL store (store.url)")?;
+        tracing::info!(database = store.target(), "records in PostgreSQL");
+        return Ok(Arc::new(store));
+    }
     let options = SledOptions {
         sync_data: config.store.sync_data,
         cache_capacity: config.store.cache_capacity_bytes,
@@ -430,7 +447,7 @@ async fn shutdown_signal() {
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let config = Config::load(&args, std::env::vars())?;
     init_logging(config.log_format);
-    let store = open_store(&config)?;
+    let store = open_store(&config).await?;
     let listener = TcpListener::bind(config.grpc_addr)
         .await
         .with_context(|| format!("binding the gRPC address {}", config.grpc_addr))?;

@@ -307,7 +307,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     config.exchange.chunk_bytes = args.chunk_kib as usize * 1024;
     let blob_dir = config.blob_dir();
     let chunk = config.exchange.chunk_bytes;
-    let store = crate::server::open_store(&config)?;
+    let store = crate::server::open_store(&config).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let running = crate::server::start(config, store, listener).await?;
     let admin_token = running

@@ -105,7 +105,7 @@ impl TestServer {
             ..Config::default()
         };
         configure(&mut config);
-        let store = server::open_store(&config).unwrap();
+        let store = server::open_store(&config).await.unwrap();
         let listeners = server::Listeners {
             grpc: tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
             metrics: Some(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()),

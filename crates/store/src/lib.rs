@@ -6,11 +6,13 @@
 //! Every write method returns only after the write is durable: backends group concurrent
 //! writers into one flush.
 
+mod codec;
 mod error;
 mod exchange;
 pub mod lifecycle;
 mod records;
 mod sharing;
+pub mod postgres;
 pub mod sled;
 mod stats;
 

@@ -211,7 +211,7 @@ async fn rpc(
     };
     // Filling the store is set-up, not measured: no fdatasync per group of writes.
     config.store.sync_data = false;
-    let store = crate::server::open_store(&config)?;
+    let store = crate::server::open_store(&config).await?;
     let started = Instant::now();
     fill_store(&store, setup.entries, &providers).await?;
     let filled = started.elapsed();

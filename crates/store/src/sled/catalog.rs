@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use govshare_model::{EntryState, MAX_SEQUENCE, ResourceCode};
 
-use super::codec::{decode, decode_version, encode, encode_version};
+use crate::codec::{decode, decode_version, encode, encode_version};
 use super::commit::Change;
 use super::{SledStore, keys};
 use crate::lifecycle::Transition;

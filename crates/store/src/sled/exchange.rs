@@ -5,7 +5,7 @@ use govshare_model::ResourceCode;
 use govshare_sharing::SnapshotId;
 
 use super::SledStore;
-use super::codec::{decode, encode};
+use crate::codec::{decode, encode};
 use super::commit::Change;
 use super::keys;
 use crate::{NewSnapshot, Page, Result, SnapshotRecord, StoreError};

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use govshare_model::CreditCode;
 
 use super::SledStore;
-use super::codec::{decode, encode};
+use crate::codec::{decode, encode};
 use super::commit::Change;
 use super::keys;
 use crate::{DepartmentRecord, Page, Result, StoreError, TokenRecord};

@@ -6,7 +6,6 @@
 //! measured at a fraction of this design's throughput.
 
 mod catalog;
-mod codec;
 mod commit;
 mod exchange;
 mod identity;

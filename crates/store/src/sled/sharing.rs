@@ -9,7 +9,7 @@ use govshare_sharing::{
 };
 
 use super::SledStore;
-use super::codec::{decode, encode};
+use crate::codec::{decode, encode};
 use super::commit::Change;
 use super::keys;
 use crate::{EntryHeader, GrantFilter, Page, Party, RequestFilter, Result, StoreError};

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use govshare_sharing::{GrantRecord, RequestRecord};
 
-use super::codec::decode;
+use crate::codec::decode;
 use super::{SledStore, keys};
 use crate::{EntryHeader, Result, StoreStats};
 

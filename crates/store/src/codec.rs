@@ -1,5 +1,6 @@
-//! How records become sled values: JSON, except versions, which are a JSON head followed by
-//! the canonical bytes as they are (no escaping, no second parse).
+//! How records become stored bytes (sled values, PostgreSQL `bytea` columns): JSON, except
+//! versions, which are a JSON head followed by the canonical bytes as they are (no escaping,
+//! no second parse).
 
 use std::borrow::Cow;
 
@@ -8,11 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::{StoreError, VersionRecord};
 
-pub(super) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(format!("encoding a record: {e}")))
 }
 
-pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(bytes)
         .map_err(|e| StoreError::Corrupt(format!("decoding a record: {e}")))
 }
@@ -31,7 +32,7 @@ struct VersionHead<'a> {
 }
 
 /// `[head length u32 BE][head JSON][canonical bytes]`.
-pub(super) fn encode_version(v: &VersionRecord) -> Result<Vec<u8>, StoreError> {
+pub(crate) fn encode_version(v: &VersionRecord) -> Result<Vec<u8>, StoreError> {
     let head = encode(&VersionHead {
         version: v.version,
         digest: Cow::Borrowed(&v.digest),
@@ -48,7 +49,7 @@ pub(super) fn encode_version(v: &VersionRecord) -> Result<Vec<u8>, StoreError> {
     Ok(out)
 }
 
-pub(super) fn decode_version(bytes: &[u8]) -> Result<VersionRecord, StoreError> {
+pub(crate) fn decode_version(bytes: &[u8]) -> Result<VersionRecord, StoreError> {
     let corrupt = || StoreError::Corrupt("a version record is truncated".into());
     let len: [u8; 4] = bytes
         .get(..4)

@@ -1,0 +1,158 @@
+//! Departments and credentials in PostgreSQL.
+
+use chrono::{DateTime, Utc};
+use govshare_model::CreditCode;
+
+use super::{PgStore, backend, paging};
+use crate::codec::{decode, encode};
+use crate::{DepartmentRecord, Page, Result, StoreError, TokenRecord};
+
+impl PgStore {
+    pub(super) async fn create_department_now(
+        &self,
+        d: DepartmentRecord,
+    ) -> Result<DepartmentRecord> {
+        let client = self.client().await?;
+        let inserted = client
+            .execute(
+                "INSERT INTO departments (code, record) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&d.code.as_str(), &encode(&d)?],
+            )
+            .await
+            .map_err(backend)?;
+        if inserted == 0 {
+            return Err(StoreError::AlreadyExists(format!("department {}", d.code)));
+        }
+        Ok(d)
+    }
+
+    pub(super) async fn get_department_now(
+        &self,
+        code: &CreditCode,
+    ) -> Result<Option<DepartmentRecord>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT record FROM departments WHERE code = $1",
+                &[&code.as_str()],
+            )
+            .await
+            .map_err(backend)?;
+        row.map(|r| decode(r.get::<_, &[u8]>(0))).transpose()
+    }
+
+    pub(super) async fn list_departments_now(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<DepartmentRecord>> {
+        let client = self.client().await?;
+        paging::page(
+            &client,
+            "SELECT code, record FROM departments WHERE code > $1 ORDER BY code LIMIT $2",
+            after.unwrap_or_default().to_owned(),
+            &[],
+            limit,
+            |_: &DepartmentRecord| true,
+            |d| d.code.to_string(),
+        )
+        .await
+    }
+
+    /// Inserts a credential inside `tx`; [`StoreError::AlreadyExists`] if its id or digest is
+    /// taken.
+    async fn put_new_token(
+        tx: &deadpool_postgres::Transaction<'_>,
+        token: &TokenRecord,
+    ) -> Result<()> {
+        let inserted = tx
+            .execute(
+                "INSERT INTO tokens (digest, id, record) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &[&token.digest, &token.id, &encode(token)?],
+            )
+            .await
+            .map_err(backend)?;
+        if inserted == 0 {
+            return Err(StoreError::AlreadyExists(format!("token {}", token.id)));
+        }
+        Ok(())
+    }
+
+    pub(super) async fn insert_token_now(&self, token: TokenRecord) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        Self::put_new_token(&tx, &token).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    pub(super) async fn bootstrap_admin_token_now(&self, token: TokenRecord) -> Result<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        // A concurrent bootstrap waits on the row until this one ends, then inserts nothing.
+        let claimed = tx
+            .execute(
+                "INSERT INTO admin_bootstrap (token_id) VALUES ($1) ON CONFLICT DO NOTHING",
+                &[&token.id],
+            )
+            .await
+            .map_err(backend)?;
+        if claimed == 0 {
+            return Ok(false);
+        }
+        Self::put_new_token(&tx, &token).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
+    pub(super) async fn admin_bootstrapped_now(&self) -> Result<bool> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt("SELECT 1 FROM admin_bootstrap", &[])
+            .await
+            .map_err(backend)?;
+        Ok(row.is_some())
+    }
+
+    pub(super) async fn token_by_digest_now(&self, digest: &str) -> Result<Option<TokenRecord>> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("SELECT record FROM tokens WHERE digest = $1")
+            .await
+            .map_err(backend)?;
+        let row = client
+            .query_opt(&statement, &[&digest])
+            .await
+            .map_err(backend)?;
+        row.map(|r| decode(r.get::<_, &[u8]>(0))).transpose()
+    }
+
+    pub(super) async fn revoke_token_now(
+        &self,
+        token_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<TokenRecord> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        let row = tx
+            .query_opt(
+                "SELECT record FROM tokens WHERE id = $1 FOR UPDATE",
+                &[&token_id],
+            )
+            .await
+            .map_err(backend)?
+            .ok_or_else(|| StoreError::NotFound(format!("token {token_id}")))?;
+        let mut record: TokenRecord = decode(row.get::<_, &[u8]>(0))?;
+        if record.revoked_at.is_none() {
+            record.revoked_at = Some(at);
+            tx.execute(
+                "UPDATE tokens SET record = $2 WHERE id = $1",
+                &[&token_id, &encode(&record)?],
+            )
+            .await
+            .map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(record)
+    }
+}

@@ -1,0 +1,305 @@
+//! Sharing requests and grants in PostgreSQL. A change locks the record's row (and shares the
+//! lock of the entry it depends on), applies the transition of `govshare_sharing` and writes
+//! the record; numbers come from counter rows locked until the commit.
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::Transaction;
+use govshare_model::{EntryState, ResourceCode};
+use govshare_sharing::{
+    Actor, Decision, GrantId, GrantRecord, NewRequest, RequestId, RequestRecord,
+};
+
+use super::catalog::{locked_header, next_number};
+use super::{PgStore, backend, number, paging, param};
+use crate::codec::{decode, encode};
+use crate::{EntryHeader, GrantFilter, Page, Party, RequestFilter, Result, StoreError};
+
+/// Checks that the entry still publishes `version` and is not revoked, holding a share lock on
+/// its row so that no review changes it before the commit.
+async fn entry_still_at(tx: &Transaction<'_>, code: &ResourceCode, version: u64) -> Result<()> {
+    let header = locked_header(tx, code, "FOR SHARE").await?;
+    still_at(&header, version)
+}
+
+fn still_at(header: &EntryHeader, version: u64) -> Result<()> {
+    let code = &header.code;
+    if header.state == EntryState::Revoked {
+        return Err(StoreError::InvalidState {
+            code: code.to_string(),
+            state: header.state,
+            action: "sharing",
+        });
+    }
+    match header.published_version {
+        Some(published) if published == version => Ok(()),
+        actual => Err(StoreError::VersionConflict {
+            code: code.to_string(),
+            expected: version,
+            actual: actual.unwrap_or(0),
+        }),
+    }
+}
+
+/// The number the next grant will get, locking the counter until the transaction ends. The
+/// counter moves only when a grant is written ([`insert_grant`]).
+async fn peek_grant_number(tx: &Transaction<'_>) -> Result<GrantId> {
+    let row = tx
+        .query_one(
+            "SELECT last FROM counters WHERE name = 'grant' FOR UPDATE",
+            &[],
+        )
+        .await
+        .map_err(backend)?;
+    let next = number(row.get(0))?
+        .checked_add(1)
+        .ok_or_else(|| StoreError::Corrupt("the grant counter overflowed".into()))?;
+    id_or_corrupt(GrantId::new(next))
+}
+
+fn id_or_corrupt<T>(id: Option<T>) -> Result<T> {
+    id.ok_or_else(|| StoreError::Corrupt("a record number is 0".into()))
+}
+
+async fn insert_request(tx: &Transaction<'_>, r: &RequestRecord) -> Result<()> {
+    tx.execute(
+        "INSERT INTO requests (id, requester, provider, record) VALUES ($1, $2, $3, $4)",
+        &[
+            &param(r.id.get())?,
+            &r.requester_code.as_str(),
+            &r.provider_code.as_str(),
+            &encode(r)?,
+        ],
+    )
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+async fn update_request(tx: &Transaction<'_>, r: &RequestRecord) -> Result<()> {
+    tx.execute(
+        "UPDATE requests SET record = $2 WHERE id = $1",
+        &[&param(r.id.get())?, &encode(r)?],
+    )
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+async fn insert_grant(tx: &Transaction<'_>, g: &GrantRecord) -> Result<()> {
+    let n = param(g.id.get())?;
+    tx.execute(
+        "INSERT INTO grants (id, consumer, provider, record) VALUES ($1, $2, $3, $4)",
+        &[
+            &n,
+            &g.consumer_code.as_str(),
+            &g.provider_code.as_str(),
+            &encode(g)?,
+        ],
+    )
+    .await
+    .map_err(backend)?;
+    tx.execute("UPDATE counters SET last = $1 WHERE name = 'grant'", &[&n])
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
+async fn locked_request(tx: &Transaction<'_>, id: RequestId) -> Result<RequestRecord> {
+    let row = tx
+        .query_opt(
+            "SELECT record FROM requests WHERE id = $1 FOR UPDATE",
+            &[&param(id.get())?],
+        )
+        .await
+        .map_err(backend)?
+        .ok_or_else(|| StoreError::NotFound(format!("request {id}")))?;
+    decode(row.get::<_, &[u8]>(0))
+}
+
+/// The SQL of a page of `table` for `party`: `$1` the last number read, `$2` the batch size,
+/// `$3` the department when the party names one.
+fn party_sql(table: &str, receiver: &str, party: &Party) -> String {
+    let side = match party {
+        Party::Any => String::new(),
+        Party::Receiving(_) => format!("AND {receiver} = $3"),
+        Party::Providing(_) => "AND provider = $3".to_owned(),
+        Party::Either(_) => format!("AND ({receiver} = $3 OR provider = $3)"),
+    };
+    format!("SELECT id, record FROM {table} WHERE id > $1 {side} ORDER BY id LIMIT $2")
+}
+
+fn party_code(party: &Party) -> Option<&str> {
+    match party {
+        Party::Any => None,
+        Party::Receiving(d) | Party::Providing(d) | Party::Either(d) => Some(d.as_str()),
+    }
+}
+
+impl PgStore {
+    pub(super) async fn create_request_now(
+        &self,
+        new: NewRequest,
+    ) -> Result<(RequestRecord, Option<GrantRecord>)> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        entry_still_at(&tx, &new.entry_code, new.entry_version).await?;
+        let id = id_or_corrupt(RequestId::new(next_number(&tx, "request").await?))?;
+        let grant_id = peek_grant_number(&tx).await?;
+        let (request, grant) = RequestRecord::submit(id, new, || grant_id);
+        insert_request(&tx, &request).await?;
+        if let Some(grant) = &grant {
+            insert_grant(&tx, grant).await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok((request, grant))
+    }
+
+    pub(super) async fn decide_request_now(
+        &self,
+        id: RequestId,
+        decision: &Decision,
+    ) -> Result<(RequestRecord, Option<GrantRecord>)> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        let current = locked_request(&tx, id).await?;
+        // Locks in the order every write takes them: the entry, then counters.
+        let (entry, grant_id) = match decision.approve {
+            true => (
+                Some(locked_header(&tx, &current.entry_code, "FOR SHARE").await?),
+                peek_grant_number(&tx).await?,
+            ),
+            // A refusal issues no grant; the number is never used.
+            false => (None, id_or_corrupt(GrantId::new(u64::MAX))?),
+        };
+        let (request, grant) = current.decide(decision, || grant_id)?;
+        if let Some(entry) = &entry {
+            still_at(entry, decision.entry_version)?;
+        }
+        update_request(&tx, &request).await?;
+        if let Some(grant) = &grant {
+            insert_grant(&tx, grant).await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok((request, grant))
+    }
+
+    pub(super) async fn withdraw_request_now(
+        &self,
+        id: RequestId,
+        reason: &str,
+        actor: Actor,
+        at: DateTime<Utc>,
+    ) -> Result<RequestRecord> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        let request = locked_request(&tx, id).await?.withdraw(actor, at, reason)?;
+        update_request(&tx, &request).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(request)
+    }
+
+    pub(super) async fn revoke_grant_now(
+        &self,
+        id: GrantId,
+        reason: &str,
+        actor: Actor,
+        at: DateTime<Utc>,
+    ) -> Result<GrantRecord> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        let n = param(id.get())?;
+        let row = tx
+            .query_opt("SELECT record FROM grants WHERE id = $1 FOR UPDATE", &[&n])
+            .await
+            .map_err(backend)?
+            .ok_or_else(|| StoreError::NotFound(format!("grant {id}")))?;
+        let current: GrantRecord = decode(row.get::<_, &[u8]>(0))?;
+        let grant = current.revoke(reason, actor, at)?;
+        tx.execute(
+            "UPDATE grants SET record = $2 WHERE id = $1",
+            &[&n, &encode(&grant)?],
+        )
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(grant)
+    }
+
+    pub(super) async fn get_request_now(&self, id: RequestId) -> Result<Option<RequestRecord>> {
+        self.get_numbered("SELECT record FROM requests WHERE id = $1", id.get())
+            .await
+    }
+
+    pub(super) async fn get_grant_now(&self, id: GrantId) -> Result<Option<GrantRecord>> {
+        self.get_numbered("SELECT record FROM grants WHERE id = $1", id.get())
+            .await
+    }
+
+    /// The record `sql` selects for number `n`, if any.
+    pub(super) async fn get_numbered<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        n: u64,
+    ) -> Result<Option<T>> {
+        let Ok(n) = i64::try_from(n) else {
+            return Ok(None);
+        };
+        let client = self.client().await?;
+        let statement = client.prepare_cached(sql).await.map_err(backend)?;
+        let row = client
+            .query_opt(&statement, &[&n])
+            .await
+            .map_err(backend)?;
+        row.map(|r| decode(r.get::<_, &[u8]>(0))).transpose()
+    }
+
+    pub(super) async fn list_requests_now(
+        &self,
+        filter: &RequestFilter,
+        after: Option<RequestId>,
+        limit: usize,
+    ) -> Result<Page<RequestRecord>> {
+        let client = self.client().await?;
+        let sql = party_sql("requests", "requester", &filter.party);
+        let code = party_code(&filter.party);
+        let extra: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = match &code {
+            Some(c) => vec![c],
+            None => Vec::new(),
+        };
+        paging::page(
+            &client,
+            &sql,
+            param(after.map_or(0, RequestId::get))?,
+            &extra,
+            limit,
+            |r: &RequestRecord| filter.accepts(r),
+            |r| r.id.to_string(),
+        )
+        .await
+    }
+
+    pub(super) async fn list_grants_now(
+        &self,
+        filter: &GrantFilter,
+        after: Option<GrantId>,
+        limit: usize,
+    ) -> Result<Page<GrantRecord>> {
+        let client = self.client().await?;
+        let sql = party_sql("grants", "consumer", &filter.party);
+        let code = party_code(&filter.party);
+        let extra: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = match &code {
+            Some(c) => vec![c],
+            None => Vec::new(),
+        };
+        paging::page(
+            &client,
+            &sql,
+            param(after.map_or(0, GrantId::get))?,
+            &extra,
+            limit,
+            |g: &GrantRecord| filter.accepts(g),
+            |g| g.id.to_string(),
+        )
+        .await
+    }
+}

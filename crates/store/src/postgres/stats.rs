@@ -1,0 +1,52 @@
+//! [`StoreStats`] of the PostgreSQL store: one pass over headers, requests and grants, and the
+//! database's size.
+
+use chrono::{DateTime, Utc};
+use govshare_sharing::{GrantRecord, RequestRecord};
+
+use super::{PgStore, backend, number};
+use crate::codec::decode;
+use crate::{EntryHeader, Result, StoreStats};
+
+impl PgStore {
+    pub(super) async fn stats_now(&self, now: DateTime<Utc>) -> Result<StoreStats> {
+        let client = self.client().await?;
+        let size: i64 = client
+            .query_one("SELECT pg_database_size(current_database())", &[])
+            .await
+            .map_err(backend)?
+            .get(0);
+        let mut stats = StoreStats {
+            size_bytes: number(size)?,
+            ..StoreStats::default()
+        };
+        for row in client
+            .query("SELECT record FROM entries", &[])
+            .await
+            .map_err(backend)?
+        {
+            let header: EntryHeader = decode(row.get::<_, &[u8]>(0))?;
+            *stats.entries.entry(header.state).or_default() += 1;
+        }
+        for row in client
+            .query("SELECT record FROM requests", &[])
+            .await
+            .map_err(backend)?
+        {
+            let request: RequestRecord = decode(row.get::<_, &[u8]>(0))?;
+            *stats.requests.entry(request.state).or_default() += 1;
+            if request.is_overdue_at(now) {
+                stats.overdue_requests += 1;
+            }
+        }
+        for row in client
+            .query("SELECT record FROM grants", &[])
+            .await
+            .map_err(backend)?
+        {
+            let grant: GrantRecord = decode(row.get::<_, &[u8]>(0))?;
+            *stats.grants.entry(grant.state_at(now)).or_default() += 1;
+        }
+        Ok(stats)
+    }
+}
