@@ -1,10 +1,12 @@
 //! Storage for govshare: the [`Store`] trait every backend implements, the records it keeps,
-//! the pure entry lifecycle shared by all backends, and the embedded sled backend. Sharing
-//! requests and grants are the records of `govshare_sharing`, whose transitions every backend
-//! applies inside its own write.
+//! the pure entry lifecycle shared by all backends, and two backends: [`sled`], embedded (the
+//! default), and [`postgres`], a database speaking the PostgreSQL protocol that several
+//! servers share. Sharing requests and grants are the records of `govshare_sharing`, whose
+//! transitions every backend applies inside its own write.
 //!
-//! Every write method returns only after the write is durable: backends group concurrent
-//! writers into one flush.
+//! Every write method returns only after the write is durable: sled groups concurrent writers
+//! into one flush, PostgreSQL commits each write's transaction (and groups the commits).
+//! `tests/suite` is the behaviour both must show, run against each.
 
 mod codec;
 mod error;
