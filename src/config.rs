@@ -603,6 +603,133 @@ mod tests {
         }
     }
 
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    const PG_URL: &str = "postgres://govshare:s3cr3t-Pa55@db.example:5432/govshare";
+
+    #[test]
+    fn the_postgres_backend_without_a_url_is_refused_naming_store_url() {
+        let err = Config::from_toml("[store]\nbackend = \"postgres\"\n", Path::new("c.toml"))
+            .expect("parses")
+            .validate()
+            .expect_err("no url");
+        assert!(err.to_string().contains("store.url"), "{err}");
+        for url in [None, Some(""), Some("  ")] {
+            let mut pairs = vec![("GOVSHARE_STORE_BACKEND", "postgres")];
+            pairs.extend(url.map(|u| ("GOVSHARE_STORE_URL", u)));
+            let err = Config::load(&ServeArgs::default(), env(&pairs)).expect_err("no url");
+            assert!(err.to_string().contains("store.url"), "{url:?}: {err}");
+        }
+        // sled needs none.
+        let c = Config::load(&ServeArgs::default(), []).expect("sled");
+        assert!(!c.store.is_postgres());
+        assert_eq!(c.store.url, None);
+    }
+
+    #[test]
+    fn an_unknown_backend_is_refused_naming_store_backend() {
+        let text = "[store]\nbackend = \"mysql\"\nurl = \"mysql://db\"\n";
+        let err = Config::from_toml(text, Path::new("c.toml"))
+            .expect("parses")
+            .validate()
+            .expect_err("mysql");
+        assert!(err.to_string().contains("store.backend"), "{err}");
+        for backend in ["Postgres", "pg", ""] {
+            let pairs = [
+                ("GOVSHARE_STORE_BACKEND", backend),
+                ("GOVSHARE_STORE_URL", PG_URL),
+            ];
+            let err = Config::load(&ServeArgs::default(), env(&pairs)).expect_err(backend);
+            assert!(
+                err.to_string().contains("store.backend"),
+                "{backend}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_postgres_store_loads_from_the_environment() {
+        let pairs = [
+            ("GOVSHARE_STORE_BACKEND", "postgres"),
+            ("GOVSHARE_STORE_URL", PG_URL),
+            ("GOVSHARE_STORE_POOL_SIZE", "4"),
+        ];
+        let c = Config::load(&ServeArgs::default(), env(&pairs)).expect("postgres");
+        assert!(c.store.is_postgres());
+        assert_eq!(c.store.backend, "postgres");
+        assert_eq!(c.store.url.as_deref(), Some(PG_URL));
+        assert_eq!(c.store.pool_size, 4);
+
+        // The file's choice is overridden by the environment, like every key.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "[store]\nbackend = \"postgres\"\nurl = \"postgres://file@db/govshare\"\npool_size = 32\n",
+        )
+        .expect("write");
+        let args = ServeArgs {
+            config: Some(file),
+            ..ServeArgs::default()
+        };
+        let c = Config::load(&args, []).expect("from the file");
+        assert_eq!(c.store.url.as_deref(), Some("postgres://file@db/govshare"));
+        assert_eq!(c.store.pool_size, 32);
+        let c = Config::load(&args, env(&pairs)).expect("file and environment");
+        assert_eq!(c.store.url.as_deref(), Some(PG_URL));
+        assert_eq!(c.store.pool_size, 4);
+        let c = Config::load(&args, env(&[("GOVSHARE_STORE_BACKEND", "sled")])).expect("sled");
+        assert!(!c.store.is_postgres());
+
+        let bad = [("GOVSHARE_STORE_POOL_SIZE", "many")];
+        let err = Config::load(&ServeArgs::default(), env(&bad)).expect_err("not a number");
+        assert!(
+            err.to_string().contains("GOVSHARE_STORE_POOL_SIZE"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_database_password() {
+        let pairs = [
+            ("GOVSHARE_STORE_BACKEND", "postgres"),
+            ("GOVSHARE_STORE_URL", PG_URL),
+        ];
+        let c = Config::load(&ServeArgs::default(), env(&pairs)).expect("postgres");
+        for shown in [
+            format!("{c:?}"),
+            format!("{c:#?}"),
+            format!("{:?}", c.store),
+        ] {
+            assert!(!shown.contains("s3cr3t-Pa55"), "{shown}");
+            assert!(!shown.contains(PG_URL), "{shown}");
+            assert!(shown.contains("postgres"), "the backend is shown: {shown}");
+        }
+    }
+
+    #[test]
+    fn a_pool_size_of_zero_is_refused_naming_the_key() {
+        let pairs = [
+            ("GOVSHARE_STORE_BACKEND", "postgres"),
+            ("GOVSHARE_STORE_URL", PG_URL),
+            ("GOVSHARE_STORE_POOL_SIZE", "0"),
+        ];
+        let err = Config::load(&ServeArgs::default(), env(&pairs)).expect_err("zero");
+        assert!(err.to_string().contains("store.pool_size"), "{err}");
+        let text = format!("[store]\nbackend = \"postgres\"\nurl = \"{PG_URL}\"\npool_size = 0\n");
+        let err = Config::from_toml(&text, Path::new("c.toml"))
+            .expect("parses")
+            .validate()
+            .expect_err("zero");
+        assert!(err.to_string().contains("store.pool_size"), "{err}");
+        assert!(!err.to_string().contains("s3cr3t-Pa55"), "{err}");
+    }
+
     #[test]
     fn unknown_keys_are_refused_with_their_name() {
         let err = Config::from_toml("grpc_adr = \"x\"", Path::new("c.toml")).expect_err("typo");

@@ -1,8 +1,8 @@
 //! The deployment files under `deploy/` checked against each other and against the real
 //! binary: the Prometheus configuration, alerts and alert unit tests (promtool), the metric
 //! names the alerts and the Grafana dashboard query (every one must be exported by
-//! `govshare serve` on `/metrics`), the Kubernetes manifests, the Dockerfile and the systemd
-//! unit.
+//! `govshare serve` on `/metrics`), the Kubernetes manifests (the single server, and the
+//! stateless servers in front of PostgreSQL), the Dockerfile and the systemd unit.
 //!
 //! promtool is required: `scripts/test` installs it (Debian package `prometheus`). Without it
 //! the promtool tests fail rather than pass unchecked.
@@ -748,18 +748,25 @@ fn alert_rule_unit_tests_pass() {
 // --- Kubernetes ----------------------------------------------------------------------------
 
 const KUBERNETES: &str = "deploy/kubernetes";
+/// The stateless layout: a Deployment of several servers in front of PostgreSQL.
+const KUBERNETES_STATELESS: &str = "deploy/kubernetes/stateless";
 
-/// Every manifest of deploy/kubernetes by file name, kustomization.yaml left out.
-fn kubernetes_manifests() -> BTreeMap<String, Vec<Yaml>> {
+/// Every manifest of `dir` by file name, kustomization.yaml left out.
+fn kubernetes_manifests_in(dir: &str) -> BTreeMap<String, Vec<Yaml>> {
     let mut manifests = BTreeMap::new();
-    for entry in std::fs::read_dir(repo_path(KUBERNETES)).unwrap() {
+    for entry in std::fs::read_dir(repo_path(dir)).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         if (name.ends_with(".yaml") || name.ends_with(".yml")) && name != "kustomization.yaml" {
-            let documents = yaml_documents(&format!("{KUBERNETES}/{name}"));
+            let documents = yaml_documents(&format!("{dir}/{name}"));
             manifests.insert(name, documents);
         }
     }
     manifests
+}
+
+/// Every manifest of deploy/kubernetes (the single server) by file name.
+fn kubernetes_manifests() -> BTreeMap<String, Vec<Yaml>> {
+    kubernetes_manifests_in(KUBERNETES)
 }
 
 /// The only object of `kind` among the manifests.
@@ -808,48 +815,85 @@ fn selects(selector: &Yaml, labels: &Yaml) -> bool {
     !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
 }
 
-#[test]
-fn kubernetes_manifests_parse_and_the_kustomization_lists_them() {
-    let manifests = kubernetes_manifests();
+/// Checks that every manifest of `dir` holds objects with an apiVersion, a kind and a name, and
+/// that `dir/kustomization.yaml` lists exactly the manifests that are not examples
+/// (`*.example.yaml`: templates to copy and fill in, never applied as they are).
+fn check_manifests_and_kustomization(dir: &str) {
+    let manifests = kubernetes_manifests_in(dir);
     for (file, documents) in &manifests {
-        assert!(!documents.is_empty(), "{file} holds no object");
+        assert!(!documents.is_empty(), "{dir}/{file} holds no object");
         for document in documents {
             for key in ["apiVersion", "kind"] {
-                assert!(document[key].is_string(), "{file}: an object without {key}");
+                assert!(
+                    document[key].is_string(),
+                    "{dir}/{file}: an object without {key}"
+                );
             }
             assert!(
                 document["metadata"]["name"].is_string(),
-                "{file}: an object without metadata.name"
+                "{dir}/{file}: an object without metadata.name"
             );
         }
     }
-    let kustomization = yaml_documents(&format!("{KUBERNETES}/kustomization.yaml"));
+    let kustomization = yaml_documents(&format!("{dir}/kustomization.yaml"));
     let listed: BTreeSet<String> = yaml_seq(&kustomization[0]["resources"], "resources")
         .iter()
         .map(|r| yaml_str(r, "resource").to_owned())
         .collect();
-    let files: BTreeSet<String> = manifests.keys().cloned().collect();
+    let files: BTreeSet<String> = manifests
+        .keys()
+        .filter(|f| !f.ends_with(".example.yaml"))
+        .cloned()
+        .collect();
     assert_eq!(
         listed, files,
-        "kustomization.yaml resources vs the files of {KUBERNETES}"
+        "{dir}/kustomization.yaml resources vs the files of {dir}"
     );
 }
 
 #[test]
-fn kubernetes_statefulset_probes_ports_and_service_agree_with_the_config() {
-    let manifests = kubernetes_manifests();
-    let config: toml::Table = toml::from_str(&configmap_config_text(&manifests)).unwrap();
-    let grpc_port = u64::from(port_of(config["grpc_addr"].as_str().unwrap()));
-    let metrics_port = u64::from(port_of(config["metrics_addr"].as_str().unwrap()));
-    let data_dir = config["data_dir"].as_str().unwrap();
+fn kubernetes_manifests_parse_and_the_kustomization_lists_them() {
+    check_manifests_and_kustomization(KUBERNETES);
+}
 
-    let statefulset = object_of_kind(&manifests, "StatefulSet");
-    let spec = &statefulset["spec"];
-    assert_eq!(
-        spec["replicas"].as_u64(),
-        Some(1),
-        "the store is single-writer"
+#[test]
+fn kubernetes_stateless_manifests_parse_and_the_kustomization_lists_them_but_the_example() {
+    check_manifests_and_kustomization(KUBERNETES_STATELESS);
+    let manifests = kubernetes_manifests_in(KUBERNETES_STATELESS);
+    assert!(
+        manifests.contains_key("secret.example.yaml"),
+        "an example of the Secret holding the database URL"
     );
+}
+
+/// The ports of a layout's govshare.toml (its ConfigMap's).
+struct ConfiguredPorts {
+    grpc: u64,
+    metrics: u64,
+}
+
+impl ConfiguredPorts {
+    fn of(config: &toml::Table) -> ConfiguredPorts {
+        ConfiguredPorts {
+            grpc: u64::from(port_of(config["grpc_addr"].as_str().unwrap())),
+            metrics: u64::from(port_of(config["metrics_addr"].as_str().unwrap())),
+        }
+    }
+}
+
+/// Checks the server pod of a layout (the template of `workload`, a StatefulSet or a
+/// Deployment) against the layout's ConfigMap and Services: the workload selects the pod; the
+/// container's ports are the configured ones; liveness and startup probes ask `/healthz` and
+/// readiness `/readyz` on the metrics port; Prometheus annotations; no root, the image's uid, a
+/// read-only root filesystem; the `--config` file is the ConfigMap's govshare.toml; every
+/// `GOVSHARE_*` variable set is a documented one; every Service selects the pod and reaches
+/// its ports. Returns the mount path of each mounted volume, by volume name.
+fn check_server_pod(
+    manifests: &BTreeMap<String, Vec<Yaml>>,
+    workload: &Yaml,
+    ports: &ConfiguredPorts,
+) -> BTreeMap<String, String> {
+    let spec = &workload["spec"];
     let pod = &spec["template"];
     let labels = &pod["metadata"]["labels"];
     assert!(selects(&spec["selector"]["matchLabels"], labels));
@@ -857,8 +901,8 @@ fn kubernetes_statefulset_probes_ports_and_service_agree_with_the_config() {
     let containers = yaml_seq(&pod["spec"]["containers"], "containers");
     assert_eq!(containers.len(), 1);
     let container = &containers[0];
-    assert_eq!(container_port(container, &"grpc".into()), grpc_port);
-    assert_eq!(container_port(container, &"metrics".into()), metrics_port);
+    assert_eq!(container_port(container, &"grpc".into()), ports.grpc);
+    assert_eq!(container_port(container, &"metrics".into()), ports.metrics);
     for (probe, path) in [
         ("livenessProbe", "/healthz"),
         ("readinessProbe", "/readyz"),
@@ -871,7 +915,7 @@ fn kubernetes_statefulset_probes_ports_and_service_agree_with_the_config() {
         assert_eq!(get["path"].as_str(), Some(path), "{probe}");
         assert_eq!(
             container_port(container, &get["port"]),
-            metrics_port,
+            ports.metrics,
             "{probe}"
         );
     }
@@ -879,7 +923,7 @@ fn kubernetes_statefulset_probes_ports_and_service_agree_with_the_config() {
     assert_eq!(annotations["prometheus.io/scrape"].as_str(), Some("true"));
     assert_eq!(
         annotations["prometheus.io/port"].as_str(),
-        Some(metrics_port.to_string().as_str())
+        Some(ports.metrics.to_string().as_str())
     );
     assert_eq!(annotations["prometheus.io/path"].as_str(), Some("/metrics"));
 
@@ -893,26 +937,15 @@ fn kubernetes_statefulset_probes_ports_and_service_agree_with_the_config() {
         Some(true)
     );
 
-    // The data volume is mounted where the configuration keeps the data.
-    let claims = yaml_seq(&spec["volumeClaimTemplates"], "volumeClaimTemplates");
-    assert_eq!(claims.len(), 1);
-    let claim = &claims[0];
-    assert_eq!(
-        claim["spec"]["resources"]["requests"]["storage"].as_str(),
-        Some("20Gi")
-    );
-    let mounts = yaml_seq(&container["volumeMounts"], "volumeMounts");
-    let mount_of = |volume: &str| {
-        mounts
-            .iter()
-            .find(|m| m["name"].as_str() == Some(volume))
-            .map(|m| yaml_str(&m["mountPath"], "mountPath").to_owned())
-            .unwrap_or_else(|| panic!("volume {volume} is not mounted"))
-    };
-    assert_eq!(
-        mount_of(yaml_str(&claim["metadata"]["name"], "claim name")),
-        data_dir
-    );
+    let mounts: BTreeMap<String, String> = yaml_seq(&container["volumeMounts"], "volumeMounts")
+        .iter()
+        .map(|m| {
+            (
+                yaml_str(&m["name"], "volume name").to_owned(),
+                yaml_str(&m["mountPath"], "mountPath").to_owned(),
+            )
+        })
+        .collect();
 
     // The --config file is the ConfigMap's govshare.toml.
     let args: Vec<&str> = yaml_seq(&container["args"], "args")
@@ -929,16 +962,26 @@ fn kubernetes_statefulset_probes_ports_and_service_agree_with_the_config() {
         .iter()
         .find(|v| !v["configMap"].is_null())
         .expect("a ConfigMap volume");
-    let configmap = object_of_kind(&manifests, "ConfigMap");
+    let configmap = object_of_kind(manifests, "ConfigMap");
     assert_eq!(volume["configMap"]["name"], configmap["metadata"]["name"]);
-    assert_eq!(
-        Path::new(&mount_of(yaml_str(&volume["name"], "volume name"))),
-        config_arg.parent().unwrap()
-    );
+    let config_mount = &mounts[yaml_str(&volume["name"], "volume name")];
+    assert_eq!(Path::new(config_mount), config_arg.parent().unwrap());
     assert_eq!(config_arg.file_name().unwrap(), "govshare.toml");
 
-    // The Services select the pod and reach its ports; the StatefulSet's governing Service
-    // is headless.
+    // The variables set are configuration keys documented in the example (GOVSHARE_LOG is
+    // the log filter, not a key).
+    let example = read("deploy/govshare.example.toml");
+    for variable in container["env"].as_sequence().into_iter().flatten() {
+        let name = yaml_str(&variable["name"], "env name");
+        if name.starts_with("GOVSHARE_") && name != "GOVSHARE_LOG" {
+            assert!(
+                example.contains(&format!("Env: {name}")),
+                "{name} is not a documented variable of deploy/govshare.example.toml"
+            );
+        }
+    }
+
+    // The Services select the pod and reach its ports.
     let services: Vec<&Yaml> = manifests
         .values()
         .flatten()
@@ -959,19 +1002,14 @@ fn kubernetes_statefulset_probes_ports_and_service_agree_with_the_config() {
             };
             let reached = container_port(container, target);
             if port["name"].as_str() == Some("grpc") {
-                assert_eq!(reached, grpc_port, "{name}");
+                assert_eq!(reached, ports.grpc, "{name}");
                 assert_eq!(port["appProtocol"].as_str(), Some("grpc"), "{name}");
             }
             if port["name"].as_str() == Some("metrics") {
-                assert_eq!(reached, metrics_port, "{name}");
+                assert_eq!(reached, ports.metrics, "{name}");
             }
         }
     }
-    let governing = services
-        .iter()
-        .find(|s| s["metadata"]["name"] == spec["serviceName"])
-        .expect("the StatefulSet's serviceName is one of the Services");
-    assert_eq!(governing["spec"]["clusterIP"].as_str(), Some("None"));
     assert!(
         services
             .iter()
@@ -979,6 +1017,149 @@ fn kubernetes_statefulset_probes_ports_and_service_agree_with_the_config() {
                 && s["spec"]["type"].as_str() == Some("ClusterIP")),
         "a ClusterIP Service for clients"
     );
+    mounts
+}
+
+#[test]
+fn kubernetes_statefulset_probes_ports_and_service_agree_with_the_config() {
+    let manifests = kubernetes_manifests();
+    let config: toml::Table = toml::from_str(&configmap_config_text(&manifests)).unwrap();
+    let data_dir = config["data_dir"].as_str().unwrap();
+
+    let statefulset = object_of_kind(&manifests, "StatefulSet");
+    let spec = &statefulset["spec"];
+    assert_eq!(
+        spec["replicas"].as_u64(),
+        Some(1),
+        "the store is single-writer"
+    );
+    let mounts = check_server_pod(&manifests, &statefulset, &ConfiguredPorts::of(&config));
+
+    // The data volume is mounted where the configuration keeps the data.
+    let claims = yaml_seq(&spec["volumeClaimTemplates"], "volumeClaimTemplates");
+    assert_eq!(claims.len(), 1);
+    let claim = &claims[0];
+    assert_eq!(
+        claim["spec"]["resources"]["requests"]["storage"].as_str(),
+        Some("20Gi")
+    );
+    let claim_name = yaml_str(&claim["metadata"]["name"], "claim name");
+    assert_eq!(mounts.get(claim_name).map(String::as_str), Some(data_dir));
+
+    // The StatefulSet's governing Service is headless.
+    let governing = manifests
+        .values()
+        .flatten()
+        .find(|d| {
+            d["kind"].as_str() == Some("Service") && d["metadata"]["name"] == spec["serviceName"]
+        })
+        .expect("the StatefulSet's serviceName is one of the Services");
+    assert_eq!(governing["spec"]["clusterIP"].as_str(), Some("None"));
+}
+
+#[test]
+fn kubernetes_stateless_deployment_runs_replicas_on_postgres_and_a_shared_blob_volume() {
+    let manifests = kubernetes_manifests_in(KUBERNETES_STATELESS);
+    let config_text = configmap_config_text(&manifests);
+    assert!(
+        !config_text.contains("postgres://") && !config_text.contains("url ="),
+        "the database URL holds a password: it belongs in the Secret, not the ConfigMap"
+    );
+    let table: toml::Table = toml::from_str(&config_text).unwrap();
+
+    let deployment = object_of_kind(&manifests, "Deployment");
+    let spec = &deployment["spec"];
+    assert_eq!(
+        spec["replicas"].as_u64(),
+        Some(2),
+        "stateless: several servers"
+    );
+    let mounts = check_server_pod(&manifests, &deployment, &ConfiguredPorts::of(&table));
+    let pod_spec = &spec["template"]["spec"];
+    let container = &pod_spec["containers"][0];
+
+    // The backend is chosen in the environment, and the URL comes from the Secret.
+    let env = yaml_seq(&container["env"], "env");
+    let variable = |name: &str| {
+        env.iter()
+            .find(|v| v["name"].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("the container does not set {name}"))
+    };
+    assert_eq!(
+        variable("GOVSHARE_STORE_BACKEND")["value"].as_str(),
+        Some("postgres")
+    );
+    let url_ref = &variable("GOVSHARE_STORE_URL")["valueFrom"]["secretKeyRef"];
+    let secret = yaml_documents(&format!("{KUBERNETES_STATELESS}/secret.example.yaml"));
+    assert_eq!(secret.len(), 1);
+    let secret = &secret[0];
+    assert_eq!(secret["kind"].as_str(), Some("Secret"));
+    assert_eq!(url_ref["name"], secret["metadata"]["name"]);
+    let url = yaml_str(
+        &secret["stringData"][yaml_str(&url_ref["key"], "secretKeyRef.key")],
+        "the Secret's URL",
+    );
+    assert!(url.starts_with("postgres://"), "{url}");
+
+    // The ConfigMap's file with the container's environment (the example URL standing in for
+    // the Secret's) is a valid configuration of the PostgreSQL backend.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("govshare.toml");
+    std::fs::write(&file, &config_text).unwrap();
+    let mut environment: Vec<(String, String)> = env
+        .iter()
+        .filter_map(|v| {
+            let value = v["value"].as_str()?;
+            Some((
+                yaml_str(&v["name"], "env name").to_owned(),
+                value.to_owned(),
+            ))
+        })
+        .collect();
+    environment.push(("GOVSHARE_STORE_URL".into(), url.to_owned()));
+    let args = govshare::config::ServeArgs {
+        config: Some(file),
+        ..Default::default()
+    };
+    let config = govshare::config::Config::load(&args, environment)
+        .unwrap_or_else(|e| panic!("the stateless configuration is refused: {e}"));
+    assert!(config.store.is_postgres());
+    assert_eq!(config.store.url.as_deref(), Some(url));
+
+    // Snapshot data lives on the ReadWriteMany claim every pod mounts; the data directory
+    // (search index, admin.token) is each pod's own.
+    let volumes = yaml_seq(&pod_spec["volumes"], "volumes");
+    let volume = |name: &str| {
+        volumes
+            .iter()
+            .find(|v| v["name"].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("no volume {name}"))
+    };
+    let mounted_at = |path: &Path| {
+        mounts
+            .iter()
+            .find(|(_, mount)| Path::new(mount) == path)
+            .map(|(name, _)| name.clone())
+            .unwrap_or_else(|| panic!("nothing is mounted at {}", path.display()))
+    };
+    let claim = object_of_kind(&manifests, "PersistentVolumeClaim");
+    let blobs = volume(&mounted_at(&config.blob_dir()));
+    assert_eq!(
+        blobs["persistentVolumeClaim"]["claimName"],
+        claim["metadata"]["name"]
+    );
+    let modes: Vec<&str> = yaml_seq(&claim["spec"]["accessModes"], "accessModes")
+        .iter()
+        .map(|m| yaml_str(m, "access mode"))
+        .collect();
+    assert_eq!(modes, ["ReadWriteMany"], "every pod writes the blobs");
+    let data = volume(&mounted_at(&config.data_dir));
+    assert!(
+        data["emptyDir"].is_mapping(),
+        "the data directory is the pod's own: {data:?}"
+    );
+    assert!(config.search_dir().starts_with(&config.data_dir));
+    assert!(!config.blob_dir().starts_with(&config.data_dir));
 }
 
 #[test]

@@ -1269,15 +1269,31 @@ async fn a_published_snapshot_survives_a_restart() {
 async fn temporary_blobs_left_behind_are_removed_at_start() {
     let server = TestServer::start().await;
     let dir = server.stop().await;
-    let tmp = blob_dir(dir.path()).join("tmp");
-    std::fs::create_dir_all(&tmp).unwrap();
+    let blobs = blob_dir(dir.path());
+    let tmp = blobs.join("tmp");
+    let a_day_and_more_ago = std::time::SystemTime::now() - Duration::from_secs(25 * 3600);
+    let age = |path: &std::path::Path| {
+        let file = std::fs::File::open(path).unwrap();
+        file.set_modified(a_day_and_more_ago).unwrap();
+    };
+    // A server that was killed: its lock is free, its half upload goes at once.
+    let killed = "0123456789abcdef0123456789abcdef";
+    std::fs::write(blobs.join("locks").join(format!("{killed}.lock")), b"").unwrap();
+    std::fs::create_dir_all(tmp.join(killed)).unwrap();
+    std::fs::write(tmp.join(killed).join("upload"), b"half an upload").unwrap();
+    // Stray files nobody has touched for more than a day go too.
     std::fs::write(tmp.join("0123456789abcdef"), b"half an upload").unwrap();
+    age(&tmp.join("0123456789abcdef"));
     std::fs::create_dir_all(tmp.join("nested")).unwrap();
     std::fs::write(tmp.join("nested").join("junk"), b"junk").unwrap();
+    age(&tmp.join("nested").join("junk"));
+    age(&tmp.join("nested"));
+    // A recent one may be another server's upload in progress (the directory may be shared).
+    std::fs::write(tmp.join("fedcba9876543210"), b"being written").unwrap();
 
     let server = TestServer::start_in(dir).await;
     let left = files_under(&blob_dir(server.dir.path()).join("tmp"));
-    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(left, vec![tmp.join("fedcba9876543210")]);
     assert!(blob_dir(server.dir.path()).join("tmp").is_dir());
 }
 

@@ -1,5 +1,6 @@
 //! The content-addressed blob store: where committed blobs live, that identical content is
-//! stored once, and that nothing temporary outlives its writer or a restart.
+//! stored once, that nothing temporary outlives its writer or a restart, and that stores
+//! sharing one directory leave each other's uploads alone.
 
 #![allow(clippy::unwrap_used)]
 
@@ -7,7 +8,10 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use std::time::{Duration, SystemTime};
+
 use govshare_exchange::BlobStore;
+use govshare_exchange::blob::STALE_TEMP_AGE;
 use sha2::{Digest, Sha256};
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -32,12 +36,35 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-fn tmp_entries(root: &Path) -> Vec<PathBuf> {
-    fs::read_dir(root.join("tmp"))
+/// The entries of `dir`, sorted.
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<_> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .collect()
+        .collect();
+    found.sort();
+    found
 }
+
+/// The temporary files under `ROOT/tmp/`, whichever store they belong to.
+fn temp_files(root: &Path) -> Vec<PathBuf> {
+    files_under(&root.join("tmp"))
+}
+
+/// Sets the modification time of `path` back by `age`.
+fn age_by(path: &Path, age: Duration) {
+    let file = fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(SystemTime::now() - age).unwrap();
+}
+
+/// Sets the modification time of a directory back by `age`.
+fn age_dir_by(path: &Path, age: Duration) {
+    let file = fs::File::open(path).unwrap();
+    file.set_modified(SystemTime::now() - age).unwrap();
+}
+
+/// Older than the age at which a temporary entry of no live store is removed.
+const STALE: Duration = Duration::from_secs(STALE_TEMP_AGE.as_secs() + 3600);
 
 /// Writes `bytes` into a new temporary blob and commits it under their sha256.
 fn store_bytes(store: &BlobStore, bytes: &[u8]) -> (String, PathBuf) {
@@ -61,7 +88,7 @@ fn commit_places_the_blob_under_its_sha256_in_a_two_character_shard_and_empties_
     assert_eq!(store.path(&sha), expected);
     assert_eq!(fs::read(&expected).unwrap(), bytes);
     assert_eq!(files_under(&dir.path().join("sha256")), vec![expected]);
-    assert!(tmp_entries(dir.path()).is_empty(), "tmp/ must be empty");
+    assert!(temp_files(dir.path()).is_empty(), "tmp/ must be empty");
 }
 
 #[test]
@@ -78,7 +105,7 @@ fn identical_content_committed_twice_is_stored_once_and_the_copy_is_removed() {
     assert_eq!(files_under(&dir.path().join("sha256")), vec![first.clone()]);
     assert_eq!(fs::read(&first).unwrap(), bytes);
     assert!(
-        tmp_entries(dir.path()).is_empty(),
+        temp_files(dir.path()).is_empty(),
         "the duplicate copy must be removed"
     );
 }
@@ -92,35 +119,145 @@ fn a_dropped_temp_blob_leaves_nothing_behind() {
     blob.write_all(b"half an upload").unwrap();
     blob.flush().unwrap();
     assert_eq!(
-        tmp_entries(dir.path()).len(),
-        1,
+        temp_files(dir.path()),
+        vec![blob.path().to_owned()],
         "the temp blob is written under tmp/"
+    );
+    assert_eq!(blob.path().parent(), Some(store.temp_dir()));
+    assert_eq!(
+        store.temp_dir().parent(),
+        Some(dir.path().join("tmp").as_path())
     );
     drop(blob);
 
-    assert!(tmp_entries(dir.path()).is_empty());
+    assert!(temp_files(dir.path()).is_empty());
     assert!(files_under(&dir.path().join("sha256")).is_empty());
 }
 
+/// What a store whose process was killed leaves: its lock file, no longer locked, and its
+/// temporary directory with a half-written upload. Returns the directory.
+fn leftovers_of_a_killed_store(root: &Path) -> PathBuf {
+    let id = "0123456789abcdef0123456789abcdef";
+    fs::write(root.join("locks").join(format!("{id}.lock")), b"").unwrap();
+    let dir = root.join("tmp").join(id);
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("fedcba9876543210fedcba9876543210"), b"interrupted").unwrap();
+    dir
+}
+
 #[test]
-fn open_removes_leftovers_in_tmp_but_keeps_committed_blobs() {
+fn open_removes_at_once_what_a_killed_store_left_but_keeps_committed_blobs() {
     let dir = tempfile::tempdir().unwrap();
     let store = BlobStore::open(dir.path()).unwrap();
     let (sha, path) = store_bytes(&store, b"committed before the crash");
-
-    // What a crash leaves: a temp blob that was never committed or removed, and a stray file.
-    let mut interrupted = store.temp().unwrap();
-    interrupted.write_all(b"interrupted").unwrap();
-    std::mem::forget(interrupted);
-    fs::write(dir.path().join("tmp").join("stray"), b"stray").unwrap();
-    assert_eq!(tmp_entries(dir.path()).len(), 2);
+    drop(store);
+    let left = leftovers_of_a_killed_store(dir.path());
+    assert_eq!(temp_files(dir.path()).len(), 1);
 
     let reopened = BlobStore::open(dir.path()).unwrap();
 
-    assert!(tmp_entries(dir.path()).is_empty(), "open must sweep tmp/");
+    assert!(!left.exists(), "the killed store's directory must be swept");
+    assert!(temp_files(dir.path()).is_empty(), "open must sweep tmp/");
+    assert_eq!(
+        entries(&dir.path().join("tmp")),
+        vec![reopened.temp_dir().to_owned()]
+    );
+    assert_eq!(
+        entries(&dir.path().join("locks")).len(),
+        1,
+        "only the new store's lock"
+    );
     assert!(reopened.contains(&sha));
     assert_eq!(fs::read(&path).unwrap(), b"committed before the crash");
     assert_eq!(files_under(&dir.path().join("sha256")), vec![path]);
+}
+
+#[test]
+fn a_second_store_on_the_same_directory_keeps_the_first_ones_upload_in_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = BlobStore::open(dir.path()).unwrap();
+    let bytes = "第一台服务器的上传".as_bytes();
+    let mut upload = first.temp().unwrap();
+    upload.write_all(bytes).unwrap();
+    upload.flush().unwrap();
+    // However old it looks: the first store is alive.
+    age_by(upload.path(), STALE);
+    age_dir_by(first.temp_dir(), STALE);
+
+    let second = BlobStore::open(dir.path()).unwrap();
+
+    assert_ne!(first.temp_dir(), second.temp_dir());
+    assert_eq!(temp_files(dir.path()), vec![upload.path().to_owned()]);
+    assert_eq!(fs::read(upload.path()).unwrap(), bytes);
+    // The first store's upload completes, and the second one stores through the same root.
+    let sha = sha256_hex(bytes);
+    first.commit(upload, &sha).unwrap();
+    assert!(second.contains(&sha));
+    let (other, _) = store_bytes(&second, "第二台服务器".as_bytes());
+    assert!(first.contains(&other));
+    assert!(temp_files(dir.path()).is_empty());
+}
+
+#[test]
+fn a_dropped_store_removes_its_directory_once_its_temp_blobs_are_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = BlobStore::open(dir.path()).unwrap();
+    let own = store.temp_dir().to_owned();
+    let mut blob = store.temp().unwrap();
+    blob.write_all(b"outlives the store").unwrap();
+
+    drop(store);
+    assert!(own.is_dir(), "a temp blob still writes there");
+    drop(blob);
+
+    assert!(entries(&dir.path().join("tmp")).is_empty());
+    assert!(entries(&dir.path().join("locks")).is_empty());
+}
+
+#[test]
+fn open_removes_stale_temporary_files_of_no_store_and_keeps_fresh_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    drop(BlobStore::open(dir.path()).unwrap());
+    // What older versions wrote straight into tmp/, and a directory nobody holds a lock for.
+    let stale_file = tmp.join("00112233445566778899aabbccddeeff");
+    fs::write(&stale_file, b"half an upload, a day ago").unwrap();
+    age_by(&stale_file, STALE);
+    let stale_dir = tmp.join("nested");
+    fs::create_dir_all(&stale_dir).unwrap();
+    fs::write(stale_dir.join("junk"), b"junk").unwrap();
+    age_by(&stale_dir.join("junk"), STALE);
+    age_dir_by(&stale_dir, STALE);
+    // A directory whose newest file is recent counts as recent.
+    let busy_dir = tmp.join("busy");
+    fs::create_dir_all(&busy_dir).unwrap();
+    fs::write(busy_dir.join("old"), b"old").unwrap();
+    age_by(&busy_dir.join("old"), STALE);
+    fs::write(busy_dir.join("new"), b"new").unwrap();
+    age_dir_by(&busy_dir, STALE);
+    // Possibly an upload of a server of an older version, still running.
+    let fresh_file = tmp.join("ffeeddccbbaa99887766554433221100");
+    fs::write(&fresh_file, b"being written").unwrap();
+
+    let store = BlobStore::open(dir.path()).unwrap();
+
+    assert!(!stale_file.exists());
+    assert!(!stale_dir.exists());
+    assert!(busy_dir.join("old").exists() && busy_dir.join("new").exists());
+    assert_eq!(fs::read(&fresh_file).unwrap(), b"being written");
+    let (sha, _) = store_bytes(&store, b"committing still works");
+    assert!(store.contains(&sha));
+}
+
+#[test]
+fn a_temp_blob_is_written_even_after_its_directory_was_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = BlobStore::open(dir.path()).unwrap();
+    fs::remove_dir(store.temp_dir()).unwrap();
+
+    let (sha, _) = store_bytes(&store, b"after an overzealous clean-up");
+
+    assert!(store.contains(&sha));
 }
 
 #[test]
@@ -133,6 +270,8 @@ fn open_creates_the_directories_of_a_new_store() {
     assert_eq!(store.root(), root);
     assert!(root.join("sha256").is_dir());
     assert!(root.join("tmp").is_dir());
+    assert!(store.temp_dir().is_dir());
+    assert!(store.temp_dir().starts_with(root.join("tmp")));
 }
 
 #[test]

@@ -60,8 +60,11 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 fn assert_nothing_stored(store: &BlobStore) {
     let blobs = files_under(&store.root().join("sha256"));
     assert!(blobs.is_empty(), "no blob may be stored: {blobs:?}");
-    let tmp: Vec<_> = fs::read_dir(store.root().join("tmp")).unwrap().collect();
-    assert!(tmp.is_empty(), "tmp/ must be empty: {tmp:?}");
+    let tmp: Vec<_> = fs::read_dir(store.temp_dir()).unwrap().collect();
+    assert!(
+        tmp.is_empty(),
+        "the temporary directory must be empty: {tmp:?}"
+    );
 }
 
 /// Ingests `data`, expects it accepted, and checks the blob holds exactly `data`.
@@ -74,12 +77,7 @@ fn accepted(kind: MediaKind, columns: &[Column], data: &[u8]) -> Ingested {
     assert_eq!(fs::read(store.path(&ingested.sha256)).unwrap(), data);
     let blobs = files_under(&store.root().join("sha256"));
     assert_eq!(blobs.len(), 1, "{blobs:?}");
-    assert!(
-        fs::read_dir(store.root().join("tmp"))
-            .unwrap()
-            .next()
-            .is_none()
-    );
+    assert!(fs::read_dir(store.temp_dir()).unwrap().next().is_none());
     ingested
 }
 
@@ -810,10 +808,5 @@ fn every_refusal_leaves_an_existing_store_as_it_was() {
 
     let blobs = files_under(&store.root().join("sha256"));
     assert_eq!(blobs, vec![store.path(&kept.sha256)]);
-    assert!(
-        fs::read_dir(store.root().join("tmp"))
-            .unwrap()
-            .next()
-            .is_none()
-    );
+    assert!(fs::read_dir(store.temp_dir()).unwrap().next().is_none());
 }
