@@ -18,6 +18,7 @@ const PROTOS: &[&str] = &[
     "proto/govshare/v1/sharing.proto",
     "proto/govshare/v1/exchange.proto",
     "proto/govshare/v1/audit.proto",
+    "proto/govshare/v1/report.proto",
 ];
 
 /// Bench-only; deliberately not in `PROTOS`.
