@@ -49,6 +49,15 @@ const CODES: [(&str, Code); 17] = [
     ("UNAUTHENTICATED", Code::Unauthenticated),
 ];
 
+/// The canonical name of gRPC code `code` ("PERMISSION_DENIED"), or the number for an
+/// unknown code.
+pub fn code_name(code: u32) -> String {
+    CODES
+        .iter()
+        .find(|(_, c)| *c as u32 == code)
+        .map_or_else(|| code.to_string(), |(name, _)| (*name).to_owned())
+}
+
 /// An outcome filter: a code name (any case) or number.
 fn outcome(text: &str, v: &mut Violations) -> Option<u32> {
     let text = text.trim();

@@ -173,6 +173,25 @@ pub fn query_access_log(p: &Principal) -> Result<Option<&CreditCode>, ApiError> 
     department_of(p, "查询访问日志").map(Some)
 }
 
+/// GetAnnualReport of `department` (`None`: the whole platform): the platform administrator
+/// and the auditor any; a department's credential its own department's only. Returns the
+/// department the report is about.
+pub fn annual_report(
+    p: &Principal,
+    department: Option<CreditCode>,
+) -> Result<Option<CreditCode>, ApiError> {
+    if p.has(Role::Admin) || p.has(Role::Auditor) {
+        return Ok(department);
+    }
+    let own = department_of(p, "查看年度报告")?;
+    match department {
+        Some(d) if d != *own => Err(ApiError::PermissionDenied(format!(
+            "只能查看本部门的年度报告 (a department may get its own yearly report only, not {d}'s)"
+        ))),
+        _ => Ok(Some(own.clone())),
+    }
+}
+
 /// VerifyAccessLog: the platform administrator or the auditor.
 pub fn verify_access_log(p: &Principal) -> Result<(), ApiError> {
     if p.has(Role::Admin) {

@@ -47,12 +47,30 @@ pub struct Config {
     pub metrics_addr: SocketAddr,
     pub log_format: LogFormat,
     pub store: StoreConfig,
+    pub catalog: CatalogConfig,
     pub api: ApiConfig,
     pub sharing: SharingConfig,
     pub exchange: ExchangeConfig,
     pub audit: AuditConfig,
     pub search: SearchConfig,
     pub tls: TlsConfig,
+}
+
+/// `[catalog]`: rules of the catalogue.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CatalogConfig {
+    /// Working days a department has to publish a change to a published entry (目录更新时限);
+    /// later publications count as updated late in the yearly report.
+    pub update_working_days: u32,
+}
+
+impl Default for CatalogConfig {
+    fn default() -> Self {
+        CatalogConfig {
+            update_working_days: 15,
+        }
+    }
 }
 
 /// `[search]`: the full-text index of the published catalogue.
@@ -245,6 +263,7 @@ impl Default for Config {
             metrics_addr: SocketAddr::from(([127, 0, 0, 1], 9464)),
             log_format: LogFormat::Text,
             store: StoreConfig::default(),
+            catalog: CatalogConfig::default(),
             api: ApiConfig::default(),
             sharing: SharingConfig::default(),
             exchange: ExchangeConfig::default(),
@@ -389,6 +408,9 @@ impl Config {
             "GOVSHARE_API_PER_TOKEN_RATE" => self.api.per_token_rate = parsed(name, value)?,
             "GOVSHARE_API_PER_TOKEN_BURST" => self.api.per_token_burst = parsed(name, value)?,
             "GOVSHARE_API_REQUEST_TIMEOUT_MS" => self.api.request_timeout_ms = parsed(name, value)?,
+            "GOVSHARE_CATALOG_UPDATE_WORKING_DAYS" => {
+                self.catalog.update_working_days = parsed(name, value)?
+            }
             "GOVSHARE_SHARING_ANSWER_WORKING_DAYS" => {
                 self.sharing.answer_working_days = parsed(name, value)?
             }
@@ -485,6 +507,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "audit.segment_bytes",
                 message: "must be between 1 MiB and 1 GiB".into(),
+            });
+        }
+        if !(1..=60).contains(&self.catalog.update_working_days) {
+            return Err(ConfigError::Invalid {
+                key: "catalog.update_working_days",
+                message: "must be between 1 and 60 working days".into(),
             });
         }
         if !(1..=60).contains(&self.sharing.answer_working_days) {

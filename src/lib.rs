@@ -20,6 +20,7 @@ pub mod limits;
 pub mod metrics;
 pub mod observe;
 pub mod proto;
+pub mod report;
 pub mod request;
 pub mod search;
 pub mod server;

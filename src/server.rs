@@ -33,7 +33,9 @@ use crate::proto::admin_service_server::AdminServiceServer;
 use crate::proto::audit_service_server::AuditServiceServer;
 use crate::proto::catalog_service_server::CatalogServiceServer;
 use crate::proto::exchange_service_server::ExchangeServiceServer;
+use crate::proto::report_service_server::ReportServiceServer;
 use crate::proto::sharing_service_server::SharingServiceServer;
+use crate::report::ReportApi;
 use crate::sharing::SharingApi;
 use crate::version_cache::VersionCache;
 
@@ -347,6 +349,9 @@ pub async fn start(
     health_reporter
         .set_serving::<AuditServiceServer<AuditApi>>()
         .await;
+    health_reporter
+        .set_serving::<ReportServiceServer<ReportApi>>()
+        .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -382,6 +387,10 @@ pub async fn start(
         )
         .add_service(
             AuditServiceServer::new(AuditApi::new(state.clone()))
+                .max_decoding_message_size(max_message),
+        )
+        .add_service(
+            ReportServiceServer::new(ReportApi::new(state.clone()))
                 .max_decoding_message_size(max_message),
         );
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));

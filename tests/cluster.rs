@@ -10,9 +10,9 @@ use std::collections::BTreeSet;
 
 use common::postgres::Schema;
 use common::{
-    Clients, TestServer, create_department, create_request, decide_request, get_entry,
-    get_request, issue_token, listed_grants, metadata_shared_as, published_entry,
-    register_entry, request_for, sample_metadata,
+    Clients, TestServer, create_department, create_request, decide_request, get_entry, get_request,
+    issue_token, listed_grants, metadata_shared_as, published_entry, register_entry, request_for,
+    sample_metadata,
 };
 use govshare::proto::{
     ListGrantsRequest, QueryAccessLogRequest, RequestState, Role, ShareType, UpdateEntryRequest,
@@ -54,7 +54,7 @@ impl Cluster {
 
     /// Both servers, `n` even on A, odd on B.
     fn pick(&self, n: usize) -> &TestServer {
-        if n % 2 == 0 { &self.a } else { &self.b }
+        if n.is_multiple_of(2) { &self.a } else { &self.b }
     }
 
     async fn stop(self) {
@@ -99,13 +99,24 @@ async fn two_servers_on_one_database_behave_as_one() {
         .unwrap();
     assert_eq!(seen.state, RequestState::Approved as i32);
     assert_eq!(seen.grant_id, decided.grant_id);
-    let grants = listed_grants(&on(&cluster.a, &consumer_secret), ListGrantsRequest::default())
-        .await;
-    assert!(grants.iter().any(|g| g.id == decided.grant_id), "{grants:?}");
+    let grants = listed_grants(
+        &on(&cluster.a, &consumer_secret),
+        ListGrantsRequest::default(),
+    )
+    .await;
+    assert!(
+        grants.iter().any(|g| g.id == decided.grant_id),
+        "{grants:?}"
+    );
     // Deciding it again on A is refused: B's decision is the state A decides on.
-    let again = decide_request(&on(&cluster.a, &provider_secret), &pending.id, false, "迟到")
-        .await
-        .unwrap_err();
+    let again = decide_request(
+        &on(&cluster.a, &provider_secret),
+        &pending.id,
+        false,
+        "迟到",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(again.code(), Code::FailedPrecondition, "{again:?}");
 
     one_access_log_chain_verifies_from_both_servers(&cluster).await;
@@ -137,7 +148,11 @@ async fn registrations_on_both_servers_never_share_a_code(
         all.extend(task.await.unwrap());
     }
     let distinct: BTreeSet<&String> = all.iter().collect();
-    assert_eq!(distinct.len(), all.len(), "a resource code was issued twice");
+    assert_eq!(
+        distinct.len(),
+        all.len(),
+        "a resource code was issued twice"
+    );
     let sequences: BTreeSet<u32> = all
         .iter()
         .map(|c| c.rsplit('/').next().unwrap().parse().unwrap())

@@ -23,8 +23,12 @@ use crate::observe::{GrpcType, MethodTable};
 /// The trailer gRPC clients read for how long to back off before a retry (gRFC A6).
 pub const RETRY_PUSHBACK_HEADER: &str = "grpc-retry-pushback-ms";
 
-/// Methods that may legitimately run for long: verifying the whole access log.
-const LONG_RUNNING: &[&str] = &["/govshare.v1.AuditService/VerifyAccessLog"];
+/// Methods that may legitimately run for long: verifying the whole access log, counting a
+/// year for its report.
+const LONG_RUNNING: &[&str] = &[
+    "/govshare.v1.AuditService/VerifyAccessLog",
+    "/govshare.v1.ReportService/GetAnnualReport",
+];
 
 #[derive(Debug)]
 struct Shared {

@@ -40,6 +40,8 @@ impl Schema {
     }
 
     pub async fn drop_now(self) {
-        postgres::drop_schema(&base_url(), &self.name).await.unwrap();
+        postgres::drop_schema(&base_url(), &self.name)
+            .await
+            .unwrap();
     }
 }

@@ -12,9 +12,9 @@ mod codec;
 mod error;
 mod exchange;
 pub mod lifecycle;
+pub mod postgres;
 mod records;
 mod sharing;
-pub mod postgres;
 pub mod sled;
 mod stats;
 

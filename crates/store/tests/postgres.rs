@@ -124,7 +124,9 @@ async fn concurrent_connects_migrate_once() {
         tokio::spawn(async move { PgStore::connect(&url, &PgOptions { pool_size: 2 }).await })
     });
     for open in opens {
-        open.await.expect("join").expect("connect while others migrate");
+        open.await
+            .expect("join")
+            .expect("connect while others migrate");
     }
     schema.drop_now().await;
 }

@@ -214,7 +214,8 @@ impl PgStore {
             .query_opt(&statement, &[&code.to_string(), &version])
             .await
             .map_err(backend)?;
-        row.map(|r| decode_version(r.get::<_, &[u8]>(0))).transpose()
+        row.map(|r| decode_version(r.get::<_, &[u8]>(0)))
+            .transpose()
     }
 
     pub(super) async fn list_versions_now(

@@ -45,7 +45,11 @@ impl PgStore {
         };
         tx.execute(
             "INSERT INTO snapshots (id, entry_code, record) VALUES ($1, $2, $3)",
-            &[&param(n)?, &record.entry_code.to_string(), &encode(&record)?],
+            &[
+                &param(n)?,
+                &record.entry_code.to_string(),
+                &encode(&record)?,
+            ],
         )
         .await
         .map_err(backend)?;

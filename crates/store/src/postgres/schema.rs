@@ -16,12 +16,20 @@ pub fn url_with_schema(url: &str, schema: &str) -> String {
 
 /// Creates `schema` (letters, digits and `_` only) in the database at `url`, if missing.
 pub async fn create_schema(url: &str, schema: &str) -> Result<()> {
-    run_on(url, &format!("CREATE SCHEMA IF NOT EXISTS {}", checked(schema)?)).await
+    run_on(
+        url,
+        &format!("CREATE SCHEMA IF NOT EXISTS {}", checked(schema)?),
+    )
+    .await
 }
 
 /// Drops `schema` and everything in it.
 pub async fn drop_schema(url: &str, schema: &str) -> Result<()> {
-    run_on(url, &format!("DROP SCHEMA IF EXISTS {} CASCADE", checked(schema)?)).await
+    run_on(
+        url,
+        &format!("DROP SCHEMA IF EXISTS {} CASCADE", checked(schema)?),
+    )
+    .await
 }
 
 fn checked(schema: &str) -> Result<&str> {

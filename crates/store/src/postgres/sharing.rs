@@ -246,10 +246,7 @@ impl PgStore {
         };
         let client = self.client().await?;
         let statement = client.prepare_cached(sql).await.map_err(backend)?;
-        let row = client
-            .query_opt(&statement, &[&n])
-            .await
-            .map_err(backend)?;
+        let row = client.query_opt(&statement, &[&n]).await.map_err(backend)?;
         row.map(|r| decode(r.get::<_, &[u8]>(0))).transpose()
     }
 

@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 use govshare_model::{EntryState, MAX_SEQUENCE, ResourceCode};
 
-use crate::codec::{decode, decode_version, encode, encode_version};
 use super::commit::Change;
 use super::{SledStore, keys};
+use crate::codec::{decode, decode_version, encode, encode_version};
 use crate::lifecycle::Transition;
 use crate::{
     CatalogEvent, CatalogEventKind, EntryFilter, EntryHeader, NewEntry, NewVersion, Page, Result,

@@ -5,9 +5,9 @@ use govshare_model::ResourceCode;
 use govshare_sharing::SnapshotId;
 
 use super::SledStore;
-use crate::codec::{decode, encode};
 use super::commit::Change;
 use super::keys;
+use crate::codec::{decode, encode};
 use crate::{NewSnapshot, Page, Result, SnapshotRecord, StoreError};
 
 /// The index prefix of one entry's snapshots: a 0 byte (never in a code) ends the code.

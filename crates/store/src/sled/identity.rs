@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use govshare_model::CreditCode;
 
 use super::SledStore;
-use crate::codec::{decode, encode};
 use super::commit::Change;
 use super::keys;
+use crate::codec::{decode, encode};
 use crate::{DepartmentRecord, Page, Result, StoreError, TokenRecord};
 
 impl SledStore {

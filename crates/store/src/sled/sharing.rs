@@ -9,9 +9,9 @@ use govshare_sharing::{
 };
 
 use super::SledStore;
-use crate::codec::{decode, encode};
 use super::commit::Change;
 use super::keys;
+use crate::codec::{decode, encode};
 use crate::{EntryHeader, GrantFilter, Page, Party, RequestFilter, Result, StoreError};
 
 /// The number after the counter at `key`; staged only by [`stage_counter`].

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use govshare_sharing::{GrantRecord, RequestRecord};
 
-use crate::codec::decode;
 use super::{SledStore, keys};
+use crate::codec::decode;
 use crate::{EntryHeader, Result, StoreStats};
 
 impl SledStore {

@@ -46,7 +46,10 @@ pub async fn concurrent_registrations_across_stores_get_every_sequence_once(
 
     // The change feed is one feed: consecutive numbers, whichever store wrote.
     for store in &stores {
-        let events = store.catalog_events(0, 10_000).await.expect("catalog_events");
+        let events = store
+            .catalog_events(0, 10_000)
+            .await
+            .expect("catalog_events");
         let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
         assert_eq!(seqs, (1..=TASKS * u64::from(EACH)).collect::<Vec<_>>());
     }
@@ -68,7 +71,10 @@ pub async fn concurrent_updates_across_stores_have_one_winner_per_version(
                 tokio::spawn(async move {
                     let new = revision(&registered, round * 1000 + n, &Shape::sample());
                     let digest = new.digest.clone();
-                    (digest, store.update_entry(&registered.code, round, new).await)
+                    (
+                        digest,
+                        store.update_entry(&registered.code, round, new).await,
+                    )
                 })
             })
             .collect();
@@ -77,7 +83,10 @@ pub async fn concurrent_updates_across_stores_have_one_winner_per_version(
             let (digest, outcome) = task.await.expect("updating task");
             match outcome {
                 Ok((header, version)) => {
-                    assert_eq!((header.head_version, version.version), (round + 1, round + 1));
+                    assert_eq!(
+                        (header.head_version, version.version),
+                        (round + 1, round + 1)
+                    );
                     winners.push(digest);
                 }
                 Err(StoreError::VersionConflict {
@@ -86,7 +95,12 @@ pub async fn concurrent_updates_across_stores_have_one_winner_per_version(
                 Err(other) => panic!("expected success or a version conflict, got {other:?}"),
             }
         }
-        assert_eq!(winners.len(), 1, "exactly one writer of version {}", round + 1);
+        assert_eq!(
+            winners.len(),
+            1,
+            "exactly one writer of version {}",
+            round + 1
+        );
         // Either store reads the winner at once.
         for store in &stores {
             assert_eq!(entry(store, &registered.code).await.head_version, round + 1);
