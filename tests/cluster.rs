@@ -54,7 +54,11 @@ impl Cluster {
 
     /// Both servers, `n` even on A, odd on B.
     fn pick(&self, n: usize) -> &TestServer {
-        if n.is_multiple_of(2) { &self.a } else { &self.b }
+        if n.is_multiple_of(2) {
+            &self.a
+        } else {
+            &self.b
+        }
     }
 
     async fn stop(self) {

@@ -25,6 +25,13 @@ use tonic::transport::Channel;
 #[derive(Clone)]
 pub struct Bearer(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
 
+impl Bearer {
+    /// Sends `token` as the bearer credential.
+    pub fn token(token: &str) -> Bearer {
+        Bearer(Some(format!("Bearer {token}").parse().unwrap()))
+    }
+}
+
 impl tonic::service::Interceptor for Bearer {
     fn call(
         &mut self,
