@@ -134,6 +134,13 @@ fn time(i: i64) -> DateTime<Utc> {
 async fn records_read_back_as_appended() {
     let schema = Schema::new().await;
     let log = schema.log().await;
+    let empty = log.verify(None, None).await.unwrap();
+    assert!(empty.ok && empty.records_checked == 0 && empty.head_hash == govshare_audit::GENESIS);
+    assert_eq!(log.head().await.unwrap().seq, 0);
+    assert_eq!(
+        log.query(&Query::default()).await.unwrap(),
+        QueryPage::default()
+    );
     let mut records: Vec<NewRecord> = (0..40).map(record).collect();
     records[3].detail = "审批通过：".repeat(500);
     records[4].target = "a\0b 含 NUL".into();

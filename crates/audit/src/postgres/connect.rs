@@ -3,11 +3,20 @@
 
 use std::error::Error as StdError;
 use std::str::FromStr;
+use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
 use crate::error::AuditError;
+
+/// How long connecting to the database may take (unless the URL says), and checking a
+/// pooled connection before use.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const RECYCLE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a caller waits for a free connection before failing: an unreachable database
+/// must fail appends and readiness checks, not hang them.
+const WAIT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A pool of at most `pool_size` connections to `url`.
 pub(crate) fn pool(url: &str, pool_size: usize) -> Result<Pool, AuditError> {
@@ -15,7 +24,10 @@ pub(crate) fn pool(url: &str, pool_size: usize) -> Result<Pool, AuditError> {
         url: redact(url),
         message,
     };
-    let config = tokio_postgres::Config::from_str(url).map_err(|e| bad_url(chain(&e)))?;
+    let mut config = tokio_postgres::Config::from_str(url).map_err(|e| bad_url(chain(&e)))?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
     let manager = Manager::from_config(
         config,
         NoTls,
@@ -26,6 +38,10 @@ pub(crate) fn pool(url: &str, pool_size: usize) -> Result<Pool, AuditError> {
     );
     Pool::builder(manager)
         .max_size(pool_size.max(1))
+        .runtime(Runtime::Tokio1)
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .recycle_timeout(Some(RECYCLE_TIMEOUT))
+        .wait_timeout(Some(WAIT_TIMEOUT))
         .build()
         .map_err(|e| bad_url(chain(&e)))
 }

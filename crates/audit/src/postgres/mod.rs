@@ -9,6 +9,11 @@
 //! - `writer.rs`: the writer task's group commit; the head row's lock orders the servers.
 //! - `query.rs`, `verify.rs`: [`PgAccessLog::query`] and [`PgAccessLog::verify`].
 //!
+//! Unlike the file log, a failed group does not stop the log: its transaction is rolled back
+//! whole, so the next group goes on from the same head without a gap. Its waiters get the
+//! error. (If the connection drops while `COMMIT` is under way the group may have committed
+//! all the same: then its records are in the chain although their calls were refused.)
+//!
 //! As with the files, the chain holds no secret: whoever can write the tables can rewrite a
 //! record and every later hash. Comparing the head hash with a copy kept elsewhere catches
 //! that.
@@ -60,8 +65,10 @@ impl fmt::Debug for PgAccessLog {
 }
 
 impl PgAccessLog {
-    /// Connects to `url` with a pool of at most `pool_size` connections, creates or updates
-    /// the log's tables, and starts the writer task. `on_commit` runs on the writer task after
+    /// Connects to `url` with a pool of at most `pool_size` connections for reads (queries,
+    /// verification, readiness) and one more for the writer task, so that a long
+    /// verification never holds up appends; creates or updates the log's tables and starts
+    /// the writer. `on_commit` runs on the writer task after
     /// each committed group: keep it quick. Errors never show the URL's password.
     pub async fn connect(
         url: &str,
@@ -85,8 +92,9 @@ impl PgAccessLog {
             );
         }
         drop(client);
+        let writer_pool = connect::pool(url, 1)?;
         let (tx, rx) = mpsc::unbounded_channel();
-        let writer = tokio::spawn(Writer::new(pool.clone(), on_commit).run(rx));
+        let writer = tokio::spawn(Writer::new(writer_pool, on_commit).run(rx));
         Ok(PgAccessLog {
             inner: Arc::new(Inner {
                 pool,
