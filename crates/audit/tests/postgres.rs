@@ -480,6 +480,32 @@ async fn an_append_is_durable_when_it_returns() {
 }
 
 #[tokio::test]
+async fn a_refused_group_leaves_no_gap() {
+    let schema = Schema::new().await;
+    let log = schema.log().await;
+    fill(&log, 0, 10).await;
+    let db = schema.client().await;
+    db.batch_execute(
+        "ALTER TABLE access_log_records ADD CONSTRAINT refuse_boom CHECK (target <> 'boom')",
+    )
+    .await
+    .unwrap();
+    let boom = NewRecord {
+        target: "boom".into(),
+        ..record(10)
+    };
+    let error = log.append(boom).await.unwrap_err();
+    assert!(matches!(error, AuditError::Database { .. }), "{error}");
+    assert!(error.to_string().contains("refuse_boom"), "{error}");
+    // The log goes on from the same head.
+    assert_eq!(log.append(record(11)).await.unwrap().seq, 11);
+    log.check_open().await.unwrap();
+    let v = log.verify(None, None).await.unwrap();
+    assert!(v.ok, "{v:?}");
+    assert_eq!(v.records_checked, 11);
+}
+
+#[tokio::test]
 async fn close_commits_detached_records_then_refuses_appends() {
     let schema = Schema::new().await;
     let log = schema.log().await;

@@ -232,11 +232,13 @@ async fn insert(
     ];
     let head_values: [&(dyn ToSql + Sync); 2] = [&new_head, &new_hash];
     // Sent together: one round trip for both.
-    tokio::try_join!(
+    let (inserted, moved) = tokio::join!(
         tx.execute(&insert, &columns),
         tx.execute(&move_head, &head_values),
-    )
-    .map_err(db(action))?;
+    );
+    // The insert's error first: when it fails, the update only says the transaction aborted.
+    inserted.map_err(db(action))?;
+    moved.map_err(db(action))?;
     Ok(Committed {
         first_seq,
         hashes,
