@@ -168,13 +168,12 @@ async fn insert(
     tx: &Transaction<'_>,
     records: impl ExactSizeIterator<Item = NewRecord>,
 ) -> Result<Committed, AuditError> {
-    let action = ACTION;
-    let lock = tx.prepare_cached(LOCK_HEAD).await.map_err(db(action))?;
-    let insert = tx.prepare_cached(INSERT).await.map_err(db(action))?;
-    let move_head = tx.prepare_cached(MOVE_HEAD).await.map_err(db(action))?;
-    let head = tx.query_one(&lock, &[]).await.map_err(db(action))?;
-    let head_seq: i64 = head.try_get(0).map_err(db(action))?;
-    let head_hash: Vec<u8> = head.try_get(1).map_err(db(action))?;
+    let lock = tx.prepare_cached(LOCK_HEAD).await.map_err(db(ACTION))?;
+    let insert = tx.prepare_cached(INSERT).await.map_err(db(ACTION))?;
+    let move_head = tx.prepare_cached(MOVE_HEAD).await.map_err(db(ACTION))?;
+    let head = tx.query_one(&lock, &[]).await.map_err(db(ACTION))?;
+    let head_seq: i64 = head.try_get(0).map_err(db(ACTION))?;
+    let head_hash: Vec<u8> = head.try_get(1).map_err(db(ACTION))?;
     let corrupt = |problem: String| AuditError::CorruptRow {
         seq: u64::try_from(head_seq).unwrap_or(0),
         problem: format!("the head row is damaged: {problem}"),
@@ -188,7 +187,7 @@ async fn insert(
     for record in records {
         seq += 1;
         let seq_value = seq_column(seq).ok_or_else(|| AuditError::Database {
-            action,
+            action: ACTION,
             message: "record numbers are exhausted".to_owned(),
         })?;
         let record = record.into_record(seq);
@@ -237,8 +236,8 @@ async fn insert(
         tx.execute(&move_head, &head_values),
     );
     // The insert's error first: when it fails, the update only says the transaction aborted.
-    inserted.map_err(db(action))?;
-    moved.map_err(db(action))?;
+    inserted.map_err(db(ACTION))?;
+    moved.map_err(db(ACTION))?;
     Ok(Committed {
         first_seq,
         hashes,
