@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
-use govshare_audit::{AccessLog, Query, StoredRecord};
+use govshare_audit::{Query, StoredRecord};
 use govshare_model::Violations;
 use tonic::{Code, Request, Response, Status};
 
+use crate::access_log::{AccessLogHandle, LogError};
 use crate::auth::principal;
 use crate::convert::timestamp;
 use crate::error::{ApiError, ApiResult};
@@ -112,13 +113,21 @@ fn record(stored: &StoredRecord) -> AccessRecord {
     }
 }
 
+/// A failed read of the log: the log unavailable, or (a bug) its task gone.
+fn log_error(what: &str, e: LogError) -> ApiError {
+    match e {
+        LogError::Log(e) => ApiError::Unavailable(format!("{what}: {e}")),
+        LogError::Task(e) => ApiError::Internal(format!("{what}: {e}")),
+    }
+}
+
 impl AuditApi {
     pub fn new(state: Arc<AppState>) -> Self {
         AuditApi { state }
     }
 
-    fn log(&self) -> AccessLog {
-        self.state.audit.clone()
+    fn log(&self) -> &AccessLogHandle {
+        &self.state.audit
     }
 
     async fn query_access_log(
@@ -180,11 +189,8 @@ impl AuditApi {
             end,
             scope,
         };
-        let log = self.log();
-        let page = tokio::task::spawn_blocking(move || log.query(&query))
-            .await
-            .map_err(|e| ApiError::Internal(format!("reading the access log failed: {e}")))?
-            .map_err(|e| ApiError::Unavailable(format!("reading the access log failed: {e}")))?;
+        let page = (self.log().query(query).await)
+            .map_err(|e| log_error("reading the access log failed", e))?;
         note.detail(format!("{} records", page.records.len()));
         Ok(QueryAccessLogResponse {
             records: page.records.iter().map(record).collect(),
@@ -211,11 +217,8 @@ impl AuditApi {
         }
         let from = (from_seq != 0).then_some(from_seq);
         let to = (to_seq != 0).then_some(to_seq);
-        let log = self.log();
-        let verification = tokio::task::spawn_blocking(move || log.verify(from, to))
-            .await
-            .map_err(|e| ApiError::Internal(format!("verifying the access log failed: {e}")))?
-            .map_err(|e| ApiError::Unavailable(format!("verifying the access log failed: {e}")))?;
+        let verification = (self.log().verify(from, to).await)
+            .map_err(|e| log_error("verifying the access log failed", e))?;
         if !verification.ok || (from.is_none() && to.is_none()) {
             self.state.metrics.verified(verification.ok);
         }

@@ -9,10 +9,10 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use govshare_audit::AccessLog;
 use govshare_store::Store;
 use tokio::net::TcpListener;
 
+use crate::access_log::AccessLogHandle;
 use crate::metrics::Metrics;
 
 /// What the HTTP endpoints read.
@@ -20,7 +20,7 @@ use crate::metrics::Metrics;
 pub struct HttpState {
     pub store: Arc<dyn Store>,
     pub metrics: Arc<Metrics>,
-    pub log: AccessLog,
+    pub log: AccessLogHandle,
 }
 
 async fn healthz() -> &'static str {
@@ -34,7 +34,7 @@ async fn readyz(State(state): State<HttpState>) -> (StatusCode, String) {
             format!("store not ready: {e}\n"),
         );
     }
-    if let Err(e) = state.log.check_open() {
+    if let Err(e) = state.log.check_open().await {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("access log not writable: {e}\n"),
@@ -44,10 +44,13 @@ async fn readyz(State(state): State<HttpState>) -> (StatusCode, String) {
 }
 
 async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {
-    state
-        .metrics
-        .audit_log_size
-        .set(i64::try_from(state.log.head().size_bytes).unwrap_or(i64::MAX));
+    match state.log.head().await {
+        Ok(head) => state
+            .metrics
+            .audit_log_size
+            .set(i64::try_from(head.size_bytes).unwrap_or(i64::MAX)),
+        Err(e) => tracing::warn!(error = %e, "could not read the access log's size"),
+    }
     let body = state.metrics.render(state.store.as_ref()).await;
     (
         [(

@@ -4,6 +4,7 @@
 //! configuration and server wiring. Domain rules live in `govshare-model` (catalogue) and
 //! `govshare-sharing` (requests and grants), storage in `govshare-store`.
 
+pub mod access_log;
 pub mod admin;
 pub mod audit;
 pub mod auth;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use chrono::{Datelike as _, Utc};
-use govshare_audit::{AccessLog, CommitStats, LogOptions};
+use govshare_audit::{AccessLog, CommitHook, CommitStats, LogOptions, PgAccessLog};
 use govshare_exchange::BlobStore;
 use govshare_model::Role;
 use govshare_sharing::{SharingPolicy, WorkingCalendar};
@@ -20,6 +20,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::transport::server::TcpIncoming;
 
+use crate::access_log::AccessLogHandle;
 use crate::admin::AdminApi;
 use crate::audit::AuditApi;
 use crate::auth::{self, AuthLayer};
@@ -51,7 +52,7 @@ pub struct AppState {
     /// Snapshot data, content-addressed.
     pub blobs: BlobStore,
     /// The access log: one hash-chained record per call.
-    pub audit: AccessLog,
+    pub audit: AccessLogHandle,
     pub metrics: Arc<Metrics>,
     /// The full-text index of the published catalogue, kept up to date by the indexer.
     pub search: Arc<govshare_search::SearchIndex>,
@@ -98,7 +99,7 @@ pub struct Running {
     task: JoinHandle<anyhow::Result<()>>,
     /// The HTTP endpoints and the periodic verification of the access log.
     background: Vec<JoinHandle<()>>,
-    audit: AccessLog,
+    audit: AccessLogHandle,
 }
 
 impl Drop for Running {
@@ -121,10 +122,7 @@ impl Running {
             task.abort();
             let _ = task.await;
         }
-        let log = self.audit.clone();
-        tokio::task::spawn_blocking(move || log.close())
-            .await
-            .context("closing the access log")?;
+        self.audit.close().await.context("closing the access log")?;
         result
     }
 
@@ -198,34 +196,49 @@ fn write_secret(path: &Path, secret: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens the access log, feeding its commits to `metrics`.
-pub fn open_access_log(config: &Config, metrics: &Arc<Metrics>) -> anyhow::Result<AccessLog> {
-    let dir = config.audit_dir();
+/// Opens the access log, feeding its commits to `metrics`: in the PostgreSQL database the
+/// servers share when `store.backend` is "postgres" (with `store.url` and `store.pool_size`),
+/// otherwise in the audit directory.
+pub async fn open_access_log(
+    config: &Config,
+    metrics: &Arc<Metrics>,
+) -> anyhow::Result<AccessLogHandle> {
     let observer = metrics.clone();
+    let on_commit: CommitHook = Arc::new(move |stats: CommitStats| {
+        observer.audit_records.inc_by(stats.records as u64);
+        observer.audit_commit_seconds.observe(stats.seconds);
+    });
+    if config.store.is_postgres() {
+        let url = (config.store.url.as_deref())
+            .context("缺少数据库连接地址 (store.url is needed for the access log in PostgreSQL)")?;
+        // The error never holds the URL's password.
+        let log = PgAccessLog::connect(url, config.store.pool_size, Some(on_commit))
+            .await
+            .context("opening the access log in PostgreSQL")?;
+        return Ok(AccessLogHandle::Postgres(log));
+    }
+    let dir = config.audit_dir();
     let options = LogOptions {
         sync: config.audit.sync,
         segment_bytes: config.audit.segment_bytes,
-        on_commit: Some(Arc::new(move |stats: CommitStats| {
-            observer.audit_records.inc_by(stats.records as u64);
-            observer.audit_commit_seconds.observe(stats.seconds);
-        })),
+        on_commit: Some(on_commit),
     };
     AccessLog::open(&dir, options)
+        .map(AccessLogHandle::Files)
         .with_context(|| format!("opening the access log in {}", dir.display()))
 }
 
 /// Verifies the whole access log now and then every `interval` (none: only now), and reports
 /// the result in the metrics and, on failure, in the server log.
 fn spawn_verifier(
-    log: AccessLog,
+    log: AccessLogHandle,
     metrics: Arc<Metrics>,
     interval: Option<std::time::Duration>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            let checking = log.clone();
-            match tokio::task::spawn_blocking(move || checking.verify(None, None)).await {
-                Ok(Ok(v)) => {
+            match log.verify(None, None).await {
+                Ok(v) => {
                     metrics.verified(v.ok);
                     if v.ok {
                         tracing::info!(
@@ -243,8 +256,7 @@ fn spawn_verifier(
                         );
                     }
                 }
-                Ok(Err(e)) => tracing::error!(error = %e, "verifying the access log failed"),
-                Err(e) => tracing::error!(error = %e, "verifying the access log panicked"),
+                Err(e) => tracing::error!(error = %e, "verifying the access log failed"),
             }
             let Some(interval) = interval else { return };
             tokio::time::sleep(interval).await;
@@ -292,7 +304,7 @@ pub async fn start(
         .with_context(|| format!("opening the blob directory {}", blob_dir.display()))?;
     let methods = MethodTable::served();
     let metrics = Arc::new(Metrics::new(&methods).context("registering the metrics")?);
-    let audit = open_access_log(&config, &metrics)?;
+    let audit = open_access_log(&config, &metrics).await?;
     let verify_interval = (config.audit.verify_interval_secs > 0)
         .then(|| std::time::Duration::from_secs(config.audit.verify_interval_secs));
     let mut background = vec![spawn_verifier(

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use govshare_audit::{AccessLog, NewRecord};
+use govshare_audit::NewRecord;
 use prometheus::IntCounter;
 use tonic::Code;
 
 use super::note::CallNote;
+use crate::access_log::AccessLogHandle;
 use crate::metrics::{MethodMetrics, Metrics};
 
 /// What the layer knows of a path before the call runs.
@@ -25,7 +26,7 @@ pub struct Route {
 /// A call between its arrival and its end.
 #[derive(Debug)]
 pub struct Call {
-    pub log: AccessLog,
+    pub log: AccessLogHandle,
     pub metrics: Arc<Metrics>,
     pub route: Arc<Route>,
     pub path: String,
@@ -37,7 +38,7 @@ pub struct Call {
 
 impl Call {
     /// Counts the call and builds its record; `None` for health and reflection.
-    fn end(self, code: Code, message: &str) -> Option<(AccessLog, NewRecord)> {
+    fn end(self, code: Code, message: &str) -> Option<(AccessLogHandle, NewRecord)> {
         let elapsed = self.started.elapsed();
         self.metrics
             .grpc

@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use chrono::Utc;
 use futures::future::BoxFuture;
-use govshare_audit::AccessLog;
 use http::{HeaderValue, Request, Response};
 use tonic::body::Body;
 use tower::{Layer, Service};
@@ -18,6 +17,7 @@ use super::body::ObservedBody;
 use super::call::{Call, Route};
 use super::note::CallNote;
 use super::{MethodTable, RequestId};
+use crate::access_log::AccessLogHandle;
 use crate::metrics::{Direction, Metrics};
 
 /// The response header that carries the request id.
@@ -29,7 +29,7 @@ struct Shared {
     routes: HashMap<String, Arc<Route>>,
     unknown: Arc<Route>,
     metrics: Arc<Metrics>,
-    log: AccessLog,
+    log: AccessLogHandle,
 }
 
 /// See the module documentation.
@@ -39,7 +39,7 @@ pub struct ObserveLayer {
 }
 
 impl ObserveLayer {
-    pub fn new(methods: &MethodTable, metrics: Arc<Metrics>, log: AccessLog) -> Self {
+    pub fn new(methods: &MethodTable, metrics: Arc<Metrics>, log: AccessLogHandle) -> Self {
         let routes = methods
             .iter()
             .map(|(path, info)| {

@@ -31,6 +31,22 @@ pub enum AuditError {
     /// A verification range the log cannot answer.
     #[error("无效的范围 (invalid range): {0}")]
     Range(String),
+    /// The database URL of the PostgreSQL mode cannot be used; `url` is shown without its
+    /// password.
+    #[error("访问日志数据库地址无效 (invalid access log database URL {url}): {message}")]
+    Url { url: String, message: String },
+    /// The PostgreSQL database of the log failed or refused a statement (unreachable, a
+    /// lost connection, a full pool, a conflicting schema...).
+    #[error("访问日志数据库操作失败 (the access log database failed while {action}): {message}")]
+    Database {
+        /// What the log was doing, e.g. "committing records".
+        action: &'static str,
+        /// The database's words, with their causes.
+        message: String,
+    },
+    /// A row of the PostgreSQL log that is not a record; `verify` tells more.
+    #[error("访问日志已损坏 (the access log is corrupt: record {seq} in the database: {problem})")]
+    CorruptRow { seq: u64, problem: String },
 }
 
 impl AuditError {
@@ -58,6 +74,18 @@ impl AuditError {
                 problem,
             } => AuditError::corrupt(path, *offset, problem.clone()),
             AuditError::Range(message) => AuditError::Range(message.clone()),
+            AuditError::Url { url, message } => AuditError::Url {
+                url: url.clone(),
+                message: message.clone(),
+            },
+            AuditError::Database { action, message } => AuditError::Database {
+                action,
+                message: message.clone(),
+            },
+            AuditError::CorruptRow { seq, problem } => AuditError::CorruptRow {
+                seq: *seq,
+                problem: problem.clone(),
+            },
         }
     }
 

@@ -9,6 +9,8 @@
 //! - `state.rs`: the committed state readers see.
 //! - `read.rs`: [`Query`], newest first through a sparse index.
 //! - `verify.rs`, `links.rs`: [`verify_dir`] and [`AccessLog::verify`].
+//! - `postgres/`: [`PgAccessLog`], the same chain kept in a PostgreSQL database that several
+//!   servers append to at once.
 //!
 //! The chain has no secret: whoever can write the files can rewrite a record and recompute
 //! every later hash. That is only caught by comparing the head hash ([`AccessLog::head`])
@@ -20,6 +22,7 @@ mod commit;
 mod error;
 mod frame;
 mod links;
+pub mod postgres;
 mod read;
 mod record;
 mod recover;
@@ -29,6 +32,7 @@ mod verify;
 mod writer;
 
 pub use error::AuditError;
+pub use postgres::PgAccessLog;
 pub use read::{Query, QueryPage, StoredRecord};
 pub use record::{
     AccessRecord, DETAIL_LIMIT, DecodeError, FIELD_LIMIT, FORMAT_VERSION, GENESIS, NewRecord,
