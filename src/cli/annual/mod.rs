@@ -137,3 +137,48 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
     Ok(())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn parse(args: &[&str]) -> Result<AnnualArgs, clap::Error> {
+        let cli = Cli::try_parse_from([&["govshare", "report", "annual"], args].concat())?;
+        let Command::Report(ReportCommand::Annual(args)) = cli.command else {
+            panic!("not report annual");
+        };
+        Ok(args)
+    }
+
+    #[test]
+    fn annual_takes_year_department_format_and_file() {
+        let args = parse(&[
+            "--year",
+            "2026",
+            "--department",
+            "11330100MB1234567X",
+            "--format",
+            "xlsx",
+            "--out",
+            "report.xlsx",
+        ])
+        .unwrap();
+        assert_eq!(args.year, 2026);
+        assert_eq!(args.department.as_deref(), Some("11330100MB1234567X"));
+        assert_eq!(args.format, Some(Format::Xlsx));
+        assert_eq!(args.out, Some(PathBuf::from("report.xlsx")));
+        assert_eq!(parse(&["--year", "2026"]).unwrap().format, None);
+    }
+
+    #[test]
+    fn annual_needs_a_plausible_year() {
+        assert!(parse(&[]).is_err());
+        assert!(parse(&["--year", "1999"]).is_err());
+        assert!(parse(&["--year", "26"]).is_err());
+        assert!(parse(&["--year", "2026", "--format", "pdf"]).is_err());
+    }
+}

@@ -29,7 +29,7 @@ table { border-collapse: collapse; width: 100%; margin: 0 0 3mm; }
 thead { display: table-header-group; }
 th, td { border: 0.75pt solid #444; padding: 1mm 2mm; text-align: left; vertical-align: top; }
 th { background: #e8e8e8; font-weight: bold; }
-td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td { overflow-wrap: anywhere; }
 tr, figure { break-inside: avoid; page-break-inside: avoid; }
 figure { margin: 0 0 4mm; }
@@ -93,8 +93,13 @@ fn write_table(out: &mut String, table: &Table) {
         return;
     }
     out.push_str("<table>\n<thead><tr>");
-    for name in &table.header {
-        let _ = write!(out, "<th>{}</th>", escape(name));
+    for (column, name) in table.header.iter().enumerate() {
+        let class = if tables::is_numeric(table, column) {
+            " class=\"num\""
+        } else {
+            ""
+        };
+        let _ = write!(out, "<th{class}>{}</th>", escape(name));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for row in &table.rows {

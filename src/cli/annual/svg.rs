@@ -179,7 +179,7 @@ mod tests {
             value_text: |n| n.to_string(),
         };
         let svg = chart.render();
-        assert!(svg.contains("&lt;b&gt;&amp;很长很长很长很长…"));
+        assert!(svg.contains("&lt;b&gt;&amp;很长很长很长很…"));
         assert!(!svg.contains("<b>"));
     }
 }
