@@ -2,8 +2,8 @@
 //! installed by scripts/test) takes a screenshot of the page at A4 proportions, and the
 //! screenshot must show the charts' bars and the text, not an empty page.
 //!
-//! Run alone with `cargo test --test report_render`. The screenshot is kept as
-//! `target/test-artifacts/annual-report.png`.
+//! Run alone with `cargo test --test report_render`. The page and its screenshot are kept as
+//! `target/test-artifacts/annual-report.html` and `.png`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -118,11 +118,11 @@ fn count(pixels: &[[u8; 3]], colour: [u8; 3]) -> usize {
 #[test]
 fn chromium_shows_the_charts_of_the_html_report() {
     let work = tempfile::tempdir().unwrap();
-    let page = work.path().join("annual-report.html");
+    let page = artifacts_dir().join("annual-report.html");
     std::fs::write(&page, annual::html(&annual_fixture::report())).unwrap();
     let out = artifacts_dir().join("annual-report.png");
     screenshot(&page, &out, &work.path().join("profile"));
-    println!("screenshot: {}", out.display());
+    println!("page: {}\nscreenshot: {}", page.display(), out.display());
 
     let (width, height, pixels) = decode(&out);
     assert_eq!((width, height), (WIDTH, HEIGHT));

@@ -30,7 +30,7 @@ thead { display: table-header-group; }
 th, td { border: 0.75pt solid #444; padding: 1mm 2mm; text-align: left; vertical-align: top; }
 th { background: #e8e8e8; font-weight: bold; }
 td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-td { overflow-wrap: anywhere; }
+td { overflow-wrap: break-word; }
 tr, figure { break-inside: avoid; page-break-inside: avoid; }
 figure { margin: 0 0 4mm; }
 svg.chart { display: block; width: 100%; max-width: 680px; height: auto; }

@@ -36,8 +36,10 @@ const BAR_GAP: u32 = 2;
 const GROUP_GAP: u32 = 12;
 const TITLE_HEIGHT: u32 = 28;
 const LEGEND_HEIGHT: u32 = 22;
-/// Labels longer than this many characters are cut (the full text is in the bar's tooltip).
-const LABEL_CHARS: usize = 12;
+/// Labels wider than this are cut (the full text is in the bars' tooltips); the width is
+/// counted as 2 for a Chinese character and 1 for an ASCII one, about their share of the
+/// label column.
+const LABEL_UNITS: usize = 22;
 
 impl BarChart<'_> {
     /// The chart as an `<svg>` element.
@@ -147,12 +149,20 @@ fn bar_width(value: u64, max: u64, full: u32) -> u32 {
 }
 
 fn short_label(label: &str) -> String {
-    if label.chars().count() <= LABEL_CHARS {
-        label.to_string()
-    } else {
-        let cut: String = label.chars().take(LABEL_CHARS - 1).collect();
-        format!("{cut}…")
+    let units = |c: char| if c.is_ascii() { 1 } else { 2 };
+    if label.chars().map(units).sum::<usize>() <= LABEL_UNITS {
+        return label.to_string();
     }
+    let mut used = 2; // the ellipsis
+    let mut cut = String::new();
+    for c in label.chars() {
+        used += units(c);
+        if used > LABEL_UNITS {
+            break;
+        }
+        cut.push(c);
+    }
+    format!("{cut}…")
 }
 
 #[cfg(test)]
@@ -179,7 +189,16 @@ mod tests {
             value_text: |n| n.to_string(),
         };
         let svg = chart.render();
-        assert!(svg.contains("&lt;b&gt;&amp;很长很长很长很…"));
+        assert!(svg.contains("&lt;b&gt;&amp;很长很长很长很长…"));
         assert!(!svg.contains("<b>"));
+        assert_eq!(short_label("PERMISSION_DENIED"), "PERMISSION_DENIED");
+        assert_eq!(
+            short_label("十一个汉字的部门名称啊"),
+            "十一个汉字的部门名称啊"
+        );
+        assert_eq!(
+            short_label("十二个汉字的部门名称啊呀"),
+            "十二个汉字的部门名称…"
+        );
     }
 }
