@@ -16,6 +16,7 @@ use crate::proto::admin_service_client::AdminServiceClient;
 use crate::proto::audit_service_client::AuditServiceClient;
 use crate::proto::catalog_service_client::CatalogServiceClient;
 use crate::proto::exchange_service_client::ExchangeServiceClient;
+use crate::proto::report_service_client::ReportServiceClient;
 use crate::proto::sharing_service_client::SharingServiceClient;
 
 /// Largest response a client accepts (a full page of entries with many items).
@@ -249,6 +250,11 @@ impl Connection {
 
     pub fn audit(&self) -> AuditServiceClient<AuthChannel> {
         AuditServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+            .max_decoding_message_size(MAX_RESPONSE_BYTES)
+    }
+
+    pub fn report(&self) -> ReportServiceClient<AuthChannel> {
+        ReportServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
             .max_decoding_message_size(MAX_RESPONSE_BYTES)
     }
 

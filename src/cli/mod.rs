@@ -4,6 +4,7 @@
 use std::ops::ControlFlow;
 use std::process::ExitCode;
 
+pub mod annual;
 pub mod audit;
 pub mod catalogue;
 pub mod connect;
@@ -63,6 +64,9 @@ pub enum Command {
     /// The access log (访问日志): query records, verify the hash chain.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Reports (报告): the yearly sharing report as Markdown, HTML, XLSX or JSON.
+    #[command(subcommand)]
+    Report(annual::ReportCommand),
 }
 
 /// Paging of a list command.
@@ -103,6 +107,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Grant(cmd) => grant::run(cmd, &client).await,
         Command::Data(cmd) => data::run(cmd, &client).await,
         Command::Audit(cmd) => audit::run(cmd, &client).await,
+        Command::Report(cmd) => annual::run(cmd, &client).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

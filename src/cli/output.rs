@@ -52,6 +52,7 @@ proto_messages!(
     VerifyAccessLogResponse,
     CatalogEvent,
     SearchEntriesResponse,
+    AnnualReport,
 );
 
 /// The proto3 JSON form of `msg`: proto field names, enum value names, 64-bit integers as
@@ -224,5 +225,6 @@ mod tests {
         check::<proto::DiffVersionsResponse>();
         check::<proto::CatalogEvent>();
         check::<proto::SearchEntriesResponse>();
+        check::<proto::AnnualReport>();
     }
 }
