@@ -284,17 +284,13 @@ async fn verify_chain(
 }
 
 async fn query_log(state: &AppState, query: Query) -> Result<govshare_audit::QueryPage, String> {
-    let log = state.audit.clone();
-    tokio::task::spawn_blocking(move || log.query(&query))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())
+    state.audit.query(query).await.map_err(|e| e.to_string())
 }
 
 async fn verify_log(state: &AppState, to: u64) -> Result<govshare_audit::Verification, String> {
-    let log = state.audit.clone();
-    tokio::task::spawn_blocking(move || log.verify(None, Some(to)))
+    state
+        .audit
+        .verify(None, Some(to))
         .await
-        .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())
 }
