@@ -1,11 +1,13 @@
 //! The yearly report over a year of activity with known counts: the record is written with the
-//! dates of 2026 straight into a store and an access log, then a real server opens them and
+//! dates of 2025 straight into a store and an access log, then a real server opens them and
 //! GetAnnualReport must give back exactly those counts — for the whole platform and for one
 //! department, with a request answered across the National Day holiday week counted in
-//! working days by the shipped calendar.
+//! working days by the shipped calendar — and the command line writes the same figures in
+//! every format. A past year's figures no longer change, whatever the test calls meanwhile.
 
 #![allow(clippy::unwrap_used)]
 
+mod annual_fixture;
 mod common;
 
 use chrono::{DateTime, FixedOffset, TimeZone as _, Utc};
@@ -19,11 +21,11 @@ use govshare_store::sled::{SledOptions, SledStore};
 use govshare_store::{DepartmentRecord, EntrySummary, NewEntry, NewSnapshot, NewVersion, Store};
 use tonic::Code;
 
-/// 2026-MM-DD hh:mm in Beijing time.
+/// 2025-MM-DD hh:00 in Beijing time.
 fn bj(month: u32, day: u32, hour: u32) -> DateTime<Utc> {
     FixedOffset::east_opt(8 * 3600)
         .unwrap()
-        .with_ymd_and_hms(2026, month, day, hour, 0, 0)
+        .with_ymd_and_hms(2025, month, day, hour, 0, 0)
         .single()
         .unwrap()
         .with_timezone(&Utc)
@@ -254,7 +256,7 @@ async fn seed(dir: &std::path::Path) -> (Departments, String) {
             .unwrap();
     }
     use ShareType::{Conditional, NotShared, Unconditional};
-    // e5 registered in 2025 (not counted), first published in 2026.
+    // e5 registered in 2024 (not counted), first published in 2025.
     let prior = bj(1, 1, 0) - chrono::Duration::days(12);
     let e1 = live(
         &store,
@@ -269,7 +271,7 @@ async fn seed(dir: &std::path::Path) -> (Departments, String) {
         },
     )
     .await;
-    // e2: an edit on 2 March (due 15 working days later, 23 March) published on 20 April: late.
+    // e2: an edit on 3 March (due 15 working days later, 24 March) published on 21 April: late.
     let e2 = live(
         &store,
         Life {
@@ -278,7 +280,7 @@ async fn seed(dir: &std::path::Path) -> (Departments, String) {
             name: "社会救助对象信息",
             share_type: Conditional,
             registered: bj(2, 2, 10),
-            publications: &[(None, bj(2, 5, 10)), (Some(bj(3, 2, 10)), bj(4, 20, 10))],
+            publications: &[(None, bj(2, 5, 10)), (Some(bj(3, 3, 10)), bj(4, 21, 10))],
             revoked: None,
         },
     )
@@ -340,16 +342,16 @@ async fn seed(dir: &std::path::Path) -> (Departments, String) {
         .unwrap();
 
     // Requests of R: r1 granted at once; r2 answered across the National Day week
-    // (29 September → 9 October: 3 working days); r3 refused in 2 working days; r4 refused
+    // (29 September → 10 October: 3 working days); r3 refused in 2 working days; r4 refused
     // after its deadline (17 working days); r5 withdrawn; r6 still pending after its deadline.
     let _r1 = request(&store, &d, &e1, 1, Unconditional, bj(3, 10, 10)).await;
     let r2 = request(&store, &d, &e2, 2, Conditional, bj(9, 29, 9)).await;
-    decide(&store, r2, &d.p1, true, "", bj(10, 9, 16)).await;
-    let r3 = request(&store, &d, &e2, 2, Conditional, bj(5, 11, 9)).await;
-    decide(&store, r3, &d.p1, false, "用途与职责不符", bj(5, 13, 16)).await;
-    let r4 = request(&store, &d, &e4, 2, Conditional, bj(6, 1, 9)).await;
-    decide(&store, r4, &d.p2, false, "用途与职责不符", bj(6, 25, 16)).await;
-    let r5 = request(&store, &d, &e4, 2, Conditional, bj(7, 6, 9)).await;
+    decide(&store, r2, &d.p1, true, "", bj(10, 10, 16)).await;
+    let r3 = request(&store, &d, &e2, 2, Conditional, bj(5, 12, 9)).await;
+    decide(&store, r3, &d.p1, false, "用途与职责不符", bj(5, 14, 16)).await;
+    let r4 = request(&store, &d, &e4, 2, Conditional, bj(6, 3, 9)).await;
+    decide(&store, r4, &d.p2, false, "用途与职责不符", bj(6, 26, 16)).await;
+    let r5 = request(&store, &d, &e4, 2, Conditional, bj(7, 7, 9)).await;
     store
         .withdraw_request(
             r5,
@@ -358,13 +360,13 @@ async fn seed(dir: &std::path::Path) -> (Departments, String) {
                 token_id: "tok_r".into(),
                 department: Some(d.r.clone()),
             },
-            bj(7, 7, 9),
+            bj(7, 8, 9),
         )
         .await
         .unwrap();
-    let _r6 = request(&store, &d, &e2, 2, Conditional, bj(11, 2, 9)).await;
+    let _r6 = request(&store, &d, &e2, 2, Conditional, bj(11, 3, 9)).await;
 
-    // Snapshots: two of P1 in 2026, one of P2 in 2025.
+    // Snapshots: two of P1 in 2025, one of P2 in 2024.
     let snapshot = |code: &ResourceCode, provider: &CreditCode, size, rows, at| NewSnapshot {
         entry_code: code.clone(),
         entry_version: 1,
@@ -392,7 +394,7 @@ async fn seed(dir: &std::path::Path) -> (Departments, String) {
         .unwrap();
     drop(store);
 
-    // The access log: one record of 2025, then seven of 2026.
+    // The access log: one record of 2024, then seven of 2025.
     let log = AccessLog::open(&dir.join("audit"), LogOptions::default()).unwrap();
     let records = [
         call(
@@ -485,7 +487,7 @@ async fn report(
         ReportServiceClient::with_interceptor(server.channel.clone(), common::Bearer::token(token));
     client
         .get_annual_report(GetAnnualReportRequest {
-            year: 2026,
+            year: 2025,
             department_code: department.into(),
         })
         .await
@@ -498,14 +500,11 @@ async fn the_report_counts_the_year_exactly() {
     let (d, head_hash) = seed(dir.path()).await;
     let server = TestServer::start_in(dir).await;
 
-    // The platform's report, before any other call of this test reaches the log.
+    // The platform's report.
     let all = report(&server, &server.admin_token, "").await.unwrap();
-    assert_eq!(all.year, 2026);
+    assert_eq!(all.year, 2025);
     assert_eq!(all.utc_offset, "+08:00");
-    assert_eq!(
-        all.year_complete,
-        Utc::now() >= bj(12, 31, 0) + chrono::Duration::days(1)
-    );
+    assert!(all.year_complete);
 
     let c = all.catalogue.as_ref().unwrap();
     assert_eq!(
@@ -559,8 +558,8 @@ async fn the_report_counts_the_year_exactly() {
     let late = &c.late_updates[0];
     assert_eq!(late.entry_name, "社会救助对象信息");
     assert_eq!(late.provider_code, d.p1.to_string());
-    // 2 March → 20 April: March 3–31 has 21 working days, April 1–20 has 13 (清明 4–6 April
-    // falls on a weekend and Monday).
+    // 3 March → 21 April: March 4–31 has 20 working days, April 1–21 has 14 (清明 takes
+    // Friday 4 April).
     assert_eq!(late.working_days, 34);
 
     let s = all.sharing.as_ref().unwrap();
@@ -692,6 +691,8 @@ async fn the_report_counts_the_year_exactly() {
         .unwrap();
     assert_eq!(r.sharing.unwrap().requests_made, 6);
 
+    the_command_line_writes_the_same_figures_in_every_format(&server, &all).await;
+
     // A department gets its own report only; the auditor any.
     let own = issue_token(&server.admin(), d.p2.as_str(), &[Role::Cataloguer]).await;
     let mine = report(&server, &own, "").await.unwrap();
@@ -725,4 +726,79 @@ async fn the_report_counts_the_year_exactly() {
     .await
     .unwrap_err();
     assert_eq!(unknown.code(), Code::NotFound, "{unknown:?}");
+}
+
+/// `govshare report annual` in each format shows exactly the figures the RPC gave: the JSON is
+/// the same message (but for when it was made), and Markdown, HTML and the workbook hold every
+/// number of it.
+async fn the_command_line_writes_the_same_figures_in_every_format(
+    server: &TestServer,
+    expected: &AnnualReport,
+) {
+    use annual_fixture::numbers::{Number, all_numbers, appears};
+    let run = |format: &'static str, out: Option<String>| async move {
+        let mut args = vec!["report", "annual", "--year", "2025", "--format", format];
+        let out_arg;
+        if let Some(path) = out {
+            out_arg = path;
+            args.extend(["--out", out_arg.as_str()]);
+        }
+        common::cli::govshare_with(server, &server.admin_token, &args).await
+    };
+    let without_time = |mut json: serde_json::Value| {
+        json.as_object_mut().unwrap().remove("generated_at");
+        json
+    };
+    let json = run("json", None).await.json();
+    let rpc: serde_json::Value =
+        serde_json::from_str(&govshare::cli::annual::json(expected).unwrap()).unwrap();
+    assert_eq!(without_time(json), without_time(rpc));
+
+    let numbers = all_numbers(expected);
+    assert!(numbers.len() > 50, "{numbers:?}");
+    let markdown = run("md", None).await;
+    let html = tempfile::NamedTempFile::new().unwrap();
+    run("html", Some(html.path().display().to_string()))
+        .await
+        .success();
+    let html = std::fs::read_to_string(html.path()).unwrap();
+    for (path, n) in &numbers {
+        assert!(
+            appears(markdown.success(), *n),
+            "Markdown lacks {path} = {n:?}"
+        );
+        assert!(appears(&html, *n), "HTML lacks {path} = {n:?}");
+    }
+    assert!(html.contains("<svg"), "the HTML report has charts");
+
+    let book = tempfile::NamedTempFile::new().unwrap();
+    run("xlsx", Some(book.path().display().to_string()))
+        .await
+        .success();
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(book.path()).unwrap();
+    use calamine::Reader as _;
+    let mut cells: Vec<f64> = Vec::new();
+    for name in workbook.sheet_names() {
+        let range = workbook.worksheet_range(&name).unwrap();
+        cells.extend(range.cells().filter_map(|(_, _, c)| match c {
+            calamine::Data::Int(i) => Some(*i as f64),
+            calamine::Data::Float(f) => Some(*f),
+            _ => None,
+        }));
+    }
+    // Every count, size and working-day figure of the report is a number cell somewhere
+    // (the year and offsets aside).
+    for (path, n) in &numbers {
+        if path == ".year" {
+            continue;
+        }
+        let value = match n {
+            Number::Int(i) => *i as f64,
+            Number::Float(f) => *f,
+        };
+        assert!(
+            cells.contains(&value),
+            "the workbook lacks {path} = {value}"
+        );
+    }
 }

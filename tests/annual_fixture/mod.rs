@@ -1,5 +1,10 @@
 //! An annual report made by hand for the rendering tests: distinctive numbers, so that each one
 //! found in an output can only have come from its field, and hostile text in names and reasons.
+//! Each test file uses part of it.
+
+#![allow(dead_code)]
+
+pub mod numbers;
 
 use govshare::proto::{
     AccessFigures, AnnualReport, CatalogueFigures, CatalogueRow, DepartmentFlow, ExchangeFigures,
