@@ -50,13 +50,30 @@ fn refused(text: &str) -> String {
 // --- the shipped file ---
 
 #[test]
-fn shipped_file_covers_2026_and_not_2027() {
+fn shipped_file_covers_2025_and_2026_only() {
     let calendar = cn();
+    assert!(calendar.covers(2025));
     assert!(calendar.covers(2026));
-    assert!(!calendar.covers(2025));
+    assert!(!calendar.covers(2024));
     assert!(!calendar.covers(2027));
-    assert_eq!(calendar.years(), vec![2026]);
+    assert_eq!(calendar.years(), vec![2025, 2026]);
     assert_eq!(calendar.offset(), beijing());
+}
+
+#[test]
+fn shipped_file_has_the_2025_national_day_week_and_its_make_up_days() {
+    let calendar = cn();
+    for day in ["2025-10-01", "2025-10-03", "2025-10-08"] {
+        assert!(!calendar.is_working_day(date(day)), "{day} is a holiday");
+    }
+    // Sunday 28 September and Saturday 11 October 2025 were working days.
+    assert!(calendar.is_working_day(date("2025-09-28")));
+    assert!(calendar.is_working_day(date("2025-10-11")));
+    // From Monday 2025-09-29: Tue 09-30 is 1, Thu 10-09 is 2, Fri 10-10 is 3.
+    assert_eq!(
+        calendar.add_working_days(date("2025-09-29"), 3),
+        date("2025-10-10")
+    );
 }
 
 #[test]
@@ -164,8 +181,8 @@ fn ten_working_days_across_national_day_count_the_make_up_saturday() {
 #[test]
 fn years_outside_the_file_use_weekends_only() {
     let calendar = cn();
-    // National Day 2025 and 2027 are not in the file: plain weekdays.
-    assert!(calendar.is_working_day(date("2025-10-01")));
+    // National Day 2024 and 2027 are not in the file: plain weekdays.
+    assert!(calendar.is_working_day(date("2024-10-01")));
     assert!(calendar.is_working_day(date("2027-10-01")));
     assert!(!calendar.is_working_day(date("2027-10-02")));
     assert_eq!(
