@@ -2,9 +2,11 @@
 //! (sha256, identical content stored once, nothing partial ever visible), the checks an upload
 //! passes on its way in (CSV and NDJSON columns must be the entry's 信息项, every row is checked
 //! and a bad one is reported by line), and the column projection that delivers only the
-//! granted items. Blocking I/O: callers run it on blocking threads.
+//! granted items. Blocking I/O: callers run it on blocking threads; the one exception is
+//! [`bucket`], the async transfers to and from an S3-compatible bucket shared by servers.
 
 pub mod blob;
+pub mod bucket;
 mod columns;
 pub mod ingest;
 mod media;
@@ -12,6 +14,7 @@ pub mod project;
 mod values;
 
 pub use blob::{BlobStore, TempBlob};
+pub use bucket::{BlobBucket, BucketError, BucketUrl, Uploaded};
 pub use columns::Column;
 pub use ingest::{IngestError, Ingested, ingest};
 pub use media::MediaKind;
