@@ -278,31 +278,38 @@ impl BlobBucket {
             .put_multipart(&key)
             .await
             .map_err(self.unavailable(sha256))?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        let mut writer = Unfinished(Some(WriteMultipart::new_with_chunk_size(
+            upload, PART_BYTES,
+        )));
         let sent: Result<(), BucketError> = async {
             loop {
                 let part = read_part(&mut file, &mut hasher, &mut read).await?;
                 if part.is_empty() {
                     break;
                 }
-                writer
+                let parts = writer.get()?;
+                parts
                     .wait_for_capacity(PARTS_IN_FLIGHT)
                     .await
                     .map_err(self.unavailable(sha256))?;
-                writer.put(part.freeze());
+                parts.put(part.freeze());
             }
             self.check_local(sha256, hasher, read, size)
         }
         .await;
+        let Some(parts) = writer.0.take() else {
+            return Err(BucketError::Io(io::Error::other("the upload ended twice")));
+        };
         match sent {
             Ok(()) => {
-                writer.finish().await.map_err(self.unavailable(sha256))?;
+                // On failure `finish` aborts the upload itself.
+                parts.finish().await.map_err(self.unavailable(sha256))?;
                 Ok(Uploaded::Sent)
             }
             Err(e) => {
                 // The parts sent so far are discarded; a failed clean-up leaves only parts
                 // that the bucket's lifecycle rules remove.
-                let _ = writer.abort().await;
+                let _ = parts.abort().await;
                 Err(e)
             }
         }
@@ -371,6 +378,31 @@ impl BlobBucket {
         })
         .await
         .map_err(|e| BucketError::Io(io::Error::other(e)))?
+    }
+}
+
+/// A multipart upload, aborted in the background if dropped unfinished (the call that made
+/// it went away): its parts would otherwise stay in the bucket, unseen, until its lifecycle
+/// rules remove them.
+struct Unfinished(Option<WriteMultipart>);
+
+impl Unfinished {
+    fn get(&mut self) -> Result<&mut WriteMultipart, BucketError> {
+        self.0
+            .as_mut()
+            .ok_or_else(|| BucketError::Io(io::Error::other("the upload has ended")))
+    }
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if let Some(parts) = self.0.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move {
+                let _ = parts.abort().await;
+            });
+        }
     }
 }
 
