@@ -168,15 +168,27 @@ pub struct ApiConfig {
 }
 
 /// `[exchange]`: where snapshot data lives and how it moves.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExchangeConfig {
-    /// The blob directory; unset: `DATA_DIR/blobs`.
+    /// The blob directory; unset: `DATA_DIR/blobs`. With a bucket it is this server's working
+    /// copy of the bucket.
     pub blob_dir: Option<PathBuf>,
     /// The largest snapshot accepted, in bytes.
     pub max_snapshot_bytes: u64,
     /// The size of the data chunks FetchData sends, in bytes.
     pub chunk_bytes: usize,
+    /// `s3://bucket[/prefix]`: an S3-compatible bucket holding every published blob, for
+    /// servers that share no blob directory. Region and credentials come from the standard
+    /// `AWS_*` environment variables.
+    pub bucket_url: Option<String>,
+    /// The bucket's endpoint, for S3-compatible servers other than AWS, e.g.
+    /// `https://minio.internal:9000` (`http://` is allowed); unset: `AWS_ENDPOINT` or AWS.
+    pub bucket_endpoint: Option<String>,
+    /// The `AWS_*` variables of the environment, as [`Config::load`] found them: region and
+    /// credentials of the bucket. Never read from the file, never shown by Debug.
+    #[serde(skip)]
+    pub bucket_env: Vec<(String, String)>,
 }
 
 impl Default for ExchangeConfig {
@@ -185,7 +197,34 @@ impl Default for ExchangeConfig {
             blob_dir: None,
             max_snapshot_bytes: 16 * 1024 * 1024 * 1024,
             chunk_bytes: 1024 * 1024,
+            bucket_url: None,
+            bucket_endpoint: None,
+            bucket_env: Vec::new(),
         }
+    }
+}
+
+impl ExchangeConfig {
+    /// The bucket, if one is configured (checked by validation).
+    pub fn bucket(&self) -> Option<govshare_exchange::BucketUrl> {
+        self.bucket_url
+            .as_deref()
+            .and_then(|u| govshare_exchange::BucketUrl::parse(u.trim()).ok())
+    }
+}
+
+/// The `AWS_*` variables hold credentials: Debug shows only their names.
+impl std::fmt::Debug for ExchangeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.bucket_env.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("ExchangeConfig")
+            .field("blob_dir", &self.blob_dir)
+            .field("max_snapshot_bytes", &self.max_snapshot_bytes)
+            .field("chunk_bytes", &self.chunk_bytes)
+            .field("bucket_url", &self.bucket_url)
+            .field("bucket_endpoint", &self.bucket_endpoint)
+            .field("bucket_env", &names)
+            .finish()
     }
 }
 
@@ -423,6 +462,16 @@ impl Config {
                 self.exchange.max_snapshot_bytes = parsed(name, value)?
             }
             "GOVSHARE_EXCHANGE_CHUNK_BYTES" => self.exchange.chunk_bytes = parsed(name, value)?,
+            "GOVSHARE_EXCHANGE_BUCKET_URL" => self.exchange.bucket_url = Some(value.to_owned()),
+            "GOVSHARE_EXCHANGE_BUCKET_ENDPOINT" => {
+                self.exchange.bucket_endpoint = Some(value.to_owned())
+            }
+            // The bucket's region and credentials, as the AWS tools read them.
+            _ if name.starts_with("AWS_") => {
+                self.exchange
+                    .bucket_env
+                    .push((name.to_owned(), value.to_owned()));
+            }
             "GOVSHARE_AUDIT_DIR" => self.audit.dir = Some(PathBuf::from(value)),
             "GOVSHARE_AUDIT_SYNC" => self.audit.sync = parsed(name, value)?,
             "GOVSHARE_AUDIT_SEGMENT_BYTES" => self.audit.segment_bytes = parsed(name, value)?,
@@ -502,6 +551,40 @@ impl Config {
                 key: "exchange.max_snapshot_bytes",
                 message: "must be at least 1".into(),
             });
+        }
+        if let Some(url) = &self.exchange.bucket_url
+            && let Err(why) = govshare_exchange::BucketUrl::parse(url.trim())
+        {
+            return Err(ConfigError::Invalid {
+                key: "exchange.bucket_url",
+                message: format!(
+                    "存储桶地址应为 s3://桶名[/前缀] must be s3://bucket[/prefix]: {why}"
+                ),
+            });
+        }
+        if let Some(endpoint) = &self.exchange.bucket_endpoint {
+            let endpoint = endpoint.trim();
+            let valid = ["http://", "https://"]
+                .iter()
+                .any(|s| endpoint.strip_prefix(s).is_some_and(|h| !h.is_empty()))
+                && !endpoint.contains('@');
+            if !valid {
+                return Err(ConfigError::Invalid {
+                    key: "exchange.bucket_endpoint",
+                    message: "存储桶服务地址应为 http(s)://主机[:端口] must be \
+                              http(s)://host[:port], without credentials (they come from \
+                              AWS_* variables)"
+                        .into(),
+                });
+            }
+            if self.exchange.bucket_url.is_none() {
+                return Err(ConfigError::Invalid {
+                    key: "exchange.bucket_endpoint",
+                    message: "只在设置 exchange.bucket_url 时有效 is used only with \
+                              exchange.bucket_url"
+                        .into(),
+                });
+            }
         }
         if !(1024 * 1024..=1024 * 1024 * 1024).contains(&self.audit.segment_bytes) {
             return Err(ConfigError::Invalid {
@@ -756,6 +839,56 @@ mod tests {
             .expect_err("zero");
         assert!(err.to_string().contains("store.pool_size"), "{err}");
         assert!(!err.to_string().contains("s3cr3t-Pa55"), "{err}");
+    }
+
+    #[test]
+    fn the_bucket_loads_from_the_environment_and_a_bad_url_is_refused_naming_the_key() {
+        let env = [
+            (
+                "GOVSHARE_EXCHANGE_BUCKET_URL".to_owned(),
+                "s3://gov-blobs/snapshots".to_owned(),
+            ),
+            (
+                "GOVSHARE_EXCHANGE_BUCKET_ENDPOINT".to_owned(),
+                "http://127.0.0.1:9000".to_owned(),
+            ),
+            ("AWS_ACCESS_KEY_ID".to_owned(), "key-id".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY".to_owned(), "top-secret".to_owned()),
+        ];
+        let c = Config::load(&ServeArgs::default(), env).expect("bucket");
+        let bucket = c.exchange.bucket().expect("a bucket");
+        assert_eq!(
+            (bucket.bucket.as_str(), bucket.prefix.as_str()),
+            ("gov-blobs", "snapshots")
+        );
+        assert_eq!(
+            c.exchange.bucket_endpoint.as_deref(),
+            Some("http://127.0.0.1:9000")
+        );
+        assert_eq!(c.exchange.bucket_env.len(), 2);
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("top-secret"), "{shown}");
+        assert!(shown.contains("AWS_SECRET_ACCESS_KEY"), "{shown}");
+
+        for url in ["gov-blobs", "s3://gov-blobs//x", "s3://id:secret@gov-blobs"] {
+            let env = [("GOVSHARE_EXCHANGE_BUCKET_URL".to_owned(), url.to_owned())];
+            let err = Config::load(&ServeArgs::default(), env).expect_err(url);
+            let err = err.to_string();
+            assert!(err.contains("exchange.bucket_url"), "{url}: {err}");
+            assert!(!err.contains("secret"), "{url}: {err}");
+        }
+        let env = [(
+            "GOVSHARE_EXCHANGE_BUCKET_ENDPOINT".to_owned(),
+            "http://127.0.0.1:9000".to_owned(),
+        )];
+        let err = Config::load(&ServeArgs::default(), env).expect_err("endpoint alone");
+        assert!(
+            err.to_string().contains("exchange.bucket_endpoint"),
+            "{err}"
+        );
+        let err = Config::from_toml("[exchange]\nbucket_env = []\n", Path::new("c.toml"))
+            .expect_err("not a key of the file");
+        assert!(err.to_string().contains("bucket_env"), "{err}");
     }
 
     #[test]

@@ -43,6 +43,9 @@ pub enum ApiError {
     Unavailable(String),
     #[error("{0}")]
     Internal(String),
+    /// Stored data is lost or damaged beyond what the service can repair.
+    #[error("{0}")]
+    DataLoss(String),
 }
 
 impl ApiError {
@@ -173,6 +176,7 @@ impl From<ApiError> for Status {
             ApiError::Cancelled(_) => Status::cancelled(message),
             ApiError::Unavailable(_) => Status::unavailable(message),
             ApiError::Internal(_) => Status::internal(message),
+            ApiError::DataLoss(_) => Status::data_loss(message),
         }
     }
 }

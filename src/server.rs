@@ -51,6 +51,8 @@ pub struct AppState {
     pub calendar: WorkingCalendar,
     /// Snapshot data, content-addressed.
     pub blobs: BlobStore,
+    /// The bucket every server shares the blobs through, if one is configured.
+    pub bucket: Option<govshare_exchange::BlobBucket>,
     /// The access log: one hash-chained record per call.
     pub audit: AccessLogHandle,
     pub metrics: Arc<Metrics>,
@@ -302,6 +304,7 @@ pub async fn start(
     let blob_dir = config.blob_dir();
     let blobs = BlobStore::open(&blob_dir)
         .with_context(|| format!("opening the blob directory {}", blob_dir.display()))?;
+    let bucket = crate::exchange::open_bucket(&config.exchange)?;
     let methods = MethodTable::served();
     let metrics = Arc::new(Metrics::new(&methods).context("registering the metrics")?);
     let audit = open_access_log(&config, &metrics).await?;
@@ -339,6 +342,7 @@ pub async fn start(
         calendar,
         versions: VersionCache::default(),
         blobs,
+        bucket,
         audit,
         metrics,
         search,

@@ -1,13 +1,16 @@
 //! FetchData: picks the snapshot and the grant, works out the columns the grant allows, then
 //! streams a header, the projected chunks (from a blocking thread reading the blob) and a
 //! trailer with the sha256 and size of exactly the bytes sent. Before each chunk the grant is
-//! read again, so a grant revoked or expired mid-stream stops the stream there.
+//! read again, so a grant revoked or expired mid-stream stops the stream there. A blob this
+//! server's directory lacks is downloaded from the bucket first (checked against its sha256;
+//! a damaged one is refused as DATA_LOSS and not kept).
 
+use std::fs::File;
 use std::io;
 
 use bytes::Bytes;
 use chrono::Utc;
-use govshare_exchange::{MediaKind, project};
+use govshare_exchange::{BlobBucket, BlobStore, MediaKind, project};
 use govshare_model::Violations;
 use govshare_sharing::{GrantRecord, SnapshotId};
 use govshare_store::SnapshotRecord;
@@ -31,6 +34,28 @@ type Reply = Result<FetchDataResponse, Status>;
 
 fn message(part: Part) -> FetchDataResponse {
     FetchDataResponse { part: Some(part) }
+}
+
+/// The blob of `snapshot`, downloaded from `bucket` into `blobs` and opened.
+async fn downloaded(
+    bucket: Option<BlobBucket>,
+    blobs: &BlobStore,
+    snapshot: &SnapshotRecord,
+) -> ApiResult<File> {
+    let id = snapshot.id;
+    let (zh, en) = (format!("快照 {id} "), format!("snapshot {id}"));
+    let Some(bucket) = bucket else {
+        return Err(ApiError::Internal(format!(
+            "the data of {en} is not in the blob directory"
+        )));
+    };
+    let path = bucket
+        .download(blobs, &snapshot.sha256)
+        .await
+        .map_err(|e| super::bucket_error(e, &zh, &en))?;
+    tracing::info!(snapshot = %id, sha256 = %snapshot.sha256, "downloaded from the bucket");
+    File::open(&path)
+        .map_err(|e| ApiError::Internal(format!("the data of {en} is unreadable: {e}")))
 }
 
 impl ExchangeApi {
@@ -166,12 +191,20 @@ impl ExchangeApi {
             Some(grant) => self.granted_columns(grant, &snapshot).await?,
             None => snapshot.columns.clone(),
         };
-        let blob = self.state.blobs.open_blob(&snapshot.sha256).map_err(|e| {
-            ApiError::Internal(format!(
-                "the data of snapshot {} is unreadable: {e}",
-                snapshot.id
-            ))
-        })?;
+        // A blob missing here comes from the bucket, after the header: a large one takes
+        // longer than a reply may take to start.
+        let local = match self.state.blobs.open_blob(&snapshot.sha256) {
+            Ok(file) => Some(file),
+            Err(e) if e.kind() == io::ErrorKind::NotFound && self.state.bucket.is_some() => None,
+            Err(e) => {
+                return Err(ApiError::Internal(format!(
+                    "the data of snapshot {} is unreadable: {e}",
+                    snapshot.id
+                )));
+            }
+        };
+        let bucket = self.state.bucket.clone();
+        let blobs = self.state.blobs.clone();
 
         let (tx, rx) = mpsc::channel::<Reply>(QUEUE);
         let header = message(Part::Header(FetchHeader {
@@ -186,6 +219,16 @@ impl ExchangeApi {
             if tx.blocking_send(Ok(header)).is_err() {
                 return;
             }
+            let blob = match local {
+                Some(file) => file,
+                None => match runtime.block_on(downloaded(bucket, &blobs, &snapshot)) {
+                    Ok(file) => file,
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e.into()));
+                        return;
+                    }
+                },
+            };
             let kind = MediaKind::of(&snapshot.media_type);
             // Before each chunk: is the grant still in force?
             let still_granted = || -> Result<(), Status> {

@@ -8,7 +8,9 @@ mod publish;
 
 use std::sync::Arc;
 
+use anyhow::Context as _;
 use chrono::Utc;
+use govshare_exchange::{BlobBucket, BucketError};
 use govshare_model::{GrantState, ResourceCode, Violations};
 use govshare_sharing::{GrantRecord, SnapshotId};
 use govshare_store::{EntryHeader, GrantFilter, Party, SnapshotRecord};
@@ -16,6 +18,7 @@ pub(crate) use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::auth::principal;
+use crate::config::ExchangeConfig;
 use crate::convert::timestamp;
 use crate::error::{ApiError, ApiResult};
 use crate::observe::note;
@@ -26,6 +29,39 @@ use crate::proto::{
 };
 use crate::request::{self as field, checked};
 use crate::{AppState, authz};
+
+/// The bucket named by `[exchange] bucket_url`, if any, reached with the `AWS_*` variables
+/// the configuration was loaded with.
+pub fn open_bucket(config: &ExchangeConfig) -> anyhow::Result<Option<BlobBucket>> {
+    let Some(url) = config.bucket() else {
+        return Ok(None);
+    };
+    let endpoint = config.bucket_endpoint.as_deref().map(str::trim);
+    let bucket = BlobBucket::open(&url, endpoint, &config.bucket_env)
+        .with_context(|| format!("configuring the bucket {url} (exchange.bucket_url)"))?;
+    tracing::info!(bucket = %url, "snapshot blobs are shared through the bucket");
+    Ok(Some(bucket))
+}
+
+/// A failed transfer between the bucket and the blob directory, as an answer about the data
+/// of `zh` / `en` (this upload, a snapshot).
+fn bucket_error(e: BucketError, zh: &str, en: &str) -> ApiError {
+    match e {
+        BucketError::Corrupt { .. } => ApiError::DataLoss(format!(
+            "{zh}的数据未通过 sha256 校验，未予保存 (the data of {en} failed its sha256 check \
+             and was not kept: {e})"
+        )),
+        BucketError::Missing { .. } => ApiError::DataLoss(format!(
+            "{zh}的数据不在共享存储桶中 (the data of {en} is missing from the bucket: {e})"
+        )),
+        BucketError::Unavailable { .. } => ApiError::Unavailable(format!(
+            "共享存储桶不可用 (the bucket is unavailable for {en}: {e})"
+        )),
+        BucketError::Io(_) | BucketError::Config(_) => {
+            ApiError::Internal(format!("moving the data of {en}: {e}"))
+        }
+    }
+}
 
 /// The ExchangeService implementation.
 #[derive(Debug, Clone)]

@@ -1,13 +1,15 @@
 //! PublishData: the upload stream feeds a blocking thread that writes, hashes and checks the
 //! bytes as they come (`govshare_exchange::ingest`); the snapshot is recorded only once its
-//! blob is complete and durable. An upload that ends early, breaks a rule or grows past the
-//! limit leaves nothing behind.
+//! blob is complete and durable, and, with a bucket configured, only once the bucket holds it
+//! too. An upload that ends early, breaks a rule or grows past the limit leaves nothing
+//! behind; one the bucket cannot take leaves no record (its blob stays in the local
+//! directory, a cache, where the next upload of the same bytes finds it).
 
 use std::io::{self, Read};
 
 use bytes::{Buf, Bytes};
 use chrono::Utc;
-use govshare_exchange::{Column, IngestError, MediaKind, ingest};
+use govshare_exchange::{BucketError, Column, IngestError, MediaKind, ingest};
 use govshare_model::Violations;
 use govshare_store::NewSnapshot;
 use tokio::sync::mpsc;
@@ -228,6 +230,19 @@ impl ExchangeApi {
             return Err(refused);
         }
         let ingested = ingested.map_err(ingest_error)?;
+        // Every server fetches from the bucket: no record may name a blob it lacks.
+        if let Some(bucket) = &self.state.bucket {
+            bucket
+                .upload(&self.state.blobs, &ingested.sha256, ingested.size)
+                .await
+                .map_err(|e| match e {
+                    BucketError::Unavailable { .. } => ApiError::Unavailable(format!(
+                        "共享存储桶不可用，快照未记录，请稍后重试 (the bucket is unavailable: \
+                         {e}; no snapshot was recorded, try again later)"
+                    )),
+                    e => super::bucket_error(e, "本次上传", "this upload"),
+                })?;
+        }
         let record = self
             .state
             .store

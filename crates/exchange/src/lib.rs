@@ -2,9 +2,13 @@
 //! (sha256, identical content stored once, nothing partial ever visible), the checks an upload
 //! passes on its way in (CSV and NDJSON columns must be the entry's 信息项, every row is checked
 //! and a bad one is reported by line), and the column projection that delivers only the
-//! granted items. Blocking I/O: callers run it on blocking threads.
+//! granted items. Blocking I/O: callers run it on blocking threads; the one exception is
+//! `bucket` (feature "bucket"): async transfers to and from an S3-compatible bucket that
+//! servers share.
 
 pub mod blob;
+#[cfg(feature = "bucket")]
+pub mod bucket;
 mod columns;
 pub mod ingest;
 mod media;
@@ -12,6 +16,8 @@ pub mod project;
 mod values;
 
 pub use blob::{BlobStore, TempBlob};
+#[cfg(feature = "bucket")]
+pub use bucket::{BlobBucket, BucketError, BucketUrl, Uploaded};
 pub use columns::Column;
 pub use ingest::{IngestError, Ingested, ingest};
 pub use media::MediaKind;
