@@ -54,7 +54,7 @@ impl Cluster {
 
     /// Both servers, `n` even on A, odd on B.
     fn pick(&self, n: usize) -> &TestServer {
-        if n % 2 == 0 { &self.a } else { &self.b }
+        if n.is_multiple_of(2) { &self.a } else { &self.b }
     }
 
     async fn stop(self) {
