@@ -23,6 +23,8 @@ pub struct Servers {
     cataloguer: String,
     /// Each server's access-log directory.
     audit_dirs: Vec<PathBuf>,
+    /// Whether the access log fdatasyncs each commit (`audit.sync`).
+    audit_sync: bool,
     /// Data directories, and the shared blob directory: removed after the servers stop.
     _dirs: Vec<tempfile::TempDir>,
 }
@@ -36,6 +38,7 @@ impl Servers {
         let blob_dir = blobs.path().to_owned();
         dirs.push(blobs);
         let (mut running, mut channels, mut audit_dirs) = (Vec::new(), Vec::new(), Vec::new());
+        let mut audit_sync = true;
         for _ in 0..count {
             let data = tempfile::tempdir()?;
             let mut config = Config {
@@ -49,6 +52,7 @@ impl Servers {
                 config.exchange.blob_dir = Some(blob_dir.clone());
             }
             audit_dirs.push(config.audit_dir());
+            audit_sync &= config.audit.sync;
             let store = crate::server::open_store(&config).await?;
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             let server = crate::server::start(config, store, listener).await?;
@@ -70,6 +74,7 @@ impl Servers {
             channels,
             cataloguer,
             audit_dirs,
+            audit_sync,
             _dirs: dirs,
         })
     }
@@ -94,8 +99,11 @@ impl Servers {
             .iter()
             .map(|d| std::fs::read_dir(d).map_or(0, |e| e.count()))
             .sum();
+        let sync = if self.audit_sync { "on" } else { "off" };
         if files > 0 {
-            format!("one file log per server (DATA_DIR/audit, fdatasync on; {files} files in all)")
+            format!(
+                "one file log per server (DATA_DIR/audit, fdatasync {sync}; {files} files in all)"
+            )
         } else {
             "not in the servers' data directories".into()
         }
