@@ -5,14 +5,18 @@
 //! offline verification rate of the access log (`audit.rs`); with `--import-entries`, a bulk
 //! `entry import` of a generated template (`import.rs`); with `--search-entries`, full-text
 //! search over a synthetic catalogue (`search/`); with `--etcd PATH`, govshare against etcd 3.4
-//! in the same run (`etcd/`); with `--soak-seconds N`, a bounded soak run that reports the
-//! process's memory (`soak.rs`). `--only` runs just the parts asked for by flag. Every call to
-//! the server writes its access-log record, durably, before its reply ends.
+//! in the same run (`etcd/`); with `--postgres URL`, the embedded store against PostgreSQL
+//! with one and with two servers (`postgres/`); with `--soak-seconds N`, a bounded soak run
+//! that reports the process's memory (`soak.rs`). `--only` runs just the parts asked for by
+//! flag. Every call to the server writes its access-log record, durably, before its reply
+//! ends.
 
 mod audit;
+mod entries;
 mod etcd;
 mod exchange;
 mod import;
+mod postgres;
 mod search;
 mod soak;
 pub mod stream;
@@ -89,6 +93,11 @@ pub struct BenchArgs {
     /// Also compare with etcd: the etcd 3.4 binary to start on 127.0.0.1 (see src/bench/etcd).
     #[arg(long, value_name = "PATH")]
     pub etcd: Option<std::path::PathBuf>,
+    /// Also compare the storage modes: the embedded store against PostgreSQL with one and
+    /// with two servers, on fresh schemas of the database at URL, whose user may create
+    /// schemas (see src/bench/postgres).
+    #[arg(long, value_name = "URL")]
+    pub postgres: Option<String>,
     /// Seconds of a soak run (mixed load, memory reported every 30 s; 0: skip).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub soak_seconds: u64,
@@ -98,8 +107,8 @@ pub struct BenchArgs {
     /// Soak with reads and lists only (no registrations or updates: the store does not grow).
     #[arg(long)]
     pub soak_reads_only: bool,
-    /// Run only what --etcd, --soak-seconds, --import-entries and --search-entries ask for:
-    /// none of the catalogue, exchange and access-log measurements.
+    /// Run only what --etcd, --postgres, --soak-seconds, --import-entries and
+    /// --search-entries ask for: none of the catalogue, exchange and access-log measurements.
     #[arg(long)]
     pub only: bool,
 }
@@ -263,6 +272,14 @@ fn cells(m: &Measurement) -> String {
     )
 }
 
+/// CPU time per request as a table cell.
+fn per_request(cpu: Option<Duration>, requests: usize) -> String {
+    cpu.filter(|_| requests > 0).map_or_else(
+        || "-".into(),
+        |c| format!("{:.0} µs", c.as_secs_f64() * 1e6 / requests as f64),
+    )
+}
+
 /// The steal time of a measurement as a table cell.
 fn steal_cell(m: &Measurement) -> String {
     m.steal
@@ -418,6 +435,16 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         println!("{report}");
     }
     running.shutdown().await?;
+    if let Some(url) = args.postgres.clone() {
+        let report = postgres::run(postgres::Setup {
+            url,
+            concurrency: args.concurrency,
+            warmup: Duration::from_secs(args.warmup),
+            measure: Duration::from_secs(args.seconds),
+        })
+        .await?;
+        println!("{report}");
+    }
     if args.search_entries > 0 {
         let report = search::run(search::Setup {
             entries: args.search_entries,

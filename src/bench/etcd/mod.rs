@@ -23,18 +23,18 @@ use std::fmt::Write as _;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use prost::Message as _;
 use tonic::transport::Channel;
 
+use super::entries::{self, Load};
 use super::{
-    Catalog, Measurement, bearer, cells, drive, health_check, ms, process_cpu, registration,
+    Measurement, bearer, cells, drive, health_check, ms, per_request, process_cpu, registration,
 };
+use crate::proto::ResourceMetadata;
 use crate::proto::catalog_service_client::CatalogServiceClient;
-use crate::proto::{GetEntryRequest, ResourceMetadata, UpdateEntryRequest};
 use client::{Kv, PutRequest, RangeRequest};
 use server::Etcd;
 
@@ -96,11 +96,20 @@ pub async fn run(s: Setup) -> anyhow::Result<String> {
         s.measure,
     )
     .await;
-    let writer: Catalog =
-        CatalogServiceClient::with_interceptor(s.channel.clone(), bearer(&s.cataloguer)?);
-    let (register, codes) = register(&s, &writer).await;
-    let update = update(&s, &writer).await?;
-    let get = get(&s, &writer, codes).await;
+    let writes = Load {
+        clients: Arc::new([CatalogServiceClient::with_interceptor(
+            s.channel.clone(),
+            bearer(&s.cataloguer)?,
+        )]),
+        metadata: s.metadata.clone(),
+        concurrency: s.concurrency,
+        warmup: s.warmup,
+        measure: s.measure,
+    };
+    let (register, codes) = entries::register(&writes).await;
+    let drafts = entries::drafts(&writes).await?;
+    let update = entries::update(&writes, drafts).await;
+    let get = entries::get(&writes, codes).await;
 
     let mut out = format!(
         "etcd: {version}, WAL fsync on (defaults), restarted before its reads; value size {} \
@@ -164,10 +173,7 @@ fn row(out: &mut String, m: &Measurement, ratio: &str, target: &str) {
         out,
         "| {} | {} | {ratio} | {target} |",
         cells(m),
-        m.cpu.filter(|_| m.requests > 0).map_or_else(
-            || "-".into(),
-            |c| format!("{:.0} µs", c.as_secs_f64() * 1e6 / m.requests as f64)
-        ),
+        per_request(m.cpu, m.requests),
     );
 }
 
@@ -272,104 +278,4 @@ async fn etcd_range(
         },
     )
     .await)
-}
-
-/// Durable RegisterEntry; returns the codes each worker registered.
-async fn register(s: &Setup, writer: &Catalog) -> (Measurement, Arc<Vec<Vec<String>>>) {
-    let codes: Arc<Vec<Mutex<Vec<String>>>> =
-        Arc::new((0..s.concurrency).map(|_| Mutex::default()).collect());
-    let (writer, metadata, all) = (writer.clone(), s.metadata.clone(), codes.clone());
-    let m = drive(
-        "RegisterEntry (durable)",
-        s.concurrency,
-        s.warmup,
-        s.measure,
-        move |worker, _| {
-            let mut c = writer.clone();
-            let request = registration(&metadata, worker);
-            let codes = all.clone();
-            async move {
-                let Ok(reply) = c.register_entry(request).await else {
-                    return false;
-                };
-                codes[worker]
-                    .lock()
-                    .map(|mut c| c.push(reply.into_inner().code))
-                    .is_ok()
-            }
-        },
-    )
-    .await;
-    let codes = codes
-        .iter()
-        .map(|c| c.lock().map(|c| c.clone()).unwrap_or_default())
-        .collect();
-    (m, Arc::new(codes))
-}
-
-/// Durable UpdateEntry: each worker updates its own draft, `expected_version` its head.
-async fn update(s: &Setup, writer: &Catalog) -> anyhow::Result<Measurement> {
-    let mut drafts = Vec::with_capacity(s.concurrency);
-    for worker in 0..s.concurrency {
-        let entry = writer
-            .clone()
-            .register_entry(registration(&s.metadata, worker))
-            .await?
-            .into_inner();
-        drafts.push((entry.code, AtomicU64::new(entry.head_version)));
-    }
-    let drafts = Arc::new(drafts);
-    let (writer, metadata) = (writer.clone(), s.metadata.clone());
-    Ok(drive(
-        "UpdateEntry (durable)",
-        s.concurrency,
-        s.warmup,
-        s.measure,
-        move |worker, _| {
-            let mut c = writer.clone();
-            let metadata = registration(&metadata, worker).metadata;
-            let drafts = drafts.clone();
-            async move {
-                let (code, head) = &drafts[worker];
-                let request = UpdateEntryRequest {
-                    code: code.clone(),
-                    expected_version: head.load(Ordering::Relaxed),
-                    metadata,
-                    note: String::new(),
-                };
-                let Ok(reply) = c.update_entry(request).await else {
-                    return false;
-                };
-                head.store(reply.into_inner().head_version, Ordering::Relaxed);
-                true
-            }
-        },
-    )
-    .await)
-}
-
-/// GetEntry of registered entries, each worker cycling through its own (the provider reads
-/// the head version of its drafts).
-async fn get(s: &Setup, reader: &Catalog, codes: Arc<Vec<Vec<String>>>) -> Measurement {
-    let reader = reader.clone();
-    drive(
-        "GetEntry",
-        s.concurrency,
-        s.warmup,
-        s.measure,
-        move |worker, n| {
-            let mut c = reader.clone();
-            let own = &codes[worker];
-            let code = own
-                .get(n as usize % own.len().max(1))
-                .cloned()
-                .unwrap_or_default();
-            async move {
-                c.get_entry(GetEntryRequest { code, version: 0 })
-                    .await
-                    .is_ok()
-            }
-        },
-    )
-    .await
 }
