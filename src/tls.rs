@@ -12,9 +12,18 @@ use crate::config::TlsConfig;
 /// How long a client has to complete the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Makes ring rustls's process-wide crypto provider, once. rustls picks one by itself only when
+/// exactly one is compiled in, and the S3 client of the snapshot bucket brings aws-lc-rs beside
+/// the ring that gRPC's TLS uses; without a choice, the first TLS handshake set-up panics.
+pub fn install_crypto_provider() {
+    // Err: a provider is installed already (by an earlier call), which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// A gRPC server builder: plain, or TLS when `tls.cert_file` is set, requiring a client
 /// certificate signed by `tls.client_ca_file` when that is set.
 pub fn server_builder(tls: &TlsConfig) -> anyhow::Result<Server> {
+    install_crypto_provider();
     let builder = Server::builder();
     let (Some(cert_file), Some(key_file)) = (&tls.cert_file, &tls.key_file) else {
         return Ok(builder);

@@ -100,6 +100,7 @@ impl ClientOpts {
             );
             return Ok(endpoint);
         }
+        crate::tls::install_crypto_provider();
         let mut tls = match &self.ca_cert {
             Some(path) => ClientTlsConfig::new()
                 .ca_certificate(Certificate::from_pem(read_pem("--ca-cert", path)?)),
