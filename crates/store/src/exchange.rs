@@ -28,6 +28,39 @@ pub struct SnapshotRecord {
     pub created_at: DateTime<Utc>,
 }
 
+impl NewSnapshot {
+    /// The record of this snapshot numbered `id`.
+    pub fn numbered(self, id: SnapshotId) -> SnapshotRecord {
+        let NewSnapshot {
+            entry_code,
+            entry_version,
+            provider_code,
+            sha256,
+            size_bytes,
+            rows,
+            media_type,
+            columns,
+            note,
+            author,
+            created_at,
+        } = self;
+        SnapshotRecord {
+            id,
+            entry_code,
+            entry_version,
+            provider_code,
+            sha256,
+            size_bytes,
+            rows,
+            media_type,
+            columns,
+            note,
+            author,
+            created_at,
+        }
+    }
+}
+
 /// A snapshot about to be recorded; the store numbers it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSnapshot {

@@ -7,9 +7,74 @@
 //! reviewed; a refused edit leaves it PUBLISHED with the refused version at the head.
 
 use chrono::{DateTime, Utc};
-use govshare_model::EntryState;
+use govshare_model::{EntryState, ResourceCode};
 
-use crate::{CatalogEventKind, EntryHeader, EntrySummary, StoreError};
+use crate::{CatalogEventKind, EntryHeader, EntrySummary, NewEntry, NewVersion, StoreError};
+
+/// Who made a change and why: the catalogue event's actor, comment and time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cause {
+    pub actor: String,
+    pub comment: String,
+    pub at: DateTime<Utc>,
+}
+
+impl Cause {
+    pub fn new(actor: &str, comment: &str, at: DateTime<Utc>) -> Cause {
+        Cause {
+            actor: actor.to_owned(),
+            comment: comment.to_owned(),
+            at,
+        }
+    }
+
+    /// The cause of writing `version`: its author, note and time.
+    pub fn of_version(version: &NewVersion) -> Cause {
+        Cause::new(&version.author, &version.note, version.created_at)
+    }
+}
+
+/// A new entry numbered `sequence` under its 分类码: version 1 as a DRAFT.
+pub fn register(new: &NewEntry, sequence: u32) -> Transition {
+    let at = new.version.created_at;
+    Transition {
+        header: EntryHeader {
+            code: ResourceCode::new(new.classification.clone(), sequence),
+            provider_code: new.provider_code.clone(),
+            state: EntryState::Draft,
+            head_version: 1,
+            published_version: None,
+            head: new.version.summary.clone(),
+            published: None,
+            review_comment: String::new(),
+            created_at: at,
+            updated_at: at,
+        },
+        kind: CatalogEventKind::Registered,
+        version: 1,
+    }
+}
+
+/// Whether a request may rest on `header` as published at `version`: the entry still
+/// publishes that version and is not revoked.
+pub fn still_publishes(header: &EntryHeader, version: u64) -> Result<(), StoreError> {
+    let code = &header.code;
+    if header.state == EntryState::Revoked {
+        return Err(StoreError::InvalidState {
+            code: code.to_string(),
+            state: header.state,
+            action: "sharing",
+        });
+    }
+    match header.published_version {
+        Some(published) if published == version => Ok(()),
+        actual => Err(StoreError::VersionConflict {
+            code: code.to_string(),
+            expected: version,
+            actual: actual.unwrap_or(0),
+        }),
+    }
+}
 
 /// The outcome of an action: the new header, what happened, and the version it concerns
 /// (the reviewed, submitted or new version; for revocations, the published one).

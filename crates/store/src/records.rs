@@ -98,6 +98,20 @@ pub struct NewVersion {
     pub note: String,
 }
 
+impl NewVersion {
+    /// The version as stored under number `version`.
+    pub fn record(&self, version: u64) -> VersionRecord {
+        VersionRecord {
+            version,
+            digest: self.digest.clone(),
+            author: self.author.clone(),
+            created_at: self.created_at,
+            note: self.note.clone(),
+            canonical: self.canonical.clone(),
+        }
+    }
+}
+
 /// An entry about to be registered; the store assigns its 顺序码.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEntry {

@@ -3,35 +3,16 @@
 //! and takes its event number last, so the feed's numbers follow commit order with no gap a
 //! reader could pass over.
 
-use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
-use govshare_model::{EntryState, MAX_SEQUENCE, ResourceCode};
+use govshare_model::{MAX_SEQUENCE, ResourceCode};
 
 use super::{PgStore, backend, number, paging, param};
 use crate::codec::{decode, decode_version, encode, encode_version};
-use crate::lifecycle::Transition;
+use crate::lifecycle::{self, Cause, Transition};
 use crate::{
-    CatalogEvent, CatalogEventKind, EntryFilter, EntryHeader, NewEntry, NewVersion, Page, Result,
-    StoreError, VersionRecord,
+    CatalogEvent, EntryFilter, EntryHeader, NewEntry, NewVersion, Page, Result, StoreError,
+    VersionRecord,
 };
-
-/// Who made a change and why.
-pub(super) struct Cause {
-    pub actor: String,
-    pub comment: String,
-    pub at: DateTime<Utc>,
-}
-
-fn version_record(version: u64, new: &NewVersion) -> VersionRecord {
-    VersionRecord {
-        version,
-        digest: new.digest.clone(),
-        author: new.author.clone(),
-        created_at: new.created_at,
-        note: new.note.clone(),
-        canonical: new.canonical.clone(),
-    }
-}
 
 /// The next number of counter `name`, locking its row until the transaction ends.
 pub(super) async fn next_number(tx: &Transaction<'_>, name: &str) -> Result<u64> {
@@ -137,29 +118,9 @@ impl PgStore {
             .ok()
             .filter(|s| *s <= MAX_SEQUENCE)
             .ok_or_else(|| StoreError::SequenceExhausted(class.to_owned()))?;
-        let header = EntryHeader {
-            code: ResourceCode::new(new.classification.clone(), sequence),
-            provider_code: new.provider_code.clone(),
-            state: EntryState::Draft,
-            head_version: 1,
-            published_version: None,
-            head: new.version.summary.clone(),
-            published: None,
-            review_comment: String::new(),
-            created_at: new.version.created_at,
-            updated_at: new.version.created_at,
-        };
-        let version = version_record(1, &new.version);
-        let transition = Transition {
-            header,
-            kind: CatalogEventKind::Registered,
-            version: 1,
-        };
-        let cause = Cause {
-            actor: new.version.author,
-            comment: new.version.note,
-            at: new.version.created_at,
-        };
+        let transition = lifecycle::register(&new, sequence);
+        let version = new.version.record(1);
+        let cause = Cause::of_version(&new.version);
         write_transition(&tx, &transition, Some(&version), cause, true).await?;
         tx.commit().await.map_err(backend)?;
         Ok((transition.header, version))
@@ -178,7 +139,7 @@ impl PgStore {
         let tx = client.transaction().await.map_err(backend)?;
         let current = locked_header(&tx, code, "FOR UPDATE").await?;
         let transition = decide(&current)?;
-        let version = new_version.map(|n| version_record(transition.header.head_version, n));
+        let version = new_version.map(|n| n.record(transition.header.head_version));
         write_transition(&tx, &transition, version.as_ref(), cause, false).await?;
         tx.commit().await.map_err(backend)?;
         Ok((transition.header, version))

@@ -16,33 +16,7 @@ impl PgStore {
         let n = next_number(&tx, "snapshot").await?;
         let id =
             SnapshotId::new(n).ok_or_else(|| StoreError::Corrupt("snapshot number 0".into()))?;
-        let NewSnapshot {
-            entry_code,
-            entry_version,
-            provider_code,
-            sha256,
-            size_bytes,
-            rows,
-            media_type,
-            columns,
-            note,
-            author,
-            created_at,
-        } = new;
-        let record = SnapshotRecord {
-            id,
-            entry_code,
-            entry_version,
-            provider_code,
-            sha256,
-            size_bytes,
-            rows,
-            media_type,
-            columns,
-            note,
-            author,
-            created_at,
-        };
+        let record = new.numbered(id);
         tx.execute(
             "INSERT INTO snapshots (id, entry_code, record) VALUES ($1, $2, $3)",
             &[

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
-use govshare_model::{EntryState, ResourceCode};
+use govshare_model::ResourceCode;
 use govshare_sharing::{
     Actor, Decision, GrantId, GrantRecord, NewRequest, RequestId, RequestRecord,
 };
@@ -12,32 +12,14 @@ use govshare_sharing::{
 use super::catalog::{locked_header, next_number};
 use super::{PgStore, backend, number, paging, param};
 use crate::codec::{decode, encode};
-use crate::{EntryHeader, GrantFilter, Page, Party, RequestFilter, Result, StoreError};
+use crate::lifecycle;
+use crate::{GrantFilter, Page, Party, RequestFilter, Result, StoreError};
 
 /// Checks that the entry still publishes `version` and is not revoked, holding a share lock on
 /// its row so that no review changes it before the commit.
 async fn entry_still_at(tx: &Transaction<'_>, code: &ResourceCode, version: u64) -> Result<()> {
     let header = locked_header(tx, code, "FOR SHARE").await?;
-    still_at(&header, version)
-}
-
-fn still_at(header: &EntryHeader, version: u64) -> Result<()> {
-    let code = &header.code;
-    if header.state == EntryState::Revoked {
-        return Err(StoreError::InvalidState {
-            code: code.to_string(),
-            state: header.state,
-            action: "sharing",
-        });
-    }
-    match header.published_version {
-        Some(published) if published == version => Ok(()),
-        actual => Err(StoreError::VersionConflict {
-            code: code.to_string(),
-            expected: version,
-            actual: actual.unwrap_or(0),
-        }),
-    }
+    lifecycle::still_publishes(&header, version)
 }
 
 /// The number the next grant will get, locking the counter until the transaction ends. The
@@ -173,7 +155,7 @@ impl PgStore {
         };
         let (request, grant) = current.decide(decision, || grant_id)?;
         if let Some(entry) = &entry {
-            still_at(entry, decision.entry_version)?;
+            lifecycle::still_publishes(entry, decision.entry_version)?;
         }
         update_request(&tx, &request).await?;
         if let Some(grant) = &grant {
@@ -256,20 +238,13 @@ impl PgStore {
         after: Option<RequestId>,
         limit: usize,
     ) -> Result<Page<RequestRecord>> {
-        let client = self.client().await?;
-        let sql = party_sql("requests", "requester", &filter.party);
-        let code = party_code(&filter.party);
-        let extra: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = match &code {
-            Some(c) => vec![c],
-            None => Vec::new(),
-        };
-        paging::page(
-            &client,
-            &sql,
-            param(after.map_or(0, RequestId::get))?,
-            &extra,
+        let side = ("requests", "requester", &filter.party);
+        let after = after.map_or(0, RequestId::get);
+        self.party_page(
+            side,
+            after,
             limit,
-            |r: &RequestRecord| filter.accepts(r),
+            |r| filter.accepts(r),
             |r| r.id.to_string(),
         )
         .await
@@ -281,22 +256,35 @@ impl PgStore {
         after: Option<GrantId>,
         limit: usize,
     ) -> Result<Page<GrantRecord>> {
+        let side = ("grants", "consumer", &filter.party);
+        let after = after.map_or(0, GrantId::get);
+        self.party_page(
+            side,
+            after,
+            limit,
+            |g| filter.accepts(g),
+            |g| g.id.to_string(),
+        )
+        .await
+    }
+
+    /// A page of the numbered records of `table` (its receiving side in column `receiver`)
+    /// that `party` sees and `accept` takes, after number `after`.
+    async fn party_page<T: serde::de::DeserializeOwned>(
+        &self,
+        (table, receiver, party): (&str, &str, &Party),
+        after: u64,
+        limit: usize,
+        accept: impl Fn(&T) -> bool,
+        id: impl Fn(&T) -> String,
+    ) -> Result<Page<T>> {
         let client = self.client().await?;
-        let sql = party_sql("grants", "consumer", &filter.party);
-        let code = party_code(&filter.party);
+        let sql = party_sql(table, receiver, party);
+        let code = party_code(party);
         let extra: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = match &code {
             Some(c) => vec![c],
             None => Vec::new(),
         };
-        paging::page(
-            &client,
-            &sql,
-            param(after.map_or(0, GrantId::get))?,
-            &extra,
-            limit,
-            |g: &GrantRecord| filter.accepts(g),
-            |g| g.id.to_string(),
-        )
-        .await
+        paging::page(&client, &sql, param(after)?, &extra, limit, accept, id).await
     }
 }

@@ -9,7 +9,7 @@ use govshare_sharing::{
 };
 
 use super::PgStore;
-use super::catalog::Cause;
+use crate::lifecycle::Cause;
 use crate::{
     CatalogEvent, DepartmentRecord, EntryFilter, EntryHeader, GrantFilter, NewEntry, NewSnapshot,
     NewVersion, Page, RequestFilter, Result, SnapshotRecord, Store, StoreError, StoreStats,
@@ -64,11 +64,7 @@ impl Store for PgStore {
         expected_version: u64,
         version: NewVersion,
     ) -> Result<(EntryHeader, VersionRecord)> {
-        let cause = Cause {
-            actor: version.author.clone(),
-            comment: version.note.clone(),
-            at: version.created_at,
-        };
+        let cause = Cause::of_version(&version);
         let (header, written) = self
             .change_entry(code, cause, Some(&version), |h| {
                 lifecycle::update(
@@ -91,11 +87,7 @@ impl Store for PgStore {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<EntryHeader> {
-        let cause = Cause {
-            actor: actor.to_owned(),
-            comment: String::new(),
-            at,
-        };
+        let cause = Cause::new(actor, "", at);
         let (header, _) = self
             .change_entry(code, cause, None, |h| {
                 lifecycle::submit(h, expected_version, at)
@@ -111,11 +103,7 @@ impl Store for PgStore {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<EntryHeader> {
-        let cause = Cause {
-            actor: actor.to_owned(),
-            comment: reason.to_owned(),
-            at,
-        };
+        let cause = Cause::new(actor, reason, at);
         let (header, _) = self
             .change_entry(code, cause, None, |h| {
                 lifecycle::request_revocation(h, reason, at)
@@ -133,11 +121,7 @@ impl Store for PgStore {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<EntryHeader> {
-        let cause = Cause {
-            actor: actor.to_owned(),
-            comment: comment.to_owned(),
-            at,
-        };
+        let cause = Cause::new(actor, comment, at);
         let (header, _) = self
             .change_entry(code, cause, None, |h| {
                 lifecycle::review(h, version, approve, comment, at)

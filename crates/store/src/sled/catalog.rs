@@ -2,35 +2,16 @@
 //! decided on the writer thread and staged as a whole: header, new version (never
 //! overwriting one) and event together.
 
-use chrono::{DateTime, Utc};
-use govshare_model::{EntryState, MAX_SEQUENCE, ResourceCode};
+use govshare_model::{MAX_SEQUENCE, ResourceCode};
 
 use super::commit::Change;
 use super::{SledStore, keys};
 use crate::codec::{decode, decode_version, encode, encode_version};
-use crate::lifecycle::Transition;
+use crate::lifecycle::{self, Cause, Transition};
 use crate::{
-    CatalogEvent, CatalogEventKind, EntryFilter, EntryHeader, NewEntry, NewVersion, Page, Result,
-    StoreError, VersionRecord,
+    CatalogEvent, EntryFilter, EntryHeader, NewEntry, NewVersion, Page, Result, StoreError,
+    VersionRecord,
 };
-
-fn version_record(version: u64, new: &NewVersion) -> VersionRecord {
-    VersionRecord {
-        version,
-        digest: new.digest.clone(),
-        author: new.author.clone(),
-        created_at: new.created_at,
-        note: new.note.clone(),
-        canonical: new.canonical.clone(),
-    }
-}
-
-/// Who made a change and why.
-pub(super) struct Cause {
-    pub actor: String,
-    pub comment: String,
-    pub at: DateTime<Utc>,
-}
 
 /// Stages a transition: header, new version (never overwriting one) and event.
 fn write_transition(
@@ -80,29 +61,9 @@ pub(super) fn register_entry(
         .checked_add(1)
         .filter(|s| *s <= MAX_SEQUENCE)
         .ok_or_else(|| StoreError::SequenceExhausted(class.to_owned()))?;
-    let header = EntryHeader {
-        code: ResourceCode::new(new.classification.clone(), sequence),
-        provider_code: new.provider_code.clone(),
-        state: EntryState::Draft,
-        head_version: 1,
-        published_version: None,
-        head: new.version.summary.clone(),
-        published: None,
-        review_comment: String::new(),
-        created_at: new.version.created_at,
-        updated_at: new.version.created_at,
-    };
-    let version = version_record(1, &new.version);
-    let transition = Transition {
-        header,
-        kind: CatalogEventKind::Registered,
-        version: 1,
-    };
-    let cause = Cause {
-        actor: new.version.author,
-        comment: new.version.note,
-        at: new.version.created_at,
-    };
+    let transition = lifecycle::register(&new, sequence);
+    let version = new.version.record(1);
+    let cause = Cause::of_version(&new.version);
     write_transition(change, &transition, Some(&version), cause)?;
     change.set_last_sequence(new.classification.as_str(), sequence);
     Ok((transition.header, version))
@@ -139,7 +100,7 @@ pub(super) fn change_entry(
         .transpose()?
         .ok_or_else(|| StoreError::NotFound(format!("entry {code}")))?;
     let transition = decide(&current)?;
-    let version = new_version.map(|n| version_record(transition.header.head_version, n));
+    let version = new_version.map(|n| n.record(transition.header.head_version));
     write_transition(change, &transition, version.as_ref(), cause)?;
     Ok((transition.header, version))
 }

@@ -29,33 +29,7 @@ pub(super) fn create_snapshot(
         .checked_add(1)
         .ok_or_else(|| StoreError::Corrupt("the snapshot counter overflowed".into()))?;
     let id = SnapshotId::new(n).ok_or_else(|| StoreError::Corrupt("snapshot number 0".into()))?;
-    let NewSnapshot {
-        entry_code,
-        entry_version,
-        provider_code,
-        sha256,
-        size_bytes,
-        rows,
-        media_type,
-        columns,
-        note,
-        author,
-        created_at,
-    } = new;
-    let record = SnapshotRecord {
-        id,
-        entry_code,
-        entry_version,
-        provider_code,
-        sha256,
-        size_bytes,
-        rows,
-        media_type,
-        columns,
-        note,
-        author,
-        created_at,
-    };
+    let record = new.numbered(id);
     change.insert(keys::LAST_SNAPSHOT.to_vec(), n.to_be_bytes().to_vec());
     change.insert(keys::numbered(keys::SNAPSHOT, n), encode(&record)?);
     let index = by_entry(&record.entry_code.to_string());

@@ -3,7 +3,7 @@
 //! the record with its indexes; numbers come from counters written in the same batch.
 
 use chrono::{DateTime, Utc};
-use govshare_model::{EntryState, ResourceCode};
+use govshare_model::ResourceCode;
 use govshare_sharing::{
     Actor, Decision, GrantId, GrantRecord, NewRequest, RequestId, RequestRecord,
 };
@@ -12,6 +12,7 @@ use super::SledStore;
 use super::commit::Change;
 use super::keys;
 use crate::codec::{decode, encode};
+use crate::lifecycle;
 use crate::{EntryHeader, GrantFilter, Page, Party, RequestFilter, Result, StoreError};
 
 /// The number after the counter at `key`; staged only by [`stage_counter`].
@@ -35,21 +36,7 @@ fn entry_still_at(change: &Change<'_, '_>, code: &ResourceCode, version: u64) ->
         .map(|v| decode(&v))
         .transpose()?
         .ok_or_else(|| StoreError::NotFound(format!("entry {code}")))?;
-    if header.state == EntryState::Revoked {
-        return Err(StoreError::InvalidState {
-            code: code.to_string(),
-            state: header.state,
-            action: "sharing",
-        });
-    }
-    match header.published_version {
-        Some(published) if published == version => Ok(()),
-        actual => Err(StoreError::VersionConflict {
-            code: code.to_string(),
-            expected: version,
-            actual: actual.unwrap_or(0),
-        }),
-    }
+    lifecycle::still_publishes(&header, version)
 }
 
 fn stage_request(change: &mut Change<'_, '_>, r: &RequestRecord, new: bool) -> Result<()> {

@@ -8,8 +8,9 @@ use govshare_sharing::{
     Actor, Decision, GrantId, GrantRecord, NewRequest, RequestId, RequestRecord, SnapshotId,
 };
 
-use super::catalog::{self, Cause};
+use super::catalog;
 use super::{SledStore, exchange, identity, sharing};
+use crate::lifecycle::Cause;
 use crate::{
     CatalogEvent, DepartmentRecord, EntryFilter, EntryHeader, GrantFilter, NewEntry, NewSnapshot,
     NewVersion, Page, RequestFilter, Result, SnapshotRecord, Store, StoreError, StoreStats,
@@ -79,11 +80,7 @@ impl Store for SledStore {
         version: NewVersion,
     ) -> Result<(EntryHeader, VersionRecord)> {
         let code = code.clone();
-        let cause = Cause {
-            actor: version.author.clone(),
-            comment: version.note.clone(),
-            at: version.created_at,
-        };
+        let cause = Cause::of_version(&version);
         let (header, written) = self
             .writer
             .write(move |change| {
@@ -110,11 +107,7 @@ impl Store for SledStore {
         at: DateTime<Utc>,
     ) -> Result<EntryHeader> {
         let code = code.clone();
-        let cause = Cause {
-            actor: actor.to_owned(),
-            comment: String::new(),
-            at,
-        };
+        let cause = Cause::new(actor, "", at);
         let (header, _) = self
             .writer
             .write(move |change| {
@@ -135,11 +128,7 @@ impl Store for SledStore {
     ) -> Result<EntryHeader> {
         let code = code.clone();
         let reason = reason.to_owned();
-        let cause = Cause {
-            actor: actor.to_owned(),
-            comment: reason.clone(),
-            at,
-        };
+        let cause = Cause::new(actor, &reason, at);
         let (header, _) = self
             .writer
             .write(move |change| {
@@ -162,11 +151,7 @@ impl Store for SledStore {
     ) -> Result<EntryHeader> {
         let code = code.clone();
         let cause_comment = comment.to_owned();
-        let cause = Cause {
-            actor: actor.to_owned(),
-            comment: comment.to_owned(),
-            at,
-        };
+        let cause = Cause::new(actor, comment, at);
         let (header, _) = self
             .writer
             .write(move |change| {
