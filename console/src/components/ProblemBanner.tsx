@@ -1,0 +1,42 @@
+// A failed call, in the server's words: its message and any precondition it names.
+import type { Problem } from "../api.js";
+import { Code } from "../api.js";
+import { useText } from "../i18n.js";
+
+const TEXT = {
+  zh: {
+    [Code.Unauthenticated]: "登录已失效，请重新登录。",
+    [Code.PermissionDenied]: "当前令牌无权执行此操作。",
+    [Code.Unavailable]: "服务暂时不可用，请稍后重试。",
+    [Code.ResourceExhausted]: "请求过于频繁，请稍后重试。",
+    fields: "请修改标红的字段。",
+  },
+  en: {
+    [Code.Unauthenticated]: "Your sign-in is no longer valid; sign in again.",
+    [Code.PermissionDenied]: "This credential may not do that.",
+    [Code.Unavailable]: "The service is unavailable; try again shortly.",
+    [Code.ResourceExhausted]: "Too many calls; try again shortly.",
+    fields: "Correct the fields marked in red.",
+  },
+};
+
+export function ProblemBanner({ problem }: { problem: Problem | null | undefined }) {
+  const text = useText(TEXT);
+  if (!problem) return null;
+  const hint = (text as Record<number, string>)[problem.code];
+  const hasFields = Object.keys(problem.fields).length > 0;
+  return (
+    <div className="problem" role="alert">
+      {hint ? <p className="problem-hint">{hint}</p> : null}
+      {hasFields ? <p className="problem-hint">{text.fields}</p> : null}
+      <p className="problem-message">{problem.message}</p>
+      {problem.conditions.length > 0 ? (
+        <ul>
+          {problem.conditions.map((c, i) => (
+            <li key={i}>{c.description || `${c.type} ${c.subject}`}</li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
