@@ -43,6 +43,7 @@ const TEXT = {
     none: "没有符合条件的目录。",
     loading: "正在加载…",
     results: "目录列表",
+    unpublished: (v: string) => `有未发布的第 ${v} 版`,
     matched: { name: "名称", summary: "摘要", keywords: "关键词", items: "信息项", provider_name: "提供方" } as Record<string, string>,
   },
   en: {
@@ -72,6 +73,7 @@ const TEXT = {
     none: "No entries match.",
     loading: "Loading…",
     results: "Entries",
+    unpublished: (v: string) => `unpublished version ${v}`,
     matched: { name: "name", summary: "summary", keywords: "keywords", items: "items", provider_name: "provider" } as Record<string, string>,
   },
 };
@@ -110,7 +112,20 @@ export function CataloguePage() {
         ) : null}
       </div>
       {second ? (
-        <div className="tabs" role="tablist" aria-label={text.tabs}>
+        <div
+          className="tabs"
+          role="tablist"
+          aria-label={text.tabs}
+          onKeyDown={(e) => {
+            if (e.key !== "ArrowLeft" && e.key !== "ArrowRight" && e.key !== "Home" && e.key !== "End") return;
+            e.preventDefault();
+            const list = e.currentTarget;
+            const next = tab === "search" ? "mine" : "search";
+            const target = e.key === "Home" ? "search" : e.key === "End" ? "mine" : next;
+            navigate(target === "mine" ? "/catalogue?tab=mine" : "/catalogue");
+            window.setTimeout(() => list.querySelector<HTMLElement>('[aria-selected="true"]')?.focus(), 0);
+          }}
+        >
           <TabButton selected={tab === "search"} controls="catalogue-panel" onSelect={() => navigate("/catalogue")}>
             {text.published}
           </TabButton>
@@ -356,6 +371,9 @@ function EntryTable({ entries, highlights, text }: { entries: CatalogEntry[]; hi
               <td>{label("shareType", m?.sharing?.shareType ?? 0)}</td>
               <td>
                 <StateBadge state={e.state} />
+                {e.publishedVersion > 0n && e.headVersion > e.publishedVersion ? (
+                  <div className="muted">{text.unpublished(String(e.headVersion))}</div>
+                ) : null}
               </td>
               <td>{formatDate(e.updatedAt)}</td>
             </tr>

@@ -55,6 +55,7 @@ const TEXT = {
     busy: "正在提交…",
     checked: "检查通过：可以登记。",
     invalid: (n: number) => `${n}项校验未通过，请修改标红的字段。`,
+    reload: "载入最新版本（放弃本页的修改）",
     others: "以下问题不属于表单中的某个字段：",
     notAllowed: "当前令牌没有目录编制员角色，不能登记或修改目录。",
     loading: "正在加载…",
@@ -99,6 +100,7 @@ const TEXT = {
     busy: "Submitting…",
     checked: "Check passed: the entry can be registered.",
     invalid: (n: number) => `${n} fields failed validation: correct the fields marked in red.`,
+    reload: "Load the latest version (discarding these changes)",
     others: "These problems are not about one field of the form:",
     notAllowed: "This credential has no cataloguer role and cannot register or edit entries.",
     loading: "Loading…",
@@ -308,6 +310,7 @@ export function EntryFormPage({ code }: { code?: string }) {
   const [checkedOk, setCheckedOk] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
   const [focusRound, setFocusRound] = useState(0);
+  const [loadRound, setLoadRound] = useState(0);
 
   useEffect(() => {
     if (!editing) {
@@ -317,6 +320,7 @@ export function EntryFormPage({ code }: { code?: string }) {
     }
     let live = true;
     setForm(null);
+    setFailure(null);
     loadEntry(session.api, code, 0n, () => true).then(
       (e) => {
         if (!live) return;
@@ -328,7 +332,7 @@ export function EntryFormPage({ code }: { code?: string }) {
     return () => {
       live = false;
     };
-  }, [code, editing, session]);
+  }, [code, editing, session, loadRound]);
 
   // After a refused submit, the first control with a message gets the focus.
   useEffect(() => {
@@ -421,6 +425,13 @@ export function EntryFormPage({ code }: { code?: string }) {
       <h1>{editing ? text.editTitle(code) : text.newTitle}</h1>
       <p className="muted">{text.intro}</p>
       <FormProblem problem={failure} count={errors.count} unmatched={errors.unmatched} text={text} />
+      {failure?.code === Code.Aborted && editing ? (
+        <div className="actions">
+          <button type="button" onClick={() => setLoadRound((r) => r + 1)}>
+            {text.reload}
+          </button>
+        </div>
+      ) : null}
       {checkedOk ? (
         <p className="notice" role="status">
           {text.checked}
@@ -761,7 +772,11 @@ function FormProblem({
   text: (typeof TEXT)["zh"];
 }) {
   if (!problem) return null;
-  if (problem.code !== Code.InvalidArgument || count === 0) return <ProblemBanner problem={problem} />;
+  if (problem.code !== Code.InvalidArgument || count === 0) {
+    // A condition that only repeats the message is not shown twice.
+    const conditions = problem.conditions.filter((c) => c.description !== problem.message);
+    return <ProblemBanner problem={{ ...problem, conditions }} />;
+  }
   return (
     <div className="problem" role="alert">
       <p className="problem-hint">{text.invalid(count)}</p>
