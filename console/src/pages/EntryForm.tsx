@@ -366,6 +366,8 @@ export function EntryFormPage({ code }: { code?: string }) {
   const removeItem = (index: number) => {
     setForm((f) => (f ? { ...f, items: f.items.filter((_, i) => i !== index) } : f));
     setFailure(withoutItemErrors);
+    // The removed row's button is gone: the focus goes to "add an item".
+    window.setTimeout(() => formRef.current?.querySelector<HTMLElement>("button[data-add-item]")?.focus(), 0);
   };
   const moveUp = (index: number) => {
     if (index === 0) return;
@@ -615,7 +617,7 @@ export function EntryFormPage({ code }: { code?: string }) {
             </tbody>
           </table>
           <div className="actions">
-            <button type="button" onClick={addItem}>
+            <button type="button" onClick={addItem} data-add-item="">
               {text.addItem}
             </button>
           </div>
