@@ -9,7 +9,7 @@ import type { SharingRequest } from "../../gen/govshare/v1/sharing_pb.js";
 import { formatDate, formatTime } from "../../format.js";
 import { useText } from "../../i18n.js";
 import { useSession } from "../../session.js";
-import { dayAfter, fieldError } from "./common.js";
+import { dayAfter, fieldError, tidy } from "./common.js";
 import { REQUEST_TEXT } from "./requestText.js";
 
 export function DecideDialog({
@@ -50,7 +50,7 @@ export function DecideDialog({
       });
       onDone(updated, approve ? text.approved(updated.id, updated.grantId) : text.refused(updated.id));
     } catch (err) {
-      setFailure(problem(err));
+      setFailure(tidy(problem(err)));
     } finally {
       setBusy(false);
     }
@@ -163,7 +163,7 @@ export function WithdrawDialog({
       const updated = await api.sharing.withdrawRequest({ id: request.id, reason: reason.trim() });
       onDone(updated, text.withdrawn(updated.id));
     } catch (err) {
-      setFailure(problem(err));
+      setFailure(tidy(problem(err)));
     } finally {
       setBusy(false);
     }

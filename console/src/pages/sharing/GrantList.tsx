@@ -12,7 +12,7 @@ import { enumValues, useEnumLabel, useText } from "../../i18n.js";
 import { Link, navigate, pathOf, useRoute } from "../../router.js";
 import { Role, useSession, type Session } from "../../session.js";
 import { useCall } from "../../useCall.js";
-import { fieldError, Filter, GrantStateBadge, TabPanel, Tabs } from "./common.js";
+import { fieldError, Filter, GrantStateBadge, TabPanel, Tabs, tidy } from "./common.js";
 
 const TEXT = {
   zh: {
@@ -322,7 +322,7 @@ function RevokeDialog({ grant, onClose, onDone }: { grant: Grant; onClose: () =>
     try {
       onDone(await api.sharing.revokeGrant({ grantId: grant.id, reason: value }));
     } catch (err) {
-      setFailure(problem(err));
+      setFailure(tidy(problem(err)));
     } finally {
       setBusy(false);
     }

@@ -12,7 +12,7 @@ import { useEnumLabel, useText } from "../../i18n.js";
 import { Link, navigate, pathOf, useRoute } from "../../router.js";
 import { useSession } from "../../session.js";
 import { useCall } from "../../useCall.js";
-import { dayAfter, fieldError, Filter, grantPath } from "./common.js";
+import { dayAfter, fieldError, Filter, grantPath, tidy } from "./common.js";
 import { REQUEST_TEXT } from "./requestText.js";
 
 export function NewRequest() {
@@ -82,7 +82,7 @@ function RequestForm({ code }: { code: string }) {
       setFailure(null);
       setResult(created);
     } catch (err) {
-      setFailure(problem(err));
+      setFailure(tidy(problem(err)));
     } finally {
       setBusy(false);
     }

@@ -106,13 +106,9 @@ export function fieldError(p: Problem | null | undefined, field: string): string
   return found.length ? found.join("；") : undefined;
 }
 
-/** A problem without the field violations the form already shows beside its fields. */
-export function withoutFields(p: Problem | null, shown: string[]): Problem | null {
-  if (!p) return null;
-  const rest = Object.fromEntries(
-    Object.entries(p.fields).filter(([k]) => !shown.some((f) => k === f || k.startsWith(`${f}[`) || k.startsWith(`${f}.`))),
-  );
-  return { ...p, fields: rest };
+/** A problem without the preconditions that only repeat its message word for word. */
+export function tidy(p: Problem): Problem {
+  return { ...p, conditions: p.conditions.filter((c) => c.description.trim() !== p.message.trim()) };
 }
 
 /** Where the grant of a request is listed, on the caller's side of it. */
