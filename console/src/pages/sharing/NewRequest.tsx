@@ -10,7 +10,7 @@ import { RequestState, type SharingRequest } from "../../gen/govshare/v1/sharing
 import { formatDate } from "../../format.js";
 import { useEnumLabel, useText } from "../../i18n.js";
 import { Link, navigate, pathOf, useRoute } from "../../router.js";
-import { useSession } from "../../session.js";
+import { Role, useSession } from "../../session.js";
 import { useCall } from "../../useCall.js";
 import { dayAfter, fieldError, Filter, grantPath, tidy } from "./common.js";
 import { REQUEST_TEXT } from "./requestText.js";
@@ -126,6 +126,7 @@ function RequestForm({ code }: { code: string }) {
       </dl>
       {entryShare === ShareType.NOT_SHARED ? <p className="problem">{text.entryNotShared}</p> : null}
       {own ? <p className="problem">{text.ownEntry}</p> : null}
+      {!session.has(Role.CONSUMER) || !session.department ? <p className="problem">{text.consumerOnly}</p> : null}
       <ProblemBanner problem={failure} />
       <fieldset aria-describedby="request-items-hint">
         <legend>{text.items}</legend>
