@@ -1,4 +1,7 @@
-// Placeholder until the page is written.
+// 访问日志: #/access-log.
+import { AccessLogView } from "./audit/AccessLogView.js";
+import "./sharing/sharing.css";
+
 export function AccessLogPage() {
-  return <p>AccessLog</p>;
+  return <AccessLogView />;
 }

@@ -1,4 +1,7 @@
-// Placeholder until the page is written.
+// 年度报告: #/report.
+import { AnnualReportView } from "./audit/AnnualReportView.js";
+import "./sharing/sharing.css";
+
 export function ReportPage() {
-  return <p>Report</p>;
+  return <AnnualReportView />;
 }
