@@ -21,6 +21,12 @@ pub struct ServeArgs {
     /// Metrics and probes listen address (default 127.0.0.1:9464).
     #[arg(long)]
     pub metrics_addr: Option<SocketAddr>,
+    /// Web console listen address (default 127.0.0.1:8080).
+    #[arg(long, conflicts_with = "no_console")]
+    pub console_addr: Option<SocketAddr>,
+    /// Do not serve the web console (`[console] enabled = false`).
+    #[arg(long)]
+    pub no_console: bool,
     /// Configuration file (TOML); see deploy/govshare.example.toml.
     #[arg(long, env = "GOVSHARE_CONFIG")]
     pub config: Option<PathBuf>,
@@ -45,6 +51,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub grpc_addr: SocketAddr,
     pub metrics_addr: SocketAddr,
+    /// The web console and its gRPC-Web calls; served when `console.enabled`.
+    pub console_addr: SocketAddr,
     pub log_format: LogFormat,
     pub store: StoreConfig,
     pub catalog: CatalogConfig,
@@ -54,6 +62,21 @@ pub struct Config {
     pub audit: AuditConfig,
     pub search: SearchConfig,
     pub tls: TlsConfig,
+    pub console: ConsoleConfig,
+}
+
+/// `[console]`: the web console on `console_addr`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// Serve the console (its files and its gRPC-Web calls); false: no console listener.
+    pub enabled: bool,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig { enabled: true }
+    }
 }
 
 /// `[catalog]`: rules of the catalogue.
@@ -300,6 +323,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./govshare-data"),
             grpc_addr: SocketAddr::from(([127, 0, 0, 1], 50051)),
             metrics_addr: SocketAddr::from(([127, 0, 0, 1], 9464)),
+            console_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             log_format: LogFormat::Text,
             store: StoreConfig::default(),
             catalog: CatalogConfig::default(),
@@ -309,6 +333,7 @@ impl Default for Config {
             audit: AuditConfig::default(),
             search: SearchConfig::default(),
             tls: TlsConfig::default(),
+            console: ConsoleConfig::default(),
         }
     }
 }
@@ -395,6 +420,12 @@ impl Config {
         if let Some(v) = args.metrics_addr {
             config.metrics_addr = v;
         }
+        if let Some(v) = args.console_addr {
+            config.console_addr = v;
+        }
+        if args.no_console {
+            config.console.enabled = false;
+        }
         if let Some(v) = args.log_format {
             config.log_format = v;
         }
@@ -418,6 +449,8 @@ impl Config {
             "GOVSHARE_DATA_DIR" => self.data_dir = PathBuf::from(value),
             "GOVSHARE_GRPC_ADDR" => self.grpc_addr = parsed(name, value)?,
             "GOVSHARE_METRICS_ADDR" => self.metrics_addr = parsed(name, value)?,
+            "GOVSHARE_CONSOLE_ADDR" => self.console_addr = parsed(name, value)?,
+            "GOVSHARE_CONSOLE_ENABLED" => self.console.enabled = parsed(name, value)?,
             "GOVSHARE_LOG_FORMAT" => {
                 self.log_format = match value {
                     "text" => LogFormat::Text,
@@ -619,6 +652,31 @@ impl Config {
             });
         }
         self.tls.validate()?;
+        self.validate_console()
+    }
+
+    /// The console needs a port of its own.
+    fn validate_console(&self) -> Result<(), ConfigError> {
+        if !self.console.enabled {
+            return Ok(());
+        }
+        let taken = [
+            ("grpc_addr", self.grpc_addr),
+            ("metrics_addr", self.metrics_addr),
+        ];
+        for (key, addr) in taken {
+            if addr.port() != 0 && addr == self.console_addr {
+                return Err(ConfigError::Invalid {
+                    key: "console_addr",
+                    message: format!(
+                        "控制台地址 {addr} 与 {key} 相同，请另选端口，或以 [console] enabled = \
+                         false（--no-console）关闭控制台 (the console address {addr} is also \
+                         {key}: choose another port, or turn the console off with [console] \
+                         enabled = false or --no-console)"
+                    ),
+                });
+            }
+        }
         Ok(())
     }
 }
@@ -633,7 +691,73 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("./govshare-data"));
         assert_eq!(c.grpc_addr.to_string(), "127.0.0.1:50051");
         assert_eq!(c.metrics_addr.to_string(), "127.0.0.1:9464");
+        assert_eq!(c.console_addr.to_string(), "127.0.0.1:8080");
+        assert!(c.console.enabled);
         assert!(c.store.sync_data);
+    }
+
+    #[test]
+    fn the_console_is_set_by_file_environment_and_flags() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "console_addr = \"0.0.0.0:8443\"\n[console]\nenabled = false\n",
+        )
+        .expect("write");
+        let from_file = ServeArgs {
+            config: Some(file),
+            ..ServeArgs::default()
+        };
+        let c = Config::load(&from_file, []).expect("file");
+        assert_eq!(c.console_addr.to_string(), "0.0.0.0:8443");
+        assert!(!c.console.enabled);
+        let c = Config::load(
+            &from_file,
+            env(&[
+                ("GOVSHARE_CONSOLE_ENABLED", "true"),
+                ("GOVSHARE_CONSOLE_ADDR", "127.0.0.1:9000"),
+            ]),
+        )
+        .expect("environment");
+        assert_eq!(c.console_addr.to_string(), "127.0.0.1:9000");
+        assert!(c.console.enabled);
+        let flags = ServeArgs {
+            console_addr: Some("127.0.0.1:9001".parse().expect("addr")),
+            ..ServeArgs::default()
+        };
+        let c = Config::load(&flags, env(&[("GOVSHARE_CONSOLE_ADDR", "127.0.0.1:9000")]))
+            .expect("flag");
+        assert_eq!(c.console_addr.to_string(), "127.0.0.1:9001");
+        let off = ServeArgs {
+            no_console: true,
+            ..ServeArgs::default()
+        };
+        assert!(!Config::load(&off, []).expect("off").console.enabled);
+
+        let err = Config::load(
+            &ServeArgs::default(),
+            env(&[("GOVSHARE_CONSOLE_ENABLED", "no")]),
+        )
+        .expect_err("not a boolean");
+        assert!(
+            err.to_string().contains("GOVSHARE_CONSOLE_ENABLED"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_console_on_another_listeners_address_is_refused_naming_the_key() {
+        let pairs = [("GOVSHARE_CONSOLE_ADDR", "127.0.0.1:9464")];
+        let err = Config::load(&ServeArgs::default(), env(&pairs)).expect_err("same as metrics");
+        let err = err.to_string();
+        assert!(err.contains("console_addr"), "{err}");
+        assert!(err.contains("metrics_addr"), "{err}");
+        let pairs = [
+            ("GOVSHARE_CONSOLE_ADDR", "127.0.0.1:9464"),
+            ("GOVSHARE_CONSOLE_ENABLED", "false"),
+        ];
+        Config::load(&ServeArgs::default(), env(&pairs)).expect("no console, no conflict");
     }
 
     #[test]

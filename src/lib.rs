@@ -13,6 +13,7 @@ pub mod bench;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod convert;
 pub mod error;
 pub mod exchange;

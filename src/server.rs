@@ -18,7 +18,10 @@ use govshare_store::{Store, TokenRecord};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tonic::service::Routes;
 use tonic::transport::server::TcpIncoming;
+use tower::layer::util::{Identity, Stack};
+use tower::{Layer as _, ServiceBuilder};
 
 use crate::access_log::AccessLogHandle;
 use crate::admin::AdminApi;
@@ -26,6 +29,7 @@ use crate::audit::AuditApi;
 use crate::auth::{self, AuthLayer};
 use crate::catalog::CatalogApi;
 use crate::config::{Config, LogFormat, ServeArgs, SharingConfig};
+use crate::console::ConsoleService;
 use crate::exchange::ExchangeApi;
 use crate::limits::LimitLayer;
 use crate::metrics::Metrics;
@@ -95,10 +99,14 @@ pub struct Running {
     pub addr: SocketAddr,
     /// The bound address of `/metrics`, `/healthz` and `/readyz`, if it was given a listener.
     pub metrics_addr: Option<SocketAddr>,
+    /// The bound address of the web console, if it was given a listener.
+    pub console_addr: Option<SocketAddr>,
     /// The administrator's token, on the first start only.
     pub admin_token: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<anyhow::Result<()>>,
+    /// The web console: its shutdown signal and its task.
+    console: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
     /// The HTTP endpoints and the periodic verification of the access log.
     background: Vec<JoinHandle<()>>,
     audit: AccessLogHandle,
@@ -107,6 +115,9 @@ pub struct Running {
 impl Drop for Running {
     fn drop(&mut self) {
         for task in &self.background {
+            task.abort();
+        }
+        if let Some((_, task)) = &self.console {
             task.abort();
         }
     }
@@ -118,7 +129,14 @@ impl Running {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        let console = self.console.take().map(|(tx, task)| {
+            let _ = tx.send(());
+            task
+        });
         let result = (&mut self.task).await.context("server task panicked")?;
+        if let Some(task) = console {
+            task.await.context("console task panicked")?;
+        }
         // Then nothing holds the store or the log any more: they can be opened again at once.
         for task in self.background.drain(..) {
             task.abort();
@@ -272,6 +290,9 @@ pub struct Listeners {
     pub grpc: TcpListener,
     /// `/metrics`, `/healthz`, `/readyz`; none: not served.
     pub metrics: Option<TcpListener>,
+    /// The web console and its gRPC-Web calls; none (or `[console] enabled = false`): not
+    /// served.
+    pub console: Option<TcpListener>,
 }
 
 impl From<TcpListener> for Listeners {
@@ -279,8 +300,63 @@ impl From<TcpListener> for Listeners {
         Listeners {
             grpc,
             metrics: None,
+            console: None,
         }
     }
+}
+
+/// The tower stack every API call passes, native gRPC and gRPC-Web alike.
+pub type ApiLayers = Stack<LimitLayer, Stack<AuthLayer, Stack<ObserveLayer, Identity>>>;
+
+fn api_layers(observe: ObserveLayer, auth: AuthLayer, limits: LimitLayer) -> ApiLayers {
+    ServiceBuilder::new()
+        // Outermost first: every call is observed (request id, metrics, access log, log
+        // line), then every call but health and reflection needs a credential.
+        .layer(observe)
+        .layer(auth)
+        // Then each credential's quotas and the time limit of a reply.
+        .layer(limits)
+        .into_inner()
+}
+
+/// The gRPC services, each with the message-size limit of `[api]`; served on the gRPC port and
+/// to the web console's gRPC-Web calls.
+fn api_routes(
+    state: &Arc<AppState>,
+    health: tonic_health::pb::health_server::HealthServer<
+        impl tonic_health::pb::health_server::Health,
+    >,
+    reflection: tonic_reflection::server::v1::ServerReflectionServer<
+        impl tonic_reflection::server::v1::ServerReflection,
+    >,
+) -> Routes {
+    let max_message = state.config.api.max_message_bytes;
+    Routes::new(health)
+        .add_service(reflection)
+        .add_service(
+            AdminServiceServer::new(AdminApi::new(state.clone()))
+                .max_decoding_message_size(max_message),
+        )
+        .add_service(
+            CatalogServiceServer::new(CatalogApi::new(state.clone()))
+                .max_decoding_message_size(max_message),
+        )
+        .add_service(
+            SharingServiceServer::new(SharingApi::new(state.clone()))
+                .max_decoding_message_size(max_message),
+        )
+        .add_service(
+            ExchangeServiceServer::new(ExchangeApi::new(state.clone()))
+                .max_decoding_message_size(max_message),
+        )
+        .add_service(
+            AuditServiceServer::new(AuditApi::new(state.clone()))
+                .max_decoding_message_size(max_message),
+        )
+        .add_service(
+            ReportServiceServer::new(ReportApi::new(state.clone()))
+                .max_decoding_message_size(max_message),
+        )
 }
 
 /// Starts serving gRPC (and the HTTP endpoints, given their listener) with `store`.
@@ -292,14 +368,20 @@ pub async fn start(
     let Listeners {
         grpc: listener,
         metrics: metrics_listener,
+        console: console_listener,
     } = listeners.into();
     let addr = listener.local_addr()?;
     let metrics_addr = metrics_listener
         .as_ref()
         .map(TcpListener::local_addr)
         .transpose()?;
+    // `[console] enabled = false` wins over a listener given for it.
+    let console_listener = console_listener.filter(|_| config.console.enabled);
+    let console_addr = console_listener
+        .as_ref()
+        .map(TcpListener::local_addr)
+        .transpose()?;
     let admin_token = bootstrap_admin(store.as_ref(), &config.data_dir).await?;
-    let max_message = config.api.max_message_bytes;
     let calendar = load_calendar(&config.sharing)?;
     let blob_dir = config.blob_dir();
     let blobs = BlobStore::open(&blob_dir)
@@ -374,41 +456,42 @@ pub async fn start(
         .build_v1()
         .context("building the reflection service")?;
 
+    let routes = api_routes(&state, health, reflection);
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     // TLS, and mutual TLS, as [tls] configures; plain gRPC when it names no certificate.
     let router = crate::tls::server_builder(&state.config.tls)?
-        // Outermost first: every call is observed (request id, metrics, access log, log
-        // line), then every call but health and reflection needs a credential.
-        .layer(observe)
-        .layer(AuthLayer::new(store).with_tls(&state.config.tls))
-        // Then each credential's quotas and the time limit of a reply.
-        .layer(limits)
-        .add_service(health)
-        .add_service(reflection)
-        .add_service(
-            AdminServiceServer::new(AdminApi::new(state.clone()))
-                .max_decoding_message_size(max_message),
-        )
-        .add_service(
-            CatalogServiceServer::new(CatalogApi::new(state.clone()))
-                .max_decoding_message_size(max_message),
-        )
-        .add_service(
-            SharingServiceServer::new(SharingApi::new(state.clone()))
-                .max_decoding_message_size(max_message),
-        )
-        .add_service(
-            ExchangeServiceServer::new(ExchangeApi::new(state.clone()))
-                .max_decoding_message_size(max_message),
-        )
-        .add_service(
-            AuditServiceServer::new(AuditApi::new(state.clone()))
-                .max_decoding_message_size(max_message),
-        )
-        .add_service(
-            ReportServiceServer::new(ReportApi::new(state.clone()))
-                .max_decoding_message_size(max_message),
-        );
+        .layer(api_layers(
+            observe.clone(),
+            AuthLayer::new(store.clone()).with_tls(&state.config.tls),
+            limits.clone(),
+        ))
+        .add_routes(routes.clone());
+    // Spawned once nothing else can fail.
+    let console = match console_listener {
+        Some(listener) => {
+            if state.config.tls.client_ca_file.is_some() {
+                tracing::warn!(
+                    "the web console asks for no client certificate: under mutual TLS its \
+                     callers sign in with a bearer token alone ([console] enabled = false \
+                     turns it off)"
+                );
+            }
+            // The same services behind the same stack; the console signs in with a token,
+            // never a client certificate.
+            let api = api_layers(observe, AuthLayer::new(store), limits).layer(routes.prepare());
+            let (tx, rx) = oneshot::channel::<()>();
+            let task = crate::console::spawn(
+                listener,
+                &state.config.tls,
+                ConsoleService::new(api),
+                async move {
+                    let _ = rx.await;
+                },
+            )?;
+            Some((tx, task))
+        }
+        None => None,
+    };
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let task = tokio::spawn(async move {
         router
@@ -425,9 +508,11 @@ pub async fn start(
     Ok(Running {
         addr,
         metrics_addr,
+        console_addr,
         admin_token,
         shutdown: Some(shutdown_tx),
         task,
+        console,
         background,
         audit: running_log,
     })
@@ -480,15 +565,32 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding the metrics address {}", config.metrics_addr))?;
     let metrics_addr = metrics_listener.local_addr()?;
+    let console_listener = if config.console.enabled {
+        let listener = TcpListener::bind(config.console_addr)
+            .await
+            .with_context(|| format!("binding the console address {}", config.console_addr))?;
+        Some(listener)
+    } else {
+        None
+    };
+    let console_scheme = if config.tls.cert_file.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let data_dir = config.data_dir.clone();
     let listeners = Listeners {
         grpc: listener,
         metrics: Some(metrics_listener),
+        console: console_listener,
     };
     let mut running = start(config, store, listeners).await?;
     println!("govshare: gRPC listening on {}", running.addr);
     println!("govshare: metrics on http://{metrics_addr}/metrics");
     println!("govshare: probes on http://{metrics_addr}/healthz and /readyz");
+    if let Some(addr) = running.console_addr {
+        println!("govshare: web console on {console_scheme}://{addr}/");
+    }
     println!("govshare: data directory {}", data_dir.display());
     if let Some(token) = &running.admin_token {
         println!(

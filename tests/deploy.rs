@@ -131,7 +131,13 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let mut args: Vec<OsString> = ["serve", "--grpc-addr", "127.0.0.1:0"]
             .into_iter()
-            .chain(["--metrics-addr", "127.0.0.1:0", "--data-dir"])
+            .chain([
+                "--metrics-addr",
+                "127.0.0.1:0",
+                "--console-addr",
+                "127.0.0.1:0",
+            ])
+            .chain(["--data-dir"])
             .map(OsString::from)
             .collect();
         args.push(dir.path().join("data").into());
@@ -870,6 +876,7 @@ fn kubernetes_stateless_manifests_parse_and_the_kustomization_lists_them_but_the
 struct ConfiguredPorts {
     grpc: u64,
     metrics: u64,
+    console: u64,
 }
 
 impl ConfiguredPorts {
@@ -877,6 +884,7 @@ impl ConfiguredPorts {
         ConfiguredPorts {
             grpc: u64::from(port_of(config["grpc_addr"].as_str().unwrap())),
             metrics: u64::from(port_of(config["metrics_addr"].as_str().unwrap())),
+            console: u64::from(port_of(config["console_addr"].as_str().unwrap())),
         }
     }
 }
@@ -903,6 +911,7 @@ fn check_server_pod(
     let container = &containers[0];
     assert_eq!(container_port(container, &"grpc".into()), ports.grpc);
     assert_eq!(container_port(container, &"metrics".into()), ports.metrics);
+    assert_eq!(container_port(container, &"console".into()), ports.console);
     for (probe, path) in [
         ("livenessProbe", "/healthz"),
         ("readinessProbe", "/readyz"),
@@ -1007,6 +1016,9 @@ fn check_server_pod(
             }
             if port["name"].as_str() == Some("metrics") {
                 assert_eq!(reached, ports.metrics, "{name}");
+            }
+            if port["name"].as_str() == Some("console") {
+                assert_eq!(reached, ports.console, "{name}");
             }
         }
     }
@@ -1278,7 +1290,11 @@ fn dockerfile_builds_the_binary_and_runs_it_unprivileged_on_its_volume() {
                 .collect::<Vec<_>>()
         })
         .collect();
-    for key in ["GOVSHARE_GRPC_ADDR", "GOVSHARE_METRICS_ADDR"] {
+    for key in [
+        "GOVSHARE_GRPC_ADDR",
+        "GOVSHARE_METRICS_ADDR",
+        "GOVSHARE_CONSOLE_ADDR",
+    ] {
         let addr: SocketAddr = env[key].parse().unwrap();
         assert!(
             addr.ip().is_unspecified(),
@@ -1313,6 +1329,8 @@ fn dockerfile_settings_start_the_server_and_its_healthcheck_passes() {
             "--grpc-addr",
             "127.0.0.1:0",
             "--metrics-addr",
+            "127.0.0.1:0",
+            "--console-addr",
             "127.0.0.1:0",
             "--data-dir",
         ]
@@ -1435,6 +1453,8 @@ fn systemd_unit_runs_the_server_sandboxed_in_its_state_directory() {
             "--grpc-addr",
             "127.0.0.1:0",
             "--metrics-addr",
+            "127.0.0.1:0",
+            "--console-addr",
             "127.0.0.1:0",
         ]
         .map(OsString::from),

@@ -334,6 +334,8 @@ fn spawn_logging_server() -> LoggingServer {
             "127.0.0.1:0",
             "--metrics-addr",
             "127.0.0.1:0",
+            "--console-addr",
+            "127.0.0.1:0",
             "--log-format",
             "json",
         ])

@@ -80,6 +80,9 @@ pub struct TestServer {
     pub addr: SocketAddr,
     /// Where `/metrics`, `/healthz` and `/readyz` are served.
     pub metrics_addr: SocketAddr,
+    /// Where the web console and its gRPC-Web calls are served, unless the configuration
+    /// turned it off.
+    pub console_addr: Option<SocketAddr>,
     pub admin_token: String,
     pub dir: TempDir,
     pub channel: Channel,
@@ -118,6 +121,7 @@ impl TestServer {
         let listeners = server::Listeners {
             grpc: tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
             metrics: Some(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()),
+            console: Some(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()),
         };
         let running = server::start(config, store, listeners).await.unwrap();
         // Empty for a server that joined a database another server set up first: that one
@@ -129,6 +133,7 @@ impl TestServer {
         TestServer {
             addr: running.addr,
             metrics_addr: running.metrics_addr.unwrap(),
+            console_addr: running.console_addr,
             admin_token,
             dir,
             channel,
@@ -827,6 +832,8 @@ pub fn spawn_server(dir: &std::path::Path) -> (std::process::Child, String) {
             "--grpc-addr",
             "127.0.0.1:0",
             "--metrics-addr",
+            "127.0.0.1:0",
+            "--console-addr",
             "127.0.0.1:0",
         ])
         .arg("--data-dir")
