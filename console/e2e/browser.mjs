@@ -45,6 +45,7 @@ export async function launch(config) {
   const foreign = [];
   const consoleErrors = [];
   let shots = 0;
+  const pages = [];
 
   /** A fresh browser context (no shared storage) with a 1366×768 page. */
   async function page(lang = "zh-CN") {
@@ -57,6 +58,7 @@ export async function launch(config) {
     });
     p.on("pageerror", (e) => consoleErrors.push(String(e)));
     await p.goto(config.url);
+    pages.push(p);
     return p;
   }
 
@@ -68,7 +70,14 @@ export async function launch(config) {
     return file;
   }
 
-  return { browser, page, shot, foreign, consoleErrors };
+  /** Screenshots of every open page, after a failure. */
+  async function failed() {
+    for (const [i, p] of pages.entries()) {
+      await shot(p, `failure-page-${i + 1}`).catch(() => {});
+    }
+  }
+
+  return { browser, page, shot, failed, foreign, consoleErrors };
 }
 
 /** Checks `condition`, failing with `message`. */

@@ -21,7 +21,6 @@ const TEXT = {
     product: "govshare 政务信息资源共享",
     nav: "主导航",
     catalogue: "资源目录",
-    newEntry: "登记目录",
     review: "目录审核",
     requests: "共享申请",
     grants: "共享授权",
@@ -38,7 +37,6 @@ const TEXT = {
     product: "govshare data sharing",
     nav: "Main navigation",
     catalogue: "Catalogue",
-    newEntry: "Register entry",
     review: "Review queue",
     requests: "Requests",
     grants: "Grants",
@@ -83,7 +81,6 @@ const PAGES: PageDef[] = [
         <EntryDetailPage code={route.segments[1] ?? ""} />
       ),
   },
-  { path: "new-entry", label: "newEntry", allowed: (s) => s.has(Role.CATALOGUER), render: () => <EntryFormPage /> },
   { path: "review", label: "review", allowed: (s) => s.has(Role.ADMIN), render: () => <ReviewQueuePage /> },
   {
     path: "requests",

@@ -10,6 +10,7 @@ const TEXT = {
     [Code.Unavailable]: "服务暂时不可用，请稍后重试。",
     [Code.ResourceExhausted]: "请求过于频繁，请稍后重试。",
     fields: "请修改标红的字段。",
+    details: "全部校验信息",
   },
   en: {
     [Code.Unauthenticated]: "Your sign-in is no longer valid; sign in again.",
@@ -17,6 +18,7 @@ const TEXT = {
     [Code.Unavailable]: "The service is unavailable; try again shortly.",
     [Code.ResourceExhausted]: "Too many calls; try again shortly.",
     fields: "Correct the fields marked in red.",
+    details: "Every message",
   },
 };
 
@@ -25,15 +27,27 @@ export function ProblemBanner({ problem }: { problem: Problem | null | undefined
   if (!problem) return null;
   const hint = (text as Record<number, string>)[problem.code];
   const hasFields = Object.keys(problem.fields).length > 0;
+  // A precondition that only repeats the message is not shown twice.
+  const conditions = problem.conditions
+    .map((c) => c.description || `${c.type} ${c.subject}`)
+    .filter((c) => c !== problem.message);
   return (
     <div className="problem" role="alert">
       {hint ? <p className="problem-hint">{hint}</p> : null}
       {hasFields ? <p className="problem-hint">{text.fields}</p> : null}
-      <p className="problem-message">{problem.message}</p>
-      {problem.conditions.length > 0 ? (
+      {hasFields ? (
+        // Each field's message is beside its field; the whole list stays one click away.
+        <details>
+          <summary>{text.details}</summary>
+          <p className="problem-message">{problem.message}</p>
+        </details>
+      ) : (
+        <p className="problem-message">{problem.message}</p>
+      )}
+      {conditions.length > 0 ? (
         <ul>
-          {problem.conditions.map((c, i) => (
-            <li key={i}>{c.description || `${c.type} ${c.subject}`}</li>
+          {conditions.map((c, i) => (
+            <li key={i}>{c}</li>
           ))}
         </ul>
       ) : null}
