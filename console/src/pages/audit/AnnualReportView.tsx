@@ -180,27 +180,40 @@ function Figures({ caption, rows }: { caption: string; rows: [string, ReactNode]
   );
 }
 
-function CatalogueTable({ caption, rows, text }: { caption: string; rows: CatalogueRow[]; text: Words }) {
+/** A table of counts: a row header on each row, and a number in each column after it. */
+function CountTable({
+  caption,
+  group,
+  columns,
+  rows,
+}: {
+  caption: string;
+  group: string;
+  columns: string[];
+  rows: { key: string; label: ReactNode; counts: ReactNode[] }[];
+}) {
   return (
     <table className="figures">
       <caption>{caption}</caption>
       <thead>
         <tr>
-          <th scope="col">{text.group}</th>
-          <th scope="col" className="num">{text.registered}</th>
-          <th scope="col" className="num">{text.published}</th>
-          <th scope="col" className="num">{text.revoked}</th>
-          <th scope="col" className="num">{text.publishedAtYearEnd}</th>
+          <th scope="col">{group}</th>
+          {columns.map((c, i) => (
+            <th key={i} scope="col" className="num">
+              {c}
+            </th>
+          ))}
         </tr>
       </thead>
       <tbody>
         {rows.map((r) => (
           <tr key={r.key}>
-            <th scope="row">{r.label || r.key}</th>
-            <td className="num">{n(r.registered)}</td>
-            <td className="num">{n(r.published)}</td>
-            <td className="num">{n(r.revoked)}</td>
-            <td className="num">{n(r.publishedAtYearEnd)}</td>
+            <th scope="row">{r.label}</th>
+            {r.counts.map((v, i) => (
+              <td key={i} className="num">
+                {v}
+              </td>
+            ))}
           </tr>
         ))}
       </tbody>
@@ -208,34 +221,48 @@ function CatalogueTable({ caption, rows, text }: { caption: string; rows: Catalo
   );
 }
 
+function CatalogueTable({ caption, rows, text }: { caption: string; rows: CatalogueRow[]; text: Words }) {
+  return (
+    <CountTable
+      caption={caption}
+      group={text.group}
+      columns={[text.registered, text.published, text.revoked, text.publishedAtYearEnd]}
+      rows={rows.map((r) => ({
+        key: r.key,
+        label: r.label || r.key,
+        counts: [n(r.registered), n(r.published), n(r.revoked), n(r.publishedAtYearEnd)],
+      }))}
+    />
+  );
+}
+
 function FlowTable({ caption, rows, provider, text }: { caption: string; rows: DepartmentFlow[]; provider: boolean; text: Words }) {
   if (rows.length === 0) return null;
   return (
-    <table className="figures">
-      <caption>{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{text.dept}</th>
-          {provider ? <th scope="col" className="num">{text.snapshots}</th> : null}
-          <th scope="col" className="num">{text.deliveries}</th>
-          <th scope="col" className="num">{text.bytesDelivered}</th>
-          <th scope="col" className="num">{text.rowsDelivered}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr key={r.departmentCode}>
-            <th scope="row">
-              {r.departmentName} <code className="muted">{r.departmentCode}</code>
-            </th>
-            {provider ? <td className="num">{n(r.snapshotsPublished)}</td> : null}
-            <td className="num">{n(r.deliveries)}</td>
-            <td className="num">{formatBytes(r.bytesDelivered)}</td>
-            <td className="num">{n(r.rowsDelivered)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <CountTable
+      caption={caption}
+      group={text.dept}
+      columns={[...(provider ? [text.snapshots] : []), text.deliveries, text.bytesDelivered, text.rowsDelivered]}
+      rows={rows.map((r) => ({
+        key: r.departmentCode,
+        label: (
+          <>
+            {r.departmentName} <code className="muted">{r.departmentCode}</code>
+          </>
+        ),
+        counts: [...(provider ? [n(r.snapshotsPublished)] : []), n(r.deliveries), formatBytes(r.bytesDelivered), n(r.rowsDelivered)],
+      }))}
+    />
+  );
+}
+
+/** One numbered section of the report. */
+function ReportSection({ id, title, children }: { id: string; title: string; children: ReactNode }) {
+  return (
+    <section className="report-section" aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {children}
+    </section>
   );
 }
 
@@ -258,8 +285,7 @@ function ReportBody({ report: r }: { report: AnnualReport }) {
       {!r.yearComplete ? <p className="notice">{text.running(formatTime(r.generatedAt))}</p> : null}
 
       {c ? (
-        <section className="report-section" aria-labelledby="report-catalogue">
-          <h2 id="report-catalogue">{text.catalogue}</h2>
+        <ReportSection id="report-catalogue" title={text.catalogue}>
           <div className="report-grid">
             <Figures
               caption={text.catalogue}
@@ -309,12 +335,11 @@ function ReportBody({ report: r }: { report: AnnualReport }) {
               </tbody>
             </table>
           ) : null}
-        </section>
+        </ReportSection>
       ) : null}
 
       {s ? (
-        <section className="report-section" aria-labelledby="report-sharing">
-          <h2 id="report-sharing">{text.sharing}</h2>
+        <ReportSection id="report-sharing" title={text.sharing}>
           <div className="report-grid">
             <Figures
               caption={text.sharing}
@@ -328,33 +353,16 @@ function ReportBody({ report: r }: { report: AnnualReport }) {
                 ...(r.departmentCode ? ([[text.requestsMade, n(s.requestsMade)]] as [string, ReactNode][]) : []),
               ]}
             />
-            <table className="figures">
-              <caption>{text.byShareType}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{text.group}</th>
-                  <th scope="col" className="num">{text.received}</th>
-                  <th scope="col" className="num">{text.approved}</th>
-                  <th scope="col" className="num">{text.refused}</th>
-                  <th scope="col" className="num">{text.withdrawn}</th>
-                  <th scope="col" className="num">{text.pending}</th>
-                  <th scope="col" className="num">{text.overdue}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {s.byShareType.map((row) => (
-                  <tr key={row.key}>
-                    <th scope="row">{row.label || row.key}</th>
-                    <td className="num">{n(row.received)}</td>
-                    <td className="num">{n(row.approved)}</td>
-                    <td className="num">{n(row.refused)}</td>
-                    <td className="num">{n(row.withdrawn)}</td>
-                    <td className="num">{n(row.pending)}</td>
-                    <td className="num">{n(row.overdue)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <CountTable
+              caption={text.byShareType}
+              group={text.group}
+              columns={[text.received, text.approved, text.refused, text.withdrawn, text.pending, text.overdue]}
+              rows={s.byShareType.map((row) => ({
+                key: row.key,
+                label: row.label || row.key,
+                counts: [n(row.received), n(row.approved), n(row.refused), n(row.withdrawn), n(row.pending), n(row.overdue)],
+              }))}
+            />
           </div>
           <h3>{text.answerTitle}</h3>
           <Figures
@@ -387,12 +395,11 @@ function ReportBody({ report: r }: { report: AnnualReport }) {
               </tbody>
             </table>
           )}
-        </section>
+        </ReportSection>
       ) : null}
 
       {x ? (
-        <section className="report-section" aria-labelledby="report-exchange">
-          <h2 id="report-exchange">{text.exchange}</h2>
+        <ReportSection id="report-exchange" title={text.exchange}>
           <div className="report-grid">
             <Figures
               caption={text.exchange}
@@ -408,12 +415,11 @@ function ReportBody({ report: r }: { report: AnnualReport }) {
             <FlowTable caption={text.byProvider} rows={x.byProvider} provider text={text} />
             <FlowTable caption={text.byReceiver} rows={x.byReceiver} provider={false} text={text} />
           </div>
-        </section>
+        </ReportSection>
       ) : null}
 
       {a ? (
-        <section className="report-section" aria-labelledby="report-access">
-          <h2 id="report-access">{text.access}</h2>
+        <ReportSection id="report-access" title={text.access}>
           <div className="report-grid">
             <Figures
               caption={text.access}
@@ -431,25 +437,20 @@ function ReportBody({ report: r }: { report: AnnualReport }) {
               ]}
             />
             {a.byOutcome.length > 0 ? (
-              <table className="figures">
-                <caption>{text.byOutcome}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{text.outcome}</th>
-                    <th scope="col" className="num">{text.count}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {a.byOutcome.map((o) => (
-                    <tr key={o.outcome}>
-                      <th scope="row">
-                        {o.outcome} <span className="muted">({o.code})</span>
-                      </th>
-                      <td className="num">{n(o.count)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <CountTable
+                caption={text.byOutcome}
+                group={text.outcome}
+                columns={[text.count]}
+                rows={a.byOutcome.map((o) => ({
+                  key: o.outcome,
+                  label: (
+                    <>
+                      {o.outcome} <span className="muted">({o.code})</span>
+                    </>
+                  ),
+                  counts: [n(o.count)],
+                }))}
+              />
             ) : null}
           </div>
           {a.headHash ? (
@@ -458,7 +459,7 @@ function ReportBody({ report: r }: { report: AnnualReport }) {
             </p>
           ) : null}
           {a.chainProblem ? <p className="problem">{a.chainProblem}</p> : null}
-        </section>
+        </ReportSection>
       ) : null}
     </article>
   );
