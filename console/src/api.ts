@@ -68,4 +68,23 @@ export function problem(err: unknown): Problem {
   return { code: e.code, message: e.rawMessage, fields, conditions };
 }
 
+/** Whether the violation path `key` is `field` or one of its elements (`items`, `items[2]`). */
+export function isField(key: string, field: string): boolean {
+  return key === field || key.startsWith(`${field}[`) || key.startsWith(`${field}.`);
+}
+
+/** The server's messages for `field` and any of its elements (`items`, `items[2]`), joined. */
+export function fieldError(p: Problem | null | undefined, field: string): string | undefined {
+  if (!p) return undefined;
+  const found = Object.entries(p.fields)
+    .filter(([k]) => isField(k, field))
+    .map(([, v]) => v);
+  return found.length ? found.join("；") : undefined;
+}
+
+/** A problem without the preconditions that only repeat its message word for word. */
+export function tidy(p: Problem): Problem {
+  return { ...p, conditions: p.conditions.filter((c) => c.description.trim() !== p.message.trim()) };
+}
+
 export { Code };

@@ -1,12 +1,11 @@
 // One catalogue entry (#/entries/CODE, #/entries/CODE?v=2): its metadata, state and review
 // comment, its version history with a side-by-side diff of any two versions, and what the
 // caller may do with it (edit, submit for review, ask for revocation, request sharing).
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useState } from "react";
 import { problem as toProblem, type Problem } from "../api.js";
-import { Dialog } from "../components/Dialog.js";
-import { Field } from "../components/Field.js";
 import { Pager } from "../components/Pager.js";
 import { ProblemBanner } from "../components/ProblemBanner.js";
+import { ReasonDialog } from "../components/ReasonDialog.js";
 import type { CatalogEntry } from "../gen/govshare/v1/catalog_pb.js";
 import { EntryState, Role } from "../gen/govshare/v1/common_pb.js";
 import { formatTime } from "../format.js";
@@ -213,11 +212,19 @@ export function EntryDetailPage({ code }: { code: string }) {
       {mayReadAll(entry) ? <Versions entry={entry} shown={shownVersion} text={text} /> : null}
 
       {revoking ? (
-        <RevokeDialog
-          entry={entry}
-          text={text}
+        <ReasonDialog
+          title={text.revokeTitle(entry.code)}
+          label={text.reason}
+          hint={text.reasonHint}
+          required
+          autoFocus
+          quiet
+          confirm={text.confirmRevoke}
+          tone="danger"
+          cancel={text.cancel}
           onClose={() => setRevoking(false)}
-          onDone={() => {
+          send={async (reason) => {
+            await session.api.catalog.requestRevocation({ code: entry.code, reason });
             setRevoking(false);
             setFailure(null);
             setNotice(text.revokeRequested);
@@ -244,8 +251,6 @@ function Versions({ entry, shown, text }: { entry: CatalogEntry; shown: bigint; 
     setFrom(base);
     setTo(head);
   }, [base, head]);
-  const all: bigint[] = [];
-  for (let v = 1n; v <= head; v++) all.push(v);
 
   return (
     <section aria-labelledby="versions-title">
@@ -299,26 +304,8 @@ function Versions({ entry, shown, text }: { entry: CatalogEntry; shown: bigint; 
       ) : (
         <>
           <div className="diff-pick">
-            <label>
-              {text.from}
-              <select value={String(from)} onChange={(e) => setFrom(BigInt(e.target.value))}>
-                {all.map((v) => (
-                  <option key={String(v)} value={String(v)}>
-                    {text.versionN(String(v))}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              {text.to}
-              <select value={String(to)} onChange={(e) => setTo(BigInt(e.target.value))}>
-                {all.map((v) => (
-                  <option key={String(v)} value={String(v)}>
-                    {text.versionN(String(v))}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <VersionPick label={text.from} value={from} onChange={setFrom} head={head} text={text} />
+            <VersionPick label={text.to} value={to} onChange={setTo} head={head} text={text} />
           </div>
           {from === to ? <p className="empty">{text.pick}</p> : <VersionDiff code={entry.code} from={from} to={to} />}
         </>
@@ -327,51 +314,32 @@ function Versions({ entry, shown, text }: { entry: CatalogEntry; shown: bigint; 
   );
 }
 
-function RevokeDialog({
-  entry,
+/** One end of the comparison: a choice of every version up to `head`. */
+function VersionPick({
+  label,
+  value,
+  onChange,
+  head,
   text,
-  onClose,
-  onDone,
 }: {
-  entry: CatalogEntry;
+  label: string;
+  value: bigint;
+  onChange: (v: bigint) => void;
+  head: bigint;
   text: Words;
-  onClose: () => void;
-  onDone: () => void;
 }) {
-  const session = useSession();
-  const [reason, setReason] = useState("");
-  const [failure, setFailure] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
-  const send = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      await session.api.catalog.requestRevocation({ code: entry.code, reason });
-      onDone();
-    } catch (err) {
-      setFailure(toProblem(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const fieldError = failure?.fields["reason"];
+  const all: bigint[] = [];
+  for (let v = 1n; v <= head; v++) all.push(v);
   return (
-    <Dialog title={text.revokeTitle(entry.code)} onClose={onClose}>
-      <form onSubmit={send} noValidate>
-        {failure && !fieldError ? <ProblemBanner problem={failure} /> : null}
-        <Field label={text.reason} required error={fieldError} hint={text.reasonHint}>
-          <textarea value={reason} onChange={(e) => setReason(e.target.value)} autoFocus />
-        </Field>
-        <div className="actions">
-          <button type="submit" className="danger" disabled={busy}>
-            {text.confirmRevoke}
-          </button>
-          <button type="button" onClick={onClose}>
-            {text.cancel}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <label>
+      {label}
+      <select value={String(value)} onChange={(e) => onChange(BigInt(e.target.value))}>
+        {all.map((v) => (
+          <option key={String(v)} value={String(v)}>
+            {text.versionN(String(v))}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
-

@@ -1,12 +1,10 @@
 // The platform administrator's review queue (#/review): entries awaiting publication review and
 // revocation review. Opening one shows the version under review, what changed since the
 // published version, and the decision: 通过 (approve) or 驳回 (reject, with a comment).
-import { useState, type FormEvent } from "react";
-import { problem as toProblem, type Problem } from "../api.js";
-import { Dialog } from "../components/Dialog.js";
-import { Field } from "../components/Field.js";
+import { useState } from "react";
 import { Pager } from "../components/Pager.js";
 import { ProblemBanner } from "../components/ProblemBanner.js";
+import { ReasonDialog } from "../components/ReasonDialog.js";
 import type { CatalogEntry } from "../gen/govshare/v1/catalog_pb.js";
 import { EntryState, Role } from "../gen/govshare/v1/common_pb.js";
 import { formatTime } from "../format.js";
@@ -179,6 +177,7 @@ function Review({ entry, text, onDone }: { entry: CatalogEntry; text: Words; onD
   const version = reviewedVersion(entry);
   const loaded = useCall(() => session.api.catalog.getEntry({ code: entry.code, version }), [entry.code, version]);
   const [deciding, setDeciding] = useState<"approve" | "reject" | null>(null);
+  const approve = deciding === "approve";
   const revocation = entry.state === EntryState.PENDING_REVOKE;
   const published = entry.publishedVersion;
   const current = loaded.data ?? entry;
@@ -220,71 +219,25 @@ function Review({ entry, text, onDone }: { entry: CatalogEntry; text: Words; onD
       <ProblemBanner problem={loaded.problem} />
       {loaded.data?.metadata ? <MetadataView metadata={loaded.data.metadata} code={loaded.data.code} /> : loaded.loading ? <p className="loading">{text.loading}</p> : null}
       {deciding ? (
-        <DecideDialog
-          entry={entry}
-          version={version}
-          approve={deciding === "approve"}
-          text={text}
+        <ReasonDialog
+          title={approve ? text.approveTitle(entry.code) : text.rejectTitle(entry.code)}
+          label={approve ? text.comment : text.rejectComment}
+          hint={approve ? text.optionalHint : text.commentHint}
+          required={!approve}
+          field="comment"
+          autoFocus
+          quiet
+          confirm={approve ? text.confirmApprove : text.confirmReject}
+          tone={approve ? "primary" : "danger"}
+          cancel={text.cancel}
           onClose={() => setDeciding(null)}
-          onDone={() => {
+          send={async (comment) => {
+            await session.api.catalog.reviewEntry({ code: entry.code, version, approve, comment });
             setDeciding(null);
-            onDone(deciding === "approve" ? text.approved(entry.code) : text.rejected(entry.code));
+            onDone(approve ? text.approved(entry.code) : text.rejected(entry.code));
           }}
         />
       ) : null}
     </section>
-  );
-}
-
-function DecideDialog({
-  entry,
-  version,
-  approve,
-  text,
-  onClose,
-  onDone,
-}: {
-  entry: CatalogEntry;
-  version: bigint;
-  approve: boolean;
-  text: Words;
-  onClose: () => void;
-  onDone: () => void;
-}) {
-  const session = useSession();
-  const [comment, setComment] = useState("");
-  const [failure, setFailure] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
-  const send = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      await session.api.catalog.reviewEntry({ code: entry.code, version, approve, comment });
-      onDone();
-    } catch (err) {
-      setFailure(toProblem(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const fieldError = failure?.fields["comment"];
-  const otherFields = failure ? Object.keys(failure.fields).filter((k) => k !== "comment") : [];
-  return (
-    <Dialog title={approve ? text.approveTitle(entry.code) : text.rejectTitle(entry.code)} onClose={onClose}>
-      <form onSubmit={send} noValidate>
-        {failure && (!fieldError || otherFields.length > 0) ? <ProblemBanner problem={failure} /> : null}
-        <Field label={approve ? text.comment : text.rejectComment} required={!approve} error={fieldError} hint={approve ? text.optionalHint : text.commentHint}>
-          <textarea value={comment} onChange={(e) => setComment(e.target.value)} autoFocus />
-        </Field>
-        <div className="actions">
-          <button type="submit" className={approve ? "primary" : "danger"} disabled={busy}>
-            {approve ? text.confirmApprove : text.confirmReject}
-          </button>
-          <button type="button" onClick={onClose}>
-            {text.cancel}
-          </button>
-        </div>
-      </form>
-    </Dialog>
   );
 }

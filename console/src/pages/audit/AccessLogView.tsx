@@ -3,7 +3,7 @@
 import { useState, type FormEvent } from "react";
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import { problem, type Problem } from "../../api.js";
-import { Pager } from "../../components/Pager.js";
+import { PagedTable } from "../../components/PagedTable.js";
 import { ProblemBanner } from "../../components/ProblemBanner.js";
 import type { VerifyAccessLogResponse } from "../../gen/govshare/v1/audit_pb.js";
 import { dayStart, formatBytes, formatTime } from "../../format.js";
@@ -216,68 +216,64 @@ export function AccessLogView() {
         </Filter>
         <button type="submit">{text.search}</button>
       </form>
-      <ProblemBanner problem={list.problem} />
-      {list.loading && !list.data ? <p className="empty">{text.loading}</p> : null}
-      {list.data && rows.length === 0 ? <p className="empty">{list.data.nextPageToken ? text.scanned : text.none}</p> : null}
-      {rows.length > 0 ? (
-        <div className="scroll-x">
-          <table aria-busy={list.loading}>
-            <thead>
-              <tr>
-                <th scope="col" className="num">
-                  {text.seq}
-                </th>
-                <th scope="col">{text.time}</th>
-                <th scope="col">{text.department}</th>
-                <th scope="col">{text.token}</th>
-                <th scope="col">{text.method}</th>
-                <th scope="col">{text.target}</th>
-                <th scope="col">{text.outcome}</th>
-                <th scope="col">{text.detail}</th>
-                <th scope="col" className="num">
-                  {text.duration}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={String(r.seq)}>
-                  <td className="num">{String(r.seq)}</td>
-                  <td className="nowrap">{formatTime(r.time)}</td>
-                  <td>{r.departmentCode ? <code>{r.departmentCode}</code> : <span className="muted">{text.platform}</span>}</td>
-                  <td>
-                    <code>{r.tokenId || "—"}</code>
-                  </td>
-                  <td>
-                    <code title={r.method}>{r.method.replace(/^\/govshare\.v1\./, "")}</code>
-                  </td>
-                  <td className="nowrap">
-                    {r.target ? <code>{r.target}</code> : "—"}
-                    {r.grantId ? (
-                      <div className="muted">
-                        {text.grant} {r.grantId}
-                      </div>
-                    ) : null}
-                  </td>
-                  <td className="nowrap">
-                    <span className={`badge ${r.outcome === 0 ? "good" : "bad"}`}>{CODE_NAMES[r.outcome] ?? r.outcome}</span>
-                  </td>
-                  <td className="wrap">
-                    {r.detail}
-                    {r.bytes > 0n ? (
-                      <div className="muted">
-                        {text.bytes} {formatBytes(r.bytes)}
-                      </div>
-                    ) : null}
-                  </td>
-                  <td className="num nowrap">{formatDuration(r.duration)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-      <Pager pageToken={pageToken} nextPageToken={list.data?.nextPageToken ?? ""} onPage={setPageToken} />
+      <PagedTable
+        list={list}
+        rows={rows}
+        pageToken={pageToken}
+        onPage={setPageToken}
+        loading={text.loading}
+        empty={list.data?.nextPageToken ? text.scanned : text.none}
+        head={
+          <>
+            <th scope="col" className="num">
+              {text.seq}
+            </th>
+            <th scope="col">{text.time}</th>
+            <th scope="col">{text.department}</th>
+            <th scope="col">{text.token}</th>
+            <th scope="col">{text.method}</th>
+            <th scope="col">{text.target}</th>
+            <th scope="col">{text.outcome}</th>
+            <th scope="col">{text.detail}</th>
+            <th scope="col" className="num">
+              {text.duration}
+            </th>
+          </>
+        }
+        row={(r) => (
+          <tr key={String(r.seq)}>
+            <td className="num">{String(r.seq)}</td>
+            <td className="nowrap">{formatTime(r.time)}</td>
+            <td>{r.departmentCode ? <code>{r.departmentCode}</code> : <span className="muted">{text.platform}</span>}</td>
+            <td>
+              <code>{r.tokenId || "—"}</code>
+            </td>
+            <td>
+              <code title={r.method}>{r.method.replace(/^\/govshare\.v1\./, "")}</code>
+            </td>
+            <td className="nowrap">
+              {r.target ? <code>{r.target}</code> : "—"}
+              {r.grantId ? (
+                <div className="muted">
+                  {text.grant} {r.grantId}
+                </div>
+              ) : null}
+            </td>
+            <td className="nowrap">
+              <span className={`badge ${r.outcome === 0 ? "good" : "bad"}`}>{CODE_NAMES[r.outcome] ?? r.outcome}</span>
+            </td>
+            <td className="wrap">
+              {r.detail}
+              {r.bytes > 0n ? (
+                <div className="muted">
+                  {text.bytes} {formatBytes(r.bytes)}
+                </div>
+              ) : null}
+            </td>
+            <td className="num nowrap">{formatDuration(r.duration)}</td>
+          </tr>
+        )}
+      />
     </>
   );
 }

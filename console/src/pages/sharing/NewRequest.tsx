@@ -2,7 +2,7 @@
 // scope and business system, and an optional end. The answer comes at once: granted
 // (无条件共享), waiting for the provider (有条件共享), or refused with the entry's basis.
 import { useState, type FormEvent } from "react";
-import { problem, type Problem } from "../../api.js";
+import { fieldError, problem, tidy, type Problem } from "../../api.js";
 import { Field } from "../../components/Field.js";
 import { ProblemBanner } from "../../components/ProblemBanner.js";
 import { ShareType } from "../../gen/govshare/v1/common_pb.js";
@@ -12,7 +12,7 @@ import { useEnumLabel, useText } from "../../i18n.js";
 import { Link, navigate, pathOf, useRoute } from "../../router.js";
 import { Role, useSession } from "../../session.js";
 import { useCall } from "../../useCall.js";
-import { dayAfter, fieldError, Filter, grantPath, tidy } from "./common.js";
+import { dayAfter, Filter, grantPath } from "./common.js";
 import { REQUEST_TEXT } from "./requestText.js";
 
 export function NewRequest() {

@@ -2,7 +2,6 @@
 // a request or grant, and the dates a form sends.
 import { cloneElement, useEffect, useId, useRef, type ReactElement, type ReactNode } from "react";
 import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
-import type { Problem } from "../../api.js";
 import { GrantState, RequestState } from "../../gen/govshare/v1/sharing_pb.js";
 import { useEnumLabel } from "../../i18n.js";
 
@@ -95,20 +94,6 @@ export function dayAfter(day: string): Timestamp | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
   if (!m) return undefined;
   return timestampFromDate(new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1));
-}
-
-/** The server's messages for `field` and any of its elements (`items`, `items[2]`), joined. */
-export function fieldError(p: Problem | null | undefined, field: string): string | undefined {
-  if (!p) return undefined;
-  const found = Object.entries(p.fields)
-    .filter(([k]) => k === field || k.startsWith(`${field}[`) || k.startsWith(`${field}.`))
-    .map(([, v]) => v);
-  return found.length ? found.join("；") : undefined;
-}
-
-/** A problem without the preconditions that only repeat its message word for word. */
-export function tidy(p: Problem): Problem {
-  return { ...p, conditions: p.conditions.filter((c) => c.description.trim() !== p.message.trim()) };
 }
 
 /** Where the grant of a request is listed, on the caller's side of it. */
