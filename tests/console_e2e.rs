@@ -19,6 +19,10 @@ use std::time::Duration;
 
 use common::TestServer;
 use govshare::proto::{self, Role};
+use govshare_model::{CreditCode, ResourceCode, ShareType};
+use govshare_sharing::{Actor, NewRequest};
+use govshare_store::Store as _;
+use govshare_store::sled::{SledOptions, SledStore};
 
 fn on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
@@ -40,6 +44,57 @@ fn artifacts_dir() -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// A stopped server's data directory holding a published entry of the provider and a
+/// conditional request for it from the consumer, submitted six weeks ago and never answered:
+/// overdue.
+struct Overdue {
+    dir: tempfile::TempDir,
+    request_id: String,
+}
+
+async fn seed_overdue_request(
+    server: TestServer,
+    provider_token: &str,
+    consumer_code: &str,
+) -> Overdue {
+    let provider = server.clients(provider_token);
+    let entry = common::register_entry(&provider, common::sample_metadata("")).await;
+    let entry = common::publish_entry(&server, &provider, &entry.code).await;
+    let dir = server.stop().await;
+
+    let store = SledStore::open(dir.path(), &SledOptions::default()).unwrap();
+    let calendar = govshare::server::load_calendar(&Default::default()).unwrap();
+    let submitted = chrono::Utc::now() - chrono::Duration::weeks(6);
+    let consumer = CreditCode::parse(consumer_code).unwrap();
+    let (record, _) = store
+        .create_request(NewRequest {
+            entry_code: ResourceCode::parse(&entry.code).unwrap(),
+            entry_version: entry.published_version,
+            provider_code: CreditCode::parse(&entry.provider_code).unwrap(),
+            requester_code: consumer.clone(),
+            items: vec!["姓名".into()],
+            share_type: ShareType::Conditional,
+            purpose: "核验身份".into(),
+            use_scope: "本局".into(),
+            business_system: "社保经办系统".into(),
+            requested_until: None,
+            submitted_at: submitted,
+            due_at: Some(calendar.deadline(submitted, 10)),
+            grant_until: None,
+            actor: Actor {
+                token_id: "tok_consumer".into(),
+                department: Some(consumer),
+            },
+        })
+        .await
+        .unwrap();
+    drop(store);
+    Overdue {
+        dir,
+        request_id: record.id.to_string(),
+    }
 }
 
 /// What the browser reports having made.
@@ -64,15 +119,18 @@ async fn a_department_registers_publishes_requests_and_grants_through_the_consol
     );
 
     let server = TestServer::start().await;
-    let console = server
-        .console_addr
-        .expect("the console is served by default");
     let provider_code = server.department(1, "市市场监督管理局").await;
     let consumer_code = server.department(2, "市人力资源和社会保障局").await;
     let provider = server
         .token_secret(&provider_code, &[Role::Cataloguer, Role::Approver])
         .await;
     let consumer = server.token_secret(&consumer_code, &[Role::Consumer]).await;
+    let overdue = seed_overdue_request(server, &provider, &consumer_code).await;
+    // The same data directory, with the request that has been waiting six weeks.
+    let server = TestServer::start_in(overdue.dir).await;
+    let console = server
+        .console_addr
+        .expect("the console is served by default");
 
     let artifacts = artifacts_dir();
     let run = tokio::process::Command::new(node)
@@ -84,6 +142,7 @@ async fn a_department_registers_publishes_requests_and_grants_through_the_consol
         .env("GOVSHARE_E2E_ADMIN_TOKEN", &server.admin_token)
         .env("GOVSHARE_E2E_PROVIDER_TOKEN", &provider)
         .env("GOVSHARE_E2E_CONSUMER_TOKEN", &consumer)
+        .env("GOVSHARE_E2E_OVERDUE_REQUEST", &overdue.request_id)
         .stdin(Stdio::null())
         .kill_on_drop(true)
         .output();
@@ -115,7 +174,8 @@ async fn a_department_registers_publishes_requests_and_grants_through_the_consol
     assert_eq!(metadata.classification.unwrap().item, "02");
     let items: Vec<_> = metadata.items.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(items, ["统一社会信用代码", "企业名称"]);
-    // The refused first attempt stored nothing: the entry is the department's only one.
+    // The refused first attempt stored nothing: besides the seeded entry, the department has
+    // only the one the browser registered.
     let codes = common::listed_codes(
         &admin,
         proto::ListEntriesRequest {
@@ -124,7 +184,8 @@ async fn a_department_registers_publishes_requests_and_grants_through_the_consol
         },
     )
     .await;
-    assert_eq!(codes, std::slice::from_ref(&made.entry_code));
+    assert_eq!(codes.len(), 2, "{codes:?}");
+    assert!(codes.contains(&made.entry_code), "{codes:?}");
 
     let request = common::get_request(&admin, &made.request_id).await.unwrap();
     assert_eq!(request.state, proto::RequestState::Approved as i32);

@@ -8,7 +8,9 @@
 //   3. the platform administrator approves it in the review queue;
 //   4. another department's consumer finds it by search and requests two of its items
 //      (有条件共享: pending, with a due date);
-//   5. the provider's approver approves the request in the decide dialog;
+//   5. the provider's approver sees it beside an older request that is past its due date and
+//      marked overdue (GOVSHARE_E2E_OVERDUE_REQUEST, seeded by the test), and approves the new
+//      one in the decide dialog;
 //   6. the consumer sees the grant on the grants page.
 //
 // Along the way: the page fits 1366×768 without sideways scrolling, the navigation is reached
@@ -100,7 +102,7 @@ try {
 
   await itemCode.fill("02");
   await form.getByRole("button", { name: "登记", exact: true }).click();
-  await provider.waitForURL(/#\/entries\/[^/]+$/);
+  await provider.waitForURL(/#\/entries\/(?!new$)[^/]+$/);
   entryCode = decodeURIComponent(new URL(provider.url()).hash.replace(/^#\/entries\//, ""));
   expect(entryCode.length > 0, "the new entry's page names its code");
   await provider.getByRole("heading", { name: "企业登记基本信息（端到端）" }).waitFor();
@@ -154,6 +156,17 @@ try {
   // 5. The provider's approver approves it.
   await provider.goto(`${config.url}#/requests`);
   await provider.getByRole("tab", { name: "向本部门申请" }).click();
+  // The request seeded six weeks back is past its due date: highlighted, and said in words.
+  const overdueId = process.env.GOVSHARE_E2E_OVERDUE_REQUEST;
+  if (overdueId) {
+    const late = provider.getByRole("row", { name: new RegExp(overdueId) });
+    await late.waitFor();
+    expect(/overdue/.test((await late.getAttribute("class")) ?? ""), `${overdueId} is highlighted as overdue`);
+    expect((await late.innerText()).includes("已逾期"), `${overdueId} says it is overdue`);
+    const fresh = provider.getByRole("row", { name: new RegExp(requestId) });
+    expect(!/overdue/.test((await fresh.getAttribute("class")) ?? ""), `${requestId} is not overdue`);
+    await shot(provider, "requests-overdue");
+  }
   const row = provider.getByRole("row", { name: new RegExp(requestId) });
   await row.getByRole("button", { name: "答复" }).click();
   await shot(provider, "decide-dialog");
