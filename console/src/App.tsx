@@ -162,7 +162,6 @@ export function App() {
         saveToken(null);
       })
       .finally(() => setRestoring(false));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   if (restoring) return <p className="loading">{text.loading}</p>;

@@ -32,7 +32,7 @@ export function useCall<T>(call: () => Promise<T>, deps: DependencyList): CallSt
         setLoading(false);
       },
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The call itself is new on every render: `deps` say when it must run again.
   }, [...deps, round]);
   const reload = useCallback(() => setRound((r) => r + 1), []);
   return { data, problem: failure, loading, reload };

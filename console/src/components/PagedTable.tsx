@@ -32,7 +32,7 @@ export function PagedTable<T>({ list, rows, pageToken, onPage, loading, empty, c
       {rows.length > 0 ? (
         <div className="scroll-x">
           <table aria-busy={list.loading}>
-            {caption ? <caption className="sr-only">{caption}</caption> : null}
+            {caption ? <caption className="visually-hidden">{caption}</caption> : null}
             <thead>
               <tr>{head}</tr>
             </thead>

@@ -1,9 +1,10 @@
 // The resource catalogue (#/catalogue): full-text search over the published entries with facets
 // beside the results, and for a cataloguer its own department's entries in every state
 // (#/catalogue?tab=mine), since search covers published entries only.
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useState, type FormEvent } from "react";
 import { Pager } from "../components/Pager.js";
 import { ProblemBanner } from "../components/ProblemBanner.js";
+import { TabPanel, Tabs } from "../components/Tabs.js";
 import type { CatalogEntry, Facet, Highlight } from "../gen/govshare/v1/catalog_pb.js";
 import { Category, EntryState, Role, ShareType, UpdateCycle } from "../gen/govshare/v1/common_pb.js";
 import { formatDate } from "../format.js";
@@ -98,6 +99,7 @@ export function CataloguePage() {
   const second = ownTab || allTab;
   const tab = second && route.query.get("tab") === "mine" ? "mine" : "search";
   const secondLabel = ownTab ? text.mine : text.everything;
+  const panel = tab === "mine" ? <OwnEntries providerCode={ownTab ? session.department : ""} text={text} /> : <Search text={text} />;
 
   return (
     <div className="catalogue">
@@ -112,40 +114,25 @@ export function CataloguePage() {
         ) : null}
       </div>
       {second ? (
-        <div
-          className="tabs"
-          role="tablist"
-          aria-label={text.tabs}
-          onKeyDown={(e) => {
-            if (e.key !== "ArrowLeft" && e.key !== "ArrowRight" && e.key !== "Home" && e.key !== "End") return;
-            e.preventDefault();
-            const list = e.currentTarget;
-            const next = tab === "search" ? "mine" : "search";
-            const target = e.key === "Home" ? "search" : e.key === "End" ? "mine" : next;
-            navigate(target === "mine" ? "/catalogue?tab=mine" : "/catalogue");
-            window.setTimeout(() => list.querySelector<HTMLElement>('[aria-selected="true"]')?.focus(), 0);
-          }}
-        >
-          <TabButton selected={tab === "search"} controls="catalogue-panel" onSelect={() => navigate("/catalogue")}>
-            {text.published}
-          </TabButton>
-          <TabButton selected={tab === "mine"} controls="catalogue-panel" onSelect={() => navigate("/catalogue?tab=mine")}>
-            {secondLabel}
-          </TabButton>
-        </div>
-      ) : null}
-      <div id="catalogue-panel" role={second ? "tabpanel" : undefined} aria-label={second ? (tab === "mine" ? secondLabel : text.published) : undefined}>
-        {tab === "mine" ? <OwnEntries providerCode={ownTab ? session.department : ""} text={text} /> : <Search text={text} />}
-      </div>
+        <>
+          <Tabs
+            label={text.tabs}
+            idPrefix="catalogue"
+            tabs={[
+              { key: "search", label: text.published },
+              { key: "mine", label: secondLabel },
+            ]}
+            selected={tab}
+            onSelect={(key) => navigate(key === "mine" ? "/catalogue?tab=mine" : "/catalogue")}
+          />
+          <TabPanel idPrefix="catalogue" selected={tab}>
+            {panel}
+          </TabPanel>
+        </>
+      ) : (
+        panel
+      )}
     </div>
-  );
-}
-
-function TabButton({ selected, controls, onSelect, children }: { selected: boolean; controls: string; onSelect: () => void; children: ReactNode }) {
-  return (
-    <button type="button" role="tab" aria-selected={selected} aria-controls={controls} tabIndex={selected ? 0 : -1} onClick={onSelect}>
-      {children}
-    </button>
   );
 }
 

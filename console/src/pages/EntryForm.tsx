@@ -6,6 +6,7 @@ import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "rea
 import { Code, problem as toProblem, type Problem } from "../api.js";
 import { Field } from "../components/Field.js";
 import { ProblemBanner } from "../components/ProblemBanner.js";
+import { today } from "../format.js";
 import type { CatalogEntry, ResourceMetadataSchema } from "../gen/govshare/v1/catalog_pb.js";
 import { Category, FormatKind, Role, ShareType } from "../gen/govshare/v1/common_pb.js";
 import { enumValues, useEnumLabel, useLang, useText, type EnumName } from "../i18n.js";
@@ -145,12 +146,6 @@ interface FormState {
 
 let nextKey = 1;
 const emptyItem = (): ItemRow => ({ key: nextKey++, name: "", dataType: 0, length: "", shareType: 0, description: "" });
-
-function today(): string {
-  const d = new Date();
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
 
 function blank(providerCode: string): FormState {
   return {

@@ -6,11 +6,11 @@ import { problem, type Problem } from "../../api.js";
 import { PagedTable } from "../../components/PagedTable.js";
 import { ProblemBanner } from "../../components/ProblemBanner.js";
 import type { VerifyAccessLogResponse } from "../../gen/govshare/v1/audit_pb.js";
-import { dayStart, formatBytes, formatTime } from "../../format.js";
+import { dayAfter, dayStart, formatBytes, formatTime } from "../../format.js";
 import { useText } from "../../i18n.js";
 import { Role, useSession } from "../../session.js";
 import { useCall } from "../../useCall.js";
-import { dayAfter, Filter } from "../sharing/common.js";
+import { Filter } from "../sharing/common.js";
 
 /** gRPC status codes by number. */
 export const CODE_NAMES = [

@@ -161,8 +161,8 @@ function Figures({ caption, rows }: { caption: string; rows: [string, ReactNode]
   const text = useText(TEXT);
   return (
     <table className="figures">
-      <caption className="sr-only">{caption}</caption>
-      <thead className="sr-only">
+      <caption className="visually-hidden">{caption}</caption>
+      <thead className="visually-hidden">
         <tr>
           <th scope="col">{text.figure}</th>
           <th scope="col">{text.value}</th>

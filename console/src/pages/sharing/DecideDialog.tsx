@@ -5,10 +5,9 @@ import { fieldError } from "../../api.js";
 import { Field } from "../../components/Field.js";
 import { ReasonDialog } from "../../components/ReasonDialog.js";
 import type { SharingRequest } from "../../gen/govshare/v1/sharing_pb.js";
-import { formatDate, formatTime } from "../../format.js";
+import { dayAfter, formatDate, formatTime } from "../../format.js";
 import { useText } from "../../i18n.js";
 import { useSession } from "../../session.js";
-import { dayAfter } from "./common.js";
 import { REQUEST_TEXT } from "./requestText.js";
 
 interface DialogProps {

@@ -7,12 +7,12 @@ import { Field } from "../../components/Field.js";
 import { ProblemBanner } from "../../components/ProblemBanner.js";
 import { ShareType } from "../../gen/govshare/v1/common_pb.js";
 import { RequestState, type SharingRequest } from "../../gen/govshare/v1/sharing_pb.js";
-import { formatDate } from "../../format.js";
+import { dayAfter, formatDate } from "../../format.js";
 import { useEnumLabel, useText } from "../../i18n.js";
 import { Link, navigate, pathOf, useRoute } from "../../router.js";
 import { Role, useSession } from "../../session.js";
 import { useCall } from "../../useCall.js";
-import { dayAfter, Filter, grantPath } from "./common.js";
+import { Filter, grantPath } from "./common.js";
 import { REQUEST_TEXT } from "./requestText.js";
 
 export function NewRequest() {

@@ -7,7 +7,8 @@ import { enumValues, useEnumLabel } from "../../i18n.js";
 import { navigate, useRoute } from "../../router.js";
 import { Role, useSession, type Session } from "../../session.js";
 import { useCall } from "../../useCall.js";
-import { Filter, TabPanel, Tabs } from "./common.js";
+import { TabPanel, Tabs } from "../../components/Tabs.js";
+import { Filter } from "./common.js";
 
 export type TabKey = "incoming" | "outgoing" | "all";
 
