@@ -107,7 +107,7 @@ fn embed_console(out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let mut code = String::from("const ASSETS: &[Asset] = &[\n");
     for (url, file) in &assets {
         let bytes = std::fs::read(file)?;
-        let etag = format!("\"{}\"", hex(&Sha256::digest(&bytes)[..16]));
+        let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&bytes)[..16]));
         let absolute = file
             .to_str()
             .ok_or_else(|| format!("{}: the path must be UTF-8", file.display()))?;
@@ -135,13 +135,6 @@ fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// The `Content-Type` of a console file, by its extension.
