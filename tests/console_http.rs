@@ -668,33 +668,8 @@ async fn with_a_server_certificate_the_console_is_https_and_asks_for_no_client_c
 /// `govshare serve` on ephemeral ports with `extra` flags: the lines it prints up to its data
 /// directory, and the process (killed when dropped).
 fn serve(dir: &std::path::Path, extra: &[&str]) -> (Vec<String>, common::Killed) {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_govshare"))
-        .args([
-            "serve",
-            "--grpc-addr",
-            "127.0.0.1:0",
-            "--metrics-addr",
-            "127.0.0.1:0",
-        ])
-        .args(extra)
-        .arg("--data-dir")
-        .arg(dir)
-        .env("GOVSHARE_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
-    let mut printed = Vec::new();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        let last = line.starts_with("govshare: data directory");
-        printed.push(line);
-        if last {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
+    let mut child = common::serve_command(dir, extra).spawn().unwrap();
+    let printed = common::printed_at_start(&mut child);
     (printed, common::Killed(child))
 }
 

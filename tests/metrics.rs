@@ -327,25 +327,14 @@ impl Drop for LoggingServer {
 
 fn spawn_logging_server() -> LoggingServer {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_govshare"))
-        .args([
-            "serve",
-            "--grpc-addr",
-            "127.0.0.1:0",
-            "--metrics-addr",
-            "127.0.0.1:0",
-            "--console-addr",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-        ])
-        .arg("--data-dir")
-        .arg(dir.path())
-        .env("GOVSHARE_LOG", "info")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = common::serve_command(
+        dir.path(),
+        &["--console-addr", "127.0.0.1:0", "--log-format", "json"],
+    )
+    .env("GOVSHARE_LOG", "info")
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
     let stderr = Arc::new(Mutex::new(Vec::new()));
     let collected = stderr.clone();
     let pipe = child.stderr.take().unwrap();
@@ -355,17 +344,7 @@ fn spawn_logging_server() -> LoggingServer {
             collected.lock().unwrap().push(line);
         }
     });
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .unwrap();
-        if let Some(addr) = line.strip_prefix("govshare: gRPC listening on ") {
-            break addr.trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let addr = common::grpc_addr_in(&common::printed_at_start(&mut child));
     LoggingServer {
         child,
         addr,

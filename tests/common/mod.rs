@@ -814,7 +814,6 @@ pub async fn assert_nothing_kept(server: &TestServer, provider: &Clients, entry_
 
 // --- the binary ------------------------------------------------------------------------------
 
-/// Starts `govshare serve` on an ephemeral port and returns it with its address.
 /// A child process killed when dropped (a failing test leaves no server behind).
 pub struct Killed(pub std::process::Child);
 
@@ -825,37 +824,60 @@ impl Drop for Killed {
     }
 }
 
-pub fn spawn_server(dir: &std::path::Path) -> (std::process::Child, String) {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_govshare"))
+/// `govshare serve` over `dir` on ephemeral gRPC and metrics ports with `extra` flags, its
+/// standard output piped and its log at `warn`.
+pub fn serve_command(dir: &std::path::Path, extra: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_govshare"));
+    command
         .args([
             "serve",
             "--grpc-addr",
             "127.0.0.1:0",
             "--metrics-addr",
             "127.0.0.1:0",
-            "--console-addr",
-            "127.0.0.1:0",
         ])
+        .args(extra)
         .arg("--data-dir")
         .arg(dir)
         .env("GOVSHARE_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
+        .stdout(std::process::Stdio::piped());
+    command
+}
+
+/// What a started `govshare serve` printed, through the line naming its data directory; its
+/// output goes on being drained, so the server never blocks on a full pipe.
+pub fn printed_at_start(child: &mut std::process::Child) -> Vec<String> {
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let mut printed = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let last = line.starts_with("govshare: data directory");
+        printed.push(line);
+        if last {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    printed
+}
+
+/// The gRPC address `govshare serve` printed at start.
+pub fn grpc_addr_in(printed: &[String]) -> String {
+    printed
+        .iter()
+        .find_map(|line| line.strip_prefix("govshare: gRPC listening on "))
+        .unwrap_or_else(|| panic!("the server did not start listening: {printed:#?}"))
+        .trim()
+        .to_owned()
+}
+
+/// `govshare serve` on ephemeral ports (the console's too) over `dir`, and its gRPC address.
+pub fn spawn_server(dir: &std::path::Path) -> (std::process::Child, String) {
+    let mut child = serve_command(dir, &["--console-addr", "127.0.0.1:0"])
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .unwrap();
-        if let Some(addr) = line.strip_prefix("govshare: gRPC listening on ") {
-            break addr.trim().to_owned();
-        }
-    };
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    let addr = grpc_addr_in(&printed_at_start(&mut child));
     (child, addr)
 }
 
