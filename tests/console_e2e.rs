@@ -2,7 +2,8 @@
 //! `playwright-core` (console/node_modules, installed by `scripts/console`, which
 //! `scripts/test` runs), works through the console served by a real server: a registration
 //! through the form with a validation error, submission, review by the administrator, a
-//! request by another department, the decision and the grant. `console/e2e/flow.mjs` holds
+//! request by another department, the decision and the grant, the grant's revocation, the
+//! access log and the yearly report. `console/e2e/flow.mjs` holds
 //! the browser's steps; this test starts the server, issues the credentials, runs the flow and
 //! then checks through the native gRPC API that what the browser did is really stored.
 //!
@@ -192,8 +193,10 @@ async fn a_department_registers_publishes_requests_and_grants_through_the_consol
     assert_eq!(request.requester_code, consumer_code);
     assert_eq!(request.entry_code, made.entry_code);
     assert_eq!(request.grant_id, made.grant_id);
+    // Revoked in the browser, once a reason was given.
     let grant = common::grant_by_id(&server, &made.grant_id).await;
-    assert_eq!(grant.state, proto::GrantState::Active as i32);
+    assert_eq!(grant.state, proto::GrantState::Revoked as i32);
+    assert_eq!(grant.revoke_reason, "业务系统已停用");
     assert_eq!(grant.consumer_code, consumer_code);
 
     // Every console call is in the access log like any other: the decision among them.

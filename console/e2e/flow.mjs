@@ -11,7 +11,10 @@
 //   5. the provider's approver sees it beside an older request that is past its due date and
 //      marked overdue (GOVSHARE_E2E_OVERDUE_REQUEST, seeded by the test), and approves the new
 //      one in the decide dialog;
-//   6. the consumer sees the grant on the grants page.
+//   6. the consumer sees the grant on the grants page;
+//   7. the provider revokes it, first without the reason the server requires;
+//   8. the administrator finds the decision in the access log and verifies the chain;
+//   9. the administrator opens this year's report.
 //
 // Along the way: the page fits 1366×768 without sideways scrolling, the navigation is reached
 // by keyboard, English can be switched on, and no request leaves the console's origin.
@@ -185,6 +188,43 @@ try {
   expect(grantText.includes("统一社会信用代码") && grantText.includes("企业名称"), "the grant names its items");
   await fitsScreen(consumer, "the grants page");
   await shot(consumer, "grant-visible");
+
+  // 7. The provider revokes the grant: without a reason the server's message stands beside
+  //    the reason field and the grant stays active; with one, the grant is revoked.
+  await provider.goto(`${config.url}#/grants`);
+  await provider.getByRole("tab", { name: "本部门发出的授权" }).click();
+  const issued = provider.getByRole("row", { name: new RegExp(grantId) });
+  await issued.getByRole("button", { name: "撤销授权" }).click();
+  const revoke = provider.getByRole("dialog");
+  await revoke.getByRole("button", { name: "确认撤销" }).click();
+  const reasonField = revoke.getByLabel("撤销理由");
+  await provider.waitForFunction(
+    () => document.querySelector("dialog [aria-invalid='true']") !== null,
+  );
+  const reasonMessage = await messageBeside(reasonField);
+  expect(reasonMessage.length > 0, "the server's message is beside the empty revocation reason");
+  expect((await issued.innerText()).includes("有效"), "the refused revocation left the grant active");
+  await shot(provider, "revoke-without-reason");
+  await reasonField.fill("业务系统已停用");
+  await revoke.getByRole("button", { name: "确认撤销" }).click();
+  await provider.getByText(`已撤销授权 ${grantId}。`).waitFor();
+  await issued.getByText("已撤销").first().waitFor();
+
+  // 8. The administrator finds the decision in the access log and verifies the chain.
+  await admin.getByRole("link", { name: "访问日志" }).click();
+  await admin.getByLabel("方法").fill("DecideRequest");
+  await admin.getByRole("button", { name: "查询", exact: true }).click();
+  await admin.getByRole("row", { name: new RegExp(requestId) }).first().waitFor();
+  await admin.getByRole("button", { name: "校验日志链" }).click();
+  await admin.getByText("日志哈希链完整").waitFor();
+  await shot(admin, "access-log");
+
+  // 9. The yearly report of this year opens with its sections.
+  await admin.getByRole("link", { name: "年度报告" }).click();
+  await admin.getByLabel("年度").fill(String(new Date().getFullYear()));
+  await admin.getByRole("button", { name: "查询", exact: true }).click();
+  await admin.getByRole("heading", { name: "二、共享" }).waitFor();
+  await shot(admin, "annual-report");
 
   // English on request.
   await consumer.getByRole("button", { name: "English" }).click();
