@@ -13,7 +13,7 @@
 //! access-log record). govshare's own Health/Check is measured in the same run too: the cost
 //! of the transport and the load generator with next to no server work, a ceiling for any RPC.
 //! So is WhoAmI: authenticated and access-logged like every API call (its record fdatasynced
-//! before the reply) but with no other work, a ceiling for GetEntry and the writes.
+//! before the reply) with one store read besides, a ceiling for GetEntry and the writes.
 //!
 //! Each row also gives the CPU time per request of client and server together (this process,
 //! plus the etcd process for etcd's rows): both share the machine's cores.
@@ -161,9 +161,9 @@ pub async fn run(s: Setup) -> anyhow::Result<String> {
     Ok(out)
 }
 
-/// WhoAmI: the cheapest call that is authenticated and access-logged, its record fdatasynced
-/// before the reply as every call's is. No GetEntry, RegisterEntry or UpdateEntry can be
-/// faster, since each does all of this and more.
+/// WhoAmI: authenticated and access-logged, its record fdatasynced before the reply as every
+/// call's is, and otherwise one store read (the caller's department) and a small reply. No
+/// GetEntry, RegisterEntry or UpdateEntry can be faster: each does as much and more.
 async fn who_am_i(s: &Setup) -> anyhow::Result<Measurement> {
     let client = AdminServiceClient::with_interceptor(s.channel.clone(), bearer(&s.cataloguer)?);
     Ok(drive(
