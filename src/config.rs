@@ -698,13 +698,8 @@ mod tests {
 
     #[test]
     fn the_console_is_set_by_file_environment_and_flags() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("c.toml");
-        std::fs::write(
-            &file,
-            "console_addr = \"0.0.0.0:8443\"\n[console]\nenabled = false\n",
-        )
-        .expect("write");
+        let (_dir, file) =
+            config_file("console_addr = \"0.0.0.0:8443\"\n[console]\nenabled = false\n");
         let from_file = ServeArgs {
             config: Some(file),
             ..ServeArgs::default()
@@ -772,13 +767,7 @@ mod tests {
 
     #[test]
     fn flags_override_environment_which_overrides_the_file() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("c.toml");
-        std::fs::write(
-            &file,
-            "grpc_addr = \"127.0.0.1:1\"\ndata_dir = \"/from/file\"\n",
-        )
-        .expect("write");
+        let (_dir, file) = config_file("grpc_addr = \"127.0.0.1:1\"\ndata_dir = \"/from/file\"\n");
         let args = ServeArgs {
             config: Some(file),
             data_dir: Some("/from/flag".into()),
@@ -836,6 +825,14 @@ mod tests {
                 "{rate}: {err}"
             );
         }
+    }
+
+    /// A configuration file holding `text`; it lives as long as the returned directory.
+    fn config_file(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, text).expect("write");
+        (dir, file)
     }
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -901,13 +898,9 @@ mod tests {
         assert_eq!(c.store.pool_size, 4);
 
         // The file's choice is overridden by the environment, like every key.
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("c.toml");
-        std::fs::write(
-            &file,
+        let (_dir, file) = config_file(
             "[store]\nbackend = \"postgres\"\nurl = \"postgres://file@db/govshare\"\npool_size = 32\n",
-        )
-        .expect("write");
+        );
         let args = ServeArgs {
             config: Some(file),
             ..ServeArgs::default()
