@@ -89,29 +89,27 @@ where
     <ConsoleService<S> as Service<Request<Body>>>::Future: Send + 'static,
 {
     let server = Server::builder().accept_http1(true);
+    // The two kinds of connection differ in type, so each branch makes its own future.
     let task = match tls::acceptor(tls)? {
         Some(acceptor) => {
             let incoming = tls::incoming(listener, acceptor);
-            tokio::spawn(async move {
-                let served = server
-                    .serve_with_incoming_shutdown(service, incoming, shutdown)
-                    .await;
-                if let Err(e) = served {
-                    tracing::error!(error = %e, "the console listener failed");
-                }
-            })
+            spawn_logged(server.serve_with_incoming_shutdown(service, incoming, shutdown))
         }
         None => {
             let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-            tokio::spawn(async move {
-                let served = server
-                    .serve_with_incoming_shutdown(service, incoming, shutdown)
-                    .await;
-                if let Err(e) = served {
-                    tracing::error!(error = %e, "the console listener failed");
-                }
-            })
+            spawn_logged(server.serve_with_incoming_shutdown(service, incoming, shutdown))
         }
     };
     Ok(task)
+}
+
+/// Runs the console's server, logging why it stopped if it failed.
+fn spawn_logged(
+    served: impl Future<Output = Result<(), tonic::transport::Error>> + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if let Err(e) = served.await {
+            tracing::error!(error = %e, "the console listener failed");
+        }
+    })
 }
