@@ -131,31 +131,34 @@ pub async fn run(s: Setup) -> anyhow::Result<String> {
     row(&mut out, &put, "", "");
     row(&mut out, &range, "", "");
     row(&mut out, &range_serializable, "", "");
-    let (ratio, _) = verdict(&health, &range, false);
     row(
         &mut out,
         &health,
-        &format!("{ratio} of linearizable Range"),
+        &format!("{:.2}× of linearizable Range", ratio(&health, &range)),
         "(ceiling)",
     );
-    let (ratio, _) = verdict(&whoami, &range, false);
-    let (ratio_put, _) = verdict(&whoami, &put, false);
     row(
         &mut out,
         &whoami,
-        &format!("{ratio} of linearizable Range, {ratio_put} of Put"),
+        &format!(
+            "{:.2}× of linearizable Range, {:.2}× of Put",
+            ratio(&whoami, &range),
+            ratio(&whoami, &put)
+        ),
         "(ceiling of a recorded call)",
     );
     for m in [&register, &update] {
         let (ratio, met) = verdict(m, &put, true);
         row(&mut out, m, &ratio, &met);
     }
-    let (ratio, met) = verdict(&get, &range, false);
-    let (ratio_s, _) = verdict(&get, &range_serializable, false);
+    let (times, met) = verdict(&get, &range, false);
     row(
         &mut out,
         &get,
-        &format!("{ratio} ({ratio_s} of serializable)"),
+        &format!(
+            "{times} ({:.2}× of serializable)",
+            ratio(&get, &range_serializable)
+        ),
         &met,
     );
     Ok(out)
@@ -182,7 +185,7 @@ async fn who_am_i(s: &Setup) -> anyhow::Result<Measurement> {
 /// Throughput ratio of `ours` to `theirs`, and whether the target is met: ≥ 2× throughput,
 /// and for writes a p99 no worse than etcd's.
 fn verdict(ours: &Measurement, theirs: &Measurement, p99_too: bool) -> (String, String) {
-    let ratio = ours.per_second / theirs.per_second.max(f64::MIN_POSITIVE);
+    let ratio = ratio(ours, theirs);
     let fast = ratio >= TARGET_RATIO;
     let p99 = !p99_too || ours.p99 <= theirs.p99;
     let failed = ours.errors > 0 || theirs.errors > 0 || ours.requests == 0;
@@ -196,6 +199,11 @@ fn verdict(ours: &Measurement, theirs: &Measurement, p99_too: bool) -> (String, 
         (false, false) => format!("NOT met (≥ {TARGET_RATIO}× {})", theirs.name),
     };
     (format!("{ratio:.2}×"), met)
+}
+
+/// Throughput of `ours` as a multiple of `theirs`.
+fn ratio(ours: &Measurement, theirs: &Measurement) -> f64 {
+    ours.per_second / theirs.per_second.max(f64::MIN_POSITIVE)
 }
 
 fn row(out: &mut String, m: &Measurement, ratio: &str, target: &str) {
