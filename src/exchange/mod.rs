@@ -111,26 +111,26 @@ impl ExchangeApi {
         })
     }
 
-    /// The newest grant of `consumer` for `entry` that is active now.
-    async fn active_grant(
+    /// Every grant of `consumer` for `entry` that is active now, oldest first.
+    async fn active_grants(
         &self,
         consumer: &govshare_model::CreditCode,
         entry: &ResourceCode,
-    ) -> ApiResult<Option<GrantRecord>> {
+    ) -> ApiResult<Vec<GrantRecord>> {
         let filter = GrantFilter {
             party: Party::Receiving(consumer.clone()),
             entry_code: Some(entry.clone()),
             state: Some(GrantState::Active),
             at: Utc::now(),
         };
-        let mut newest = None;
+        let mut active = Vec::new();
         let mut after = None;
         loop {
             let page = self.state.store.list_grants(&filter, after, 100).await?;
-            newest = page.items.last().cloned().or(newest);
+            active.extend(page.items);
             match page.next.and_then(|n| n.parse().ok()) {
                 Some(next) => after = Some(next),
-                None => return Ok(newest),
+                None => return Ok(active),
             }
         }
     }
@@ -167,7 +167,7 @@ impl ExchangeApi {
         let header = self.header(&code).await?;
         note.owner(&header.provider_code);
         if let Some(department) = authz::list_snapshots(&p, &header.provider_code)
-            && self.active_grant(department, &code).await?.is_none()
+            && self.active_grants(department, &code).await?.is_empty()
         {
             return Err(ApiError::PermissionDenied(format!(
                 "本部门没有目录 {code} 的有效授权 (your department holds no active grant for \
