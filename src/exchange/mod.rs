@@ -4,16 +4,16 @@
 //! moves the chunks between the gRPC streams and those threads.
 
 mod fetch;
+mod grants;
 mod publish;
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use chrono::Utc;
 use govshare_exchange::{BlobBucket, BucketError};
-use govshare_model::{GrantState, ResourceCode, Violations};
-use govshare_sharing::{GrantRecord, SnapshotId};
-use govshare_store::{EntryHeader, GrantFilter, Party, SnapshotRecord};
+use govshare_model::{ResourceCode, Violations};
+use govshare_sharing::SnapshotId;
+use govshare_store::{EntryHeader, SnapshotRecord};
 pub(crate) use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status, Streaming};
 
@@ -109,30 +109,6 @@ impl ExchangeApi {
         self.state.store.get_entry(code).await?.ok_or_else(|| {
             ApiError::NotFound(format!("目录 {code} 不存在 (entry {code} not found)"))
         })
-    }
-
-    /// Every grant of `consumer` for `entry` that is active now, oldest first.
-    async fn active_grants(
-        &self,
-        consumer: &govshare_model::CreditCode,
-        entry: &ResourceCode,
-    ) -> ApiResult<Vec<GrantRecord>> {
-        let filter = GrantFilter {
-            party: Party::Receiving(consumer.clone()),
-            entry_code: Some(entry.clone()),
-            state: Some(GrantState::Active),
-            at: Utc::now(),
-        };
-        let mut active = Vec::new();
-        let mut after = None;
-        loop {
-            let page = self.state.store.list_grants(&filter, after, 100).await?;
-            active.extend(page.items);
-            match page.next.and_then(|n| n.parse().ok()) {
-                Some(next) => after = Some(next),
-                None => return Ok(active),
-            }
-        }
     }
 
     async fn list_snapshots(
