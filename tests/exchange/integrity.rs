@@ -85,7 +85,7 @@ fn assert_damaged(
     snapshot: &proto::DataSnapshot,
 ) {
     let (data, trailer, ended) = outcome;
-    let status = ended.as_ref().err().expect("the fetch must fail");
+    let status = ended.as_ref().expect_err("the fetch must fail");
     assert_eq!(status.code(), Code::DataLoss, "{status:?}");
     assert!(status.message().contains("sha256"), "{status:?}");
     assert!(status.message().contains(&snapshot.id), "{status:?}");
@@ -341,7 +341,10 @@ async fn revoking_one_of_two_grants_leaves_the_others_items() {
 
     let fetched = fetch(&w.consumer, &code).await.unwrap();
     assert_eq!(fetched.header.columns, ["姓名"]);
-    assert_eq!(fetched.header.grant_ids, [name.grant_id.clone()]);
+    assert_eq!(
+        fetched.header.grant_ids,
+        std::slice::from_ref(&name.grant_id)
+    );
     assert_eq!(fetched.header.grant_id, name.grant_id);
 }
 

@@ -119,9 +119,9 @@ mod tests {
         let data = b"abc\nabcdefgh\nxy".to_vec();
         let mut reader = io::BufReader::new(&data[..]);
         let mut line = Vec::new();
-        assert!(bounded_line(&mut reader, &mut line, 4).unwrap());
+        assert!(bounded_line(&mut reader, &mut line, 4).expect("a short line"));
         assert_eq!(line, b"abc\n");
-        let e = bounded_line(&mut reader, &mut line, 4).unwrap_err();
+        let e = bounded_line(&mut reader, &mut line, 4).expect_err("a long line");
         assert_eq!(RecordTooLarge::of(&e), Some(RecordTooLarge { limit: 4 }));
         assert_eq!(line.len(), 5);
     }
@@ -130,7 +130,9 @@ mod tests {
     fn a_bounded_reader_stops_handing_out_bytes_past_the_bound() {
         let mut reader = BoundedRecords::new(io::repeat(b'x'), 10);
         let mut sink = Vec::new();
-        let e = reader.read_to_end(&mut sink).unwrap_err();
+        let e = reader
+            .read_to_end(&mut sink)
+            .expect_err("an endless record");
         assert_eq!(sink.len(), 10 + READ_AHEAD);
         assert!(reader.exceeded());
         assert_eq!(RecordTooLarge::of(&e), Some(RecordTooLarge { limit: 10 }));
