@@ -199,6 +199,9 @@ pub struct ExchangeConfig {
     pub blob_dir: Option<PathBuf>,
     /// The largest snapshot accepted, in bytes.
     pub max_snapshot_bytes: u64,
+    /// The longest CSV record or NDJSON line PublishData accepts and FetchData delivers, in
+    /// bytes: what one upload or fetch holds of one record at most.
+    pub max_record_bytes: u64,
     /// The size of the data chunks FetchData sends, in bytes.
     pub chunk_bytes: usize,
     /// `s3://bucket[/prefix]`: an S3-compatible bucket holding every published blob, for
@@ -214,11 +217,17 @@ pub struct ExchangeConfig {
     pub bucket_env: Vec<(String, String)>,
 }
 
+/// `exchange.max_record_bytes` may not be lower: a CSV header of the most items.
+const MIN_RECORD_BYTES: u64 = 64 * 1024;
+/// `exchange.max_record_bytes` may not be higher: one record is held whole in memory.
+const MAX_RECORD_BYTES: u64 = 1024 * 1024 * 1024;
+
 impl Default for ExchangeConfig {
     fn default() -> Self {
         ExchangeConfig {
             blob_dir: None,
-            max_snapshot_bytes: 16 * 1024 * 1024 * 1024,
+            max_snapshot_bytes: 4 * 1024 * 1024 * 1024,
+            max_record_bytes: govshare_exchange::DEFAULT_MAX_RECORD_BYTES,
             chunk_bytes: 1024 * 1024,
             bucket_url: None,
             bucket_endpoint: None,
@@ -243,6 +252,7 @@ impl std::fmt::Debug for ExchangeConfig {
         f.debug_struct("ExchangeConfig")
             .field("blob_dir", &self.blob_dir)
             .field("max_snapshot_bytes", &self.max_snapshot_bytes)
+            .field("max_record_bytes", &self.max_record_bytes)
             .field("chunk_bytes", &self.chunk_bytes)
             .field("bucket_url", &self.bucket_url)
             .field("bucket_endpoint", &self.bucket_endpoint)
@@ -494,6 +504,9 @@ impl Config {
             "GOVSHARE_EXCHANGE_MAX_SNAPSHOT_BYTES" => {
                 self.exchange.max_snapshot_bytes = parsed(name, value)?
             }
+            "GOVSHARE_EXCHANGE_MAX_RECORD_BYTES" => {
+                self.exchange.max_record_bytes = parsed(name, value)?
+            }
             "GOVSHARE_EXCHANGE_CHUNK_BYTES" => self.exchange.chunk_bytes = parsed(name, value)?,
             "GOVSHARE_EXCHANGE_BUCKET_URL" => self.exchange.bucket_url = Some(value.to_owned()),
             "GOVSHARE_EXCHANGE_BUCKET_ENDPOINT" => {
@@ -583,6 +596,15 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "exchange.max_snapshot_bytes",
                 message: "must be at least 1".into(),
+            });
+        }
+        if !(MIN_RECORD_BYTES..=MAX_RECORD_BYTES).contains(&self.exchange.max_record_bytes) {
+            return Err(ConfigError::Invalid {
+                key: "exchange.max_record_bytes",
+                message: format!(
+                    "must be between {MIN_RECORD_BYTES} and {MAX_RECORD_BYTES} bytes (each \
+                     upload and fetch holds up to one record of this size in memory)"
+                ),
             });
         }
         if let Some(url) = &self.exchange.bucket_url

@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "exchange/integrity.rs"]
+mod integrity;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

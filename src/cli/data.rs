@@ -690,6 +690,7 @@ mod tests {
                 }),
                 columns: vec!["姓名".into()],
                 grant_id: "GRT-000001".into(),
+                grant_ids: vec!["GRT-000001".into()],
             })),
         }
     }

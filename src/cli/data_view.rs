@@ -106,6 +106,8 @@ pub fn fetched(header: &FetchHeader, trailer: &FetchTrailer, saved_to: &str) -> 
     let s = header.snapshot.clone().unwrap_or_default();
     let grant = if header.grant_id.is_empty() {
         "-（本部门为提供方 provider）".to_string()
+    } else if header.grant_ids.len() > 1 {
+        header.grant_ids.join("、")
     } else {
         header.grant_id.clone()
     };

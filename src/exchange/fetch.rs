@@ -1,18 +1,22 @@
-//! FetchData: picks the snapshot and the grant, works out the columns the grant allows, then
-//! streams a header, the projected chunks (from a blocking thread reading the blob) and a
-//! trailer with the sha256 and size of exactly the bytes sent. Before each chunk the grant is
-//! read again, so a grant revoked or expired mid-stream stops the stream there. A blob this
-//! server's directory lacks is downloaded from the bucket first (checked against its sha256;
-//! a damaged one is refused as DATA_LOSS and not kept).
+//! FetchData: picks the snapshot and the caller's active grants, works out the columns they
+//! allow together (the union of their items, bounded by what was shareable under the version
+//! the snapshot was published against), then streams a header, the projected chunks (from a
+//! blocking thread reading the blob) and a trailer with the sha256 and size of exactly the
+//! bytes sent. The blob is checked against its recorded sha256 and size as it is read; the
+//! last chunk and the trailer follow only once it passed, and damage ends the stream with
+//! DATA_LOSS. Before each chunk the grants used are read again, so a grant revoked or expired
+//! mid-stream stops the stream there. A blob this server's directory lacks is downloaded from
+//! the bucket first (checked against its sha256; a damaged one is refused as DATA_LOSS and not
+//! kept).
 
 use std::fs::File;
 use std::io;
 
 use bytes::Bytes;
 use chrono::Utc;
-use govshare_exchange::{BlobBucket, BlobStore, MediaKind, project};
+use govshare_exchange::{BlobBucket, BlobStore, DeliverError, MediaKind, Recorded, deliver};
 use govshare_model::Violations;
-use govshare_sharing::{GrantRecord, SnapshotId};
+use govshare_sharing::SnapshotId;
 use govshare_store::SnapshotRecord;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -91,60 +95,6 @@ impl ExchangeApi {
         })
     }
 
-    /// The columns of `snapshot` that `grant` delivers, in the data's order. Opaque data
-    /// cannot be cut down, so it goes only to a grant covering every item of the entry.
-    async fn granted_columns(
-        &self,
-        grant: &GrantRecord,
-        snapshot: &SnapshotRecord,
-    ) -> ApiResult<Vec<String>> {
-        let flags = self.state.grant_flags(grant).await?;
-        let deliverable = grant.deliverable_items(&flags);
-        let code = &snapshot.entry_code;
-        if !MediaKind::of(&snapshot.media_type).is_tabular() {
-            let entry = self.header(code).await?;
-            let items = match entry.published_version {
-                Some(n) => self.state.version(code, n).await?.model.items.clone(),
-                None => Vec::new(),
-            };
-            let uncovered: Vec<&str> = items
-                .iter()
-                .map(|i| i.name.as_str())
-                .filter(|name| !deliverable.iter().any(|d| d == name))
-                .collect();
-            if items.is_empty() || !uncovered.is_empty() {
-                return Err(ApiError::PermissionDenied(format!(
-                    "快照 {} 为不可拆分的 {} 数据，授权 {} 未覆盖信息项：{} \
-                     (snapshot {} is opaque {} data that cannot be cut down to the grant; \
-                     grant {} does not cover: {})",
-                    snapshot.id,
-                    snapshot.media_type,
-                    grant.id,
-                    uncovered.join("、"),
-                    snapshot.id,
-                    snapshot.media_type,
-                    grant.id,
-                    uncovered.join(", ")
-                )));
-            }
-            return Ok(Vec::new());
-        }
-        let columns: Vec<String> = snapshot
-            .columns
-            .iter()
-            .filter(|c| deliverable.contains(c))
-            .cloned()
-            .collect();
-        if columns.is_empty() {
-            return Err(ApiError::PermissionDenied(format!(
-                "授权 {} 的信息项都不在快照 {} 中或已不可提供 \
-                 (none of the items of grant {} can be delivered from snapshot {})",
-                grant.id, snapshot.id, grant.id, snapshot.id
-            )));
-        }
-        Ok(columns)
-    }
-
     pub(super) async fn fetch_data(
         &self,
         request: Request<FetchDataRequest>,
@@ -169,28 +119,31 @@ impl ExchangeApi {
         let code = checked(v, code)?;
         let entry = self.header(&code).await?;
         note.owner(&entry.provider_code);
-        let grant = match authz::read_data(&p, &entry.provider_code)? {
+        let active = match authz::read_data(&p, &entry.provider_code)? {
             DataReader::Provider => None,
-            DataReader::Grantee(department) => Some(
-                self.active_grant(&department, &code)
-                    .await?
-                    .ok_or_else(|| {
-                        ApiError::PermissionDenied(format!(
-                            "本部门没有目录 {code} 的有效授权，请先申请共享 \
+            DataReader::Grantee(department) => {
+                let grants = self.active_grants(&department, &code).await?;
+                let Some(newest) = grants.last() else {
+                    return Err(ApiError::PermissionDenied(format!(
+                        "本部门没有目录 {code} 的有效授权，请先申请共享 \
                          (your department holds no active grant for entry {code}: request it first)"
-                        ))
-                    })?,
-            ),
+                    )));
+                };
+                note.grant(newest.id);
+                Some(grants)
+            }
         };
-        if let Some(grant) = &grant {
-            note.grant(grant.id);
-        }
         let snapshot = self.chosen_snapshot(&code, id).await?;
         note.detail(snapshot.id.to_string());
-        let columns = match &grant {
-            Some(grant) => self.granted_columns(grant, &snapshot).await?,
-            None => snapshot.columns.clone(),
+        let (columns, grants) = match &active {
+            Some(active) => self.granted_columns(active, &snapshot).await?,
+            None => (snapshot.columns.clone(), Vec::new()),
         };
+        let grant_ids: Vec<String> = grants.iter().map(|g| g.id.to_string()).collect();
+        if !grant_ids.is_empty() {
+            // The record names every grant the delivery is made under.
+            note.grant(grant_ids.join(","));
+        }
         // A blob missing here comes from the bucket, after the header: a large one takes
         // longer than a reply may take to start.
         let local = match self.state.blobs.open_blob(&snapshot.sha256) {
@@ -210,9 +163,11 @@ impl ExchangeApi {
         let header = message(Part::Header(FetchHeader {
             snapshot: Some(super::snapshot(&snapshot)),
             columns: columns.clone(),
-            grant_id: grant.as_ref().map(|g| g.id.to_string()).unwrap_or_default(),
+            grant_id: grant_ids.first().cloned().unwrap_or_default(),
+            grant_ids,
         }));
         let chunk = self.state.config.exchange.chunk_bytes;
+        let max_record = self.state.config.exchange.max_record_bytes;
         let store = self.state.store.clone();
         let runtime = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
@@ -230,20 +185,24 @@ impl ExchangeApi {
                 },
             };
             let kind = MediaKind::of(&snapshot.media_type);
-            // Before each chunk: is the grant still in force?
+            // Before each chunk: is every grant used still in force?
             let still_granted = || -> Result<(), Status> {
-                let Some(grant) = &grant else { return Ok(()) };
-                let current = runtime
-                    .block_on(store.get_grant(grant.id))
-                    .map_err(|e| Status::unavailable(format!("checking the grant: {e}")))?;
-                match current {
-                    Some(g) if g.authorizes(Utc::now()) => Ok(()),
-                    _ => Err(Status::permission_denied(format!(
-                        "授权 {} 已撤销或过期，传输已停止 (grant {} was revoked or expired: the \
-                         transfer was stopped)",
-                        grant.id, grant.id
-                    ))),
+                for grant in &grants {
+                    let current = runtime
+                        .block_on(store.get_grant(grant.id))
+                        .map_err(|e| Status::unavailable(format!("checking the grant: {e}")))?;
+                    match current {
+                        Some(g) if g.authorizes(Utc::now()) => {}
+                        _ => {
+                            return Err(Status::permission_denied(format!(
+                                "授权 {} 已撤销或过期，传输已停止 (grant {} was revoked or \
+                                 expired: the transfer was stopped)",
+                                grant.id, grant.id
+                            )));
+                        }
+                    }
                 }
+                Ok(())
             };
             let mut refused = None;
             let emit = |bytes: Bytes| -> io::Result<()> {
@@ -257,12 +216,39 @@ impl ExchangeApi {
                 tx.blocking_send(Ok(message(Part::Chunk(bytes))))
                     .map_err(|_| io::Error::other("the receiver went away"))
             };
-            let outcome = project(blob, kind, &columns, chunk, emit);
+            let recorded = Recorded {
+                sha256: &snapshot.sha256,
+                size: snapshot.size_bytes,
+            };
+            let outcome = deliver(blob, kind, &columns, chunk, max_record, recorded, emit);
+            let id = snapshot.id;
             let last = match (refused, outcome) {
                 (Some(status), _) => Err(status),
-                (None, Err(e)) => Err(Status::internal(format!(
-                    "reading snapshot {} failed: {e}",
-                    snapshot.id
+                (None, Err(DeliverError::Damaged { read, longer })) => {
+                    let read = if longer {
+                        format!("多于 {read}")
+                    } else {
+                        read.to_string()
+                    };
+                    tracing::error!(
+                        snapshot = %id,
+                        sha256 = %snapshot.sha256,
+                        "the stored data of a snapshot is damaged"
+                    );
+                    Err(Status::data_loss(format!(
+                        "快照 {id} 的数据已损坏：存储的数据（读到 {read} 字节）与记录的 sha256 {} \
+                         和大小 {} 字节不符，传输已停止，已收到的数据不可使用 (snapshot {id} is \
+                         damaged: the stored data ({read} bytes read) does not match its recorded \
+                         sha256 {} and size of {} bytes; the transfer was stopped and what was \
+                         received must not be used)",
+                        snapshot.sha256, snapshot.size_bytes, snapshot.sha256, snapshot.size_bytes
+                    )))
+                }
+                (None, Err(DeliverError::RecordTooLarge(e))) => Err(Status::failed_precondition(
+                    format!("快照 {id} 中有{e}，无法交付 (snapshot {id} cannot be delivered)"),
+                )),
+                (None, Err(DeliverError::Io(e))) => Err(Status::internal(format!(
+                    "reading snapshot {id} failed: {e}"
                 ))),
                 (None, Ok(delivered)) if kind.is_tabular() => {
                     Ok(message(Part::Trailer(FetchTrailer {
@@ -270,12 +256,6 @@ impl ExchangeApi {
                         size_bytes: delivered.size,
                         rows: delivered.rows,
                     })))
-                }
-                (None, Ok(delivered)) if delivered.size != snapshot.size_bytes => {
-                    Err(Status::data_loss(format!(
-                        "snapshot {} holds {} bytes on disk, not {}",
-                        snapshot.id, delivered.size, snapshot.size_bytes
-                    )))
                 }
                 (None, Ok(delivered)) => Ok(message(Part::Trailer(FetchTrailer {
                     sha256: snapshot.sha256.clone(),

@@ -4,16 +4,16 @@
 //! moves the chunks between the gRPC streams and those threads.
 
 mod fetch;
+mod grants;
 mod publish;
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use chrono::Utc;
 use govshare_exchange::{BlobBucket, BucketError};
-use govshare_model::{GrantState, ResourceCode, Violations};
-use govshare_sharing::{GrantRecord, SnapshotId};
-use govshare_store::{EntryHeader, GrantFilter, Party, SnapshotRecord};
+use govshare_model::{ResourceCode, Violations};
+use govshare_sharing::SnapshotId;
+use govshare_store::{EntryHeader, SnapshotRecord};
 pub(crate) use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status, Streaming};
 
@@ -111,30 +111,6 @@ impl ExchangeApi {
         })
     }
 
-    /// The newest grant of `consumer` for `entry` that is active now.
-    async fn active_grant(
-        &self,
-        consumer: &govshare_model::CreditCode,
-        entry: &ResourceCode,
-    ) -> ApiResult<Option<GrantRecord>> {
-        let filter = GrantFilter {
-            party: Party::Receiving(consumer.clone()),
-            entry_code: Some(entry.clone()),
-            state: Some(GrantState::Active),
-            at: Utc::now(),
-        };
-        let mut newest = None;
-        let mut after = None;
-        loop {
-            let page = self.state.store.list_grants(&filter, after, 100).await?;
-            newest = page.items.last().cloned().or(newest);
-            match page.next.and_then(|n| n.parse().ok()) {
-                Some(next) => after = Some(next),
-                None => return Ok(newest),
-            }
-        }
-    }
-
     async fn list_snapshots(
         &self,
         request: Request<ListSnapshotsRequest>,
@@ -167,7 +143,7 @@ impl ExchangeApi {
         let header = self.header(&code).await?;
         note.owner(&header.provider_code);
         if let Some(department) = authz::list_snapshots(&p, &header.provider_code)
-            && self.active_grant(department, &code).await?.is_none()
+            && self.active_grants(department, &code).await?.is_empty()
         {
             return Err(ApiError::PermissionDenied(format!(
                 "本部门没有目录 {code} 的有效授权 (your department holds no active grant for \

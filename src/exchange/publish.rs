@@ -9,7 +9,7 @@ use std::io::{self, Read};
 
 use bytes::{Buf, Bytes};
 use chrono::Utc;
-use govshare_exchange::{BucketError, Column, IngestError, MediaKind, ingest};
+use govshare_exchange::{Bounds, BucketError, Column, IngestError, MediaKind, ingest_bounded};
 use govshare_model::Violations;
 use govshare_store::NewSnapshot;
 use tokio::sync::mpsc;
@@ -156,6 +156,7 @@ impl ExchangeApi {
 
         let (tx, rx) = mpsc::channel(QUEUE);
         let blobs = self.state.blobs.clone();
+        let max_record_bytes = self.state.config.exchange.max_record_bytes;
         let kind = MediaKind::of(&media_type);
         let expected = (!sha256.is_empty()).then_some(sha256);
         let ingesting = tokio::task::spawn_blocking(move || {
@@ -164,7 +165,11 @@ impl ExchangeApi {
                 current: Bytes::new(),
                 ended: false,
             };
-            ingest(&blobs, source, kind, &columns, max, expected.as_deref())
+            let bounds = Bounds {
+                max_bytes: max,
+                max_record_bytes,
+            };
+            ingest_bounded(&blobs, source, kind, &columns, bounds, expected.as_deref())
         });
         let mut refused = None;
         let mut received = 0u64;

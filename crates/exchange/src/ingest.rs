@@ -4,10 +4,12 @@
 //! nothing behind.
 
 use std::collections::HashSet;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 
 use sha2::{Digest, Sha256};
 
+use crate::project::DEFAULT_MAX_RECORD_BYTES;
+use crate::records::{BoundedRecords, READ_AHEAD, RecordTooLarge, bounded_line};
 use crate::values::{check_json, check_text};
 use crate::{BlobStore, Column, MediaKind};
 
@@ -46,7 +48,8 @@ pub enum IngestError {
 
 /// Reads `source` to its end into a new blob of `store`, checking it as `kind` against
 /// `columns` (the entry's 信息项), refusing more than `max_bytes`, and, if the client announced
-/// one, a sha256 other than `expected_sha256`.
+/// one, a sha256 other than `expected_sha256`. A record is bounded by
+/// [`DEFAULT_MAX_RECORD_BYTES`].
 pub fn ingest(
     store: &BlobStore,
     source: impl Read,
@@ -55,6 +58,36 @@ pub fn ingest(
     max_bytes: u64,
     expected_sha256: Option<&str>,
 ) -> Result<Ingested, IngestError> {
+    let bounds = Bounds {
+        max_bytes,
+        max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+    };
+    ingest_bounded(store, source, kind, columns, bounds, expected_sha256)
+}
+
+/// The limits an upload is held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// The whole upload (`exchange.max_snapshot_bytes`).
+    pub max_bytes: u64,
+    /// One CSV record or NDJSON line (`exchange.max_record_bytes`): a longer one is refused
+    /// having been read no further than the bound and a buffer's worth.
+    pub max_record_bytes: u64,
+}
+
+/// [`ingest`] held to `bounds`.
+pub fn ingest_bounded(
+    store: &BlobStore,
+    source: impl Read,
+    kind: MediaKind,
+    columns: &[Column],
+    bounds: Bounds,
+    expected_sha256: Option<&str>,
+) -> Result<Ingested, IngestError> {
+    let Bounds {
+        max_bytes,
+        max_record_bytes,
+    } = bounds;
     let mut tee = Tee {
         source,
         blob: io::BufWriter::with_capacity(1 << 20, store.temp()?),
@@ -64,7 +97,7 @@ pub fn ingest(
         too_large: false,
     };
     let checked = match kind {
-        MediaKind::Csv => match check_csv(&mut tee, columns) {
+        MediaKind::Csv => match check_csv(&mut tee, columns, max_record_bytes) {
             Ok(checked) => Ok(checked),
             Err(CsvFailure::Plain(e)) => Err(e),
             Err(CsvFailure::Located {
@@ -76,7 +109,7 @@ pub fn ingest(
                 message,
             }),
         },
-        MediaKind::Ndjson => check_ndjson(&mut tee, columns),
+        MediaKind::Ndjson => check_ndjson(&mut tee, columns, max_record_bytes),
         MediaKind::Opaque => io::copy(&mut tee, &mut io::sink())
             .map(|_| (0, Vec::new()))
             .map_err(IngestError::Io),
@@ -181,18 +214,39 @@ fn utf8_fields(record: &csv::ByteRecord) -> Result<Vec<&str>, String> {
 
 /// Checks the header against the entry's 信息项 and every record; returns the number of
 /// records and the header's names.
-fn check_csv(source: impl Read, columns: &[Column]) -> Result<(u64, Vec<String>), CsvFailure> {
+fn check_csv(
+    source: impl Read,
+    columns: &[Column],
+    max_record: u64,
+) -> Result<(u64, Vec<String>), CsvFailure> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(source);
-    let header = reader.byte_headers().map_err(csv_io)?.clone();
+        .buffer_capacity(READ_AHEAD)
+        .from_reader(BoundedRecords::new(source, max_record));
+    // A record over the bound is located where it starts: it was not read to its end.
+    let too_large = |reader: &csv::Reader<BoundedRecords<_>>| CsvFailure::Located {
+        end: reader.get_ref().record_start() + 1,
+        newlines: 0,
+        message: RecordTooLarge { limit: max_record }.to_string(),
+    };
+    let header = reader.byte_headers().cloned();
+    let header = match header {
+        Ok(header) => header,
+        Err(_) if reader.get_ref().exceeded() => return Err(too_large(&reader)),
+        Err(e) => return Err(csv_io(e)),
+    };
     let located =
         |reader: &csv::Reader<_>, record: &csv::ByteRecord, message: String| CsvFailure::Located {
             end: reader.position().byte(),
             newlines: record.as_slice().iter().filter(|&&b| b == b'\n').count() as u64,
             message,
         };
+    if header.as_slice().len() as u64 > max_record {
+        return Err(too_large(&reader));
+    }
+    let next = reader.position().byte();
+    reader.get_mut().record_starts_at(next);
     let names: Vec<String> = match utf8_fields(&header) {
         Ok(fields) => fields.iter().map(|h| h.trim().to_owned()).collect(),
         Err(message) => return Err(located(&reader, &header, message)),
@@ -200,7 +254,18 @@ fn check_csv(source: impl Read, columns: &[Column]) -> Result<(u64, Vec<String>)
     let by_position = header_columns(&names, columns)?;
     let mut record = csv::ByteRecord::new();
     let mut rows = 0;
-    while reader.read_byte_record(&mut record).map_err(csv_io)? {
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(_) if reader.get_ref().exceeded() => return Err(too_large(&reader)),
+            Err(e) => return Err(csv_io(e)),
+        }
+        if record.as_slice().len() as u64 > max_record {
+            return Err(too_large(&reader));
+        }
+        let next = reader.position().byte();
+        reader.get_mut().record_starts_at(next);
         rows += 1;
         if record.len() != names.len() {
             let message = format!(
@@ -291,15 +356,28 @@ fn column_mismatch(unknown: &[&str], missing: &[&str]) -> String {
 }
 
 /// Checks that every non-blank line is a JSON object keyed by 信息项 with fitting values.
-fn check_ndjson(source: impl Read, columns: &[Column]) -> Result<(u64, Vec<String>), IngestError> {
-    let mut reader = BufReader::with_capacity(1 << 16, source);
+fn check_ndjson(
+    source: impl Read,
+    columns: &[Column],
+    max_record: u64,
+) -> Result<(u64, Vec<String>), IngestError> {
+    let mut reader = BufReader::with_capacity(READ_AHEAD, source);
     let mut line = Vec::new();
     let mut number = 0;
     let mut rows = 0;
     loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
-            break;
+        match bounded_line(&mut reader, &mut line, max_record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                return Err(match RecordTooLarge::of(&e) {
+                    Some(too_large) => IngestError::Malformed {
+                        line: number + 1,
+                        message: too_large.to_string(),
+                    },
+                    None => IngestError::Io(e),
+                });
+            }
         }
         number += 1;
         if line.iter().all(u8::is_ascii_whitespace) {

@@ -1,5 +1,8 @@
-//! Whether a value fits its column's 数据类型. Empty values (and JSON null) are always
-//! accepted: a missing value is not a malformed one.
+//! Whether a value fits its column's 数据类型 and length. Empty values (and JSON null) are
+//! always accepted: a missing value is not a malformed one. The length holds every type that
+//! has one: characters for text (字符型 C, 备注型 M, 通用型 G), digits for numbers (N, Y, B, F,
+//! I). Dates, date-times and logical values have fixed forms, which bound them; their length
+//! (8 for CCYYMMDD) says how the guideline writes them, not how a value is spelled.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use govshare_model::DataType;
@@ -13,18 +16,7 @@ pub(crate) fn check_text(column: &Column, text: &str) -> Option<String> {
         return None;
     }
     let fits = match column.data_type {
-        DataType::C => {
-            let n = value.chars().count();
-            if column.length > 0 && n > column.length as usize {
-                return Some(format!(
-                    "信息项“{}”长度为 {}，值有 {n} 个字符 (item {:?} is {} characters long; \
-                     the value has {n})",
-                    column.name, column.length, column.name, column.length
-                ));
-            }
-            true
-        }
-        DataType::M | DataType::G => true,
+        DataType::C | DataType::M | DataType::G => return too_long(column, value),
         DataType::N | DataType::Y | DataType::B | DataType::F => {
             value.parse::<f64>().is_ok_and(f64::is_finite)
         }
@@ -33,7 +25,49 @@ pub(crate) fn check_text(column: &Column, text: &str) -> Option<String> {
         DataType::T => is_date_time(value),
         DataType::L => is_logical(value),
     };
-    (!fits).then(|| mismatch(column, text))
+    if !fits {
+        return Some(mismatch(column, text));
+    }
+    match column.data_type {
+        DataType::N | DataType::Y | DataType::B | DataType::F | DataType::I => {
+            too_many_digits(column, value)
+        }
+        _ => None,
+    }
+}
+
+/// Why text is longer than its item, in characters, if it is (length 0: unbounded).
+fn too_long(column: &Column, value: &str) -> Option<String> {
+    let limit = column.length as usize;
+    // A value of no more bytes than the limit has no more characters: no need to count.
+    if limit == 0 || value.len() <= limit {
+        return None;
+    }
+    let n = value.chars().count();
+    (n > limit).then(|| {
+        format!(
+            "信息项“{}”长度为 {}，值有 {n} 个字符 (item {:?} is {} characters long; the value \
+             has {n})",
+            column.name, column.length, column.name, column.length
+        )
+    })
+}
+
+/// Why a number has more digits than its item's length, if it has (length 0: unbounded).
+fn too_many_digits(column: &Column, value: &str) -> Option<String> {
+    let limit = column.length as usize;
+    if limit == 0 {
+        return None;
+    }
+    let mantissa = value.split(['e', 'E']).next().unwrap_or_default();
+    let n = mantissa.bytes().filter(u8::is_ascii_digit).count();
+    (n > limit).then(|| {
+        format!(
+            "信息项“{}”长度为 {} 位，值有 {n} 位数字 (item {:?} is {} digits long; the value \
+             has {n})",
+            column.name, column.length, column.name, column.length
+        )
+    })
 }
 
 /// Why the JSON `value` does not fit `column`, if it does not.
@@ -41,11 +75,17 @@ pub(crate) fn check_json(column: &Column, value: &serde_json::Value) -> Option<S
     use serde_json::Value;
     match (value, column.data_type) {
         (Value::Null, _) => None,
-        (_, DataType::G) => None,
         (Value::String(s), _) => check_text(column, s),
-        (Value::Number(_), DataType::N | DataType::Y | DataType::B | DataType::F) => None,
-        (Value::Number(n), DataType::I) if n.is_i64() || n.is_u64() => None,
-        (Value::Number(_) | Value::Bool(_), DataType::C | DataType::M) => None,
+        (other, DataType::G) => too_long(column, &other.to_string()),
+        (Value::Number(n), DataType::N | DataType::Y | DataType::B | DataType::F) => {
+            too_many_digits(column, &n.to_string())
+        }
+        (Value::Number(n), DataType::I) if n.is_i64() || n.is_u64() => {
+            too_many_digits(column, &n.to_string())
+        }
+        (other @ (Value::Number(_) | Value::Bool(_)), DataType::C | DataType::M) => {
+            too_long(column, &other.to_string())
+        }
         (Value::Bool(_), DataType::L) => None,
         (other, _) => Some(mismatch(column, &other.to_string())),
     }
@@ -139,6 +179,29 @@ mod tests {
         assert_eq!(check_text(&column(DataType::C, 2), "张三"), None);
         let message = check_text(&column(DataType::C, 2), "欧阳修文").expect("too long");
         assert!(message.contains('4'), "{message}");
+    }
+
+    #[test]
+    fn memo_and_general_text_longer_than_the_item_is_refused() {
+        for t in [DataType::M, DataType::G] {
+            assert_eq!(check_text(&column(t, 3), "备注文"), None);
+            let message = check_text(&column(t, 3), "备注文字").expect("too long");
+            assert!(message.contains("4 个字符"), "{message}");
+        }
+        let long = serde_json::json!({"a": "0123456789"});
+        assert!(check_json(&column(DataType::G, 5), &long).is_some());
+    }
+
+    #[test]
+    fn numbers_with_more_digits_than_the_item_are_refused() {
+        assert_eq!(check_text(&column(DataType::N, 6), "-1234.56"), None);
+        assert_eq!(check_text(&column(DataType::F, 3), "1.25e300"), None);
+        assert!(check_text(&column(DataType::N, 6), "12345.678").is_some());
+        assert!(check_text(&column(DataType::I, 2), "100").is_some());
+        let zeros = format!("0.{}1", "0".repeat(1000));
+        assert!(check_text(&column(DataType::Y, 12), &zeros).is_some());
+        assert!(check_json(&column(DataType::I, 2), &serde_json::json!(100)).is_some());
+        assert!(check_json(&column(DataType::C, 2), &serde_json::json!(100)).is_some());
     }
 
     #[test]

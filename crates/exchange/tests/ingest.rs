@@ -7,7 +7,9 @@ use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use govshare_exchange::{BlobStore, Column, IngestError, Ingested, MediaKind, ingest};
+use govshare_exchange::{
+    BlobStore, Bounds, Column, IngestError, Ingested, MediaKind, ingest, ingest_bounded,
+};
 use govshare_model::DataType;
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
@@ -351,12 +353,155 @@ fn csv_logical_items_refuse_other_words() {
 }
 
 #[test]
-fn csv_memo_and_general_items_accept_any_text() {
+fn csv_memo_and_general_items_accept_any_text_within_their_length() {
     for t in [DataType::M, DataType::G] {
-        let columns = [column("值", t, 1)];
+        let columns = [column("值", t, 22)];
         let data = "值\n任意的很长的文字 with ASCII\n\"1,2\"\n".as_bytes();
         assert_eq!(accepted(MediaKind::Csv, &columns, data).rows, 2);
     }
+}
+
+#[test]
+fn csv_memo_and_general_text_longer_than_the_item_is_refused_naming_its_line() {
+    for t in [DataType::M, DataType::G] {
+        let columns = [column("备注", t, 100)];
+        let data = format!("备注\n短\n{}\n", "长".repeat(3 * 1024 * 1024));
+        match refused(MediaKind::Csv, &columns, data.as_bytes()) {
+            IngestError::Malformed { line, message } => {
+                assert_eq!(line, 3);
+                assert!(message.contains("备注"), "{message}");
+                assert!(message.contains("100"), "{message}");
+                assert!(message.len() < 500, "the value is not echoed");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// A source that never ends, counting what it handed out.
+struct Endless<'a> {
+    prefix: &'a [u8],
+    fill: u8,
+    handed_out: u64,
+}
+
+impl Read for Endless<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = if self.prefix.is_empty() {
+            buf.fill(self.fill);
+            buf.len()
+        } else {
+            let n = buf.len().min(self.prefix.len());
+            buf[..n].copy_from_slice(&self.prefix[..n]);
+            self.prefix = &self.prefix[n..];
+            n
+        };
+        self.handed_out += n as u64;
+        Ok(n)
+    }
+}
+
+const BOUND: u64 = 1024 * 1024;
+
+fn bounded_refusal(kind: MediaKind, prefix: &[u8]) -> (IngestError, u64) {
+    let (_dir, store) = new_store();
+    let columns = [
+        column("备注", DataType::M, 1_000_000),
+        column("编号", DataType::I, 9),
+    ];
+    let mut source = Endless {
+        prefix,
+        fill: b'x',
+        handed_out: 0,
+    };
+    let bounds = Bounds {
+        max_bytes: NO_LIMIT,
+        max_record_bytes: BOUND,
+    };
+    let error = ingest_bounded(&store, &mut source, kind, &columns, bounds, None).unwrap_err();
+    assert_nothing_stored(&store);
+    (error, source.handed_out)
+}
+
+#[test]
+fn an_endless_csv_field_is_refused_at_the_record_bound_without_being_read_whole() {
+    let (error, read) = bounded_refusal(MediaKind::Csv, "备注,编号\n".as_bytes());
+    match error {
+        IngestError::Malformed { line, message } => {
+            assert_eq!(line, 2);
+            assert!(message.contains(&BOUND.to_string()), "{message}");
+            assert!(message.contains("exchange.max_record_bytes"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        read <= 2 * BOUND,
+        "{read} bytes were read for a bound of {BOUND}"
+    );
+}
+
+#[test]
+fn an_endless_csv_header_is_refused_at_the_record_bound() {
+    let (error, read) = bounded_refusal(MediaKind::Csv, b"");
+    assert_eq!(malformed_line(error), 1);
+    assert!(
+        read <= 2 * BOUND,
+        "{read} bytes were read for a bound of {BOUND}"
+    );
+}
+
+#[test]
+fn an_endless_csv_record_after_good_ones_is_refused_naming_its_line() {
+    let (error, read) = bounded_refusal(MediaKind::Csv, "备注,编号\n甲,1\n乙,2\n\"".as_bytes());
+    match error {
+        IngestError::Malformed { line, message } => {
+            assert_eq!(line, 4);
+            assert!(message.contains(&BOUND.to_string()), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        read <= 2 * BOUND,
+        "{read} bytes were read for a bound of {BOUND}"
+    );
+}
+
+#[test]
+fn an_endless_ndjson_line_is_refused_at_the_record_bound_naming_its_line() {
+    let (error, read) = bounded_refusal(MediaKind::Ndjson, "{\"编号\":1}\n{\"备注\":\"".as_bytes());
+    match error {
+        IngestError::Malformed { line, message } => {
+            assert_eq!(line, 2);
+            assert!(message.contains(&BOUND.to_string()), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        read <= 2 * BOUND,
+        "{read} bytes were read for a bound of {BOUND}"
+    );
+}
+
+#[test]
+fn a_record_of_exactly_the_bound_is_accepted() {
+    let (_dir, store) = new_store();
+    let columns = [column("备注", DataType::M, 1_000_000)];
+    let record = "x".repeat(64 * 1024);
+    let data = format!("备注\n{record}\n短\n");
+    let bounds = Bounds {
+        max_bytes: NO_LIMIT,
+        max_record_bytes: record.len() as u64,
+    };
+    let ingested = ingest_bounded(
+        &store,
+        data.as_bytes(),
+        MediaKind::Csv,
+        &columns,
+        bounds,
+        None,
+    )
+    .unwrap();
+    assert_eq!(ingested.rows, 2);
 }
 
 #[test]

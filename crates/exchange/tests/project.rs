@@ -6,7 +6,10 @@
 use std::io::{self, Read};
 
 use bytes::Bytes;
-use govshare_exchange::{BlobStore, Column, Delivered, MediaKind, ingest, project};
+use govshare_exchange::{
+    BlobStore, Column, DeliverError, Delivered, MediaKind, RecordTooLarge, Recorded, deliver,
+    ingest, project, project_bounded,
+};
 use govshare_model::DataType;
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
@@ -618,4 +621,133 @@ fn the_test_csv_parser_reads_what_the_test_csv_writer_writes() {
             vec![String::new()],
         ]
     );
+}
+
+// --- deliveries of stored blobs ---------------------------------------------------------------
+
+/// `rows` records of three columns, each line the same length.
+fn numbered_csv(rows: usize) -> Vec<u8> {
+    let mut csv = String::from("姓名,编号,备注\n");
+    for i in 0..rows {
+        csv.push_str(&format!("人员{i:05},{i:08},无\n"));
+    }
+    csv.into_bytes()
+}
+
+/// Delivers `stored` as if recorded as `original`, in chunks of 4 KiB: the chunks emitted and
+/// the outcome.
+fn delivered(
+    kind: MediaKind,
+    original: &[u8],
+    stored: &[u8],
+) -> (Vec<Bytes>, Result<Delivered, DeliverError>) {
+    let sha256 = sha256_hex(original);
+    let recorded = Recorded {
+        sha256: &sha256,
+        size: original.len() as u64,
+    };
+    let mut chunks = Vec::new();
+    let outcome = deliver(
+        stored,
+        kind,
+        &keep(&["姓名", "编号"]),
+        4096,
+        1024 * 1024,
+        recorded,
+        |b| {
+            chunks.push(b);
+            Ok(())
+        },
+    );
+    (chunks, outcome)
+}
+
+#[test]
+fn an_intact_blob_is_delivered_whole_with_its_last_chunk() {
+    let data = numbered_csv(1000);
+    let (chunks, outcome) = delivered(MediaKind::Csv, &data, &data);
+    let outcome = outcome.unwrap();
+    let (expected, _) = run(MediaKind::Csv, &data, &keep(&["姓名", "编号"]), 4096);
+    assert_eq!(concat(&chunks), concat(&expected));
+    assert_eq!(outcome.rows, 1000);
+    assert_eq!(outcome.size, concat(&chunks).len() as u64);
+}
+
+#[test]
+fn changed_bytes_are_damage_found_before_the_last_chunk_is_emitted() {
+    let data = numbered_csv(1000);
+    let mut stored = data.clone();
+    let at = stored.len() - 20;
+    stored[at..at + 3].copy_from_slice(b"999");
+    let (chunks, outcome) = delivered(MediaKind::Csv, &data, &stored);
+    match outcome {
+        Err(DeliverError::Damaged { read, longer }) => {
+            assert_eq!(read, data.len() as u64);
+            assert!(!longer);
+        }
+        other => panic!("{other:?}"),
+    }
+    let (whole, _) = run(MediaKind::Csv, &stored, &keep(&["姓名", "编号"]), 4096);
+    assert_eq!(chunks.len(), whole.len() - 1, "the last chunk was withheld");
+}
+
+#[test]
+fn a_truncated_or_extended_blob_is_damage_for_every_kind() {
+    let data = numbered_csv(1000);
+    let half = &data[..data.len() / 2];
+    let mut longer = data.clone();
+    longer.extend_from_slice("人员99999,99999999,无\n".as_bytes());
+    for kind in [MediaKind::Csv, MediaKind::Opaque] {
+        let (_, outcome) = delivered(kind, &data, half);
+        assert!(
+            matches!(outcome, Err(DeliverError::Damaged { read, longer: false }) if read == half.len() as u64),
+            "{kind:?} {outcome:?}"
+        );
+        let (_, outcome) = delivered(kind, &data, &longer);
+        assert!(
+            matches!(outcome, Err(DeliverError::Damaged { longer: true, .. })),
+            "{kind:?} {outcome:?}"
+        );
+    }
+}
+
+#[test]
+fn data_mangled_beyond_parsing_is_reported_as_damage_not_as_a_parse_error() {
+    let data =
+        b"{\"\xe5\xa7\x93\xe5\x90\x8d\":\"a\"}\n{\"\xe5\xa7\x93\xe5\x90\x8d\":\"b\"}\n".to_vec();
+    let mut stored = data.clone();
+    stored[1] = b'{';
+    let (chunks, outcome) = delivered(MediaKind::Ndjson, &data, &stored);
+    assert!(
+        matches!(outcome, Err(DeliverError::Damaged { .. })),
+        "{outcome:?}"
+    );
+    assert!(chunks.is_empty());
+}
+
+#[test]
+fn a_record_over_the_bound_is_refused_in_projection_having_read_only_the_bound() {
+    struct Counting<R>(R, u64);
+    impl<R: Read> Read for Counting<R> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.read(buf)?;
+            self.1 += n as u64;
+            Ok(n)
+        }
+    }
+    let bound = 256 * 1024;
+    for (kind, prefix) in [
+        (MediaKind::Csv, &b"a,b\n1,"[..]),
+        (MediaKind::Ndjson, &b"{\"a\":\""[..]),
+    ] {
+        let mut source = Counting(io::Cursor::new(prefix).chain(io::repeat(b'x')), 0);
+        let error =
+            project_bounded(&mut source, kind, &keep(&["a"]), 4096, bound, |_| Ok(())).unwrap_err();
+        assert_eq!(
+            RecordTooLarge::of(&error),
+            Some(RecordTooLarge { limit: bound }),
+            "{kind:?} {error}"
+        );
+        assert!(source.1 <= 2 * bound, "{kind:?}: {} bytes read", source.1);
+    }
 }
