@@ -19,6 +19,6 @@ pub use blob::{BlobStore, TempBlob};
 #[cfg(feature = "bucket")]
 pub use bucket::{BlobBucket, BucketError, BucketUrl, Uploaded};
 pub use columns::Column;
-pub use ingest::{IngestError, Ingested, ingest};
+pub use ingest::{Ingest, IngestError, Ingested, ingest};
 pub use media::MediaKind;
 pub use project::{Delivered, project};
