@@ -227,15 +227,22 @@ impl ExchangeApi {
         tokio::task::spawn_blocking(move || {
             // The stream's slot is free once this thread is.
             let _slot = slot;
-            // False once the client went away or took nothing for the idle timeout.
+            // False once the client went away or took nothing for the idle timeout; then
+            // nothing more is sent.
+            let stopped = std::cell::Cell::new(false);
             let send = |reply: Reply| -> bool {
-                match runtime.block_on(tokio::time::timeout(idle, tx.send(reply))) {
+                if stopped.get() {
+                    return false;
+                }
+                let sent = match runtime.block_on(tokio::time::timeout(idle, tx.send(reply))) {
                     Ok(sent) => sent.is_ok(),
                     Err(_) => {
                         gave_up.set(idle_download(idle));
                         false
                     }
-                }
+                };
+                stopped.set(!sent);
+                sent
             };
             if !send(Ok(header)) {
                 return;

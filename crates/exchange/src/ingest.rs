@@ -125,11 +125,6 @@ impl Ingest {
         })
     }
 
-    /// Bytes received so far.
-    pub fn size(&self) -> u64 {
-        self.size
-    }
-
     /// Writes, hashes and checks the next bytes of the upload.
     pub fn feed(&mut self, data: &[u8]) -> Result<(), IngestError> {
         // The size check comes first: it refuses whatever the checks would make of the rest.
