@@ -48,17 +48,21 @@ struct Start {
 /// The upload on the blocking side: not started before its first batch.
 enum Side {
     Unstarted(Start),
-    Started(Ingest),
+    Started(Box<Ingest>),
 }
 
 /// Runs `pieces` through the checks (on a blocking thread). A refused upload is dropped
 /// here, its temporary blob with it.
-fn feed(side: Side, pieces: Vec<Bytes>) -> Result<Ingest, IngestError> {
+fn feed(side: Side, pieces: Vec<Bytes>) -> Result<Box<Ingest>, IngestError> {
     let mut ingest = match side {
         Side::Started(ingest) => ingest,
-        Side::Unstarted(s) => {
-            Ingest::new(&s.blobs, s.kind, s.columns, s.max_bytes, s.expected_sha256)?
-        }
+        Side::Unstarted(s) => Box::new(Ingest::new(
+            &s.blobs,
+            s.kind,
+            s.columns,
+            s.max_bytes,
+            s.expected_sha256,
+        )?),
     };
     for piece in &pieces {
         ingest.feed(piece)?;
@@ -89,7 +93,7 @@ async fn receive(
     call: &CallNote,
 ) -> ApiResult<Ingested> {
     let mut side = Some(Side::Unstarted(start));
-    let mut working: Option<JoinHandle<Result<Ingest, IngestError>>> = None;
+    let mut working: Option<JoinHandle<Result<Box<Ingest>, IngestError>>> = None;
     let mut batch: Vec<Bytes> = Vec::new();
     let mut batch_bytes = 0usize;
     let mut received = 0u64;
