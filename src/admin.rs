@@ -220,6 +220,8 @@ impl AdminApi {
             ));
         }
         self.state.store.revoke_token(&token_id, Utc::now()).await?;
+        // Open streams of the credential end at their next message.
+        self.state.revocations.revoked();
         Ok(RevokeTokenResponse {})
     }
 

@@ -3,6 +3,7 @@
 //! TLS the client certificate may name the department instead (see [`certificate`]).
 
 mod certificate;
+mod stream;
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -21,6 +22,8 @@ use tower::{Layer, Service};
 use crate::config::TlsConfig;
 use crate::error::ApiError;
 use crate::observe::CallNote;
+
+pub use stream::{Revocations, StreamCredential};
 
 /// Who is calling, as the credential says. Never taken from a request field.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +88,11 @@ fn is_public(path: &str) -> bool {
 }
 
 fn bearer(headers: &http::HeaderMap) -> Option<&str> {
-    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    bearer_token(headers.get(http::header::AUTHORIZATION)?.to_str().ok()?)
+}
+
+/// The token of an `authorization: Bearer <token>` value.
+fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }

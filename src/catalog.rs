@@ -62,6 +62,14 @@ impl CatalogApi {
         self.state.store.clone()
     }
 
+    /// The credential of `request`, for a stream that outlives the call's first check.
+    pub(crate) async fn stream_credential<T>(
+        &self,
+        request: &Request<T>,
+    ) -> ApiResult<crate::auth::StreamCredential> {
+        crate::auth::StreamCredential::of(request, self.store(), &self.state.revocations).await
+    }
+
     pub fn new(state: Arc<AppState>) -> Self {
         CatalogApi {
             state,

@@ -188,6 +188,10 @@ pub struct ApiConfig {
     /// The server's time limit for a reply, in milliseconds (unary calls; server streams until
     /// their first message; not uploads, watches' later messages or VerifyAccessLog); 0: none.
     pub request_timeout_ms: u64,
+    /// Seconds between HTTP/2 pings on a quiet connection; 0: none.
+    pub http2_keepalive_interval_secs: u64,
+    /// Seconds a ping may go unanswered before the connection is closed.
+    pub http2_keepalive_timeout_secs: u64,
 }
 
 /// `[exchange]`: where snapshot data lives and how it moves.
@@ -204,6 +208,13 @@ pub struct ExchangeConfig {
     pub max_record_bytes: u64,
     /// The size of the data chunks FetchData sends, in bytes.
     pub chunk_bytes: usize,
+    /// PublishData and FetchData streams the server serves at once, every credential together.
+    pub max_data_streams: usize,
+    /// Of those, the most one department's credentials may have at once.
+    pub max_data_streams_per_department: usize,
+    /// How long, in milliseconds, an upload may wait for its next message, or a download for
+    /// its client to take the next one, before it is ended as idle.
+    pub stream_idle_timeout_ms: u64,
     /// `s3://bucket[/prefix]`: an S3-compatible bucket holding every published blob, for
     /// servers that share no blob directory. Region and credentials come from the standard
     /// `AWS_*` environment variables.
@@ -229,6 +240,9 @@ impl Default for ExchangeConfig {
             max_snapshot_bytes: 4 * 1024 * 1024 * 1024,
             max_record_bytes: govshare_exchange::DEFAULT_MAX_RECORD_BYTES,
             chunk_bytes: 1024 * 1024,
+            max_data_streams: 128,
+            max_data_streams_per_department: 32,
+            stream_idle_timeout_ms: 30_000,
             bucket_url: None,
             bucket_endpoint: None,
             bucket_env: Vec::new(),
@@ -254,6 +268,12 @@ impl std::fmt::Debug for ExchangeConfig {
             .field("max_snapshot_bytes", &self.max_snapshot_bytes)
             .field("max_record_bytes", &self.max_record_bytes)
             .field("chunk_bytes", &self.chunk_bytes)
+            .field("max_data_streams", &self.max_data_streams)
+            .field(
+                "max_data_streams_per_department",
+                &self.max_data_streams_per_department,
+            )
+            .field("stream_idle_timeout_ms", &self.stream_idle_timeout_ms)
             .field("bucket_url", &self.bucket_url)
             .field("bucket_endpoint", &self.bucket_endpoint)
             .field("bucket_env", &names)
@@ -370,6 +390,8 @@ impl Default for ApiConfig {
             per_token_rate: 0.0,
             per_token_burst: 0,
             request_timeout_ms: 30_000,
+            http2_keepalive_interval_secs: 30,
+            http2_keepalive_timeout_secs: 10,
         }
     }
 }
@@ -490,6 +512,12 @@ impl Config {
             "GOVSHARE_API_PER_TOKEN_RATE" => self.api.per_token_rate = parsed(name, value)?,
             "GOVSHARE_API_PER_TOKEN_BURST" => self.api.per_token_burst = parsed(name, value)?,
             "GOVSHARE_API_REQUEST_TIMEOUT_MS" => self.api.request_timeout_ms = parsed(name, value)?,
+            "GOVSHARE_API_HTTP2_KEEPALIVE_INTERVAL_SECS" => {
+                self.api.http2_keepalive_interval_secs = parsed(name, value)?
+            }
+            "GOVSHARE_API_HTTP2_KEEPALIVE_TIMEOUT_SECS" => {
+                self.api.http2_keepalive_timeout_secs = parsed(name, value)?
+            }
             "GOVSHARE_CATALOG_UPDATE_WORKING_DAYS" => {
                 self.catalog.update_working_days = parsed(name, value)?
             }
@@ -508,6 +536,15 @@ impl Config {
                 self.exchange.max_record_bytes = parsed(name, value)?
             }
             "GOVSHARE_EXCHANGE_CHUNK_BYTES" => self.exchange.chunk_bytes = parsed(name, value)?,
+            "GOVSHARE_EXCHANGE_MAX_DATA_STREAMS" => {
+                self.exchange.max_data_streams = parsed(name, value)?
+            }
+            "GOVSHARE_EXCHANGE_MAX_DATA_STREAMS_PER_DEPARTMENT" => {
+                self.exchange.max_data_streams_per_department = parsed(name, value)?
+            }
+            "GOVSHARE_EXCHANGE_STREAM_IDLE_TIMEOUT_MS" => {
+                self.exchange.stream_idle_timeout_ms = parsed(name, value)?
+            }
             "GOVSHARE_EXCHANGE_BUCKET_URL" => self.exchange.bucket_url = Some(value.to_owned()),
             "GOVSHARE_EXCHANGE_BUCKET_ENDPOINT" => {
                 self.exchange.bucket_endpoint = Some(value.to_owned())
@@ -590,6 +627,37 @@ impl Config {
                 message: "must be between 4096 and 2097152 bytes (a chunk may overshoot by one \
                           CSV record, and gRPC clients refuse messages over 4 MiB by default)"
                     .into(),
+            });
+        }
+        // The blocking pool holds 512 threads; a stream uses one while it moves bytes.
+        if !(1..=256).contains(&self.exchange.max_data_streams) {
+            return Err(ConfigError::Invalid {
+                key: "exchange.max_data_streams",
+                message: "must be between 1 and 256 (each stream may use one of the 512 blocking \
+                          threads while it moves bytes; the rest serve everything else)"
+                    .into(),
+            });
+        }
+        if self.exchange.max_data_streams_per_department == 0 {
+            return Err(ConfigError::Invalid {
+                key: "exchange.max_data_streams_per_department",
+                message: "must be at least 1 (keep it below max_data_streams, so that one \
+                          department cannot take every slot)"
+                    .into(),
+            });
+        }
+        if !(100..=3_600_000).contains(&self.exchange.stream_idle_timeout_ms) {
+            return Err(ConfigError::Invalid {
+                key: "exchange.stream_idle_timeout_ms",
+                message: "must be between 100 and 3600000 milliseconds".into(),
+            });
+        }
+        if self.api.http2_keepalive_interval_secs > 0
+            && !(1..=3600).contains(&self.api.http2_keepalive_timeout_secs)
+        {
+            return Err(ConfigError::Invalid {
+                key: "api.http2_keepalive_timeout_secs",
+                message: "must be between 1 and 3600 seconds".into(),
             });
         }
         if self.exchange.max_snapshot_bytes == 0 {

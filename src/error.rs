@@ -38,6 +38,9 @@ pub enum ApiError {
     /// The client went away or broke off its stream; nothing was kept.
     #[error("{0}")]
     Cancelled(String),
+    /// A stream waited longer than its idle timeout for the client; nothing was kept.
+    #[error("{0}")]
+    DeadlineExceeded(String),
     /// The store failed: retrying later may help.
     #[error("{0}")]
     Unavailable(String),
@@ -174,6 +177,7 @@ impl From<ApiError> for Status {
             ),
             ApiError::ResourceExhausted(_) => Status::resource_exhausted(message),
             ApiError::Cancelled(_) => Status::cancelled(message),
+            ApiError::DeadlineExceeded(_) => Status::deadline_exceeded(message),
             ApiError::Unavailable(_) => Status::unavailable(message),
             ApiError::Internal(_) => Status::internal(message),
             ApiError::DataLoss(_) => Status::data_loss(message),

@@ -62,6 +62,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The full-text index of the published catalogue, kept up to date by the indexer.
     pub search: Arc<govshare_search::SearchIndex>,
+    /// Tells open streams that a credential was revoked here.
+    pub revocations: crate::auth::Revocations,
 }
 
 /// The calendar shipped in deploy/calendar/cn.toml, built in.
@@ -428,6 +430,7 @@ pub async fn start(
         audit,
         metrics,
         search,
+        revocations: crate::auth::Revocations::default(),
         config,
     });
 
@@ -459,7 +462,10 @@ pub async fn start(
     let routes = api_routes(&state, health, reflection);
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     // TLS, and mutual TLS, as [tls] configures; plain gRPC when it names no certificate.
+    // Pings find peers that vanished without closing their connection.
     let router = crate::tls::server_builder(&state.config.tls)?
+        .http2_keepalive_interval(state.config.api.http2_keepalive_interval())
+        .http2_keepalive_timeout(state.config.api.http2_keepalive_timeout())
         .layer(api_layers(
             observe.clone(),
             AuthLayer::new(store.clone()).with_tls(&state.config.tls),

@@ -6,6 +6,10 @@
 //! What a caller sees: ADMIN and AUDITOR every event; any other credential the events of its
 //! own department's entries, and of other entries the changes of the published catalogue
 //! (publication and revocation), as GetEntry would show them.
+//!
+//! The caller's credential is checked again before every event and at every poll (see
+//! `StreamCredential`): a revoked or expired one ends the watch within one event or one
+//! second, UNAUTHENTICATED.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -74,6 +78,7 @@ impl CatalogApi {
     ) -> ApiResult<EventStream> {
         let p = principal(&request)?;
         let note = note(&request);
+        let mut credential = self.stream_credential(&request).await?;
         let WatchCatalogRequest { after_sequence } = request.into_inner();
         note.target(format!("after {after_sequence}"));
         let store = self.store();
@@ -83,6 +88,10 @@ impl CatalogApi {
             let mut providers: HashMap<ResourceCode, CreditCode> = HashMap::new();
             let mut sent = 0u64;
             loop {
+                if let Err(status) = credential.check().await {
+                    let _ = tx.send(Err(status)).await;
+                    return;
+                }
                 let events = match store.catalog_events(after, BATCH).await {
                     Ok(events) => events,
                     Err(e) => {
@@ -110,6 +119,10 @@ impl CatalogApi {
                     };
                     if !visible(&p, &event, &provider) {
                         continue;
+                    }
+                    if let Err(status) = credential.check().await {
+                        let _ = tx.send(Err(status)).await;
+                        return;
                     }
                     if tx.send(Ok(message(&event, &provider))).await.is_err() {
                         return;

@@ -1056,7 +1056,8 @@ async fn upload_broken_off_by_a_client_error_leaves_nothing() {
     }))
     .await
     .unwrap();
-    for i in 0..4 {
+    // More than the server gathers before it starts writing.
+    for i in 0..24 {
         tx.send(chunk_message(generated_chunk(i, 64 * 1024)))
             .await
             .unwrap();
@@ -1097,7 +1098,8 @@ async fn upload_dropped_by_the_client_midway_leaves_nothing() {
     }))
     .await
     .unwrap();
-    for i in 0..4 {
+    // More than the server gathers before it starts writing.
+    for i in 0..24 {
         tx.send(chunk_message(generated_chunk(i, 64 * 1024)))
             .await
             .unwrap();

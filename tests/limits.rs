@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "limits/streams.rs"]
+mod streams;
 
 use std::time::Duration;
 

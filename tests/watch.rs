@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use common::{Clients, TestServer, approve_review, publish_entry, register_entry, sample_metadata};
 use govshare::proto::{
-    CatalogEvent, CatalogEventKind, EntryState, RequestRevocationRequest, Role, WatchCatalogRequest,
+    CatalogEvent, CatalogEventKind, EntryState, IssueTokenRequest, RequestRevocationRequest,
+    RevokeTokenRequest, Role, WatchCatalogRequest,
 };
 use tonic::Streaming;
 
@@ -233,4 +234,78 @@ async fn the_cli_prints_events_as_json_lines_and_resumes_after_a_sequence() {
     let text = String::from_utf8(rest.stdout).unwrap();
     assert!(text.starts_with("3\t"), "{text}");
     assert!(text.contains("已发布 (PUBLISHED)"), "{text}");
+}
+
+/// The status that ends `stream` within `wait`, after any events already on their way.
+async fn end_of(stream: &mut Streaming<CatalogEvent>, wait: Duration) -> tonic::Status {
+    tokio::time::timeout(wait, async {
+        loop {
+            match stream.message().await {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("the watch ended without a status"),
+                Err(status) => return status,
+            }
+        }
+    })
+    .await
+    .expect("the watch ends")
+}
+
+#[tokio::test]
+async fn a_revoked_credential_loses_its_open_watch() {
+    let w = world().await;
+    let secret = w
+        .server
+        .token_secret(&w.provider, &[Role::Cataloguer])
+        .await;
+    let watcher = w.server.clients(&secret);
+    let mut stream = watch(&watcher, 0).await;
+    let first = register_entry(&w.a, sample_metadata(&w.provider)).await;
+    assert_eq!(next(&mut stream, 1).await[0].code, first.code);
+
+    w.server
+        .admin()
+        .admin
+        .clone()
+        .revoke_token(RevokeTokenRequest {
+            token_id: common::token_id(&watcher).await,
+        })
+        .await
+        .unwrap();
+    // A new draft of the watcher's own department and a publication: neither reaches it.
+    register_entry(&w.a, sample_metadata(&w.provider)).await;
+    publish_entry(&w.server, &w.a, &first.code).await;
+    let status = tokio::time::timeout(Duration::from_secs(5), stream.message())
+        .await
+        .expect("the watch ends within a second of the next event")
+        .expect_err("no event after the revocation");
+    assert_eq!(status.code(), tonic::Code::Unauthenticated, "{status:?}");
+    assert!(status.message().contains("revoked"), "{status:?}");
+}
+
+#[tokio::test]
+async fn an_expired_credential_loses_its_open_watch_within_a_second() {
+    let w = world().await;
+    let expires = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let secret = w
+        .server
+        .admin()
+        .admin
+        .clone()
+        .issue_token(IssueTokenRequest {
+            department_code: w.provider.clone(),
+            roles: vec![Role::Cataloguer as i32],
+            name: "expires soon".into(),
+            expires_at: Some(common::timestamp(expires)),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .token;
+    let mut stream = watch(&w.server.clients(&secret), 0).await;
+    // A quiet watch, then its credential expires.
+    let status = end_of(&mut stream, Duration::from_secs(6)).await;
+    assert!(chrono::Utc::now() >= expires);
+    assert_eq!(status.code(), tonic::Code::Unauthenticated, "{status:?}");
+    assert!(status.message().contains("expired"), "{status:?}");
 }

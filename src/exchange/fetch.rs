@@ -5,9 +5,10 @@
 //! bytes sent. The blob is checked against its recorded sha256 and size as it is read; the
 //! last chunk and the trailer follow only once it passed, and damage ends the stream with
 //! DATA_LOSS. Before each chunk the grants used are read again, so a grant revoked or expired
-//! mid-stream stops the stream there. A blob this server's directory lacks is downloaded from
-//! the bucket first (checked against its sha256; a damaged one is refused as DATA_LOSS and not
-//! kept).
+//! mid-stream stops the stream there, and so does the caller's credential (see
+//! `StreamCredential`). A client that takes no message for the idle timeout is given up on,
+//! and the thread is freed. A blob this server's directory lacks is downloaded from the bucket
+//! first (checked against its sha256; a damaged one is refused as DATA_LOSS and not kept).
 
 use std::fs::File;
 use std::io;
@@ -19,11 +20,11 @@ use govshare_model::Violations;
 use govshare_sharing::SnapshotId;
 use govshare_store::SnapshotRecord;
 use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Status};
 
 use super::ExchangeApi;
-use crate::auth::principal;
+use super::streams::{self, Abort, idle_download};
+use crate::auth::{StreamCredential, principal};
 use crate::authz::{self, DataReader};
 use crate::error::{ApiError, ApiResult};
 use crate::observe::note;
@@ -101,6 +102,11 @@ impl ExchangeApi {
     ) -> ApiResult<super::BoxStream<FetchDataResponse>> {
         let p = principal(&request)?;
         let note = note(&request);
+        let slot = self.streams.admit(&p)?;
+        let idle = self.streams.idle_timeout();
+        let mut credential =
+            StreamCredential::of(&request, self.state.store.clone(), &self.state.revocations)
+                .await?;
         let FetchDataRequest {
             entry_code,
             snapshot_id,
@@ -170,8 +176,29 @@ impl ExchangeApi {
         let max_record = self.state.config.exchange.max_record_bytes;
         let store = self.state.store.clone();
         let runtime = tokio::runtime::Handle::current();
+        let abort = Abort::default();
+        let gave_up = abort.clone();
         tokio::task::spawn_blocking(move || {
-            if tx.blocking_send(Ok(header)).is_err() {
+            // The stream's slot is free once this thread is.
+            let _slot = slot;
+            // False once the client went away or took nothing for the idle timeout; then
+            // nothing more is sent.
+            let stopped = std::cell::Cell::new(false);
+            let send = |reply: Reply| -> bool {
+                if stopped.get() {
+                    return false;
+                }
+                let sent = match runtime.block_on(tokio::time::timeout(idle, tx.send(reply))) {
+                    Ok(sent) => sent.is_ok(),
+                    Err(_) => {
+                        gave_up.set(idle_download(idle));
+                        false
+                    }
+                };
+                stopped.set(!sent);
+                sent
+            };
+            if !send(Ok(header)) {
                 return;
             }
             let blob = match local {
@@ -179,7 +206,7 @@ impl ExchangeApi {
                 None => match runtime.block_on(downloaded(bucket, &blobs, &snapshot)) {
                     Ok(file) => file,
                     Err(e) => {
-                        let _ = tx.blocking_send(Err(e.into()));
+                        send(Err(e.into()));
                         return;
                     }
                 },
@@ -206,15 +233,23 @@ impl ExchangeApi {
             };
             let mut refused = None;
             let emit = |bytes: Bytes| -> io::Result<()> {
-                if let Err(status) = still_granted() {
+                if let Err(status) = credential
+                    .check_blocking(&runtime)
+                    .and_then(|()| still_granted())
+                {
                     refused = Some(status);
                     return Err(io::Error::other("stopped"));
                 }
                 // Counted as handed to the stream, before a client that goes away can end
                 // the call's record.
                 note.add_bytes(bytes.len() as u64);
-                tx.blocking_send(Ok(message(Part::Chunk(bytes))))
-                    .map_err(|_| io::Error::other("the receiver went away"))
+                if send(Ok(message(Part::Chunk(bytes)))) {
+                    Ok(())
+                } else {
+                    Err(io::Error::other(
+                        "the receiver went away or stopped reading",
+                    ))
+                }
             };
             let recorded = Recorded {
                 sha256: &snapshot.sha256,
@@ -264,8 +299,8 @@ impl ExchangeApi {
                 }))),
             };
             // The receiver may be gone already; there is no one left to tell.
-            let _ = tx.blocking_send(last);
+            send(last);
         });
-        Ok(Box::pin(ReceiverStream::new(rx)))
+        Ok(streams::download(rx, abort))
     }
 }

@@ -6,6 +6,7 @@
 mod fetch;
 mod grants;
 mod publish;
+mod streams;
 
 use std::sync::Arc;
 
@@ -67,6 +68,8 @@ fn bucket_error(e: BucketError, zh: &str, en: &str) -> ApiError {
 #[derive(Debug, Clone)]
 pub struct ExchangeApi {
     state: Arc<AppState>,
+    /// The cap and idle timeout of PublishData and FetchData, shared by every clone.
+    streams: streams::DataStreams,
 }
 
 /// A snapshot record as its message.
@@ -102,7 +105,8 @@ pub(crate) fn snapshot(s: &SnapshotRecord) -> DataSnapshot {
 
 impl ExchangeApi {
     pub fn new(state: Arc<AppState>) -> Self {
-        ExchangeApi { state }
+        let streams = streams::DataStreams::new(&state.config.exchange, &state.metrics);
+        ExchangeApi { state, streams }
     }
 
     async fn header(&self, code: &ResourceCode) -> ApiResult<EntryHeader> {

@@ -1,67 +1,198 @@
-//! PublishData: the upload stream feeds a blocking thread that writes, hashes and checks the
-//! bytes as they come (`govshare_exchange::ingest`); the snapshot is recorded only once its
-//! blob is complete and durable, and, with a bucket configured, only once the bucket holds it
-//! too. An upload that ends early, breaks a rule or grows past the limit leaves nothing
-//! behind; one the bucket cannot take leaves no record (its blob stays in the local
-//! directory, a cache, where the next upload of the same bytes finds it).
+//! PublishData: the upload stream is received asynchronously and handed, a batch of chunks
+//! at a time, to a blocking thread that writes, hashes and checks the bytes
+//! (`govshare_exchange::Ingest`) while the next batch arrives; an upload that waits for the
+//! network holds no thread, and one that stays silent for the idle timeout is ended. The
+//! snapshot is recorded only once its blob is complete and durable, and, with a bucket
+//! configured, only once the bucket holds it too. An upload that ends early, breaks a rule or
+//! grows past the limit leaves nothing behind; one the bucket cannot take leaves no record
+//! (its blob stays in the local directory, a cache, where the next upload of the same bytes
+//! finds it).
 
-use std::io::{self, Read};
+use std::time::Duration;
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 use chrono::Utc;
-use govshare_exchange::{Bounds, BucketError, Column, IngestError, MediaKind, ingest_bounded};
+use govshare_exchange::{
+    BlobStore, Bounds, BucketError, Column, Ingest, IngestError, Ingested, MediaKind,
+};
 use govshare_model::Violations;
 use govshare_store::NewSnapshot;
-use tokio::sync::mpsc;
+use tokio::task::{JoinError, JoinHandle};
+use tokio::time::Instant;
 use tonic::{Request, Streaming};
 
+use super::streams::idle_upload;
 use super::{ExchangeApi, snapshot};
 use crate::auth::principal;
 use crate::authz;
 use crate::error::{ApiError, ApiResult};
-use crate::observe::note;
+use crate::observe::{CallNote, note};
 use crate::proto::publish_data_request::Part;
 use crate::proto::{DataSnapshot, PublishDataRequest, PublishHeader};
 use crate::request::{self as field, checked};
 
 const MEDIA_TYPE_MAX: usize = 200;
 const NOTE_MAX: usize = 1000;
-/// Chunks in flight between the stream and the blocking thread.
-const QUEUE: usize = 16;
+/// Bytes gathered before they are handed to a blocking thread, unless the upload ends first.
+const BATCH: usize = 1 << 20;
+/// Bytes received ahead of the blocking thread before the stream waits for it.
+const AHEAD: usize = 4 << 20;
 
-/// What the upload stream hands the blocking thread.
-enum Piece {
-    Data(Bytes),
-    /// The client ended the stream: the upload is complete.
-    End,
-    Fail(String),
+/// What the checks need to start, on the blocking side, with the first bytes.
+struct Start {
+    blobs: BlobStore,
+    kind: MediaKind,
+    columns: Vec<Column>,
+    bounds: Bounds,
+    expected_sha256: Option<String>,
 }
 
-/// The upload as a blocking `Read`. A channel closed without [`Piece::End`] is an interrupted
-/// upload, never a complete one.
-struct Pieces {
-    rx: mpsc::Receiver<Piece>,
-    current: Bytes,
-    ended: bool,
+/// The upload on the blocking side: not started before its first batch.
+enum Side {
+    Unstarted(Start),
+    Started(Box<Ingest>),
 }
 
-impl Read for Pieces {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.current.is_empty() {
-            if self.ended {
-                return Ok(0);
+/// Runs `pieces` through the checks (on a blocking thread). A refused upload is dropped
+/// here, its temporary blob with it.
+fn feed(side: Side, pieces: Vec<Bytes>) -> Result<Box<Ingest>, IngestError> {
+    let mut ingest = match side {
+        Side::Started(ingest) => ingest,
+        Side::Unstarted(s) => Box::new(Ingest::new(
+            &s.blobs,
+            s.kind,
+            s.columns,
+            s.bounds,
+            s.expected_sha256,
+        )?),
+    };
+    for piece in &pieces {
+        ingest.feed(piece)?;
+    }
+    Ok(ingest)
+}
+
+/// The batch in flight on the blocking side, once it is done; never, if there is none.
+async fn finished<T>(working: &mut Option<JoinHandle<T>>) -> Result<T, JoinError> {
+    match working {
+        Some(handle) => handle.await,
+        None => std::future::pending().await,
+    }
+}
+
+fn joined(e: JoinError) -> ApiError {
+    ApiError::Internal(format!("the upload check failed: {e}"))
+}
+
+/// Receives the chunks of `stream` up to its end message and runs them through the checks,
+/// a batch at a time on a blocking thread while the next batch arrives. `announced`: the
+/// size the header announced (0: none).
+async fn receive(
+    stream: &mut Streaming<PublishDataRequest>,
+    start: Start,
+    announced: u64,
+    idle: Duration,
+    call: &CallNote,
+) -> ApiResult<Ingested> {
+    let mut side = Some(Side::Unstarted(start));
+    let mut working: Option<JoinHandle<Result<Box<Ingest>, IngestError>>> = None;
+    let mut batch: Vec<Bytes> = Vec::new();
+    let mut batch_bytes = 0usize;
+    let mut received = 0u64;
+    let mut deadline = Instant::now() + idle;
+    let ended: Result<(), ApiError> = loop {
+        if working.is_none()
+            && batch_bytes >= BATCH
+            && let Some(ready) = side.take()
+        {
+            let pieces = std::mem::take(&mut batch);
+            batch_bytes = 0;
+            working = Some(tokio::task::spawn_blocking(move || feed(ready, pieces)));
+        }
+        tokio::select! {
+            done = finished(&mut working), if working.is_some() => {
+                working = None;
+                side = Some(Side::Started(done.map_err(joined)?.map_err(ingest_error)?));
+                // The stream waited for the checks, not for the client.
+                if batch_bytes >= AHEAD {
+                    deadline = Instant::now() + idle;
+                }
             }
-            match self.rx.blocking_recv() {
-                Some(Piece::Data(bytes)) => self.current = bytes,
-                Some(Piece::End) => self.ended = true,
-                Some(Piece::Fail(why)) => return Err(io::Error::other(why)),
-                None => return Err(io::Error::other("the upload was interrupted")),
+            message = tokio::time::timeout_at(deadline, stream.message()),
+                if batch_bytes < AHEAD =>
+            {
+                deadline = Instant::now() + idle;
+                let part = match message {
+                    Err(_) => break Err(idle_upload(idle)),
+                    Ok(Err(status)) => {
+                        break Err(ApiError::Cancelled(format!(
+                            "upload interrupted: {}",
+                            status.message()
+                        )));
+                    }
+                    // A dropped call also ends the stream cleanly on the server's side: only
+                    // the end message tells a complete upload from an interrupted one.
+                    Ok(Ok(None)) => {
+                        break Err(ApiError::field(
+                            "end",
+                            "上传未以结束消息收尾，视为中断，数据未保存 \
+                             (the upload stopped without its end message: it is treated as \
+                             interrupted and nothing was kept)",
+                        ));
+                    }
+                    Ok(Ok(Some(PublishDataRequest { part }))) => part,
+                };
+                match part {
+                    Some(Part::Chunk(bytes)) => {
+                        received += bytes.len() as u64;
+                        call.add_bytes(bytes.len() as u64);
+                        batch_bytes += bytes.len();
+                        batch.push(bytes);
+                    }
+                    Some(Part::End(_)) if announced != 0 && announced != received => {
+                        break Err(ApiError::field(
+                            "header.size_bytes",
+                            format!(
+                                "声明 {announced} 字节，实际收到 {received} 字节，数据未保存 \
+                                 ({announced} bytes announced, {received} received: nothing \
+                                 was kept)"
+                            ),
+                        ));
+                    }
+                    Some(Part::End(_)) => break Ok(()),
+                    Some(Part::Header(_)) => {
+                        break Err(ApiError::field(
+                            "header",
+                            "数据头只能发送一次 (the header is sent once, first)",
+                        ));
+                    }
+                    None => {}
+                }
             }
         }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current[..n]);
-        self.current.advance(n);
-        Ok(n)
+    };
+    let side = match working.take() {
+        Some(handle) => Side::Started(handle.await.map_err(joined)?.map_err(ingest_error)?),
+        None => side.ok_or_else(|| ApiError::Internal("the upload lost its checks".into()))?,
+    };
+    // The rest goes through the checks even when the stream ended badly: a rule the data
+    // broke says more than how the stream ended.
+    let complete = ended.is_ok();
+    let checked = tokio::task::spawn_blocking(move || {
+        let ingest = feed(side, batch)?;
+        if complete {
+            ingest.finish().map(Some)
+        } else {
+            Ok(None)
+        }
+    })
+    .await
+    .map_err(joined)?;
+    match (checked, ended) {
+        (Err(IngestError::Io(_)) | Ok(_), Err(why)) => Err(why),
+        (Err(e), _) => Err(ingest_error(e)),
+        (Ok(Some(ingested)), Ok(())) => Ok(ingested),
+        (Ok(None), Ok(())) => Err(ApiError::Internal("the upload was not finished".into())),
     }
 }
 
@@ -84,10 +215,12 @@ impl ExchangeApi {
     ) -> ApiResult<DataSnapshot> {
         let p = principal(&request)?;
         let call = note(&request);
+        let _slot = self.streams.admit(&p)?;
+        let idle = self.streams.idle_timeout();
         let mut stream = request.into_inner();
-        let first = stream
-            .message()
+        let first = tokio::time::timeout(idle, stream.message())
             .await
+            .map_err(|_| idle_upload(idle))?
             .map_err(|s| ApiError::Cancelled(format!("upload interrupted: {}", s.message())))?;
         let Some(PublishDataRequest {
             part: Some(Part::Header(header)),
@@ -154,87 +287,17 @@ impl ExchangeApi {
         let metadata = self.state.version(&code, version).await?;
         let columns: Vec<Column> = metadata.model.items.iter().map(Column::from).collect();
 
-        let (tx, rx) = mpsc::channel(QUEUE);
-        let blobs = self.state.blobs.clone();
-        let max_record_bytes = self.state.config.exchange.max_record_bytes;
-        let kind = MediaKind::of(&media_type);
-        let expected = (!sha256.is_empty()).then_some(sha256);
-        let ingesting = tokio::task::spawn_blocking(move || {
-            let source = Pieces {
-                rx,
-                current: Bytes::new(),
-                ended: false,
-            };
-            let bounds = Bounds {
+        let start = Start {
+            blobs: self.state.blobs.clone(),
+            kind: MediaKind::of(&media_type),
+            columns,
+            bounds: Bounds {
                 max_bytes: max,
-                max_record_bytes,
-            };
-            ingest_bounded(&blobs, source, kind, &columns, bounds, expected.as_deref())
-        });
-        let mut refused = None;
-        let mut received = 0u64;
-        loop {
-            let piece = match stream.message().await {
-                Ok(Some(PublishDataRequest {
-                    part: Some(Part::Chunk(bytes)),
-                })) => {
-                    received += bytes.len() as u64;
-                    call.add_bytes(bytes.len() as u64);
-                    Piece::Data(bytes)
-                }
-                Ok(Some(PublishDataRequest {
-                    part: Some(Part::End(_)),
-                })) if size_bytes != 0 && size_bytes != received => {
-                    refused = Some(ApiError::field(
-                        "header.size_bytes",
-                        format!(
-                            "声明 {size_bytes} 字节，实际收到 {received} 字节，数据未保存 \
-                             ({size_bytes} bytes announced, {received} received: nothing was kept)"
-                        ),
-                    ));
-                    Piece::Fail("the size differs from the announced one".into())
-                }
-                Ok(Some(PublishDataRequest {
-                    part: Some(Part::End(_)),
-                })) => Piece::End,
-                Ok(Some(PublishDataRequest {
-                    part: Some(Part::Header(_)),
-                })) => {
-                    refused = Some(ApiError::field(
-                        "header",
-                        "数据头只能发送一次 (the header is sent once, first)",
-                    ));
-                    Piece::Fail("a second header".into())
-                }
-                Ok(Some(PublishDataRequest { part: None })) => continue,
-                // A dropped call also ends the stream cleanly on the server's side: only the
-                // end message tells a complete upload from an interrupted one.
-                Ok(None) => {
-                    refused = Some(ApiError::field(
-                        "end",
-                        "上传未以结束消息收尾，视为中断，数据未保存 \
-                         (the upload stopped without its end message: it is treated as \
-                         interrupted and nothing was kept)",
-                    ));
-                    Piece::Fail("the upload stopped without its end message".into())
-                }
-                Err(status) => Piece::Fail(format!("upload interrupted: {}", status.message())),
-            };
-            let last = !matches!(piece, Piece::Data(_));
-            // A closed channel means the checks already failed: their error is the answer.
-            if tx.send(piece).await.is_err() || last {
-                break;
-            }
-        }
-        drop(tx);
-        let ingested = ingesting
-            .await
-            .map_err(|e| ApiError::Internal(format!("the upload check failed: {e}")))?;
-        // A rule the data broke says more than how the stream ended.
-        if let (Err(IngestError::Io(_)) | Ok(_), Some(refused)) = (&ingested, refused) {
-            return Err(refused);
-        }
-        let ingested = ingested.map_err(ingest_error)?;
+                max_record_bytes: self.state.config.exchange.max_record_bytes,
+            },
+            expected_sha256: (!sha256.is_empty()).then_some(sha256),
+        };
+        let ingested = receive(&mut stream, start, size_bytes, idle, &call).await?;
         // Every server fetches from the bucket: no record may name a blob it lacks.
         if let Some(bucket) = &self.state.bucket {
             bucket

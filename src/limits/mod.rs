@@ -27,6 +27,18 @@ impl ApiConfig {
         })
     }
 
+    /// The interval of HTTP/2 keepalive pings, if any.
+    pub fn http2_keepalive_interval(&self) -> Option<Duration> {
+        (self.http2_keepalive_interval_secs > 0)
+            .then(|| Duration::from_secs(self.http2_keepalive_interval_secs))
+    }
+
+    /// How long a keepalive ping may go unanswered.
+    pub fn http2_keepalive_timeout(&self) -> Option<Duration> {
+        self.http2_keepalive_interval()
+            .map(|_| Duration::from_secs(self.http2_keepalive_timeout_secs))
+    }
+
     /// The server's time limit per call, if any.
     pub fn request_timeout(&self) -> Option<Duration> {
         (self.request_timeout_ms > 0).then(|| Duration::from_millis(self.request_timeout_ms))

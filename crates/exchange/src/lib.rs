@@ -20,7 +20,7 @@ pub use blob::{BlobStore, TempBlob};
 #[cfg(feature = "bucket")]
 pub use bucket::{BlobBucket, BucketError, BucketUrl, Uploaded};
 pub use columns::Column;
-pub use ingest::{Bounds, IngestError, Ingested, ingest, ingest_bounded};
+pub use ingest::{Bounds, Ingest, IngestError, Ingested, ingest, ingest_bounded};
 pub use media::MediaKind;
 pub use project::{
     DEFAULT_MAX_RECORD_BYTES, DeliverError, Delivered, Recorded, deliver, project, project_bounded,

@@ -38,7 +38,6 @@ pub(crate) struct BoundedRecords<R> {
     read: u64,
     start: u64,
     limit: u64,
-    exceeded: bool,
 }
 
 impl<R> BoundedRecords<R> {
@@ -48,7 +47,6 @@ impl<R> BoundedRecords<R> {
             read: 0,
             start: 0,
             limit,
-            exceeded: false,
         }
     }
 
@@ -57,15 +55,6 @@ impl<R> BoundedRecords<R> {
         self.start = offset;
     }
 
-    /// Where the record being read starts.
-    pub fn record_start(&self) -> u64 {
-        self.start
-    }
-
-    /// Whether a read was refused for crossing the bound.
-    pub fn exceeded(&self) -> bool {
-        self.exceeded
-    }
 }
 
 impl<R: Read> Read for BoundedRecords<R> {
@@ -76,7 +65,6 @@ impl<R: Read> Read for BoundedRecords<R> {
             .saturating_add(READ_AHEAD as u64);
         let allowed = end.saturating_sub(self.read);
         if allowed == 0 && !buf.is_empty() {
-            self.exceeded = true;
             return Err(RecordTooLarge::error(self.limit));
         }
         let take = buf
@@ -134,7 +122,6 @@ mod tests {
             .read_to_end(&mut sink)
             .expect_err("an endless record");
         assert_eq!(sink.len(), 10 + READ_AHEAD);
-        assert!(reader.exceeded());
         assert_eq!(RecordTooLarge::of(&e), Some(RecordTooLarge { limit: 10 }));
     }
 }

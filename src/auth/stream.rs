@@ -1,0 +1,137 @@
+//! Credentials of open streams. The auth layer checks a credential once, when a call starts;
+//! WatchCatalog and FetchData outlive that check, so they re-read the bearer token they were
+//! opened with: at once when this server revoked a credential since they last looked (a
+//! counter they watch, no store read otherwise), and at least once a second for a revocation
+//! made on another server. Expiry is compared with the clock before every message. Either
+//! ends the stream within one message or one second, UNAUTHENTICATED.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use govshare_store::{Store, TokenRecord};
+use tokio::sync::watch;
+use tonic::Status;
+
+use crate::error::ApiError;
+
+/// How often an open stream re-reads its credential when nothing was revoked here.
+const RECHECK: Duration = Duration::from_secs(1);
+
+/// Counts the credentials this server revoked; open streams watch it.
+#[derive(Debug)]
+pub struct Revocations(watch::Sender<u64>);
+
+impl Default for Revocations {
+    fn default() -> Self {
+        Revocations(watch::channel(0).0)
+    }
+}
+
+impl Revocations {
+    /// Tells every open stream that a credential was revoked.
+    pub fn revoked(&self) {
+        self.0.send_modify(|n| *n = n.wrapping_add(1));
+    }
+}
+
+/// The bearer credential an open stream was authorized with.
+#[derive(Debug)]
+pub struct StreamCredential {
+    store: Arc<dyn Store>,
+    /// The digest of the bearer token; none for a client certificate alone, which the TLS
+    /// handshake vouched for and which has no revocation here.
+    digest: Option<String>,
+    expires_at: Option<DateTime<Utc>>,
+    revocations: watch::Receiver<u64>,
+    checked: Instant,
+}
+
+fn revoked() -> Status {
+    Status::unauthenticated(
+        "凭证已吊销，数据流已停止 (the credential has been revoked: the stream was stopped)",
+    )
+}
+
+fn expired() -> Status {
+    Status::unauthenticated(
+        "凭证已过期，数据流已停止 (the credential has expired: the stream was stopped)",
+    )
+}
+
+impl StreamCredential {
+    /// The credential of `request`, read once now: a stream is opened only with one that is
+    /// still valid.
+    pub async fn of<T>(
+        request: &tonic::Request<T>,
+        store: Arc<dyn Store>,
+        revocations: &Revocations,
+    ) -> Result<StreamCredential, ApiError> {
+        let digest = request
+            .metadata()
+            .get(http::header::AUTHORIZATION.as_str())
+            .and_then(|value| value.to_str().ok())
+            .and_then(super::bearer_token)
+            .map(super::token_digest);
+        let mut credential = StreamCredential {
+            store,
+            digest,
+            expires_at: None,
+            revocations: revocations.0.subscribe(),
+            checked: Instant::now(),
+        };
+        if credential.digest.is_some() {
+            credential
+                .reread()
+                .await
+                .map_err(|s| ApiError::Unauthenticated(s.message().to_owned()))?;
+        }
+        Ok(credential)
+    }
+
+    /// Whether the credential still stands; reads the store only after a revocation here or
+    /// once a second.
+    pub async fn check(&mut self) -> Result<(), Status> {
+        if self.digest.is_none() {
+            return Ok(());
+        }
+        if self.expires_at.is_some_and(|at| at <= Utc::now()) {
+            return Err(expired());
+        }
+        let revoked_here = self.revocations.has_changed().unwrap_or(false);
+        if !revoked_here && self.checked.elapsed() < RECHECK {
+            return Ok(());
+        }
+        self.reread().await
+    }
+
+    /// [`check`](Self::check) from a blocking thread.
+    pub fn check_blocking(&mut self, runtime: &tokio::runtime::Handle) -> Result<(), Status> {
+        runtime.block_on(self.check())
+    }
+
+    async fn reread(&mut self) -> Result<(), Status> {
+        let Some(digest) = &self.digest else {
+            return Ok(());
+        };
+        self.revocations.mark_unchanged();
+        self.checked = Instant::now();
+        let record = self
+            .store
+            .token_by_digest(digest)
+            .await
+            .map_err(|e| Status::unavailable(format!("checking the credential failed: {e}")))?;
+        match record {
+            Some(t) if t.is_valid_at(Utc::now()) => {
+                self.expires_at = t.expires_at;
+                Ok(())
+            }
+            Some(TokenRecord {
+                revoked_at: Some(_),
+                ..
+            }) => Err(revoked()),
+            Some(_) => Err(expired()),
+            None => Err(revoked()),
+        }
+    }
+}
