@@ -1,8 +1,9 @@
 //! The API's error type and its one mapping to `tonic::Status`, with `google.rpc` details:
 //! field violations for bad input, precondition failures for version and state conflicts and
-//! for sharing rules.
+//! for sharing rules. A status is bounded in size whatever its error quotes, so that it
+//! always fits the reply's headers.
 
-use govshare_model::Violations;
+use govshare_model::{FieldViolation as Violation, Violations};
 use govshare_sharing::SharingError;
 use govshare_store::StoreError;
 use tonic::{Code, Status};
@@ -140,14 +141,14 @@ impl From<SharingError> for ApiError {
 
 impl From<ApiError> for Status {
     fn from(e: ApiError) -> Self {
-        let message = e.to_string();
+        // Bad input has its message built from the violations listed.
+        let message = match &e {
+            ApiError::InvalidArgument(_) => String::new(),
+            e => bounded(e.to_string(), MAX_STATUS_MESSAGE_BYTES),
+        };
         match e {
             ApiError::InvalidArgument(violations) => {
-                let fields: Vec<FieldViolation> = violations
-                    .0
-                    .iter()
-                    .map(|v| FieldViolation::new(v.field.clone(), v.description.clone()))
-                    .collect();
+                let (message, fields) = bad_request(violations);
                 Status::with_error_details(
                     Code::InvalidArgument,
                     message,
@@ -179,6 +180,56 @@ impl From<ApiError> for Status {
             ApiError::DataLoss(_) => Status::data_loss(message),
         }
     }
+}
+
+/// The longest status message, in bytes.
+pub const MAX_STATUS_MESSAGE_BYTES: usize = 4096;
+/// The most field violations a status lists.
+pub const MAX_FIELD_VIOLATIONS: usize = 20;
+/// The longest description of one field violation, in bytes.
+const MAX_VIOLATION_BYTES: usize = 512;
+/// The longest field path of one field violation, in bytes.
+const MAX_FIELD_PATH_BYTES: usize = 128;
+
+/// `text` cut to at most `max` bytes, on a character boundary, with "…" where it was cut.
+pub fn bounded(mut text: String, max: usize) -> String {
+    const MARK: &str = "…";
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max.saturating_sub(MARK.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push_str(MARK);
+    text
+}
+
+/// The message and the listed violations of an INVALID_ARGUMENT status: the first
+/// [`MAX_FIELD_VIOLATIONS`], each cut to size, and how many more there were.
+fn bad_request(violations: Violations) -> (String, Vec<FieldViolation>) {
+    let total = violations.len();
+    let listed: Vec<Violation> = violations
+        .into_iter()
+        .take(MAX_FIELD_VIOLATIONS)
+        .map(|v| {
+            Violation::new(
+                bounded(v.field, MAX_FIELD_PATH_BYTES),
+                bounded(v.description, MAX_VIOLATION_BYTES),
+            )
+        })
+        .collect();
+    let more = total - listed.len();
+    let fields = listed
+        .iter()
+        .map(|v| FieldViolation::new(v.field.clone(), v.description.clone()))
+        .collect();
+    let mut message = ApiError::InvalidArgument(Violations::from(listed)).to_string();
+    if more > 0 {
+        message = format!("{message}；另有{more}项未列出 ({more} more not listed)");
+    }
+    (bounded(message, MAX_STATUS_MESSAGE_BYTES), fields)
 }
 
 /// The result of an API operation.

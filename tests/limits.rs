@@ -6,6 +6,9 @@
 
 mod common;
 
+#[path = "limits/bounds.rs"]
+mod bounds;
+
 use std::time::Duration;
 
 use common::{Clients, TestServer, register_entry, sample_metadata, violated_fields};

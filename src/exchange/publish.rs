@@ -77,6 +77,15 @@ fn ingest_error(e: IngestError) -> ApiError {
     }
 }
 
+/// A broken upload stream: refused by a limit (a message over api.max_message_bytes), or
+/// broken off by the client.
+fn interrupted(status: tonic::Status) -> ApiError {
+    match status.code() {
+        tonic::Code::ResourceExhausted => ApiError::ResourceExhausted(status.message().to_owned()),
+        _ => ApiError::Cancelled(format!("upload interrupted: {}", status.message())),
+    }
+}
+
 impl ExchangeApi {
     pub(super) async fn publish_data(
         &self,
@@ -85,10 +94,7 @@ impl ExchangeApi {
         let p = principal(&request)?;
         let call = note(&request);
         let mut stream = request.into_inner();
-        let first = stream
-            .message()
-            .await
-            .map_err(|s| ApiError::Cancelled(format!("upload interrupted: {}", s.message())))?;
+        let first = stream.message().await.map_err(interrupted)?;
         let Some(PublishDataRequest {
             part: Some(Part::Header(header)),
         }) = first
@@ -213,7 +219,12 @@ impl ExchangeApi {
                     ));
                     Piece::Fail("the upload stopped without its end message".into())
                 }
-                Err(status) => Piece::Fail(format!("upload interrupted: {}", status.message())),
+                Err(status) => {
+                    if status.code() == tonic::Code::ResourceExhausted {
+                        refused = Some(interrupted(status.clone()));
+                    }
+                    Piece::Fail(format!("upload interrupted: {}", status.message()))
+                }
             };
             let last = !matches!(piece, Piece::Data(_));
             // A closed channel means the checks already failed: their error is the answer.
