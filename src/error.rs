@@ -234,3 +234,37 @@ fn bad_request(violations: Violations) -> (String, Vec<FieldViolation>) {
 
 /// The result of an API operation.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_text_is_cut_on_a_character_boundary_with_a_mark() {
+        assert_eq!(bounded("短".into(), 10), "短");
+        let cut = bounded("字".repeat(100), 10);
+        assert_eq!(cut, "字字…");
+        assert!(cut.len() <= 10);
+    }
+
+    #[test]
+    fn a_status_lists_a_bounded_number_of_bounded_violations() {
+        let mut v = Violations::new();
+        for i in 0..1000 {
+            v.push(format!("items[{i}]"), "错".repeat(10_000));
+        }
+        let status = Status::from(ApiError::InvalidArgument(v));
+        assert!(status.message().len() <= MAX_STATUS_MESSAGE_BYTES);
+        assert!(status.message().contains("980"), "{}", status.message());
+        let details = status.get_details_bad_request().expect("BadRequest");
+        assert_eq!(details.field_violations.len(), MAX_FIELD_VIOLATIONS);
+        assert!(
+            details
+                .field_violations
+                .iter()
+                .all(|f| f.description.len() <= MAX_VIOLATION_BYTES)
+        );
+        let status = Status::from(ApiError::Internal("长".repeat(1_000_000)));
+        assert!(status.message().len() <= MAX_STATUS_MESSAGE_BYTES);
+    }
+}

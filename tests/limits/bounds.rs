@@ -406,3 +406,40 @@ async fn an_oversize_publish_chunk_is_resource_exhausted_and_counted() {
         .unwrap();
     assert!(snapshots.snapshots.is_empty());
 }
+
+#[tokio::test]
+async fn a_code_of_a_million_characters_is_refused_and_recorded_in_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir).await;
+    let department = server.department(1, "市公安局").await;
+    let cataloguer = server.token(&department, &[Role::Cataloguer]).await;
+    let status = cataloguer
+        .catalog
+        .clone()
+        .get_entry(proto::GetEntryRequest {
+            code: "码".repeat(1_000_000),
+            version: 0,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), vec!["code".to_owned()]);
+    assert!(status.message().len() < 1024, "{}", status.message());
+    let records = server
+        .admin()
+        .audit
+        .clone()
+        .query_access_log(proto::QueryAccessLogRequest {
+            method: "GetEntry".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .records;
+    assert_eq!(records.len(), 1);
+    assert!(
+        records[0].target.chars().count() <= 201,
+        "{}",
+        records[0].target.len()
+    );
+}
