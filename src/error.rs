@@ -225,11 +225,17 @@ fn bad_request(violations: Violations) -> (String, Vec<FieldViolation>) {
         .iter()
         .map(|v| FieldViolation::new(v.field.clone(), v.description.clone()))
         .collect();
-    let mut message = ApiError::InvalidArgument(Violations::from(listed)).to_string();
-    if more > 0 {
-        message = format!("{message}；另有{more}项未列出 ({more} more not listed)");
-    }
-    (bounded(message, MAX_STATUS_MESSAGE_BYTES), fields)
+    // As `ApiError`'s display, counting every violation, listing those that fit.
+    let head = format!("invalid request: {total}项校验未通过 ({total} invalid fields): ");
+    let tail = if more > 0 {
+        format!("；另有{more}项未列出 ({more} more not listed)")
+    } else {
+        String::new()
+    };
+    let lines: Vec<String> = listed.iter().map(ToString::to_string).collect();
+    let room = MAX_STATUS_MESSAGE_BYTES.saturating_sub(head.len() + tail.len());
+    let message = format!("{head}{}{tail}", bounded(lines.join("; "), room));
+    (message, fields)
 }
 
 /// The result of an API operation.
