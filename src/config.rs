@@ -839,6 +839,23 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_page_byte_budget_loads_and_a_tiny_one_is_refused_naming_the_key() {
+        assert_eq!(Config::default().api.max_page_bytes, 1024 * 1024);
+        let c = Config::load(
+            &ServeArgs::default(),
+            env(&[("GOVSHARE_API_MAX_PAGE_BYTES", "262144")]),
+        )
+        .expect("page bytes");
+        assert_eq!(c.api.max_page_bytes, 262_144);
+        let err = Config::load(
+            &ServeArgs::default(),
+            env(&[("GOVSHARE_API_MAX_PAGE_BYTES", "100")]),
+        )
+        .expect_err("too small");
+        assert!(err.to_string().contains("api.max_page_bytes"), "{err}");
+    }
+
     /// A configuration file holding `text`; it lives as long as the returned directory.
     fn config_file(text: &str) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().expect("tempdir");
