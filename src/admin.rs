@@ -127,6 +127,18 @@ impl AdminApi {
         if roles.is_empty() {
             v.push("roles", "至少需要一个角色 (at least one role is required)");
         }
+        // Each role once at most: a longer list is refused before its elements are read.
+        let max_roles = Role::ALL.len();
+        if roles.len() > max_roles {
+            return Err(ApiError::field(
+                "roles",
+                format!(
+                    "角色不能超过{max_roles}个，实际为{}个 (at most {max_roles} roles, got {})",
+                    roles.len(),
+                    roles.len()
+                ),
+            ));
+        }
         for (i, code) in roles.iter().enumerate() {
             match Role::from_code(*code) {
                 Some(r) if !parsed_roles.contains(&r) => parsed_roles.push(r),

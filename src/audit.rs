@@ -22,6 +22,8 @@ use crate::{AppState, authz};
 
 /// Records examined per QueryAccessLog call at most; a rare filter continues on the next page.
 const SCAN_LIMIT: usize = 200_000;
+/// The longest text filter (department, method, target, owner), in characters.
+const FILTER_MAX: usize = 200;
 
 /// The AuditService implementation.
 #[derive(Debug, Clone)]
@@ -149,6 +151,14 @@ impl AuditApi {
             page_token,
         } = request.into_inner();
         let mut v = Violations::default();
+        for (name, text) in [
+            ("department_code", &department_code),
+            ("method", &method),
+            ("target", &target),
+            ("owner_code", &owner_code),
+        ] {
+            field::optional_text(name, text, FILTER_MAX, &mut v);
+        }
         let outcome = outcome(&outcome_text, &mut v);
         let start = field::optional_time("start_time", start_time, &mut v);
         let end = field::optional_time("end_time", end_time, &mut v);
@@ -191,11 +201,22 @@ impl AuditApi {
         };
         let page = (self.log().query(query).await)
             .map_err(|e| log_error("reading the access log failed", e))?;
-        note.detail(format!("{} records", page.records.len()));
+        let mut bytes = field::PageBytes::new(&self.state.config.api);
+        let records: Vec<_> = page
+            .records
+            .iter()
+            .map(record)
+            .take_while(|r| bytes.admits(prost::Message::encoded_len(r)))
+            .collect();
+        // A page cut short continues below its last (oldest) record.
+        let next = match (page.records.len() > records.len(), records.last()) {
+            (true, Some(last)) => Some(last.seq),
+            _ => page.next_before_seq,
+        };
+        note.detail(format!("{} records", records.len()));
         Ok(QueryAccessLogResponse {
-            records: page.records.iter().map(record).collect(),
-            next_page_token: page
-                .next_before_seq
+            records,
+            next_page_token: next
                 .map(|n| field::encode_page_token(&n.to_string()))
                 .unwrap_or_default(),
         })

@@ -11,6 +11,7 @@ use govshare_model::{
 use govshare_store::{
     EntryFilter, EntryHeader, EntrySummary, NewEntry, NewVersion, VersionRecord, Visibility,
 };
+use prost::Message as _;
 use tonic::{Request, Response, Status};
 
 use crate::auth::{Principal, principal};
@@ -400,16 +401,25 @@ impl CatalogApi {
             .list_entries(&filter, after.as_deref(), limit)
             .await?;
         let mut entries = Vec::with_capacity(page.items.len());
+        let mut bytes = field::PageBytes::new(&self.state.config.api);
+        let mut next = page.next;
+        let mut last_taken: Option<&ResourceCode> = None;
         for header in &page.items {
             if let Some(version) = Self::default_version(&p, header) {
-                entries.push(self.entry_at(header, version).await?);
+                let entry = self.entry_at(header, version).await?;
+                if !bytes.admits(entry.encoded_len()) {
+                    // The page is full: the next one starts after the last entry listed.
+                    next = last_taken.map(ToString::to_string);
+                    break;
+                }
+                entries.push(entry);
             }
+            last_taken = Some(&header.code);
         }
         note.detail(format!("{} entries", entries.len()));
         Ok(ListEntriesResponse {
             entries,
-            next_page_token: page
-                .next
+            next_page_token: next
                 .map(|n| field::encode_page_token(&n))
                 .unwrap_or_default(),
         })
@@ -444,15 +454,23 @@ impl CatalogApi {
         };
         let code = checked(v, code)?;
         let header = self.history(&note, &p, &code).await?;
-        let versions = self.state.store.list_versions(&code, after, limit).await?;
+        let mut versions = self.state.store.list_versions(&code, after, limit).await?;
+        let mut bytes = field::PageBytes::new(&self.state.config.api);
+        let listed: Vec<_> = versions
+            .iter()
+            .map(convert::version_info)
+            .take_while(|v| bytes.admits(v.encoded_len()))
+            .collect();
+        let full = versions.len() == limit || listed.len() < versions.len();
+        versions.truncate(listed.len());
         let next_page_token = match versions.last() {
-            Some(last) if versions.len() == limit && last.version < header.head_version => {
+            Some(last) if full && last.version < header.head_version => {
                 field::encode_page_token(&last.version.to_string())
             }
             _ => String::new(),
         };
         Ok(ListVersionsResponse {
-            versions: versions.iter().map(convert::version_info).collect(),
+            versions: listed,
             next_page_token,
         })
     }

@@ -178,6 +178,8 @@ pub struct ApiConfig {
     pub default_page_size: usize,
     /// Larger page sizes are served as this many.
     pub max_page_size: usize,
+    /// A page ends before the row that would take its reply over this many bytes.
+    pub max_page_bytes: usize,
     pub max_message_bytes: usize,
     /// Calls one credential may have in flight at once, streams until they end; 0: no limit.
     pub per_token_concurrency: usize,
@@ -385,6 +387,7 @@ impl Default for ApiConfig {
         ApiConfig {
             default_page_size: 50,
             max_page_size: 500,
+            max_page_bytes: 1024 * 1024,
             max_message_bytes: 4 * 1024 * 1024,
             per_token_concurrency: 256,
             per_token_rate: 0.0,
@@ -505,6 +508,7 @@ impl Config {
             }
             "GOVSHARE_API_DEFAULT_PAGE_SIZE" => self.api.default_page_size = parsed(name, value)?,
             "GOVSHARE_API_MAX_PAGE_SIZE" => self.api.max_page_size = parsed(name, value)?,
+            "GOVSHARE_API_MAX_PAGE_BYTES" => self.api.max_page_bytes = parsed(name, value)?,
             "GOVSHARE_API_MAX_MESSAGE_BYTES" => self.api.max_message_bytes = parsed(name, value)?,
             "GOVSHARE_API_PER_TOKEN_CONCURRENCY" => {
                 self.api.per_token_concurrency = parsed(name, value)?
@@ -607,6 +611,14 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "api.default_page_size",
                 message: "must be at least 1 and at most api.max_page_size".into(),
+            });
+        }
+        if self.api.max_page_bytes < 1024 {
+            return Err(ConfigError::Invalid {
+                key: "api.max_page_bytes",
+                message: "must be at least 1024 (and well under the clients' 4 MiB limit on a \
+                          reply)"
+                    .into(),
             });
         }
         if self.api.max_message_bytes < 1024 {
@@ -915,6 +927,23 @@ mod tests {
                 "{rate}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn the_page_byte_budget_loads_and_a_tiny_one_is_refused_naming_the_key() {
+        assert_eq!(Config::default().api.max_page_bytes, 1024 * 1024);
+        let c = Config::load(
+            &ServeArgs::default(),
+            env(&[("GOVSHARE_API_MAX_PAGE_BYTES", "262144")]),
+        )
+        .expect("page bytes");
+        assert_eq!(c.api.max_page_bytes, 262_144);
+        let err = Config::load(
+            &ServeArgs::default(),
+            env(&[("GOVSHARE_API_MAX_PAGE_BYTES", "100")]),
+        )
+        .expect_err("too small");
+        assert!(err.to_string().contains("api.max_page_bytes"), "{err}");
     }
 
     /// A configuration file holding `text`; it lives as long as the returned directory.

@@ -1,8 +1,9 @@
 //! The API's error type and its one mapping to `tonic::Status`, with `google.rpc` details:
 //! field violations for bad input, precondition failures for version and state conflicts and
-//! for sharing rules.
+//! for sharing rules. A status is bounded in size whatever its error quotes, so that it
+//! always fits the reply's headers.
 
-use govshare_model::Violations;
+use govshare_model::{FieldViolation as Violation, Violations};
 use govshare_sharing::SharingError;
 use govshare_store::StoreError;
 use tonic::{Code, Status};
@@ -143,14 +144,14 @@ impl From<SharingError> for ApiError {
 
 impl From<ApiError> for Status {
     fn from(e: ApiError) -> Self {
-        let message = e.to_string();
+        // Bad input has its message built from the violations listed.
+        let message = match &e {
+            ApiError::InvalidArgument(_) => String::new(),
+            e => bounded(e.to_string(), MAX_STATUS_MESSAGE_BYTES),
+        };
         match e {
             ApiError::InvalidArgument(violations) => {
-                let fields: Vec<FieldViolation> = violations
-                    .0
-                    .iter()
-                    .map(|v| FieldViolation::new(v.field.clone(), v.description.clone()))
-                    .collect();
+                let (message, fields) = bad_request(violations);
                 Status::with_error_details(
                     Code::InvalidArgument,
                     message,
@@ -185,5 +186,95 @@ impl From<ApiError> for Status {
     }
 }
 
+/// The longest status message, in bytes.
+pub const MAX_STATUS_MESSAGE_BYTES: usize = 4096;
+/// The most field violations a status lists.
+pub const MAX_FIELD_VIOLATIONS: usize = 20;
+/// The longest description of one field violation, in bytes.
+const MAX_VIOLATION_BYTES: usize = 512;
+/// The longest field path of one field violation, in bytes.
+const MAX_FIELD_PATH_BYTES: usize = 128;
+
+/// `text` cut to at most `max` bytes, on a character boundary, with "…" where it was cut.
+pub fn bounded(mut text: String, max: usize) -> String {
+    const MARK: &str = "…";
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max.saturating_sub(MARK.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push_str(MARK);
+    text
+}
+
+/// The message and the listed violations of an INVALID_ARGUMENT status: the first
+/// [`MAX_FIELD_VIOLATIONS`], each cut to size, and how many more there were.
+fn bad_request(violations: Violations) -> (String, Vec<FieldViolation>) {
+    let total = violations.len();
+    let listed: Vec<Violation> = violations
+        .into_iter()
+        .take(MAX_FIELD_VIOLATIONS)
+        .map(|v| {
+            Violation::new(
+                bounded(v.field, MAX_FIELD_PATH_BYTES),
+                bounded(v.description, MAX_VIOLATION_BYTES),
+            )
+        })
+        .collect();
+    let more = total - listed.len();
+    let fields = listed
+        .iter()
+        .map(|v| FieldViolation::new(v.field.clone(), v.description.clone()))
+        .collect();
+    // As `ApiError`'s display, counting every violation, listing those that fit.
+    let head = format!("invalid request: {total}项校验未通过 ({total} invalid fields): ");
+    let tail = if more > 0 {
+        format!("；另有{more}项未列出 ({more} more not listed)")
+    } else {
+        String::new()
+    };
+    let lines: Vec<String> = listed.iter().map(ToString::to_string).collect();
+    let room = MAX_STATUS_MESSAGE_BYTES.saturating_sub(head.len() + tail.len());
+    let message = format!("{head}{}{tail}", bounded(lines.join("; "), room));
+    (message, fields)
+}
+
 /// The result of an API operation.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_text_is_cut_on_a_character_boundary_with_a_mark() {
+        assert_eq!(bounded("短".into(), 10), "短");
+        let cut = bounded("字".repeat(100), 10);
+        assert_eq!(cut, "字字…");
+        assert!(cut.len() <= 10);
+    }
+
+    #[test]
+    fn a_status_lists_a_bounded_number_of_bounded_violations() {
+        let mut v = Violations::new();
+        for i in 0..1000 {
+            v.push(format!("items[{i}]"), "错".repeat(10_000));
+        }
+        let status = Status::from(ApiError::InvalidArgument(v));
+        assert!(status.message().len() <= MAX_STATUS_MESSAGE_BYTES);
+        assert!(status.message().contains("980"), "{}", status.message());
+        let details = status.get_details_bad_request().expect("BadRequest");
+        assert_eq!(details.field_violations.len(), MAX_FIELD_VIOLATIONS);
+        assert!(
+            details
+                .field_violations
+                .iter()
+                .all(|f| f.description.len() <= MAX_VIOLATION_BYTES)
+        );
+        let status = Status::from(ApiError::Internal("长".repeat(1_000_000)));
+        assert!(status.message().len() <= MAX_STATUS_MESSAGE_BYTES);
+    }
+}

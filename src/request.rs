@@ -21,6 +21,35 @@ pub fn page_size(requested: i32, api: &ApiConfig, v: &mut Violations) -> usize {
     }
 }
 
+/// The rows of one page, bounded in encoded bytes as well as in number (`api.max_page_bytes`):
+/// a page ends before the row that would take it over, and continues from there. The first
+/// row is always taken, so that every page moves on; one row is bounded by the request limits.
+#[derive(Debug)]
+pub struct PageBytes {
+    budget: usize,
+    used: usize,
+}
+
+impl PageBytes {
+    pub fn new(api: &ApiConfig) -> Self {
+        PageBytes {
+            budget: api.max_page_bytes,
+            used: 0,
+        }
+    }
+
+    /// Whether a row of `len` encoded bytes still fits the page; counts it if so.
+    pub fn admits(&mut self, len: usize) -> bool {
+        // The row's field tag and length prefix.
+        let framed = len + 1 + prost::length_delimiter_len(len);
+        if self.used > 0 && self.used + framed > self.budget {
+            return false;
+        }
+        self.used += framed;
+        true
+    }
+}
+
 /// An opaque page token for the key to continue after.
 pub fn encode_page_token(after: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(after.as_bytes())

@@ -417,6 +417,7 @@ pub async fn start(
         &methods,
         config.api.quotas(),
         config.api.request_timeout(),
+        config.api.max_message_bytes,
         &metrics,
     );
     let running_log = audit.clone();

@@ -8,6 +8,9 @@ mod common;
 #[path = "limits/streams.rs"]
 mod streams;
 
+#[path = "limits/bounds.rs"]
+mod bounds;
+
 use std::time::Duration;
 
 use common::{Clients, TestServer, register_entry, sample_metadata, violated_fields};

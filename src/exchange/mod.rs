@@ -159,10 +159,24 @@ impl ExchangeApi {
             .store
             .list_snapshots(&code, before, limit)
             .await?;
+        let mut bytes = field::PageBytes::new(&self.state.config.api);
+        let snapshots: Vec<_> = page
+            .items
+            .iter()
+            .map(snapshot)
+            .take_while(|s| bytes.admits(prost::Message::encoded_len(s)))
+            .collect();
+        // A page cut short continues after its last snapshot.
+        let next = match page.items.get(snapshots.len()) {
+            Some(_) => snapshots
+                .len()
+                .checked_sub(1)
+                .map(|last| page.items[last].id.to_string()),
+            None => page.next,
+        };
         Ok(ListSnapshotsResponse {
-            snapshots: page.items.iter().map(snapshot).collect(),
-            next_page_token: page
-                .next
+            snapshots,
+            next_page_token: next
                 .map(|n| field::encode_page_token(&n))
                 .unwrap_or_default(),
         })

@@ -124,12 +124,7 @@ async fn receive(
                 deadline = Instant::now() + idle;
                 let part = match message {
                     Err(_) => break Err(idle_upload(idle)),
-                    Ok(Err(status)) => {
-                        break Err(ApiError::Cancelled(format!(
-                            "upload interrupted: {}",
-                            status.message()
-                        )));
-                    }
+                    Ok(Err(status)) => break Err(interrupted(status)),
                     // A dropped call also ends the stream cleanly on the server's side: only
                     // the end message tells a complete upload from an interrupted one.
                     Ok(Ok(None)) => {
@@ -196,6 +191,15 @@ async fn receive(
     }
 }
 
+/// A broken upload stream: refused by a limit (a message over api.max_message_bytes), or
+/// broken off by the client.
+fn interrupted(status: tonic::Status) -> ApiError {
+    match status.code() {
+        tonic::Code::ResourceExhausted => ApiError::ResourceExhausted(status.message().to_owned()),
+        _ => ApiError::Cancelled(format!("upload interrupted: {}", status.message())),
+    }
+}
+
 fn ingest_error(e: IngestError) -> ApiError {
     let message = e.to_string();
     match e {
@@ -221,7 +225,7 @@ impl ExchangeApi {
         let first = tokio::time::timeout(idle, stream.message())
             .await
             .map_err(|_| idle_upload(idle))?
-            .map_err(|s| ApiError::Cancelled(format!("upload interrupted: {}", s.message())))?;
+            .map_err(interrupted)?;
         let Some(PublishDataRequest {
             part: Some(Part::Header(header)),
         }) = first

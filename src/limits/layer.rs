@@ -1,6 +1,7 @@
 //! The tower layer that applies the limits of `[api]` to every authenticated call: the
-//! credential's concurrency and rate quotas (RESOURCE_EXHAUSTED with a retry hint), and the
-//! server's time limit for producing a reply (DEADLINE_EXCEEDED).
+//! credential's concurrency and rate quotas (RESOURCE_EXHAUSTED with a retry hint), the size
+//! of each message received (RESOURCE_EXHAUSTED), and the server's time limit for producing a
+//! reply (DEADLINE_EXCEEDED).
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -16,6 +17,7 @@ use tonic::body::Body;
 use tower::{Layer, Service};
 
 use super::quota::{Exceeded, Permit, Quotas, Refusal};
+use super::size::SizedBody;
 use crate::auth::Principal;
 use crate::metrics::Metrics;
 use crate::observe::{GrpcType, MethodTable};
@@ -36,7 +38,10 @@ struct Shared {
     /// The time limit of each method that has one: unary calls until their reply, server
     /// streams until their first message. Uploads and bidirectional streams have none.
     timeouts: HashMap<String, Duration>,
+    /// The largest message a call may send, in bytes.
+    max_message_bytes: usize,
     rejected_concurrency: IntCounter,
+    rejected_size: IntCounter,
     rejected_rate: IntCounter,
     timed_out: IntCounter,
 }
@@ -53,6 +58,7 @@ impl LimitLayer {
         methods: &MethodTable,
         quotas: Quotas,
         timeout: Option<Duration>,
+        max_message_bytes: usize,
         metrics: &Metrics,
     ) -> Self {
         let timeouts = match timeout {
@@ -70,7 +76,9 @@ impl LimitLayer {
             shared: Arc::new(Shared {
                 quotas,
                 timeouts,
+                max_message_bytes,
                 rejected_concurrency: metrics.limit_rejections("concurrency"),
+                rejected_size: metrics.limit_rejections("message_size"),
                 rejected_rate: metrics.limit_rejections("rate"),
                 timed_out: metrics.limit_rejections("timeout"),
             }),
@@ -128,6 +136,9 @@ where
             None => None,
         };
         let timeout = shared.timeouts.get(request.uri().path()).copied();
+        let limit = shared.max_message_bytes;
+        let rejected_size = shared.rejected_size.clone();
+        let request = request.map(|body| Body::new(SizedBody::new(body, limit, rejected_size)));
         Box::pin(async move {
             let call = inner.call(request);
             let response = match timeout {

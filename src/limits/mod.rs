@@ -1,10 +1,11 @@
 //! Limits on what one caller can take from the server: per-credential concurrency and rate
-//! quotas and a time limit per call (this module's tower layer), beside the message-size and
-//! page-size caps that the services apply themselves. Every refusal is a clean gRPC status;
+//! quotas, the size of each message received and a time limit per call (this module's tower
+//! layer), beside the page caps (rows and bytes) that the services apply themselves. Every refusal is a clean gRPC status;
 //! the server goes on serving everyone else.
 
 mod layer;
 mod quota;
+mod size;
 
 use std::time::Duration;
 

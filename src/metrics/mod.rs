@@ -79,13 +79,13 @@ impl Metrics {
         let limit_rejections = IntCounterVec::new(
             Opts::new(
                 "govshare_limit_rejections_total",
-                "Calls refused by a limit: a credential's concurrency or rate quota, or the \
-                 server's time limit.",
+                "Calls refused by a limit: a credential's concurrency or rate quota, the size \
+                 of a message received, or the server's time limit.",
             ),
             &["limit"],
         )?;
         registry.register(Box::new(limit_rejections.clone()))?;
-        for limit in ["concurrency", "rate", "timeout"] {
+        for limit in ["concurrency", "rate", "message_size", "timeout"] {
             limit_rejections.with_label_values(&[limit]);
         }
         let audit_commit_seconds = Histogram::with_opts(
@@ -154,7 +154,7 @@ impl Metrics {
         }])
     }
 
-    /// The counter of calls refused by `limit` (concurrency, rate or timeout).
+    /// The counter of calls refused by `limit` (concurrency, rate, message_size or timeout).
     pub fn limit_rejections(&self, limit: &str) -> IntCounter {
         self.limit_rejections.with_label_values(&[limit])
     }

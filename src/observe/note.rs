@@ -11,6 +11,9 @@ use prometheus::IntCounter;
 
 use crate::auth::Principal;
 
+/// The longest target a record keeps, in characters: longer ones are a client's bad input.
+pub const MAX_TARGET_CHARS: usize = 200;
+
 /// What the call's record says beyond the transport's facts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NoteFields {
@@ -70,9 +73,14 @@ impl CallNote {
     }
 
     /// What the call is about: an entry code, request id, grant id, snapshot id, department
-    /// code or token id.
+    /// code or token id. As the client sent it, so cut to [`MAX_TARGET_CHARS`] with "…".
     pub fn target(&self, target: impl ToString) -> &Self {
-        self.fields().target = target.to_string();
+        let mut target = target.to_string();
+        if let Some((end, _)) = target.char_indices().nth(MAX_TARGET_CHARS) {
+            target.truncate(end);
+            target.push('…');
+        }
+        self.fields().target = target;
         self
     }
 

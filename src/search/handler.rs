@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use govshare_model::{Category, ResourceCode, ShareType, UpdateCycle, Violations};
 use govshare_search::{Facets, Filters, MAX_RESULT_WINDOW, SearchDoc, SearchError, SearchQuery};
+use prost::Message as _;
 use tonic::Request;
 
 use crate::auth::principal;
@@ -111,15 +112,10 @@ pub(crate) async fn search_entries(
         .await
         .map_err(|e| ApiError::Internal(format!("search task failed: {e}")))??;
     note.detail(format!("{} hits", page.total));
-    let reached = offset + page.hits.len();
-    let next_page_token =
-        if !page.hits.is_empty() && (reached as u64) < page.total && reached < MAX_RESULT_WINDOW {
-            field::encode_page_token(&reached.to_string())
-        } else {
-            String::new()
-        };
+    let mut reached = offset + page.hits.len();
     let mut hits = Vec::with_capacity(page.hits.len());
-    for hit in &page.hits {
+    let mut bytes = field::PageBytes::new(&state.config.api);
+    for (i, hit) in page.hits.iter().enumerate() {
         // The index may lag the store by a moment: an entry revoked since is left out, and an
         // entry's words are marked in its published version as the store has it now.
         let Ok(code) = ResourceCode::parse(&hit.code) else {
@@ -136,7 +132,7 @@ pub(crate) async fn search_entries(
         };
         let cached = state.version(&code, version).await?;
         let highlights = page.highlights(&SearchDoc::from_metadata(&code, &cached.model));
-        hits.push(SearchHit {
+        let hit = SearchHit {
             entry: Some(convert::entry(&header, &cached.info, &cached.metadata)),
             score: hit.score,
             highlights: highlights
@@ -146,8 +142,20 @@ pub(crate) async fn search_entries(
                     fragment: h.fragment,
                 })
                 .collect(),
-        });
+        };
+        if !bytes.admits(hit.encoded_len()) {
+            // The page is full: the next one starts at this hit.
+            reached = offset + i;
+            break;
+        }
+        hits.push(hit);
     }
+    let next_page_token =
+        if !page.hits.is_empty() && (reached as u64) < page.total && reached < MAX_RESULT_WINDOW {
+            field::encode_page_token(&reached.to_string())
+        } else {
+            String::new()
+        };
     Ok(SearchEntriesResponse {
         hits,
         total: page.total,

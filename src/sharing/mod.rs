@@ -12,6 +12,7 @@ use govshare_sharing::{
     Actor, DecisionInput, EntryView, GrantFlag, GrantId, GrantRecord, RequestId, RequestInput,
 };
 use govshare_store::{EntryHeader, GrantFilter, Party, RequestFilter};
+use prost::Message as _;
 use tonic::{Request, Response, Status};
 
 use crate::auth::{Principal, principal};
@@ -165,6 +166,7 @@ impl SharingApi {
             requested_until,
         } = request.into_inner();
         note.target(&entry_code);
+        govshare_sharing::check_item_count(&items)?;
         let requester = match authz::request_data(&p) {
             Ok(requester) => requester,
             Err(denied) => {
@@ -265,15 +267,24 @@ impl SharingApi {
             .store
             .list_requests(&filter, after, limit)
             .await?;
-        note.detail(format!("{} requests", page.items.len()));
+        let mut bytes = field::PageBytes::new(&self.state.config.api);
+        let mut requests = Vec::with_capacity(page.items.len());
+        let mut next = page.next;
+        for record in &page.items {
+            let request = convert::request(record, now);
+            if !bytes.admits(request.encoded_len()) {
+                // The page is full: the next one starts after the last request listed.
+                next = requests
+                    .last()
+                    .map(|listed: &SharingRequest| listed.id.clone());
+                break;
+            }
+            requests.push(request);
+        }
+        note.detail(format!("{} requests", requests.len()));
         Ok(ListRequestsResponse {
-            requests: page
-                .items
-                .iter()
-                .map(|r| convert::request(r, now))
-                .collect(),
-            next_page_token: page
-                .next
+            requests,
+            next_page_token: next
                 .map(|n| field::encode_page_token(&n))
                 .unwrap_or_default(),
         })
@@ -305,8 +316,10 @@ impl SharingApi {
             valid_until,
         } = request.into_inner();
         note.target(&id);
+        govshare_sharing::check_item_count(&items)?;
         let mut v = Violations::default();
         let id = parse_id::<RequestId>("id", &id, &mut v);
+        field::optional_text("reason", &reason, REASON_MAX, &mut v);
         let valid_until = field::optional_time("valid_until", valid_until, &mut v);
         let id = checked(v, id)?;
         let record = self.request_record(id).await?;
@@ -391,6 +404,7 @@ impl SharingApi {
             at: now,
         };
         let mut grants = Vec::new();
+        let mut bytes = field::PageBytes::new(&self.state.config.api);
         let mut last_listed: Option<GrantId> = None;
         // Flags are computed, not stored, so `flagged_only` filters here, page after page,
         // until the page is full; the next page starts after the last grant listed.
@@ -406,7 +420,12 @@ impl SharingApi {
                 if flagged_only && flags.is_empty() {
                     continue;
                 }
-                grants.push(convert::grant(grant, &flags, now));
+                let listed = convert::grant(grant, &flags, now);
+                if !bytes.admits(listed.encoded_len()) {
+                    full = true;
+                    break;
+                }
+                grants.push(listed);
                 last_listed = Some(grant.id);
             }
             match page.next {

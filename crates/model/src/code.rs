@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use crate::enums::Category;
 use crate::serde_str::serde_as_str;
+use crate::violation::excerpt;
 
 /// The largest 顺序码: six digits.
 pub const MAX_SEQUENCE: u32 = 999_999;
@@ -50,10 +51,10 @@ impl ClassificationCode {
         if !(MIN_CLASSIFICATION_DIGITS..=MAX_CLASSIFICATION_DIGITS).contains(&digits)
             || !s.bytes().all(|b| b.is_ascii_digit())
         {
-            return Err(CodeError::Classification(s.to_owned()));
+            return Err(CodeError::Classification(excerpt(s)));
         }
         if !matches!(s.as_bytes()[0], b'1'..=b'3') {
-            return Err(CodeError::Category(s.to_owned()));
+            return Err(CodeError::Category(excerpt(s)));
         }
         Ok(Self(s.to_owned()))
     }
@@ -140,20 +141,20 @@ impl ResourceCode {
     /// Reads "303084122704/000001": exactly one "/", a 6-digit sequence, nothing around.
     pub fn parse(s: &str) -> Result<Self, CodeError> {
         let Some((classification, sequence)) = s.split_once('/') else {
-            return Err(CodeError::Separator(s.to_owned()));
+            return Err(CodeError::Separator(excerpt(s)));
         };
         if sequence.contains('/') {
-            return Err(CodeError::Separator(s.to_owned()));
+            return Err(CodeError::Separator(excerpt(s)));
         }
         let classification = ClassificationCode::parse(classification)?;
         if sequence.len() != 6 || !sequence.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(CodeError::Sequence(sequence.to_owned()));
+            return Err(CodeError::Sequence(excerpt(sequence)));
         }
         let number = sequence
             .parse()
-            .map_err(|_| CodeError::Sequence(sequence.to_owned()))?;
+            .map_err(|_| CodeError::Sequence(excerpt(sequence)))?;
         if number == 0 {
-            return Err(CodeError::Sequence(sequence.to_owned()));
+            return Err(CodeError::Sequence(excerpt(sequence)));
         }
         Ok(Self {
             classification,

@@ -35,4 +35,4 @@ pub use metadata::{
 };
 pub use region::{RegionCode, RegionCodeError};
 pub use validate::validate;
-pub use violation::{FieldViolation, Violations};
+pub use violation::{FieldViolation, MAX_QUOTED_CHARS, Violations, excerpt};

@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::serde_str::serde_as_str;
+use crate::violation::excerpt;
 
 /// Six ASCII digits, not starting with "00" (no province is numbered 00).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -22,10 +23,10 @@ pub enum RegionCodeError {
 impl RegionCode {
     pub fn parse(s: &str) -> Result<Self, RegionCodeError> {
         if s.len() != 6 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(RegionCodeError::Format(s.to_owned()));
+            return Err(RegionCodeError::Format(excerpt(s)));
         }
         if s.starts_with("00") {
-            return Err(RegionCodeError::NoProvince(s.to_owned()));
+            return Err(RegionCodeError::NoProvince(excerpt(s)));
         }
         Ok(Self(s.to_owned()))
     }

@@ -2,6 +2,18 @@
 
 use std::fmt;
 
+/// The most characters of a client's input a message quotes back.
+pub const MAX_QUOTED_CHARS: usize = 64;
+
+/// `text` as a message quotes it: whole when short, otherwise its first [`MAX_QUOTED_CHARS`]
+/// characters and "…", so that a huge input never makes a huge message.
+pub fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(MAX_QUOTED_CHARS) {
+        None => text.to_owned(),
+        Some((end, _)) => format!("{}…", &text[..end]),
+    }
+}
+
 /// One failing field: its path in the metadata (proto field names, `items[3].name`) and what is
 /// wrong and what is expected, Chinese first and English in parentheses.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -657,3 +657,83 @@ fn violations_display_lists_every_field() {
         "{text}"
     );
 }
+
+#[test]
+fn a_list_over_its_count_is_the_only_thing_reported() {
+    // Every other field wrong too: only the count is looked at.
+    let mut input = MetadataInput {
+        items: (0..100_000).map(|_| item("", 99)).collect(),
+        ..MetadataInput::default()
+    };
+    let d = only_violation(&input, "items");
+    assert!(d.contains("1000") && d.contains("100000"), "{d}");
+    input.items.clear();
+    input.related_codes = vec!["x".into(); 101];
+    only_violation(&input, "related_codes");
+    input.related_codes.clear();
+    input.keywords = vec![String::new(); 21];
+    only_violation(&input, "keywords");
+}
+
+#[test]
+fn duplicate_item_names_among_a_thousand_are_found() {
+    let mut input = sample_input();
+    input.items = (0..1000).map(|i| item(&format!("项{i}"), 0)).collect();
+    input.items[999].name = " 项3 ".into();
+    let d = only_violation(&input, "items[999].name");
+    assert!(d.contains("第1000项与第4项"), "{d}");
+}
+
+#[test]
+fn long_descriptions_and_conditions_are_refused() {
+    let mut input = sample_input();
+    input.items[1].description = "述".repeat(2000);
+    input.sharing.condition = "条".repeat(2000);
+    input.sharing.basis = "据".repeat(2000);
+    assert!(validate(&input).is_ok());
+    input.items[1].description.push('述');
+    let d = only_violation(&input, "items[1].description");
+    assert!(d.contains("2000") && d.contains("2001"), "{d}");
+    input.items[1].description.pop();
+    input.sharing.condition.push('条');
+    only_violation(&input, "sharing.condition");
+    input.sharing.condition.pop();
+    input.sharing.basis.push('据');
+    only_violation(&input, "sharing.basis");
+    input.sharing.basis.pop();
+    input.open = govshare_model::OpenInput {
+        open_to_public: true,
+        condition: "开".repeat(2001),
+    };
+    only_violation(&input, "open.condition");
+}
+
+#[test]
+fn a_long_format_detail_is_refused_without_being_quoted() {
+    let mut input = sample_input();
+    input.format.detail = "库".repeat(1_000_000);
+    let d = only_violation(&input, "format.detail");
+    assert!(d.len() < 300, "{d}");
+    // A wrong detail within the limit is quoted, cut short.
+    input.format.detail = "库".repeat(200);
+    let d = only_violation(&input, "format.detail");
+    assert!(d.contains('…') && d.len() < 1000, "{d}");
+}
+
+#[test]
+fn quoted_input_is_cut_to_64_characters() {
+    assert_eq!(govshare_model::excerpt("短"), "短");
+    let long = "字".repeat(65);
+    assert_eq!(
+        govshare_model::excerpt(&long),
+        format!("{}…", "字".repeat(64))
+    );
+    let mut input = sample_input();
+    input.publish_date = "9".repeat(10_000);
+    let d = only_violation(&input, "publish_date");
+    assert!(d.len() < 500, "{d}");
+    input.publish_date = "2026-01-15".into();
+    input.classification.item = "x".repeat(10_000);
+    let d = only_violation(&input, "classification.item");
+    assert!(d.len() < 500, "{d}");
+}

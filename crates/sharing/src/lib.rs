@@ -17,7 +17,7 @@ pub use govshare_model::{GrantFlagKind, GrantState, RequestState};
 pub use grant::{GrantEvent, GrantEventKind, GrantFlag, GrantRecord, grant_flags};
 pub use ids::{GrantId, IdError, RequestId, SnapshotId};
 pub use policy::{
-    DecisionInput, EntryView, RequestInput, SharingPolicy, evaluate, review_decision,
-    shareable_items,
+    DecisionInput, EntryView, RequestInput, SharingPolicy, check_item_count, evaluate,
+    review_decision, shareable_items,
 };
 pub use request::{Actor, Decision, NewRequest, RequestEvent, RequestRecord};

@@ -2,9 +2,13 @@
 //! provider's decision may grant. Deadlines count in working days of a [`WorkingCalendar`];
 //! the periods are [`SharingPolicy`], configuration rather than code, since provinces differ.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Duration, FixedOffset, Utc};
+use govshare_model::validate::MAX_ITEMS;
 use govshare_model::{
-    CreditCode, EntryState, ResourceCode, ResourceMetadata, ShareType, Violations,
+    CreditCode, EntryState, InfoItem, ResourceCode, ResourceMetadata, ShareType, Violations,
+    excerpt,
 };
 
 use crate::{Actor, Decision, NewRequest, RequestRecord, SharingError, WorkingCalendar};
@@ -36,6 +40,23 @@ const MAX_PURPOSE: usize = 2000;
 const MAX_USE_SCOPE: usize = 1000;
 const MAX_BUSINESS_SYSTEM: usize = 200;
 const MAX_REASON: usize = 2000;
+/// The most item names a refusal lists as the entry's.
+const LISTED_ITEM_NAMES: usize = 20;
+
+/// Item names a request or a decision may list: no more than an entry can have. Checked
+/// before anything else, so that no call costs more than this many names.
+pub fn check_item_count(items: &[String]) -> Result<(), SharingError> {
+    if items.len() <= MAX_ITEMS {
+        return Ok(());
+    }
+    let n = items.len();
+    let mut violations = Violations::new();
+    violations.push(
+        "items",
+        format!("信息项不能超过{MAX_ITEMS}个，实际为{n}个 (at most {MAX_ITEMS} items, got {n})"),
+    );
+    Err(SharingError::Invalid(violations))
+}
 
 /// What a requester asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -118,6 +139,7 @@ pub fn evaluate(
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<NewRequest, SharingError> {
+    check_item_count(&input.items)?;
     let (version, metadata) = entry.shareable()?;
     if entry.provider_code == requester {
         return Err(SharingError::OwnEntry {
@@ -225,6 +247,7 @@ pub fn review_decision(
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<Decision, SharingError> {
+    check_item_count(&input.items)?;
     request.pending("decided", "答复")?;
     let mut violations = Violations::new();
     let reason = input.reason.trim().to_owned();
@@ -252,19 +275,22 @@ pub fn review_decision(
         });
     }
     let (version, metadata) = entry.shareable()?;
+    let index = ItemIndex::of(metadata);
     let items = if input.items.is_empty() {
         for name in &request.items {
-            if let Some(problem) = item_problem(metadata, name) {
+            if let Some(problem) = index.problem(name) {
                 violations.push("items", problem);
             }
         }
         request.items.clone()
     } else {
-        let mut seen = Vec::new();
+        let requested: HashSet<&str> = request.items.iter().map(String::as_str).collect();
+        let mut seen = HashSet::new();
         for (i, name) in input.items.iter().enumerate() {
             let name = name.trim();
             let field = format!("items[{i}]");
-            if !request.items.iter().any(|r| r == name) {
+            if !requested.contains(name) {
+                let name = excerpt(name);
                 violations.push(
                     field,
                     format!(
@@ -272,18 +298,18 @@ pub fn review_decision(
                          ({name:?} was not requested: a decision may narrow a request, not widen it)"
                     ),
                 );
-            } else if seen.contains(&name) {
+            } else if seen.contains(name) {
                 violations.push(field, duplicate(name));
-            } else if let Some(problem) = item_problem(metadata, name) {
+            } else if let Some(problem) = index.problem(name) {
                 violations.push(field, problem);
             }
-            seen.push(name);
+            seen.insert(name);
         }
         // Keep the entry's order, whatever order the approver typed.
         request
             .items
             .iter()
-            .filter(|r| seen.contains(&r.as_str()))
+            .filter(|r| seen.contains(r.as_str()))
             .cloned()
             .collect()
     };
@@ -350,58 +376,89 @@ fn requested_items(
     metadata: &ResourceMetadata,
     names: &[String],
 ) -> Vec<String> {
-    let mut wanted: Vec<&str> = Vec::new();
+    let index = ItemIndex::of(metadata);
+    let mut wanted: HashSet<&str> = HashSet::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         let name = name.trim();
         let field = format!("items[{i}]");
-        if wanted.contains(&name) {
+        if wanted.contains(name) {
             violations.push(field, duplicate(name));
             continue;
         }
-        if let Some(problem) = item_problem(metadata, name) {
+        if let Some(problem) = index.problem(name) {
             violations.push(field, problem);
         }
-        wanted.push(name);
+        wanted.insert(name);
     }
     metadata
         .items
         .iter()
-        .filter(|i| wanted.contains(&i.name.as_str()))
+        .filter(|i| wanted.contains(i.name.as_str()))
         .map(|i| i.name.clone())
         .collect()
 }
 
-/// Why `name` cannot be shared from this version, if it cannot.
-fn item_problem(metadata: &ResourceMetadata, name: &str) -> Option<String> {
-    match metadata.items.iter().find(|i| i.name == name) {
-        None => {
-            let names: Vec<&str> = metadata.items.iter().map(|i| i.name.as_str()).collect();
-            Some(format!(
-                "目录没有名为“{name}”的信息项，现有：{} (the entry has no item {name:?}; it has: {})",
-                names.join("、"),
-                names.join(", ")
-            ))
+/// The items of one version by name, to check many names against.
+struct ItemIndex<'a> {
+    metadata: &'a ResourceMetadata,
+    by_name: HashMap<&'a str, &'a InfoItem>,
+}
+
+impl<'a> ItemIndex<'a> {
+    fn of(metadata: &'a ResourceMetadata) -> Self {
+        ItemIndex {
+            metadata,
+            by_name: metadata
+                .items
+                .iter()
+                .map(|i| (i.name.as_str(), i))
+                .collect(),
         }
-        Some(item) if item.share_type == ShareType::NotShared => {
-            let basis = match metadata.sharing.basis.trim() {
-                "" => String::new(),
-                basis => format!("。依据：{basis}"),
-            };
-            Some(format!(
-                "信息项“{name}”为不予共享，不能申请 (item {name:?} is not shared and cannot be \
-                 requested){basis}"
-            ))
+    }
+
+    /// Why `name` cannot be shared from this version, if it cannot.
+    fn problem(&self, name: &str) -> Option<String> {
+        let metadata = self.metadata;
+        match self.by_name.get(name) {
+            None => {
+                let name = excerpt(name);
+                let mut names: Vec<&str> = metadata
+                    .items
+                    .iter()
+                    .take(LISTED_ITEM_NAMES)
+                    .map(|i| i.name.as_str())
+                    .collect();
+                if metadata.items.len() > LISTED_ITEM_NAMES {
+                    names.push("…");
+                }
+                Some(format!(
+                    "目录没有名为“{name}”的信息项，现有：{} (the entry has no item {name:?}; it has: {})",
+                    names.join("、"),
+                    names.join(", ")
+                ))
+            }
+            Some(item) if item.share_type == ShareType::NotShared => {
+                let basis = match metadata.sharing.basis.trim() {
+                    "" => String::new(),
+                    basis => format!("。依据：{basis}"),
+                };
+                Some(format!(
+                    "信息项“{name}”为不予共享，不能申请 (item {name:?} is not shared and cannot be \
+                     requested){basis}"
+                ))
+            }
+            Some(_) => None,
         }
-        Some(_) => None,
     }
 }
 
 /// A request is 有条件共享 as soon as one of its items is.
 fn request_share_type(metadata: &ResourceMetadata, items: &[String]) -> ShareType {
+    let items: HashSet<&str> = items.iter().map(String::as_str).collect();
     let conditional = metadata
         .items
         .iter()
-        .filter(|i| items.contains(&i.name))
+        .filter(|i| items.contains(i.name.as_str()))
         .any(|i| i.share_type != ShareType::Unconditional);
     if conditional {
         ShareType::Conditional
@@ -444,5 +501,6 @@ fn beijing(t: DateTime<Utc>) -> String {
 }
 
 fn duplicate(name: &str) -> String {
+    let name = excerpt(name);
     format!("信息项“{name}”重复 (item {name:?} is listed twice)")
 }

@@ -1066,3 +1066,47 @@ proptest! {
         }
     }
 }
+
+// --- bounds -------------------------------------------------------------------------------
+
+#[test]
+fn a_request_naming_more_items_than_an_entry_may_have_is_refused_on_the_count_alone() {
+    let entry = Entry::published(1, metadata_of(Unconditional));
+    let names: Vec<String> = (0..100_000).map(|i| format!("项{}", i % 7)).collect();
+    let v = violations(ask(
+        &entry,
+        &RequestInput {
+            items: names.clone(),
+            ..input(&[])
+        },
+    ));
+    assert_eq!(fields(&v), ["items"]);
+    assert!(v.0[0].description.contains("100000"), "{v}");
+
+    let request = pending_request(metadata_of(Conditional), &["姓名"], None);
+    let outcome = decide(
+        &request,
+        &Entry::published(1, metadata_of(Conditional)),
+        &DecisionInput {
+            items: names,
+            ..approve(&[], None)
+        },
+    );
+    assert_eq!(fields(&decision_violations(outcome)), ["items"]);
+}
+
+#[test]
+fn an_unknown_item_name_is_quoted_short_and_the_entry_s_names_listed_in_part() {
+    let many: Vec<(String, ShareType)> = (0..100)
+        .map(|i| (format!("项{i}"), Unconditional))
+        .collect();
+    let items: Vec<(&str, ShareType)> = many.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+    let entry = Entry::published(1, metadata_with(&items));
+    let long = "名".repeat(100_000);
+    let v = violations(ask(&entry, &input(&[&long, &long])));
+    assert_eq!(fields(&v), ["items[0]", "items[1]"]);
+    for violation in &v {
+        assert!(violation.description.len() < 2000, "{violation}");
+    }
+    assert!(v.0[0].description.contains("项19、…"), "{v}");
+}

@@ -3,7 +3,7 @@
 use std::ops::RangeInclusive;
 
 use crate::enums::{CodeEnum, choices};
-use crate::violation::Violations;
+use crate::violation::{Violations, excerpt};
 
 /// A coded value that must be given (not 0) and known.
 pub(super) fn required_enum<E: CodeEnum>(v: &mut Violations, field: &str, code: i32) -> Option<E> {
@@ -75,6 +75,31 @@ pub(super) fn trimmed_text(
     Some(text.to_owned())
 }
 
+/// Text that may be empty but holds at most `max_chars` characters; kept as given.
+pub(super) fn bounded_text(
+    v: &mut Violations,
+    field: &str,
+    text: &str,
+    (what_zh, what_en): (&str, &str),
+    max_chars: usize,
+) -> bool {
+    // No more bytes than characters allowed: it fits without counting.
+    if text.len() <= max_chars {
+        return true;
+    }
+    let chars = text.chars().count();
+    if chars <= max_chars {
+        return true;
+    }
+    v.push(
+        field,
+        format!(
+            "{what_zh}不能超过{max_chars}个字符，实际为{chars}个 ({what_en} must be at most {max_chars} characters, got {chars})"
+        ),
+    );
+    false
+}
+
 /// A string of ASCII digits whose length is in `len`; a range starting at 0 makes it optional.
 pub(super) fn digits(
     v: &mut Violations,
@@ -98,6 +123,7 @@ pub(super) fn digits(
             format!("{min} to {max} digits"),
         ),
     };
+    let text = excerpt(text);
     let description = if text.is_empty() {
         format!("{what_zh}为必填项，应{expected_zh} ({what_en} is required: {expected_en})")
     } else {

@@ -1,11 +1,13 @@
 //! 信息项: each item's own rules, and names unique within the entry.
 
+use std::collections::HashMap;
+
 use crate::enums::{DataType, ShareType};
 use crate::input::InfoItemInput;
 use crate::violation::Violations;
 
-use super::checks::{optional_enum, required_enum, trimmed_text};
-use super::{MAX_ITEM_LENGTH, MAX_ITEM_NAME_CHARS, MAX_ITEMS};
+use super::checks::{bounded_text, optional_enum, required_enum, trimmed_text};
+use super::{MAX_ITEM_DESCRIPTION_CHARS, MAX_ITEM_LENGTH, MAX_ITEM_NAME_CHARS, MAX_ITEMS};
 
 /// An item's own share type as given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,26 +37,33 @@ pub(super) struct Items {
     pub checked: Option<Vec<CheckedItem>>,
 }
 
+/// Over [`MAX_ITEMS`] items: reported, and [`validate`](super::validate) checks nothing
+/// else, so that the work of a call never grows with more than the limit.
+pub(super) fn too_many_items(v: &mut Violations, items: &[InfoItemInput]) -> bool {
+    if items.len() <= MAX_ITEMS {
+        return false;
+    }
+    v.push(
+        "items",
+        format!(
+            "信息项不能超过{MAX_ITEMS}个，实际为{}个 (at most {MAX_ITEMS} items, got {})",
+            items.len(),
+            items.len()
+        ),
+    );
+    true
+}
+
 pub(super) fn check_items(v: &mut Violations, items: &[InfoItemInput]) -> Items {
     let mut all_ok = true;
     if items.is_empty() {
         v.push("items", "至少应有1个信息项 (at least one item is required)");
         all_ok = false;
-    } else if items.len() > MAX_ITEMS {
-        v.push(
-            "items",
-            format!(
-                "信息项不能超过{MAX_ITEMS}个，实际为{}个 (at most {MAX_ITEMS} items, got {})",
-                items.len(),
-                items.len()
-            ),
-        );
-        all_ok = false;
     }
     let mut shares = Vec::with_capacity(items.len());
     let mut checked = Vec::with_capacity(items.len());
     // Trimmed names seen so far, with the position of their first use.
-    let mut names: Vec<(&str, usize)> = Vec::with_capacity(items.len());
+    let mut names: HashMap<&str, usize> = HashMap::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let InfoItemInput {
             name,
@@ -73,8 +82,8 @@ pub(super) fn check_items(v: &mut Violations, items: &[InfoItemInput]) -> Items 
         );
         if let Some(n) = &name_ok {
             let trimmed = name.trim();
-            match names.iter().find(|(seen, _)| *seen == trimmed) {
-                Some((_, first)) => {
+            match names.get(trimmed) {
+                Some(first) => {
                     let (this, first) = (i + 1, first + 1);
                     v.push(
                         path("name"),
@@ -84,7 +93,9 @@ pub(super) fn check_items(v: &mut Violations, items: &[InfoItemInput]) -> Items 
                     );
                     name_ok = None;
                 }
-                None => names.push((trimmed, i)),
+                None => {
+                    names.insert(trimmed, i);
+                }
             }
         }
         let data_type = required_enum::<DataType>(v, &path("data_type"), *data_type);
@@ -94,9 +105,18 @@ pub(super) fn check_items(v: &mut Violations, items: &[InfoItemInput]) -> Items 
             Ok(Some(t)) => OwnShare::Own(t),
             Err(()) => OwnShare::Invalid,
         };
+        let description_ok = bounded_text(
+            v,
+            &path("description"),
+            description,
+            ("信息项描述", "item description"),
+            MAX_ITEM_DESCRIPTION_CHARS,
+        );
         shares.push((name.trim().to_owned(), share));
         match (name_ok, data_type, length, share) {
-            (Some(name), Some(data_type), Some(length), share) if share != OwnShare::Invalid => {
+            (Some(name), Some(data_type), Some(length), share)
+                if share != OwnShare::Invalid && description_ok =>
+            {
                 checked.push(CheckedItem {
                     name,
                     data_type,

@@ -11,7 +11,10 @@ use crate::enums::{Category, FormatKind, UpdateCycle};
 use crate::input::{ClassificationInput, FormatInput, MetadataInput, OpenInput};
 use crate::metadata::{Classification, OpenAttributes, ResourceFormat, ResourceMetadata};
 use crate::violation::Violations;
-use checks::{required_enum, trimmed_text};
+use checks::{bounded_text, required_enum, trimmed_text};
+use std::collections::HashMap;
+
+use crate::violation::excerpt;
 
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_SUMMARY_CHARS: usize = 4000;
@@ -20,6 +23,12 @@ pub const MAX_ITEM_NAME_CHARS: usize = 100;
 pub const MAX_ITEM_LENGTH: u32 = 1_000_000;
 pub const MAX_KEYWORDS: usize = 20;
 pub const MAX_KEYWORD_CHARS: usize = 50;
+pub const MAX_ITEM_DESCRIPTION_CHARS: usize = 2000;
+/// 共享条件 and 开放条件.
+pub const MAX_CONDITION_CHARS: usize = 2000;
+pub const MAX_BASIS_CHARS: usize = 2000;
+pub const MAX_FORMAT_DETAIL_CHARS: usize = 200;
+pub const MAX_RELATED_CODES: usize = 100;
 
 /// Checks every rule of the guideline on `input` and returns the metadata, or every violation
 /// found, in field order. Name, summary, item names and keywords are trimmed; other text is
@@ -41,6 +50,29 @@ pub fn validate(input: &MetadataInput) -> Result<ResourceMetadata, Violations> {
         classified,
     } = input;
     let v = &mut Violations::new();
+
+    // Counts first: a list over its limit is refused before any of its elements is looked
+    // at, so that no call costs more than the limits allow.
+    let too_many = [
+        items::too_many_items(v, items),
+        too_many(
+            v,
+            "keywords",
+            keywords.len(),
+            MAX_KEYWORDS,
+            ("关键词", "keywords"),
+        ),
+        too_many(
+            v,
+            "related_codes",
+            related_codes.len(),
+            MAX_RELATED_CODES,
+            ("关联资源代码", "related codes"),
+        ),
+    ];
+    if too_many.contains(&true) {
+        return Err(std::mem::take(v));
+    }
 
     let classification = check_classification(v, classification);
     let name = trimmed_text(v, "name", name, ("信息资源名称", "name"), MAX_NAME_CHARS);
@@ -114,6 +146,24 @@ pub fn validate(input: &MetadataInput) -> Result<ResourceMetadata, Violations> {
     }
 }
 
+/// Reports a list of `count` elements over `max`; true if it is.
+fn too_many(
+    v: &mut Violations,
+    field: &str,
+    count: usize,
+    max: usize,
+    (what_zh, what_en): (&str, &str),
+) -> bool {
+    if count <= max {
+        return false;
+    }
+    v.push(
+        field,
+        format!("{what_zh}不能超过{max}个，实际为{count}个 (at most {max} {what_en}, got {count})"),
+    );
+    true
+}
+
 fn check_classification(v: &mut Violations, input: &ClassificationInput) -> Option<Classification> {
     let ClassificationInput {
         category,
@@ -160,7 +210,17 @@ fn check_provider_code(v: &mut Violations, code: &str) -> Option<CreditCode> {
 
 fn check_format(v: &mut Violations, input: &FormatInput) -> Option<ResourceFormat> {
     let FormatInput { kind, detail } = input;
-    let kind = required_enum::<FormatKind>(v, "format.kind", *kind)?;
+    let kind = required_enum::<FormatKind>(v, "format.kind", *kind);
+    if !bounded_text(
+        v,
+        "format.detail",
+        detail,
+        ("具体格式", "format.detail"),
+        MAX_FORMAT_DETAIL_CHARS,
+    ) {
+        return None;
+    }
+    let kind = kind?;
     let allowed = kind.allowed_details();
     let detail = match kind {
         FormatKind::SelfDescribing => detail.clone(),
@@ -180,6 +240,7 @@ fn check_format(v: &mut Violations, input: &FormatInput) -> Option<ResourceForma
                 Some(canonical) => (*canonical).to_owned(),
                 None => {
                     let list = allowed.join(", ");
+                    let detail = excerpt(detail);
                     let description = if wanted.is_empty() {
                         format!(
                             "格式类型为{}时须填写具体格式，可选：{list} (format.detail is required for {}; one of: {list})",
@@ -207,6 +268,13 @@ fn check_open(v: &mut Violations, input: &OpenInput) -> OpenAttributes {
         open_to_public,
         condition,
     } = input;
+    bounded_text(
+        v,
+        "open.condition",
+        condition,
+        ("开放条件", "open.condition"),
+        MAX_CONDITION_CHARS,
+    );
     if !open_to_public && !condition.trim().is_empty() {
         v.push(
             "open.condition",
@@ -230,6 +298,7 @@ fn check_publish_date(v: &mut Violations, s: &str) -> Option<chrono::NaiveDate> 
     match date::parse_strict(s) {
         Ok(d) => Some(d),
         Err(DateError::Format) => {
+            let s = excerpt(s);
             v.push(
                 "publish_date",
                 format!("发布日期应为YYYY-MM-DD格式，实际为“{s}” (publish_date must be YYYY-MM-DD, got \"{s}\")"),
@@ -247,14 +316,15 @@ fn check_publish_date(v: &mut Violations, s: &str) -> Option<chrono::NaiveDate> 
 }
 
 fn check_related_codes(v: &mut Violations, codes: &[String]) -> Option<Vec<ResourceCode>> {
-    // Each distinct code with the position where it first appears.
-    let mut seen: Vec<(usize, ResourceCode)> = Vec::with_capacity(codes.len());
+    // Each distinct code, in order, and the position where it first appears.
+    let mut distinct: Vec<ResourceCode> = Vec::with_capacity(codes.len());
+    let mut first_at: HashMap<ResourceCode, usize> = HashMap::with_capacity(codes.len());
     let mut ok = true;
     for (i, raw) in codes.iter().enumerate() {
         let field = format!("related_codes[{i}]");
         match ResourceCode::parse(raw) {
-            Ok(code) => match seen.iter().find(|(_, c)| *c == code) {
-                Some((first, _)) => {
+            Ok(code) => match first_at.get(&code) {
+                Some(first) => {
                     let (n, m) = (i + 1, first + 1);
                     v.push(
                         field,
@@ -264,7 +334,10 @@ fn check_related_codes(v: &mut Violations, codes: &[String]) -> Option<Vec<Resou
                     );
                     ok = false;
                 }
-                None => seen.push((i, code)),
+                None => {
+                    first_at.insert(code.clone(), i);
+                    distinct.push(code);
+                }
             },
             Err(e) => {
                 v.push(field, e.to_string());
@@ -272,22 +345,11 @@ fn check_related_codes(v: &mut Violations, codes: &[String]) -> Option<Vec<Resou
             }
         }
     }
-    ok.then(|| seen.into_iter().map(|(_, c)| c).collect())
+    ok.then_some(distinct)
 }
 
 fn check_keywords(v: &mut Violations, keywords: &[String]) -> Option<Vec<String>> {
     let mut ok = true;
-    if keywords.len() > MAX_KEYWORDS {
-        v.push(
-            "keywords",
-            format!(
-                "关键词不能超过{MAX_KEYWORDS}个，实际为{}个 (at most {MAX_KEYWORDS} keywords, got {})",
-                keywords.len(),
-                keywords.len()
-            ),
-        );
-        ok = false;
-    }
     let mut out = Vec::with_capacity(keywords.len());
     for (i, k) in keywords.iter().enumerate() {
         let field = format!("keywords[{i}]");

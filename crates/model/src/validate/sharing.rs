@@ -6,8 +6,9 @@ use crate::input::SharingInput;
 use crate::metadata::{InfoItem, Sharing};
 use crate::violation::Violations;
 
-use super::checks::optional_enum;
+use super::checks::{bounded_text, optional_enum};
 use super::items::{Items, OwnShare};
+use super::{MAX_BASIS_CHARS, MAX_CONDITION_CHARS};
 
 /// Checks the sharing attributes against the items and gives each item its effective type.
 pub(super) fn check_sharing(
@@ -21,13 +22,28 @@ pub(super) fn check_sharing(
         mode,
         basis,
     } = input;
+    let condition_ok = bounded_text(
+        v,
+        "sharing.condition",
+        condition,
+        ("共享条件", "sharing.condition"),
+        MAX_CONDITION_CHARS,
+    );
+    let basis_ok = bounded_text(
+        v,
+        "sharing.basis",
+        basis,
+        ("不予共享依据", "sharing.basis"),
+        MAX_BASIS_CHARS,
+    );
+    let texts_ok = condition_ok && basis_ok;
     let entry = entry_share_type(v, *share_type, &items.shares);
     let mode = optional_enum::<ShareMode>(v, "sharing.mode", *mode);
     let Some(entry) = entry else {
         return (None, None);
     };
 
-    let mut ok = true;
+    let mut ok = texts_ok;
     if entry == ShareType::Conditional && condition.trim().is_empty() {
         v.push(
             "sharing.condition",
