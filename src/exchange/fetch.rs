@@ -169,16 +169,25 @@ impl ExchangeApi {
         let code = checked(v, code)?;
         let entry = self.header(&code).await?;
         note.owner(&entry.provider_code);
-        let grant = match authz::read_data(&p, &entry.provider_code)? {
+        // Without an active grant, an entry the caller may not see does not exist for it.
+        let visible = authz::sees_entry(&p, &entry);
+        let hidden = |refusal: ApiError| {
+            if visible {
+                refusal
+            } else {
+                authz::no_such_entry(&code)
+            }
+        };
+        let grant = match authz::read_data(&p, &entry.provider_code).map_err(hidden)? {
             DataReader::Provider => None,
             DataReader::Grantee(department) => Some(
                 self.active_grant(&department, &code)
                     .await?
                     .ok_or_else(|| {
-                        ApiError::PermissionDenied(format!(
+                        hidden(ApiError::PermissionDenied(format!(
                             "本部门没有目录 {code} 的有效授权，请先申请共享 \
                          (your department holds no active grant for entry {code}: request it first)"
-                        ))
+                        )))
                     })?,
             ),
         };
