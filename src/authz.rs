@@ -363,6 +363,21 @@ mod tests {
     }
 
     #[test]
+    fn a_department_credential_never_acts_for_the_platform() {
+        for role in [Role::Admin, Role::Auditor] {
+            let bound = principal(Some(A), &[role]);
+            assert!(administer(&bound).is_err(), "{role:?}");
+            assert!(review_entry(&bound).is_err(), "{role:?}");
+            assert!(verify_access_log(&bound).is_err(), "{role:?}");
+            assert_eq!(
+                list_sharing(&bound).expect("its own department's"),
+                Some(&code(A))
+            );
+            assert!(!sees_sharing(&bound, &code(B), &code(B)), "{role:?}");
+        }
+    }
+
+    #[test]
     fn denial_names_the_missing_role() {
         let err = administer(&principal(Some(A), &[Role::Consumer])).expect_err("denied");
         assert!(err.to_string().contains("ADMIN"), "{err}");

@@ -8,6 +8,8 @@
 mod common;
 #[path = "authorization/disclosure.rs"]
 mod disclosure;
+#[path = "authorization/platform_roles.rs"]
+mod platform_roles;
 
 use common::{
     Clients, TestServer, clients_with_authorization, publish_entry, register_entry, sample_metadata,
