@@ -527,7 +527,10 @@ fn init_logging(format: LogFormat) {
         .with_writer(std::io::stderr);
     // A second initialization (tests) is harmless: the first subscriber stays.
     let _ = match format {
-        LogFormat::Text => builder.try_init(),
+        // Fields carry caller input: escaped, so that it cannot forge or break lines.
+        LogFormat::Text => builder
+            .fmt_fields(crate::observe::EscapedFields)
+            .try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
 }

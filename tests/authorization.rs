@@ -8,6 +8,8 @@
 mod common;
 #[path = "authorization/disclosure.rs"]
 mod disclosure;
+#[path = "authorization/log_injection.rs"]
+mod log_injection;
 #[path = "authorization/platform_roles.rs"]
 mod platform_roles;
 
