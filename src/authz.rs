@@ -46,8 +46,7 @@ pub fn sees_entry(p: &Principal, entry: &EntryHeader) -> bool {
 /// Whether `p` may know that a request or grant between `receiver` and `provider` exists: its
 /// two departments, the platform administrator and the auditor.
 pub fn sees_sharing(p: &Principal, receiver: &CreditCode, provider: &CreditCode) -> bool {
-    p.has(Role::Admin) || p.has(Role::Auditor) || p.is_of(receiver)
-        || p.is_of(provider)
+    p.has(Role::Admin) || p.has(Role::Auditor) || p.is_of(receiver) || p.is_of(provider)
 }
 
 fn require(p: &Principal, role: Role) -> Result<(), ApiError> {

@@ -10,9 +10,9 @@ use chrono::{Datelike as _, Utc};
 use govshare_audit::{AccessLog, CommitHook, CommitStats, LogOptions, PgAccessLog};
 use govshare_exchange::BlobStore;
 use govshare_sharing::{SharingPolicy, WorkingCalendar};
+use govshare_store::Store;
 use govshare_store::postgres::{PgOptions, PgStore};
 use govshare_store::sled::{SledOptions, SledStore};
-use govshare_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -492,9 +492,7 @@ fn init_logging(format: LogFormat) {
     // A second initialization (tests) is harmless: the first subscriber stays.
     let _ = match format {
         // Fields carry caller input: escaped, so that it cannot forge or break lines.
-        LogFormat::Text => builder
-            .fmt_fields(crate::observe::EscapedFields)
-            .try_init(),
+        LogFormat::Text => builder.fmt_fields(crate::observe::EscapedFields).try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
 }

@@ -107,9 +107,15 @@ mod tests {
     #[test]
     fn line_breaks_and_terminal_controls_are_escaped() {
         assert_eq!(escaped("a\nb\rc\td"), "a\\nb\\rc\\td");
-        assert_eq!(escaped("\u{1b}[2K\u{7}\u{0}\u{7f}"), "\\u{1b}[2K\\u{7}\\u{0}\\u{7f}");
+        assert_eq!(
+            escaped("\u{1b}[2K\u{7}\u{0}\u{7f}"),
+            "\\u{1b}[2K\\u{7}\\u{0}\\u{7f}"
+        );
         assert_eq!(escaped("\u{85}\u{9b}"), "\\u{85}\\u{9b}");
-        assert_eq!(escaped("行\u{2028}分\u{2029}段"), "行\\u{2028}分\\u{2029}段");
+        assert_eq!(
+            escaped("行\u{2028}分\u{2029}段"),
+            "行\\u{2028}分\\u{2029}段"
+        );
     }
 
     #[test]

@@ -37,10 +37,7 @@ pub fn data_directory(dir: &Path) -> anyhow::Result<()> {
 
 /// On the first start, creates the platform administrator's credential; returns its secret if
 /// this server's record is the one the store took (see the module's documentation).
-pub async fn bootstrap_admin(
-    store: &dyn Store,
-    data_dir: &Path,
-) -> anyhow::Result<Option<String>> {
+pub async fn bootstrap_admin(store: &dyn Store, data_dir: &Path) -> anyhow::Result<Option<String>> {
     data_directory(data_dir)?;
     if store.admin_bootstrapped().await? {
         settle_pending(store, data_dir).await?;

@@ -11,8 +11,8 @@ use tonic::{Code, Status};
 
 use crate::common::{
     Clients, TestServer, create_request, decide_request, fetch_refused, get_entry, get_request,
-    list_snapshots, metadata_shared_as, published_entry, register_entry, request_for,
-    revoke_grant, sample_metadata,
+    list_snapshots, metadata_shared_as, published_entry, register_entry, request_for, revoke_grant,
+    sample_metadata,
 };
 
 /// Department A provides, B requests, C stands aside.
@@ -108,7 +108,9 @@ async fn a_request_between_other_departments_is_not_found_like_a_missing_one() {
         ("C's approver", &w.c_approver),
         ("C's consumer", &w.c_consumer),
     ] {
-        let hidden = decide_request(clients, id, true, "越权答复").await.unwrap_err();
+        let hidden = decide_request(clients, id, true, "越权答复")
+            .await
+            .unwrap_err();
         let missing = decide_request(clients, absent, true, "越权答复")
             .await
             .unwrap_err();
@@ -152,7 +154,10 @@ async fn a_grant_between_other_departments_is_not_found_like_a_missing_one() {
         .await
         .unwrap();
     let (id, absent) = (request.grant_id.as_str(), "GRT-999999");
-    assert!(!id.is_empty(), "an unconditional request is granted at once");
+    assert!(
+        !id.is_empty(),
+        "an unconditional request is granted at once"
+    );
     for (who, clients) in [
         ("C's approver", &w.c_approver),
         ("C's consumer", &w.c_consumer),

@@ -76,7 +76,15 @@ async fn control_characters_in_a_requested_code_cannot_forge_text_log_lines() {
         "the code is kept, escaped: {first}"
     );
     let second = line_of(&ids[1]);
-    for escaped in ["\\r", "\\u{1b}[2K", "\\t", "\\u{85}", "\\u{2028}", "\\u{2029}", "\\u{7}"] {
+    for escaped in [
+        "\\r",
+        "\\u{1b}[2K",
+        "\\t",
+        "\\u{85}",
+        "\\u{2028}",
+        "\\u{2029}",
+        "\\u{7}",
+    ] {
         assert!(second.contains(escaped), "{escaped} in {second}");
     }
 }

@@ -109,7 +109,8 @@ async fn a_stored_admin_or_auditor_credential_of_a_department_authenticates_noth
         .await
         .unwrap();
     let dir = server.stop().await;
-    let admin_of_a = stored_department_credential(dir.path(), &a, govshare_model::Role::Admin).await;
+    let admin_of_a =
+        stored_department_credential(dir.path(), &a, govshare_model::Role::Admin).await;
     let auditor_of_a =
         stored_department_credential(dir.path(), &a, govshare_model::Role::Auditor).await;
     let server = TestServer::start_in(dir).await;
@@ -139,7 +140,11 @@ async fn a_stored_admin_or_auditor_credential_of_a_department_authenticates_noth
         })
         .await
         .unwrap_err();
-    assert_eq!(own_approval.code(), Code::Unauthenticated, "{own_approval:?}");
+    assert_eq!(
+        own_approval.code(),
+        Code::Unauthenticated,
+        "{own_approval:?}"
+    );
     let minted = server
         .clients(&admin_of_a)
         .admin

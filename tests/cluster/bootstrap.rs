@@ -59,7 +59,10 @@ async fn servers_starting_together_on_an_empty_database_write_one_working_admin_
     assert_eq!(written[0].file_name().unwrap(), "admin.token");
     let token = std::fs::read_to_string(&written[0]).unwrap();
     let token = token.trim();
-    let printed: Vec<&String> = servers.iter().filter_map(|s| s.admin_token.as_ref()).collect();
+    let printed: Vec<&String> = servers
+        .iter()
+        .filter_map(|s| s.admin_token.as_ref())
+        .collect();
     assert_eq!(printed, [token], "only the winner shows the token it wrote");
 
     for running in &servers {
@@ -92,7 +95,10 @@ async fn a_server_on_postgres_makes_a_data_directory_that_does_not_exist() {
     let token = std::fs::read_to_string(data_dir.join("admin.token")).unwrap();
     assert_eq!(running.admin_token.as_deref(), Some(token.trim()));
     let mode = std::fs::metadata(&data_dir).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o700, "the data directory is the server's alone: {mode:o}");
+    assert_eq!(
+        mode, 0o700,
+        "the data directory is the server's alone: {mode:o}"
+    );
     running.shutdown().await.unwrap();
     schema.drop_now().await;
 }
@@ -107,8 +113,11 @@ async fn a_first_start_cut_short_before_writing_admin_token_is_finished_at_the_n
     // As a kill between the stored record and the rename leaves it, and a loser's candidate
     // a kill left behind.
     let written = dir.path().join("admin.token");
-    std::fs::rename(&written, dir.path().join("admin.token.tok_0000000000000001.pending"))
-        .unwrap();
+    std::fs::rename(
+        &written,
+        dir.path().join("admin.token.tok_0000000000000001.pending"),
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("admin.token.tok_0000000000000002.pending"),
         "gst_a-candidate-the-database-never-took\n",
