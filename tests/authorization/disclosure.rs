@@ -11,8 +11,8 @@ use tonic::{Code, Status};
 
 use crate::common::{
     Clients, TestServer, create_request, decide_request, fetch_refused, get_entry, get_request,
-    list_snapshots, metadata_shared_as, published_entry, register_entry, request_for, revoke_grant,
-    sample_metadata,
+    list_snapshots, metadata_shared_as, publish_data, published_entry, register_entry, request_for,
+    revoke_grant, sample_metadata,
 };
 
 /// Department A provides, B requests, C stands aside.
@@ -316,6 +316,24 @@ async fn another_departments_draft_is_not_found_like_a_missing_entry() {
         let missing = list_snapshots(clients, absent, 0, "").await.unwrap_err();
         w.assert_alike(
             &format!("ListSnapshots by {who}"),
+            (hidden, code),
+            (missing, absent),
+        );
+    }
+
+    for (who, clients) in [
+        ("B's cataloguer", &w.b_cataloguer),
+        ("B's consumer", &w.b_consumer),
+    ] {
+        let csv = "姓名,公民身份号码,出生日期\n".as_bytes();
+        let hidden = publish_data(clients, code, "text/csv", csv)
+            .await
+            .unwrap_err();
+        let missing = publish_data(clients, absent, "text/csv", csv)
+            .await
+            .unwrap_err();
+        w.assert_alike(
+            &format!("PublishData by {who}"),
             (hidden, code),
             (missing, absent),
         );
