@@ -126,7 +126,7 @@ async fn a_first_start_cut_short_before_writing_admin_token_is_finished_at_the_n
 
     let again = started(&schema, dir.path().to_owned()).await.unwrap();
     assert_eq!(again.admin_token, None, "nothing new is made");
-    assert_eq!(admin_files(dir.path()), [written.clone()]);
+    assert_eq!(admin_files(dir.path()), std::slice::from_ref(&written));
     assert_eq!(std::fs::read_to_string(&written).unwrap().trim(), token);
     again.shutdown().await.unwrap();
     schema.drop_now().await;
