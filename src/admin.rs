@@ -149,17 +149,23 @@ impl AdminApi {
                 ),
             }
         }
-        let separated = |r: &Role| matches!(r, Role::Admin | Role::Auditor);
-        if parsed_roles.len() > 1 && parsed_roles.iter().any(separated) {
+        if parsed_roles.len() > 1 && parsed_roles.iter().any(|r| r.is_platform()) {
             v.push(
                 "roles",
                 "平台管理员、审计员须与其他角色分离，不能合用一个凭证（GB/T 39477 三员分立） \
                  (ADMIN and AUDITOR cannot be combined with any other role on one credential)",
             );
         }
-        let platform_level = parsed_roles
-            .iter()
-            .all(|r| matches!(r, Role::Admin | Role::Auditor));
+        let platform_level = parsed_roles.iter().all(|r| r.is_platform());
+        if !department_code.is_empty() && parsed_roles.iter().any(|r| r.is_platform()) {
+            // A department's own administrator or auditor would approve and audit itself.
+            v.push(
+                "department_code",
+                "平台管理员、审计员是平台级凭证，不能属于部门，请留空 department_code（GB/T 39477 \
+                 三员分立） (ADMIN and AUDITOR are platform credentials: leave department_code \
+                 empty)",
+            );
+        }
         let department = if department_code.is_empty() {
             if !platform_level {
                 v.push(

@@ -36,8 +36,10 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// Whether the credential holds `role`. A platform role (ADMIN, AUDITOR) counts only on a
+    /// credential without a department, whatever a stored record says.
     pub fn has(&self, role: Role) -> bool {
-        self.roles.contains(&role)
+        self.roles.contains(&role) && (self.department.is_none() || !role.is_platform())
     }
 
     /// Whether the credential belongs to `department`.
@@ -134,14 +136,31 @@ async fn authenticate(store: &dyn Store, headers: &http::HeaderMap) -> Result<Pr
         .map(|t| Principal::from_record(&t))
 }
 
-/// The record of a bearer token that is known, unrevoked and unexpired.
+/// Why a credential that binds ADMIN or AUDITOR to a department (which servers before the
+/// separation of duties issued) authenticates nothing.
+const DEPARTMENT_PLATFORM_ROLE: &str = "该凭证把平台管理员或审计员角色绑定到了部门，违反三员分立（GB/T 39477），\
+     已停止使用；请平台管理员吊销它并另发无部门的平台级凭证 (this credential binds ADMIN or \
+     AUDITOR to a department, against the separation of duties of GB/T 39477, and is no \
+     longer honoured: have the platform administrator revoke it and issue a platform \
+     credential without a department)";
+
+fn has_platform_role(t: &TokenRecord) -> bool {
+    t.roles.iter().any(|r| r.is_platform())
+}
+
+/// The record of a bearer token that is known, unrevoked and unexpired, and whose roles fit
+/// its kind (a platform role only without a department).
 async fn valid_token(store: &dyn Store, token: &str) -> Result<TokenRecord, Refusal> {
     let record = store
         .token_by_digest(&token_digest(token))
         .await
         .map_err(|e| Refusal::new(format!("credential check failed: {e}")))?;
+    let now = Utc::now();
     let refusal = match record {
-        Some(t) if t.is_valid_at(Utc::now()) => return Ok(t),
+        Some(t) if t.is_valid_at(now) && t.department.is_some() && has_platform_role(&t) => {
+            Refusal::of_token(DEPARTMENT_PLATFORM_ROLE, &t)
+        }
+        Some(t) if t.is_valid_at(now) => return Ok(t),
         Some(t) if t.revoked_at.is_some() => {
             Refusal::of_token("凭证已吊销 (the credential has been revoked)", &t)
         }

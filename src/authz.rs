@@ -1,10 +1,53 @@
 //! Authorization: one function per action, all in one place. Each returns
 //! `PERMISSION_DENIED` naming the role or the department the action needs.
+//!
+//! What a caller may not see does not exist for it: an unpublished entry of another
+//! department, a request or grant between two other departments are answered NOT_FOUND in
+//! the very words used for a code or number that was never issued ([`no_such_entry`],
+//! [`no_such_request`], [`no_such_grant`]), before any other check can tell them apart.
 
-use govshare_model::{CreditCode, Role};
+use govshare_model::{CreditCode, ResourceCode, Role};
+use govshare_sharing::{GrantId, RequestId};
+use govshare_store::EntryHeader;
 
 use crate::auth::Principal;
 use crate::error::ApiError;
+
+/// The answer about an entry that does not exist or that the caller may not see.
+pub fn no_such_entry(code: &ResourceCode) -> ApiError {
+    ApiError::NotFound(format!(
+        "目录 {code} 不存在或无权查看 (entry {code} does not exist or is not visible to this \
+         credential)"
+    ))
+}
+
+/// The answer about a request that does not exist or that the caller may not see.
+pub fn no_such_request(id: RequestId) -> ApiError {
+    ApiError::NotFound(format!(
+        "共享申请 {id} 不存在或无权查看 (request {id} does not exist or is not visible to this \
+         credential)"
+    ))
+}
+
+/// The answer about a grant that does not exist or that the caller may not see.
+pub fn no_such_grant(id: GrantId) -> ApiError {
+    ApiError::NotFound(format!(
+        "授权 {id} 不存在或无权查看 (grant {id} does not exist or is not visible to this \
+         credential)"
+    ))
+}
+
+/// Whether `p` may know that the entry exists: any entry of the published catalogue; an
+/// unpublished or revoked one only its own department and the administrator.
+pub fn sees_entry(p: &Principal, entry: &EntryHeader) -> bool {
+    entry.is_visible_to_all() || read_all_versions(p, &entry.provider_code).is_ok()
+}
+
+/// Whether `p` may know that a request or grant between `receiver` and `provider` exists: its
+/// two departments, the platform administrator and the auditor.
+pub fn sees_sharing(p: &Principal, receiver: &CreditCode, provider: &CreditCode) -> bool {
+    p.has(Role::Admin) || p.has(Role::Auditor) || p.is_of(receiver) || p.is_of(provider)
+}
 
 fn require(p: &Principal, role: Role) -> Result<(), ApiError> {
     if p.has(role) {
@@ -87,24 +130,6 @@ fn side(
 pub fn request_data(p: &Principal) -> Result<CreditCode, ApiError> {
     require(p, Role::Consumer)?;
     department_of(p, "申请共享").cloned()
-}
-
-/// GetRequest, and each request or grant in a list: its two departments, the platform
-/// administrator and the auditor.
-pub fn read_sharing(
-    p: &Principal,
-    receiver: &CreditCode,
-    provider: &CreditCode,
-) -> Result<(), ApiError> {
-    if p.has(Role::Admin) || p.has(Role::Auditor) || p.is_of(receiver) || p.is_of(provider) {
-        Ok(())
-    } else {
-        Err(ApiError::PermissionDenied(format!(
-            "只有申请方 {receiver}、提供方 {provider}、平台管理员和审计员可以查看 \
-             (only the requesting department {receiver}, the providing department {provider}, \
-             the platform administrator and the auditor may see this)"
-        )))
-    }
 }
 
 /// ListRequests, ListGrants: everything for the platform administrator and the auditor
@@ -269,7 +294,7 @@ mod tests {
     }
 
     #[test]
-    fn requests_are_read_by_their_two_departments_admin_and_auditor() {
+    fn requests_are_seen_by_their_two_departments_admin_and_auditor() {
         let c = &govshare_model::testing::valid_credit_code(7);
         for (p, ok) in [
             (principal(Some(A), &[Role::Consumer]), true),
@@ -277,8 +302,9 @@ mod tests {
             (principal(None, &[Role::Admin]), true),
             (principal(None, &[Role::Auditor]), true),
             (principal(Some(c), &[Role::Approver]), false),
+            (principal(Some(c), &[Role::Admin]), false),
         ] {
-            assert_eq!(read_sharing(&p, &code(A), &code(B)).is_ok(), ok, "{p:?}");
+            assert_eq!(sees_sharing(&p, &code(A), &code(B)), ok, "{p:?}");
         }
     }
 
@@ -333,6 +359,21 @@ mod tests {
         assert!(read_data(&principal(Some(B), &[Role::Approver]), &provider).is_err());
         assert!(read_data(&principal(Some(A), &[Role::Approver]), &provider).is_err());
         assert!(read_data(&principal(None, &[Role::Admin]), &provider).is_err());
+    }
+
+    #[test]
+    fn a_department_credential_never_acts_for_the_platform() {
+        for role in [Role::Admin, Role::Auditor] {
+            let bound = principal(Some(A), &[role]);
+            assert!(administer(&bound).is_err(), "{role:?}");
+            assert!(review_entry(&bound).is_err(), "{role:?}");
+            assert!(verify_access_log(&bound).is_err(), "{role:?}");
+            assert_eq!(
+                list_sharing(&bound).expect("its own department's"),
+                Some(&code(A))
+            );
+            assert!(!sees_sharing(&bound, &code(B), &code(B)), "{role:?}");
+        }
     }
 
     #[test]

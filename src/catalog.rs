@@ -158,12 +158,24 @@ impl CatalogApi {
         }
     }
 
-    /// The header of an entry; its provider becomes the owner in the call's record.
-    async fn header(&self, note: &CallNote, code: &ResourceCode) -> ApiResult<EntryHeader> {
-        let header = self.state.store.get_entry(code).await?.ok_or_else(|| {
-            ApiError::NotFound(format!("目录 {code} 不存在 (entry {code} not found)"))
-        })?;
+    /// The header of an entry `p` may see; its provider becomes the owner in the call's
+    /// record. One `p` may not see is answered as one that does not exist.
+    async fn header(
+        &self,
+        note: &CallNote,
+        p: &Principal,
+        code: &ResourceCode,
+    ) -> ApiResult<EntryHeader> {
+        let header = self
+            .state
+            .store
+            .get_entry(code)
+            .await?
+            .ok_or_else(|| authz::no_such_entry(code))?;
         note.owner(&header.provider_code);
+        if !authz::sees_entry(p, &header) {
+            return Err(authz::no_such_entry(code));
+        }
         Ok(header)
     }
 
@@ -186,7 +198,7 @@ impl CatalogApi {
         p: &Principal,
         code: &ResourceCode,
     ) -> ApiResult<EntryHeader> {
-        let header = self.header(note, code).await?;
+        let header = self.header(note, p, code).await?;
         authz::write_entry(p, &header.provider_code)?;
         Ok(header)
     }
@@ -209,22 +221,16 @@ impl CatalogApi {
         }
     }
 
-    /// The header of an entry whose history `p` wants to read. Outside the providing
-    /// department an unpublished entry does not exist, so it is NOT_FOUND, not denied.
+    /// The header of an entry whose history `p` wants to read.
     async fn history(
         &self,
         note: &CallNote,
         p: &Principal,
         code: &ResourceCode,
     ) -> ApiResult<EntryHeader> {
-        let header = self.header(note, code).await?;
-        match authz::read_all_versions(p, &header.provider_code) {
-            Ok(()) => Ok(header),
-            Err(_) if !header.is_visible_to_all() => Err(ApiError::NotFound(format!(
-                "目录 {code} 不存在或未发布 (entry {code} not found or not published)"
-            ))),
-            Err(denied) => Err(denied),
-        }
+        let header = self.header(note, p, code).await?;
+        authz::read_all_versions(p, &header.provider_code)?;
+        Ok(header)
     }
 
     async fn register_entry(
@@ -337,11 +343,9 @@ impl CatalogApi {
         let mut v = Violations::default();
         let code = field::resource_code("code", &code, &mut v);
         let code = checked(v, code)?;
-        let header = self.header(&note, &code).await?;
+        let header = self.header(&note, &p, &code).await?;
         let Some(default) = Self::default_version(&p, &header) else {
-            return Err(ApiError::NotFound(format!(
-                "目录 {code} 不存在或未发布 (entry {code} not found or not published)"
-            )));
+            return Err(authz::no_such_entry(&code));
         };
         let version = if version == 0 { default } else { version };
         if version != default && authz::read_all_versions(&p, &header.provider_code).is_err() {

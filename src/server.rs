@@ -3,18 +3,16 @@
 
 use std::io::Write as _;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use chrono::{Datelike as _, Utc};
 use govshare_audit::{AccessLog, CommitHook, CommitStats, LogOptions, PgAccessLog};
 use govshare_exchange::BlobStore;
-use govshare_model::Role;
 use govshare_sharing::{SharingPolicy, WorkingCalendar};
+use govshare_store::Store;
 use govshare_store::postgres::{PgOptions, PgStore};
 use govshare_store::sled::{SledOptions, SledStore};
-use govshare_store::{Store, TokenRecord};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -26,7 +24,7 @@ use tower::{Layer as _, ServiceBuilder};
 use crate::access_log::AccessLogHandle;
 use crate::admin::AdminApi;
 use crate::audit::AuditApi;
-use crate::auth::{self, AuthLayer};
+use crate::auth::AuthLayer;
 use crate::catalog::CatalogApi;
 use crate::config::{Config, LogFormat, ServeArgs, SharingConfig};
 use crate::console::ConsoleService;
@@ -43,6 +41,8 @@ use crate::proto::sharing_service_server::SharingServiceServer;
 use crate::report::ReportApi;
 use crate::sharing::SharingApi;
 use crate::version_cache::VersionCache;
+
+mod bootstrap;
 
 /// What every service shares.
 #[derive(Debug)]
@@ -157,6 +157,7 @@ impl Running {
 /// Opens the configured store: sled in the data directory, or the PostgreSQL database
 /// `store.url` names (its schema brought up to date).
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    bootstrap::data_directory(&config.data_dir)?;
     if config.store.is_postgres() {
         let url = config
             .store
@@ -179,43 +180,6 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let store = SledStore::open(&config.data_dir, &options)
         .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
     Ok(Arc::new(store))
-}
-
-/// On the first start, creates the platform administrator's credential and writes it to
-/// `DIR/admin.token` (0600) before storing its digest, so it cannot be lost by a crash.
-async fn bootstrap_admin(store: &dyn Store, data_dir: &Path) -> anyhow::Result<Option<String>> {
-    if store.admin_bootstrapped().await? {
-        return Ok(None);
-    }
-    let (token, id) = auth::new_token();
-    write_secret(&data_dir.join("admin.token"), &token)?;
-    let record = TokenRecord {
-        id,
-        digest: auth::token_digest(&token),
-        department: None,
-        roles: vec![Role::Admin],
-        name: "platform administrator".into(),
-        created_at: Utc::now(),
-        expires_at: None,
-        revoked_at: None,
-    };
-    Ok(store.bootstrap_admin_token(record).await?.then_some(token))
-}
-
-fn write_secret(path: &Path, secret: &str) -> anyhow::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let tmp = path.with_extension("tmp");
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    writeln!(file, "{secret}")?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
 }
 
 /// Opens the access log, feeding its commits to `metrics`: in the PostgreSQL database the
@@ -383,7 +347,7 @@ pub async fn start(
         .as_ref()
         .map(TcpListener::local_addr)
         .transpose()?;
-    let admin_token = bootstrap_admin(store.as_ref(), &config.data_dir).await?;
+    let admin_token = bootstrap::bootstrap_admin(store.as_ref(), &config.data_dir).await?;
     let calendar = load_calendar(&config.sharing)?;
     let blob_dir = config.blob_dir();
     let blobs = BlobStore::open(&blob_dir)
@@ -534,7 +498,8 @@ fn init_logging(format: LogFormat) {
         .with_writer(std::io::stderr);
     // A second initialization (tests) is harmless: the first subscriber stays.
     let _ = match format {
-        LogFormat::Text => builder.try_init(),
+        // Fields carry caller input: escaped, so that it cannot forge or break lines.
+        LogFormat::Text => builder.fmt_fields(crate::observe::EscapedFields).try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
 }

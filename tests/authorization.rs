@@ -6,6 +6,12 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "authorization/disclosure.rs"]
+mod disclosure;
+#[path = "authorization/log_injection.rs"]
+mod log_injection;
+#[path = "authorization/platform_roles.rs"]
+mod platform_roles;
 
 use common::{
     Clients, TestServer, clients_with_authorization, publish_entry, register_entry, sample_metadata,
@@ -58,6 +64,13 @@ impl World {
 
     async fn a_entry(&self) -> CatalogEntry {
         register_entry(&self.a_cataloguer, sample_metadata(&self.a)).await
+    }
+
+    /// An entry of A in the published catalogue: other departments see it, so they are told
+    /// they may not change it (another department's draft does not exist for them).
+    async fn a_published_entry(&self) -> CatalogEntry {
+        let entry = self.a_entry().await;
+        publish_entry(&self.server, &self.a_cataloguer, &entry.code).await
     }
 
     async fn head_of(&self, code: &str) -> CatalogEntry {
@@ -249,7 +262,7 @@ async fn cataloguer_cannot_register_for_another_department() {
 #[tokio::test]
 async fn cataloguer_cannot_update_another_departments_entry() {
     let w = world().await;
-    let entry = w.a_entry().await;
+    let entry = w.a_published_entry().await;
     let result = w
         .b_cataloguer
         .catalog
@@ -267,7 +280,7 @@ async fn cataloguer_cannot_update_another_departments_entry() {
 #[tokio::test]
 async fn cataloguer_cannot_submit_another_departments_entry() {
     let w = world().await;
-    let entry = w.a_entry().await;
+    let entry = w.a_published_entry().await;
     let result = w
         .b_cataloguer
         .catalog
@@ -280,7 +293,7 @@ async fn cataloguer_cannot_submit_another_departments_entry() {
     assert_denied(result, "B submitting A's entry");
     assert_eq!(
         w.head_of(&entry.code).await.state,
-        govshare::proto::EntryState::Draft as i32
+        govshare::proto::EntryState::Published as i32
     );
 }
 
@@ -571,7 +584,7 @@ async fn valid_token_under_another_scheme_is_unauthenticated() {
 #[tokio::test]
 async fn denied_update_changes_nothing() {
     let w = world().await;
-    let entry = w.a_entry().await;
+    let entry = w.a_published_entry().await;
     let mut hijacked = sample_metadata(&w.a);
     hijacked.name = "被篡改的名称".into();
     let result = w

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "cluster/bootstrap.rs"]
+mod bootstrap;
 mod common;
 
 use std::collections::BTreeSet;

@@ -1,7 +1,8 @@
 //! Who may do what in SharingService, over real gRPC: only a consumer requests, for its own
 //! department; only the providing department's approver decides and revokes; only the
 //! requesting department's consumer withdraws; a request is read by its two departments, the
-//! administrator and the auditor; nothing is served without a credential. A denied call
+//! administrator and the auditor, and does not exist for anyone else; nothing is served
+//! without a credential. A denied call
 //! changes nothing.
 
 #![allow(clippy::unwrap_used)]
@@ -103,6 +104,12 @@ fn assert_denied<T: std::fmt::Debug>(result: Result<T, tonic::Status>, who: &str
     );
 }
 
+/// Asserts NOT_FOUND: a third department is not told that the request or grant exists.
+fn assert_not_found<T: std::fmt::Debug>(result: Result<T, tonic::Status>, who: &str) {
+    let status = result.expect_err(who);
+    assert_eq!(status.code(), Code::NotFound, "{who}: {status:?}");
+}
+
 fn assert_unauthenticated<T: std::fmt::Debug>(result: Result<T, tonic::Status>, what: &str) {
     let status = result.expect_err(what);
     assert_eq!(status.code(), Code::Unauthenticated, "{what}: {status:?}");
@@ -153,7 +160,6 @@ async fn only_the_providers_approver_decides() {
     let admin = w.server.admin();
     for (who, clients, needed) in [
         ("B's APPROVER", &w.b_approver, w.a.as_str()),
-        ("C's APPROVER", &w.c_approver, w.a.as_str()),
         ("A's CONSUMER", &w.a_consumer, "APPROVER"),
         ("A's CATALOGUER", &w.a_cataloguer, "APPROVER"),
         ("B's CONSUMER", &w.b_consumer, "APPROVER"),
@@ -164,6 +170,10 @@ async fn only_the_providers_approver_decides() {
             let result = decide_request(clients, &pending.id, approve, "越权答复").await;
             assert_denied(result, who, needed);
         }
+    }
+    for approve in [true, false] {
+        let result = decide_request(&w.c_approver, &pending.id, approve, "越权答复").await;
+        assert_not_found(result, "C's APPROVER");
     }
     assert_eq!(w.current(&pending.id).await, pending, "nothing changed");
     assert!(all_grant_ids(&w.server).await.is_empty());
@@ -179,7 +189,6 @@ async fn only_the_requesters_consumer_withdraws() {
     let pending = w.pending().await;
     let admin = w.server.admin();
     for (who, clients, needed) in [
-        ("C's CONSUMER", &w.c_consumer, w.b.as_str()),
         ("A's CONSUMER", &w.a_consumer, w.b.as_str()),
         ("A's APPROVER", &w.a_approver, "CONSUMER"),
         ("B's APPROVER", &w.b_approver, "CONSUMER"),
@@ -196,6 +205,16 @@ async fn only_the_requesters_consumer_withdraws() {
             .await;
         assert_denied(result, who, needed);
     }
+    let result = w
+        .c_consumer
+        .sharing
+        .clone()
+        .withdraw_request(WithdrawRequestRequest {
+            id: pending.id.clone(),
+            reason: "越权撤回".into(),
+        })
+        .await;
+    assert_not_found(result, "C's CONSUMER");
     assert_eq!(w.current(&pending.id).await, pending, "nothing changed");
     let withdrawn = w
         .b_consumer
@@ -218,7 +237,6 @@ async fn only_the_providers_approver_revokes_grants() {
     let admin = w.server.admin();
     for (who, clients, needed) in [
         ("B's APPROVER", &w.b_approver, w.a.as_str()),
-        ("C's APPROVER", &w.c_approver, w.a.as_str()),
         ("B's CONSUMER", &w.b_consumer, "APPROVER"),
         ("A's CONSUMER", &w.a_consumer, "APPROVER"),
         ("A's CATALOGUER", &w.a_cataloguer, "APPROVER"),
@@ -228,6 +246,8 @@ async fn only_the_providers_approver_revokes_grants() {
         let result = revoke_grant(clients, &grant.id, "越权撤销").await;
         assert_denied(result, who, needed);
     }
+    let result = revoke_grant(&w.c_approver, &grant.id, "越权撤销").await;
+    assert_not_found(result, "C's APPROVER");
     assert_eq!(
         grant_by_id(&w.server, &grant.id).await,
         grant,
@@ -247,8 +267,7 @@ async fn third_department_cannot_read_a_request() {
         ("C's CONSUMER", &w.c_consumer),
         ("C's APPROVER", &w.c_approver),
     ] {
-        let status = get_request(clients, &pending.id).await.unwrap_err();
-        assert_eq!(status.code(), Code::PermissionDenied, "{who}: {status:?}");
+        assert_not_found(get_request(clients, &pending.id).await, who);
     }
 }
 

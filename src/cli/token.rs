@@ -13,7 +13,8 @@ const ROLE: &str = "govshare.v1.Role";
 pub enum TokenCommand {
     /// Issue a credential; the token is printed once and never again (ADMIN).
     Issue {
-        /// The department's credit code; omit only for platform-level ADMIN/AUDITOR credentials.
+        /// The department's credit code: required for CATALOGUER, APPROVER and CONSUMER; never
+        /// given for ADMIN and AUDITOR, which are platform credentials (GB/T 39477).
         #[arg(long, value_name = "CREDIT_CODE")]
         dept: Option<String>,
         /// Roles: ADMIN, CATALOGUER, APPROVER, CONSUMER, AUDITOR (any case; repeat or separate with commas).

@@ -125,15 +125,24 @@ impl ExchangeApi {
         let code = checked(v, code)?;
         let entry = self.header(&code).await?;
         note.owner(&entry.provider_code);
-        let active = match authz::read_data(&p, &entry.provider_code)? {
+        // Without an active grant, an entry the caller may not see does not exist for it.
+        let visible = authz::sees_entry(&p, &entry);
+        let hidden = |refusal: ApiError| {
+            if visible {
+                refusal
+            } else {
+                authz::no_such_entry(&code)
+            }
+        };
+        let active = match authz::read_data(&p, &entry.provider_code).map_err(hidden)? {
             DataReader::Provider => None,
             DataReader::Grantee(department) => {
                 let grants = self.active_grants(&department, &code).await?;
                 let Some(newest) = grants.last() else {
-                    return Err(ApiError::PermissionDenied(format!(
+                    return Err(hidden(ApiError::PermissionDenied(format!(
                         "本部门没有目录 {code} 的有效授权，请先申请共享 \
                          (your department holds no active grant for entry {code}: request it first)"
-                    )));
+                    ))));
                 };
                 note.grant(newest.id);
                 Some(grants)

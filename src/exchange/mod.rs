@@ -110,9 +110,11 @@ impl ExchangeApi {
     }
 
     async fn header(&self, code: &ResourceCode) -> ApiResult<EntryHeader> {
-        self.state.store.get_entry(code).await?.ok_or_else(|| {
-            ApiError::NotFound(format!("目录 {code} 不存在 (entry {code} not found)"))
-        })
+        self.state
+            .store
+            .get_entry(code)
+            .await?
+            .ok_or_else(|| authz::no_such_entry(code))
     }
 
     async fn list_snapshots(
@@ -149,6 +151,9 @@ impl ExchangeApi {
         if let Some(department) = authz::list_snapshots(&p, &header.provider_code)
             && self.active_grants(department, &code).await?.is_empty()
         {
+            if !authz::sees_entry(&p, &header) {
+                return Err(authz::no_such_entry(&code));
+            }
             return Err(ApiError::PermissionDenied(format!(
                 "本部门没有目录 {code} 的有效授权 (your department holds no active grant for \
                  entry {code})"

@@ -273,6 +273,9 @@ impl ExchangeApi {
         }
         let entry = self.header(&code).await?;
         call.owner(&entry.provider_code);
+        if !authz::sees_entry(&p, &entry) {
+            return Err(authz::no_such_entry(&code));
+        }
         authz::write_entry(&p, &entry.provider_code)?;
         let Some(version) = entry
             .published_version

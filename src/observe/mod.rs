@@ -7,10 +7,12 @@ mod call;
 mod layer;
 mod methods;
 mod note;
+mod text_fields;
 
 pub use layer::{ObserveLayer, REQUEST_ID_HEADER};
 pub use methods::{GrpcType, MethodInfo, MethodTable};
 pub use note::{CallNote, NoteFields, note};
+pub use text_fields::EscapedFields;
 
 /// The request id of a call, in the request's extensions.
 #[derive(Debug, Clone, PartialEq, Eq)]

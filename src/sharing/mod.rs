@@ -17,7 +17,7 @@ use tonic::{Request, Response, Status};
 
 use crate::auth::{Principal, principal};
 use crate::error::{ApiError, ApiResult};
-use crate::observe::note;
+use crate::observe::{CallNote, note};
 use crate::proto::sharing_service_server::SharingService;
 use crate::proto::{
     CreateRequestRequest, DecideRequestRequest, Direction, GetRequestRequest, Grant,
@@ -129,9 +129,11 @@ impl SharingApi {
     }
 
     async fn header(&self, code: &ResourceCode) -> ApiResult<EntryHeader> {
-        self.state.store.get_entry(code).await?.ok_or_else(|| {
-            ApiError::NotFound(format!("目录 {code} 不存在 (entry {code} not found)"))
-        })
+        self.state
+            .store
+            .get_entry(code)
+            .await?
+            .ok_or_else(|| authz::no_such_entry(code))
     }
 
     /// The entry's published version, if it has one.
@@ -145,10 +147,25 @@ impl SharingApi {
         }
     }
 
-    async fn request_record(&self, id: RequestId) -> ApiResult<govshare_sharing::RequestRecord> {
-        self.state.store.get_request(id).await?.ok_or_else(|| {
-            ApiError::NotFound(format!("共享申请 {id} 不存在 (request {id} not found)"))
-        })
+    /// The request numbered `id`, if `p` may see it; its provider becomes the owner in the
+    /// call's record. One `p` may not see is answered as one that does not exist.
+    async fn request_record(
+        &self,
+        note: &CallNote,
+        p: &Principal,
+        id: RequestId,
+    ) -> ApiResult<govshare_sharing::RequestRecord> {
+        let record = self
+            .state
+            .store
+            .get_request(id)
+            .await?
+            .ok_or_else(|| authz::no_such_request(id))?;
+        note.owner(&record.provider_code);
+        if !authz::sees_sharing(p, &record.requester_code, &record.provider_code) {
+            return Err(authz::no_such_request(id));
+        }
+        Ok(record)
     }
 
     async fn create_request(
@@ -187,11 +204,8 @@ impl SharingApi {
         note.owner(&header.provider_code);
         // As in GetEntry: outside the providing department, an entry that is not in the
         // published catalogue does not exist.
-        if !header.is_visible_to_all() && header.provider_code != requester {
-            return Err(ApiError::NotFound(format!(
-                "目录 {code} 不存在、未发布或已撤销，不能申请 \
-                 (entry {code} is not in the published catalogue: it cannot be requested)"
-            )));
+        if !authz::sees_entry(&p, &header) {
+            return Err(authz::no_such_entry(&code));
         }
         let published = self.published(&header).await?;
         let view = view(&header, published.as_ref());
@@ -228,9 +242,7 @@ impl SharingApi {
         let mut v = Violations::default();
         let id = parse_id::<RequestId>("id", &id, &mut v);
         let id = checked(v, id)?;
-        let record = self.request_record(id).await?;
-        note.owner(&record.provider_code);
-        authz::read_sharing(&p, &record.requester_code, &record.provider_code)?;
+        let record = self.request_record(&note, &p, id).await?;
         Ok(convert::request(&record, Utc::now()))
     }
 
@@ -322,8 +334,7 @@ impl SharingApi {
         field::optional_text("reason", &reason, REASON_MAX, &mut v);
         let valid_until = field::optional_time("valid_until", valid_until, &mut v);
         let id = checked(v, id)?;
-        let record = self.request_record(id).await?;
-        note.owner(&record.provider_code);
+        let record = self.request_record(&note, &p, id).await?;
         authz::decide_request(&p, &record.provider_code)?;
         let header = self.header(&record.entry_code).await?;
         let published = self.published(&header).await?;
@@ -363,8 +374,7 @@ impl SharingApi {
         let id = parse_id::<RequestId>("id", &id, &mut v);
         field::optional_text("reason", &reason, REASON_MAX, &mut v);
         let id = checked(v, id)?;
-        let record = self.request_record(id).await?;
-        note.owner(&record.provider_code);
+        let record = self.request_record(&note, &p, id).await?;
         authz::withdraw_request(&p, &record.requester_code)?;
         let now = Utc::now();
         let record = self
@@ -458,10 +468,16 @@ impl SharingApi {
         let id = parse_id::<GrantId>("grant_id", &grant_id, &mut v);
         field::required_text("reason", &reason, REASON_MAX, "撤销理由", &mut v);
         let id = checked(v, id)?;
-        let grant = self.state.store.get_grant(id).await?.ok_or_else(|| {
-            ApiError::NotFound(format!("授权 {id} 不存在 (grant {id} not found)"))
-        })?;
+        let grant = self
+            .state
+            .store
+            .get_grant(id)
+            .await?
+            .ok_or_else(|| authz::no_such_grant(id))?;
         note.owner(&grant.provider_code);
+        if !authz::sees_sharing(&p, &grant.consumer_code, &grant.provider_code) {
+            return Err(authz::no_such_grant(id));
+        }
         authz::revoke_grant(&p, &grant.provider_code)?;
         let now = Utc::now();
         let grant = self

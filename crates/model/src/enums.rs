@@ -279,6 +279,14 @@ code_enum! {
     }
 }
 
+impl Role {
+    /// ADMIN and AUDITOR: roles of the platform, held only by credentials without a
+    /// department, so that no department administers or audits itself (GB/T 39477).
+    pub fn is_platform(self) -> bool {
+        matches!(self, Role::Admin | Role::Auditor)
+    }
+}
+
 code_enum! {
     /// Where a sharing request (共享申请) is.
     RequestState ("申请状态", "request state") {
