@@ -71,6 +71,8 @@ export type CreateDepartmentRequest = Message<"govshare.v1.CreateDepartmentReque
   code: string;
 
   /**
+   * Required; 至多 100 个字符 (at most 100 characters).
+   *
    * @generated from field: string name = 2;
    */
   name: string;
@@ -142,18 +144,23 @@ export const ListDepartmentsResponseSchema: GenMessage<ListDepartmentsResponse> 
  */
 export type IssueTokenRequest = Message<"govshare.v1.IssueTokenRequest"> & {
   /**
-   * Empty only for platform-level credentials (roles ADMIN and AUDITOR).
+   * Required for CATALOGUER, APPROVER and CONSUMER; empty for ADMIN and AUDITOR, which are
+   * platform credentials only (GB/T 39477): one with a department is INVALID_ARGUMENT.
    *
    * @generated from field: string department_code = 1;
    */
   departmentCode: string;
 
   /**
+   * At least one, each once: at most 5 (至多 5 个).
+   *
    * @generated from field: repeated govshare.v1.Role roles = 2;
    */
   roles: Role[];
 
   /**
+   * Required; 至多 100 个字符 (at most 100 characters).
+   *
    * @generated from field: string name = 3;
    */
   name: string;

@@ -115,7 +115,7 @@ export type AccessRecord = Message<"govshare.v1.AccessRecord"> & {
   ownerCode: string;
 
   /**
-   * the grant a fetch was served under
+   * the grant a fetch was served under; several
    *
    * @generated from field: string grant_id = 14;
    */
@@ -134,6 +134,9 @@ export const AccessRecordSchema: GenMessage<AccessRecord> = /*@__PURE__*/
  */
 export type QueryAccessLogRequest = Message<"govshare.v1.QueryAccessLogRequest"> & {
   /**
+   * The text filters (department_code, method, target, owner_code) hold 至多 200 个字符 (at most 200
+   * characters) each.
+   *
    * the caller's department
    *
    * @generated from field: string department_code = 1;
@@ -210,6 +213,8 @@ export type QueryAccessLogResponse = Message<"govshare.v1.QueryAccessLogResponse
   /**
    * Set while older records remain. A page can hold fewer records than page_size (even none)
    * when a filter matches rarely: each call scans a bounded number of records.
+   * Set when older records remain; a page is bounded by page_size and api.max_page_bytes (1 MiB by
+   * default).
    *
    * @generated from field: string next_page_token = 2;
    */

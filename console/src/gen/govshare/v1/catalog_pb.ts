@@ -70,6 +70,8 @@ export type ResourceFormat = Message<"govshare.v1.ResourceFormat"> & {
   kind: FormatKind;
 
   /**
+   * 至多 200 个字符 (at most 200 characters).
+   *
    * e.g. "xlsx"; free text for FORMAT_KIND_OTHER
    *
    * @generated from field: string detail = 2;
@@ -91,6 +93,8 @@ export const ResourceFormatSchema: GenMessage<ResourceFormat> = /*@__PURE__*/
  */
 export type InfoItem = Message<"govshare.v1.InfoItem"> & {
   /**
+   * Required; 至多 100 个字符 (at most 100 characters), unique within the entry.
+   *
    * @generated from field: string name = 1;
    */
   name: string;
@@ -113,6 +117,8 @@ export type InfoItem = Message<"govshare.v1.InfoItem"> & {
   shareType: ShareType;
 
   /**
+   * Optional; 至多 2000 个字符 (at most 2000 characters).
+   *
    * @generated from field: string description = 5;
    */
   description: string;
@@ -137,6 +143,8 @@ export type SharingAttributes = Message<"govshare.v1.SharingAttributes"> & {
   shareType: ShareType;
 
   /**
+   * 至多 2000 个字符 (at most 2000 characters).
+   *
    * 共享条件, required for SHARE_TYPE_CONDITIONAL
    *
    * @generated from field: string condition = 2;
@@ -151,6 +159,8 @@ export type SharingAttributes = Message<"govshare.v1.SharingAttributes"> & {
   mode: ShareMode;
 
   /**
+   * 至多 2000 个字符 (at most 2000 characters).
+   *
    * 不予共享依据, required for SHARE_TYPE_NOT_SHARED
    *
    * @generated from field: string basis = 4;
@@ -177,6 +187,8 @@ export type OpenAttributes = Message<"govshare.v1.OpenAttributes"> & {
   openToPublic: boolean;
 
   /**
+   * 至多 2000 个字符 (at most 2000 characters).
+   *
    * @generated from field: string condition = 2;
    */
   condition: string;
@@ -201,6 +213,8 @@ export type ResourceMetadata = Message<"govshare.v1.ResourceMetadata"> & {
   classification?: Classification | undefined;
 
   /**
+   * Required; 至多 200 个字符 (at most 200 characters).
+   *
    * @generated from field: string name = 2;
    */
   name: string;
@@ -220,6 +234,8 @@ export type ResourceMetadata = Message<"govshare.v1.ResourceMetadata"> & {
   providerName: string;
 
   /**
+   * Required; 至多 4000 个字符 (at most 4000 characters).
+   *
    * @generated from field: string summary = 5;
    */
   summary: string;
@@ -230,6 +246,8 @@ export type ResourceMetadata = Message<"govshare.v1.ResourceMetadata"> & {
   format?: ResourceFormat | undefined;
 
   /**
+   * 1 至 1000 个信息项 (1 to 1000 items); a longer list is refused before any item is checked.
+   *
    * @generated from field: repeated govshare.v1.InfoItem items = 7;
    */
   items: InfoItem[];
@@ -257,11 +275,15 @@ export type ResourceMetadata = Message<"govshare.v1.ResourceMetadata"> & {
   publishDate: string;
 
   /**
+   * 至多 100 个 (at most 100 codes), each a resource code, no repeats.
+   *
    * @generated from field: repeated string related_codes = 12;
    */
   relatedCodes: string[];
 
   /**
+   * 至多 20 个，每个至多 50 个字符 (at most 20 keywords of at most 50 characters each).
+   *
    * @generated from field: repeated string keywords = 13;
    */
   keywords: string[];
@@ -395,6 +417,8 @@ export type RegisterEntryRequest = Message<"govshare.v1.RegisterEntryRequest"> &
   metadata?: ResourceMetadata | undefined;
 
   /**
+   * Optional; 至多 1000 个字符 (at most 1000 characters).
+   *
    * @generated from field: string note = 2;
    */
   note: string;
@@ -436,6 +460,8 @@ export type UpdateEntryRequest = Message<"govshare.v1.UpdateEntryRequest"> & {
   metadata?: ResourceMetadata | undefined;
 
   /**
+   * Optional; 至多 1000 个字符 (at most 1000 characters).
+   *
    * @generated from field: string note = 4;
    */
   note: string;
@@ -529,6 +555,9 @@ export type ListEntriesResponse = Message<"govshare.v1.ListEntriesResponse"> & {
   entries: CatalogEntry[];
 
   /**
+   * Set when more entries follow. A page ends at page_size entries or before the entry that would
+   * take the reply over api.max_page_bytes (1 MiB by default), whichever comes first.
+   *
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
@@ -578,6 +607,8 @@ export type ListVersionsResponse = Message<"govshare.v1.ListVersionsResponse"> &
   versions: VersionInfo[];
 
   /**
+   * Set when more versions follow; a page is bounded by page_size and api.max_page_bytes.
+   *
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
@@ -703,6 +734,8 @@ export type RequestRevocationRequest = Message<"govshare.v1.RequestRevocationReq
   code: string;
 
   /**
+   * Required; 至多 2000 个字符 (at most 2000 characters).
+   *
    * @generated from field: string reason = 2;
    */
   reason: string;
@@ -735,6 +768,8 @@ export type ReviewEntryRequest = Message<"govshare.v1.ReviewEntryRequest"> & {
   approve: boolean;
 
   /**
+   * 至多 2000 个字符 (at most 2000 characters).
+   *
    * required when refusing
    *
    * @generated from field: string comment = 4;
@@ -754,6 +789,8 @@ export const ReviewEntryRequestSchema: GenMessage<ReviewEntryRequest> = /*@__PUR
  */
 export type SearchEntriesRequest = Message<"govshare.v1.SearchEntriesRequest"> & {
   /**
+   * 至多 200 个字符 (at most 200 characters).
+   *
    * Chinese or English words, codes; empty: every published entry
    *
    * @generated from field: string query = 1;
@@ -934,6 +971,8 @@ export type SearchEntriesResponse = Message<"govshare.v1.SearchEntriesResponse">
   facets: Facet[];
 
   /**
+   * Set when more hits follow; a page is bounded by page_size and api.max_page_bytes.
+   *
    * @generated from field: string next_page_token = 4;
    */
   nextPageToken: string;
@@ -1201,7 +1240,8 @@ export const CatalogService: GenService<{
    * Every catalogue change after `after_sequence`, then new ones as they happen. Resume with
    * the last sequence received: no event is lost or repeated. ADMIN and AUDITOR see every
    * change; other callers the changes of their own department's entries and the publications
-   * and revocations of the rest.
+   * and revocations of the rest. A credential revoked or expired while watching ends the watch
+   * with UNAUTHENTICATED within one event or one second.
    *
    * @generated from rpc govshare.v1.CatalogService.WatchCatalog
    */

@@ -16,13 +16,16 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file govshare/v1/exchange.proto.
  */
 export const file_govshare_v1_exchange: GenFile = /*@__PURE__*/
-  fileDesc("Chpnb3ZzaGFyZS92MS9leGNoYW5nZS5wcm90bxILZ292c2hhcmUudjEigwEKElB1Ymxpc2hEYXRhUmVxdWVzdBIsCgZoZWFkZXIYASABKAsyGi5nb3ZzaGFyZS52MS5QdWJsaXNoSGVhZGVySAASDwoFY2h1bmsYAiABKAxIABImCgNlbmQYAyABKAsyFy5nb3ZzaGFyZS52MS5QdWJsaXNoRW5kSABCBgoEcGFydCIMCgpQdWJsaXNoRW5kImkKDVB1Ymxpc2hIZWFkZXISEgoKZW50cnlfY29kZRgBIAEoCRISCgptZWRpYV90eXBlGAIgASgJEgwKBG5vdGUYAyABKAkSEgoKc2l6ZV9ieXRlcxgEIAEoBBIOCgZzaGEyNTYYBSABKAki6gEKDERhdGFTbmFwc2hvdBIKCgJpZBgBIAEoCRISCgplbnRyeV9jb2RlGAIgASgJEg4KBnNoYTI1NhgDIAEoCRISCgpzaXplX2J5dGVzGAQgASgEEgwKBHJvd3MYBSABKAQSLgoKY3JlYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbWVkaWFfdHlwZRgHIAEoCRIPCgdjb2x1bW5zGAggAygJEhUKDWVudHJ5X3ZlcnNpb24YCSABKAQSDAoEbm90ZRgKIAEoCRIOCgZhdXRob3IYCyABKAkiUQoUTGlzdFNuYXBzaG90c1JlcXVlc3QSEgoKZW50cnlfY29kZRgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJeChVMaXN0U25hcHNob3RzUmVzcG9uc2USLAoJc25hcHNob3RzGAEgAygLMhkuZ292c2hhcmUudjEuRGF0YVNuYXBzaG90EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI7ChBGZXRjaERhdGFSZXF1ZXN0EhIKCmVudHJ5X2NvZGUYASABKAkSEwoLc25hcHNob3RfaWQYAiABKAkihgEKEUZldGNoRGF0YVJlc3BvbnNlEioKBmhlYWRlchgBIAEoCzIYLmdvdnNoYXJlLnYxLkZldGNoSGVhZGVySAASDwoFY2h1bmsYAiABKAxIABIsCgd0cmFpbGVyGAMgASgLMhkuZ292c2hhcmUudjEuRmV0Y2hUcmFpbGVySABCBgoEcGFydCJdCgtGZXRjaEhlYWRlchIrCghzbmFwc2hvdBgBIAEoCzIZLmdvdnNoYXJlLnYxLkRhdGFTbmFwc2hvdBIPCgdjb2x1bW5zGAIgAygJEhAKCGdyYW50X2lkGAMgASgJIkAKDEZldGNoVHJhaWxlchIOCgZzaGEyNTYYASABKAkSEgoKc2l6ZV9ieXRlcxgCIAEoBBIMCgRyb3dzGAMgASgEMoQCCg9FeGNoYW5nZVNlcnZpY2USSwoLUHVibGlzaERhdGESHy5nb3ZzaGFyZS52MS5QdWJsaXNoRGF0YVJlcXVlc3QaGS5nb3ZzaGFyZS52MS5EYXRhU25hcHNob3QoARJWCg1MaXN0U25hcHNob3RzEiEuZ292c2hhcmUudjEuTGlzdFNuYXBzaG90c1JlcXVlc3QaIi5nb3ZzaGFyZS52MS5MaXN0U25hcHNob3RzUmVzcG9uc2USTAoJRmV0Y2hEYXRhEh0uZ292c2hhcmUudjEuRmV0Y2hEYXRhUmVxdWVzdBoeLmdvdnNoYXJlLnYxLkZldGNoRGF0YVJlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Chpnb3ZzaGFyZS92MS9leGNoYW5nZS5wcm90bxILZ292c2hhcmUudjEigwEKElB1Ymxpc2hEYXRhUmVxdWVzdBIsCgZoZWFkZXIYASABKAsyGi5nb3ZzaGFyZS52MS5QdWJsaXNoSGVhZGVySAASDwoFY2h1bmsYAiABKAxIABImCgNlbmQYAyABKAsyFy5nb3ZzaGFyZS52MS5QdWJsaXNoRW5kSABCBgoEcGFydCIMCgpQdWJsaXNoRW5kImkKDVB1Ymxpc2hIZWFkZXISEgoKZW50cnlfY29kZRgBIAEoCRISCgptZWRpYV90eXBlGAIgASgJEgwKBG5vdGUYAyABKAkSEgoKc2l6ZV9ieXRlcxgEIAEoBBIOCgZzaGEyNTYYBSABKAki6gEKDERhdGFTbmFwc2hvdBIKCgJpZBgBIAEoCRISCgplbnRyeV9jb2RlGAIgASgJEg4KBnNoYTI1NhgDIAEoCRISCgpzaXplX2J5dGVzGAQgASgEEgwKBHJvd3MYBSABKAQSLgoKY3JlYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbWVkaWFfdHlwZRgHIAEoCRIPCgdjb2x1bW5zGAggAygJEhUKDWVudHJ5X3ZlcnNpb24YCSABKAQSDAoEbm90ZRgKIAEoCRIOCgZhdXRob3IYCyABKAkiUQoUTGlzdFNuYXBzaG90c1JlcXVlc3QSEgoKZW50cnlfY29kZRgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJeChVMaXN0U25hcHNob3RzUmVzcG9uc2USLAoJc25hcHNob3RzGAEgAygLMhkuZ292c2hhcmUudjEuRGF0YVNuYXBzaG90EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI7ChBGZXRjaERhdGFSZXF1ZXN0EhIKCmVudHJ5X2NvZGUYASABKAkSEwoLc25hcHNob3RfaWQYAiABKAkihgEKEUZldGNoRGF0YVJlc3BvbnNlEioKBmhlYWRlchgBIAEoCzIYLmdvdnNoYXJlLnYxLkZldGNoSGVhZGVySAASDwoFY2h1bmsYAiABKAxIABIsCgd0cmFpbGVyGAMgASgLMhkuZ292c2hhcmUudjEuRmV0Y2hUcmFpbGVySABCBgoEcGFydCJwCgtGZXRjaEhlYWRlchIrCghzbmFwc2hvdBgBIAEoCzIZLmdvdnNoYXJlLnYxLkRhdGFTbmFwc2hvdBIPCgdjb2x1bW5zGAIgAygJEhAKCGdyYW50X2lkGAMgASgJEhEKCWdyYW50X2lkcxgEIAMoCSJACgxGZXRjaFRyYWlsZXISDgoGc2hhMjU2GAEgASgJEhIKCnNpemVfYnl0ZXMYAiABKAQSDAoEcm93cxgDIAEoBDKEAgoPRXhjaGFuZ2VTZXJ2aWNlEksKC1B1Ymxpc2hEYXRhEh8uZ292c2hhcmUudjEuUHVibGlzaERhdGFSZXF1ZXN0GhkuZ292c2hhcmUudjEuRGF0YVNuYXBzaG90KAESVgoNTGlzdFNuYXBzaG90cxIhLmdvdnNoYXJlLnYxLkxpc3RTbmFwc2hvdHNSZXF1ZXN0GiIuZ292c2hhcmUudjEuTGlzdFNuYXBzaG90c1Jlc3BvbnNlEkwKCUZldGNoRGF0YRIdLmdvdnNoYXJlLnYxLkZldGNoRGF0YVJlcXVlc3QaHi5nb3ZzaGFyZS52MS5GZXRjaERhdGFSZXNwb25zZTABYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message govshare.v1.PublishDataRequest
  */
 export type PublishDataRequest = Message<"govshare.v1.PublishDataRequest"> & {
   /**
+   * Each message at most api.max_message_bytes (4 MiB by default); a larger one ends the upload
+   * with RESOURCE_EXHAUSTED and keeps nothing.
+   *
    * @generated from oneof govshare.v1.PublishDataRequest.part
    */
   part: {
@@ -85,6 +88,8 @@ export type PublishHeader = Message<"govshare.v1.PublishHeader"> & {
   entryCode: string;
 
   /**
+   * Required; 至多 200 个字符 (at most 200 characters).
+   *
    * text/csv, application/x-ndjson, or any other type (opaque)
    *
    * @generated from field: string media_type = 2;
@@ -92,6 +97,8 @@ export type PublishHeader = Message<"govshare.v1.PublishHeader"> & {
   mediaType: string;
 
   /**
+   * Optional; 至多 1000 个字符 (at most 1000 characters).
+   *
    * @generated from field: string note = 3;
    */
   note: string;
@@ -236,6 +243,9 @@ export type ListSnapshotsResponse = Message<"govshare.v1.ListSnapshotsResponse">
   snapshots: DataSnapshot[];
 
   /**
+   * Set when older snapshots remain; a page is bounded by page_size and api.max_page_bytes (1 MiB
+   * by default).
+   *
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
@@ -335,6 +345,14 @@ export type FetchHeader = Message<"govshare.v1.FetchHeader"> & {
    * @generated from field: string grant_id = 3;
    */
   grantId: string;
+
+  /**
+   * Every active grant the delivery is made under: the columns are the union of their items
+   * (each column delivered is covered by at least one of them). grant_id is the first of them.
+   *
+   * @generated from field: repeated string grant_ids = 4;
+   */
+  grantIds: string[];
 };
 
 /**
@@ -380,8 +398,14 @@ export const FetchTrailerSchema: GenMessage<FetchTrailer> = /*@__PURE__*/
 export const ExchangeService: GenService<{
   /**
    * The provider's CATALOGUER streams a snapshot: a header, byte chunks, an end. `text/csv` and
-   * `application/x-ndjson` are checked against the entry's 信息项 row by row; other media
-   * types are opaque bytes. Nothing is kept unless the whole upload is accepted.
+   * `application/x-ndjson` are checked against the entry's 信息项 row by row (each value
+   * within its item's length: characters for C, M, G; digits for N, Y, B, F, I), one record
+   * (CSV record or NDJSON line) at most `exchange.max_record_bytes` (default 16 MiB); other
+   * media types are opaque bytes. At most `exchange.max_snapshot_bytes` (default 4 GiB).
+   * Nothing is kept unless the whole upload is accepted. An upload that sends no message for
+   * `exchange.stream_idle_timeout_ms` (30 s) ends with DEADLINE_EXCEEDED. PublishData and
+   * FetchData streams are capped per server (`exchange.max_data_streams`) and per department
+   * (`exchange.max_data_streams_per_department`): beyond either, RESOURCE_EXHAUSTED.
    *
    * @generated from rpc govshare.v1.ExchangeService.PublishData
    */
@@ -402,7 +426,15 @@ export const ExchangeService: GenService<{
   },
   /**
    * A header, byte chunks, then a trailer. Needs an ACTIVE grant (or the providing
-   * department); stops if the grant is revoked or expires while streaming.
+   * department); the columns are the union of the items of the caller's active grants that
+   * were shareable under the entry version the snapshot was published against. Stops if a
+   * grant used is revoked or expires while streaming, and with UNAUTHENTICATED if the
+   * caller's credential is (within one chunk, or one second when it was revoked on another
+   * server). The stored data is checked against the snapshot's sha256 and size as it is read:
+   * the last chunk and the trailer come only once it passed, and damage ends the stream with
+   * DATA_LOSS (what was received must be discarded). A record longer than
+   * `exchange.max_record_bytes` is not delivered (FAILED_PRECONDITION). A client that takes no
+   * message for `exchange.stream_idle_timeout_ms` is given up on: DEADLINE_EXCEEDED.
    *
    * @generated from rpc govshare.v1.ExchangeService.FetchData
    */

@@ -381,6 +381,8 @@ export type CreateRequestRequest = Message<"govshare.v1.CreateRequestRequest"> &
   entryCode: string;
 
   /**
+   * 至多 1000 个 (at most 1000 item names), each once; a longer list is refused at once.
+   *
    * empty: every shareable item
    *
    * @generated from field: repeated string items = 2;
@@ -388,16 +390,22 @@ export type CreateRequestRequest = Message<"govshare.v1.CreateRequestRequest"> &
   items: string[];
 
   /**
+   * Required; 至多 2000 个字符 (at most 2000 characters).
+   *
    * @generated from field: string purpose = 3;
    */
   purpose: string;
 
   /**
+   * Required; 至多 1000 个字符 (at most 1000 characters).
+   *
    * @generated from field: string use_scope = 4;
    */
   useScope: string;
 
   /**
+   * Required; 至多 200 个字符 (at most 200 characters).
+   *
    * @generated from field: string business_system = 5;
    */
   businessSystem: string;
@@ -490,6 +498,9 @@ export type ListRequestsResponse = Message<"govshare.v1.ListRequestsResponse"> &
   requests: SharingRequest[];
 
   /**
+   * Set when more requests follow; a page is bounded by page_size and api.max_page_bytes (1 MiB by
+   * default).
+   *
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
@@ -517,6 +528,8 @@ export type DecideRequestRequest = Message<"govshare.v1.DecideRequestRequest"> &
   approve: boolean;
 
   /**
+   * 至多 2000 个字符 (at most 2000 characters).
+   *
    * required when refusing
    *
    * @generated from field: string reason = 3;
@@ -524,6 +537,8 @@ export type DecideRequestRequest = Message<"govshare.v1.DecideRequestRequest"> &
   reason: string;
 
   /**
+   * 至多 1000 个 (at most 1000 item names), each once.
+   *
    * optional: fewer items than requested
    *
    * @generated from field: repeated string items = 4;
@@ -555,6 +570,8 @@ export type WithdrawRequestRequest = Message<"govshare.v1.WithdrawRequestRequest
   id: string;
 
   /**
+   * 至多 2000 个字符 (at most 2000 characters).
+   *
    * optional
    *
    * @generated from field: string reason = 2;
@@ -623,6 +640,9 @@ export type ListGrantsResponse = Message<"govshare.v1.ListGrantsResponse"> & {
   grants: Grant[];
 
   /**
+   * Set when more grants follow; a page is bounded by page_size and api.max_page_bytes (1 MiB by
+   * default).
+   *
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
@@ -645,6 +665,8 @@ export type RevokeGrantRequest = Message<"govshare.v1.RevokeGrantRequest"> & {
   grantId: string;
 
   /**
+   * 至多 2000 个字符 (at most 2000 characters).
+   *
    * required
    *
    * @generated from field: string reason = 2;
