@@ -54,7 +54,6 @@ impl<R> BoundedRecords<R> {
     pub fn record_starts_at(&mut self, offset: u64) {
         self.start = offset;
     }
-
 }
 
 impl<R: Read> Read for BoundedRecords<R> {
