@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "audit/disk_full.rs"]
+mod disk_full;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

@@ -73,6 +73,9 @@ fn ingest_error(e: IngestError) -> ApiError {
             ApiError::field("chunk", message)
         }
         IngestError::Checksum { .. } => ApiError::field("header.sha256", message),
+        IngestError::Io(e) if crate::error::is_disk_full(&e) => ApiError::ResourceExhausted(
+            crate::error::disk_full_message("存储上传的数据", "storing the upload"),
+        ),
         IngestError::Io(_) => ApiError::Cancelled(message),
     }
 }

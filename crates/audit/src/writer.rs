@@ -106,6 +106,7 @@ impl AccessLog {
                 segments: recovered.segments.clone(),
                 head: recovered.head,
                 closed: None,
+                failed: false,
             }),
         });
         let writer = Writer::new(Arc::clone(&shared), options, recovered);
@@ -148,11 +149,22 @@ impl AccessLog {
     }
 
     /// `Ok` while the log accepts appends; [`AuditError::Closed`] once it was shut down or
-    /// stopped after a write error (for readiness checks).
+    /// stopped for good after a write error (for readiness checks).
     pub fn check_open(&self) -> Result<(), AuditError> {
         match self.inner.shared.read().closed {
             None => Ok(()),
             Some(_) => Err(self.closed()),
+        }
+    }
+
+    /// `Ok` unless the log stopped for good after a write error it could not undo (for
+    /// liveness checks: a restart repairs the files and brings it back). A log that refuses
+    /// appends for a while, say on a full disk, is alive: it takes them again once a write
+    /// succeeds.
+    pub fn check_alive(&self) -> Result<(), AuditError> {
+        match self.inner.shared.read().failed {
+            false => Ok(()),
+            true => Err(self.closed()),
         }
     }
 
