@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use tokio::sync::oneshot;
 
+use crate::durable::{Mark, MarkFile};
 use crate::error::{AuditError, IoContext};
 use crate::frame;
 use crate::record::NewRecord;
@@ -63,6 +64,8 @@ pub(crate) struct Writer {
     hashes: Vec<[u8; 32]>,
     /// Groups failed in a row, and when the first of them failed.
     failing: Option<(u64, Instant)>,
+    /// The durable mark, rewritten after each group (with `sync` only).
+    mark: Option<MarkFile>,
 }
 
 /// A group being written.
@@ -82,7 +85,12 @@ struct Group {
 }
 
 impl Writer {
-    pub fn new(shared: Arc<Shared>, options: LogOptions, recovered: Recovered) -> Writer {
+    pub fn new(
+        shared: Arc<Shared>,
+        options: LogOptions,
+        recovered: Recovered,
+        mark: Option<MarkFile>,
+    ) -> Writer {
         let head = recovered.head;
         let active = recovered.segments.last().cloned().unwrap_or_else(|| {
             // `recover` always returns a segment to append to.
@@ -103,6 +111,7 @@ impl Writer {
             buf: Vec::with_capacity(1 << 20),
             hashes: Vec::with_capacity(MAX_GROUP),
             failing: None,
+            mark,
         }
     }
 
@@ -173,6 +182,7 @@ impl Writer {
         let first_seq = self.seq + 1;
         let written = group.written;
         self.publish(group);
+        self.write_mark();
         for (i, (_, reply)) in batch.drain(..).enumerate() {
             if let Some(reply) = reply {
                 let seq = first_seq + i as u64;
@@ -284,6 +294,24 @@ impl Writer {
         self.count = count;
     }
 
+    /// Records the committed head, now durable, in the durable mark before its waiters hear
+    /// of it. A failed write of the mark only narrows the check at open.
+    fn write_mark(&self) {
+        let Some(file) = &self.mark else { return };
+        let mark = Mark {
+            segment: self.active.first_seq,
+            end: self.len,
+            seq: self.seq,
+            hash: self.hash,
+        };
+        if let Err(e) = file.write(&mark) {
+            tracing::warn!(
+                error = %e,
+                "无法更新访问日志的持久标记 (could not update the access log's durable mark)"
+            );
+        }
+    }
+
     /// Takes back what a failed group wrote: the bytes past the committed length of the
     /// segment it started in (and the file position with them), and the segments it created.
     /// An error means the files may no longer be what the committed state says.
@@ -315,7 +343,8 @@ impl Writer {
                 error = %error,
                 records = batch.len(),
                 detached,
-                "访问日志写入失败，在恢复前拒绝请求 (an access log write failed and was undone;                  calls are refused until a write succeeds again)"
+                "访问日志写入失败，在恢复前拒绝请求 (an access log write failed and was undone; \
+                 calls are refused until a write succeeds again)"
             );
         } else {
             tracing::warn!(
