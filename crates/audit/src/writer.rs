@@ -13,6 +13,7 @@ use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 
 use crate::commit::{Msg, Writer};
+use crate::durable::MarkFile;
 use crate::error::{AuditError, IoContext};
 use crate::record::NewRecord;
 use crate::recover::recover;
@@ -94,12 +95,17 @@ impl AccessLog {
     /// Opens (or creates) the log in `dir` and starts its writer. Takes the directory's
     /// lock ([`AuditError::Locked`] if another log holds it) and truncates a torn tail left
     /// by a crash (with a warning). Damaged records are left for [`verify`](Self::verify) to
-    /// report; an impossible frame length in the last segment stops the open
-    /// ([`AuditError::Corrupt`]).
+    /// report; an impossible frame length in the last segment, or a log that ends before the
+    /// last record acknowledged as durable (see `durable.rs`), stops the open
+    /// ([`AuditError::Corrupt`]) and changes nothing.
     pub fn open(dir: &Path, options: LogOptions) -> Result<AccessLog, AuditError> {
         fs::create_dir_all(dir).at(dir)?;
         let lock = segment::lock(dir)?;
         let recovered = recover(dir)?;
+        let mark = match options.sync {
+            true => Some(MarkFile::open(dir)?),
+            false => None,
+        };
         let shared = Arc::new(Shared {
             dir: dir.to_owned(),
             state: std::sync::RwLock::new(State {
@@ -109,7 +115,7 @@ impl AccessLog {
                 failed: false,
             }),
         });
-        let writer = Writer::new(Arc::clone(&shared), options, recovered);
+        let writer = Writer::new(Arc::clone(&shared), options, recovered, mark);
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("audit-writer".into())
