@@ -199,7 +199,7 @@ pub fn is_disk_full(e: &std::io::Error) -> bool {
 /// The message of a call refused because the disk is full while doing `zh` / `en`.
 pub fn disk_full_message(zh: &str, en: &str) -> String {
     format!(
-        "磁盘空间不足，{zh}失败，未保存任何内容，请稍后重试 (no space left on the device while \
-         {en}: nothing was kept, try again later)"
+        "磁盘空间不足，{zh}失败，请稍后重试 (no space left on the device while {en}; try again \
+         later)"
     )
 }
