@@ -52,6 +52,16 @@ impl AccessLogHandle {
         }
     }
 
+    /// `Ok` unless the log stopped for good (for liveness checks: only a restart brings it
+    /// back). A log refusing appends for a while, as on a full disk, is alive; so is a
+    /// PostgreSQL log whose database is unreachable (a restart would not help it).
+    pub fn check_alive(&self) -> Result<(), AuditError> {
+        match self {
+            AccessLogHandle::Files(log) => log.check_alive(),
+            AccessLogHandle::Postgres(log) => log.check_alive(),
+        }
+    }
+
     /// The committed head: for PostgreSQL, as every server sees it.
     pub async fn head(&self) -> Result<Head, AuditError> {
         match self {

@@ -102,6 +102,10 @@ impl From<StoreError> for ApiError {
                 "分类码 {class} 下的顺序码已用尽 (every sequence number under {class} is used)"
             )),
             StoreError::Sharing(e) => e.into(),
+            // sled and PostgreSQL pass the OS's words on as text.
+            StoreError::Backend(m) if m.contains("No space left on device") => {
+                ApiError::ResourceExhausted(disk_full_message("保存", "storing the change"))
+            }
             StoreError::Backend(m) => ApiError::Unavailable(format!("storage unavailable: {m}")),
             StoreError::Corrupt(m) => ApiError::Internal(format!("stored data is corrupt: {m}")),
         }
@@ -244,6 +248,22 @@ fn bad_request(violations: Violations) -> (String, Vec<FieldViolation>) {
 
 /// The result of an API operation.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Whether `e` is a write refused for want of space (`ENOSPC`, or a quota: `EDQUOT`).
+pub fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
+}
+
+/// The message of a call refused because the disk is full while doing `zh` / `en`.
+pub fn disk_full_message(zh: &str, en: &str) -> String {
+    format!(
+        "磁盘空间不足，{zh}失败，请稍后重试 (no space left on the device while {en}; try again \
+         later)"
+    )
+}
 
 #[cfg(test)]
 mod tests {

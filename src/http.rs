@@ -1,6 +1,7 @@
 //! The HTTP side of the server, on the metrics address: `/metrics` (Prometheus text format),
-//! `/healthz` (the process is alive) and `/readyz` (the store and the access log are open and
-//! answering).
+//! `/healthz` (the process is alive; it fails once the store or the access log stopped for
+//! good, so that the liveness probe restarts the server) and `/readyz` (the store and the access log are
+//! open and answering).
 
 use std::sync::Arc;
 
@@ -23,8 +24,22 @@ pub struct HttpState {
     pub log: AccessLogHandle,
 }
 
-async fn healthz() -> &'static str {
-    "ok\n"
+/// Alive unless the store or the access log stopped for good: then only a restart brings the
+/// server back.
+async fn healthz(State(state): State<HttpState>) -> (StatusCode, String) {
+    if let Err(e) = state.store.check_alive() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("store stopped, restart needed: {e}\n"),
+        );
+    }
+    match state.log.check_alive() {
+        Ok(()) => (StatusCode::OK, "ok\n".into()),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("access log stopped, restart needed: {e}\n"),
+        ),
+    }
 }
 
 async fn readyz(State(state): State<HttpState>) -> (StatusCode, String) {

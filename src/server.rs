@@ -556,7 +556,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         metrics: Some(metrics_listener),
         console: console_listener,
     };
-    let mut running = start(config, store, listeners).await?;
+    let mut running = start(config, store.clone(), listeners).await?;
     println!("govshare: gRPC listening on {}", running.addr);
     println!("govshare: metrics on http://{metrics_addr}/metrics");
     println!("govshare: probes on http://{metrics_addr}/healthz and /readyz");
@@ -572,11 +572,42 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     std::io::stdout().flush()?;
     tracing::info!(addr = %running.addr, "serving");
+    let log = running.audit.clone();
     tokio::select! {
         result = running.wait() => result,
         () = shutdown_signal() => {
             tracing::info!("shutting down");
             running.shutdown().await
+        }
+        reason = stopped_for_good(store, log) => {
+            tracing::error!(
+                reason,
+                "服务无法继续写入，退出以便重启 (the server cannot write any more; exiting so that \
+                 its supervisor restarts it)"
+            );
+            if let Err(e) = running.shutdown().await {
+                tracing::warn!(error = %e, "shutting down after the failure");
+            }
+            Err(anyhow::anyhow!(
+                "服务已停止，需要重启 (stopped for good, restart needed): {reason}"
+            ))
+        }
+    }
+}
+
+/// Resolves once the store or the access log stopped for good (a failed write neither can
+/// recover from while the process runs): `serve` then exits with an error, for systemd's
+/// `Restart=on-failure` or the container runtime to start it again. `/healthz` fails
+/// meanwhile, for a liveness probe.
+async fn stopped_for_good(store: Arc<dyn Store>, log: AccessLogHandle) -> String {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        every.tick().await;
+        if let Err(e) = store.check_alive() {
+            return format!("the store: {e}");
+        }
+        if let Err(e) = log.check_alive() {
+            return format!("the access log: {e}");
         }
     }
 }

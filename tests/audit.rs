@@ -5,6 +5,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "audit/disk_full.rs"]
+mod disk_full;
+#[path = "audit/durable_cut.rs"]
+mod durable_cut;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

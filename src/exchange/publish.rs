@@ -208,6 +208,12 @@ fn ingest_error(e: IngestError) -> ApiError {
             ApiError::field("chunk", message)
         }
         IngestError::Checksum { .. } => ApiError::field("header.sha256", message),
+        IngestError::Io(e) if crate::error::is_disk_full(&e) => {
+            ApiError::ResourceExhausted(crate::error::disk_full_message(
+                "存储上传的数据（未保存任何内容）",
+                "storing the upload (nothing was kept)",
+            ))
+        }
         IngestError::Io(_) => ApiError::Cancelled(message),
     }
 }

@@ -40,6 +40,7 @@ pub struct Metrics {
     pub audit_verify_ok: IntGauge,
     pub audit_verify_failures: IntCounter,
     pub audit_log_size: IntGauge,
+    audit_refused: IntCounterVec,
     domain: DomainGauges,
     /// When the domain gauges were last counted; scrapes closer together reuse the counts.
     last_refresh: Mutex<Option<Instant>>,
@@ -87,6 +88,18 @@ impl Metrics {
         registry.register(Box::new(limit_rejections.clone()))?;
         for limit in ["concurrency", "rate", "message_size", "timeout"] {
             limit_rejections.with_label_values(&[limit]);
+        }
+        let audit_refused = IntCounterVec::new(
+            Opts::new(
+                "govshare_audit_refused_total",
+                "Calls refused because their access-log record could not be written: the disk \
+                 (or a quota) is full, or another write error.",
+            ),
+            &["reason"],
+        )?;
+        registry.register(Box::new(audit_refused.clone()))?;
+        for reason in ["disk_full", "error"] {
+            audit_refused.with_label_values(&[reason]);
         }
         let audit_commit_seconds = Histogram::with_opts(
             HistogramOpts::new(
@@ -139,6 +152,7 @@ impl Metrics {
             grpc,
             exchange_bytes,
             limit_rejections,
+            audit_refused,
             audit_commit_seconds,
             audit_verify_ok,
             last_refresh: Mutex::new(None),
@@ -157,6 +171,12 @@ impl Metrics {
     /// The counter of calls refused by `limit` (concurrency, rate, message_size or timeout).
     pub fn limit_rejections(&self, limit: &str) -> IntCounter {
         self.limit_rejections.with_label_values(&[limit])
+    }
+
+    /// Counts a call refused because its access-log record could not be written.
+    pub fn audit_refused(&self, disk_full: bool) {
+        let reason = if disk_full { "disk_full" } else { "error" };
+        self.audit_refused.with_label_values(&[reason]).inc();
     }
 
     /// Records the result of a hash-chain verification.

@@ -38,7 +38,7 @@ pub struct Call {
 
 impl Call {
     /// Counts the call and builds its record; `None` for health and reflection.
-    fn end(self, code: Code, message: &str) -> Option<(AccessLogHandle, NewRecord)> {
+    fn end(self, code: Code, message: &str) -> Option<(AccessLogHandle, NewRecord, Arc<Metrics>)> {
         let elapsed = self.started.elapsed();
         self.metrics
             .grpc
@@ -67,7 +67,7 @@ impl Call {
             bytes: fields.bytes,
         };
         log_line(&record, code);
-        Some((self.log, record))
+        Some((self.log, record, self.metrics))
     }
 
     /// Ends the call: counts it and appends its record. The future resolves once the record
@@ -80,24 +80,39 @@ impl Call {
     ) -> impl Future<Output = Result<(), tonic::Status>> + Send + 'static {
         let ended = self.end(code, message);
         async move {
-            let Some((log, record)) = ended else {
+            let Some((log, record, metrics)) = ended else {
                 return Ok(());
             };
             let request_id = record.request_id.clone();
             log.append(record).await.map(|_| ()).map_err(|e| {
                 tracing::error!(request_id, error = %e, "the access log cannot be written");
-                tonic::Status::unavailable(format!(
-                    "访问日志无法写入，请求未完成 (the access log cannot be written; request {request_id} was not completed)"
-                ))
+                metrics.audit_refused(e.is_disk_full());
+                refused(&e, &request_id)
             })
         }
     }
 
     /// Ends a call whose client is gone: the record is written without waiting.
     pub fn finish_detached(self, code: Code, message: &str) {
-        if let Some((log, record)) = self.end(code, message) {
+        if let Some((log, record, _)) = self.end(code, message) {
             log.append_detached(record);
         }
+    }
+}
+
+/// The reply of a call whose record could not be written: RESOURCE_EXHAUSTED while the disk
+/// is full (the log takes records again once space is freed), UNAVAILABLE otherwise.
+fn refused(e: &govshare_audit::AuditError, request_id: &str) -> tonic::Status {
+    if e.is_disk_full() {
+        tonic::Status::resource_exhausted(format!(
+            "磁盘空间不足，访问日志暂时无法写入，请求未完成，请稍后重试 (no space left on the \
+             device: the access log cannot be written for now; request {request_id} was not \
+             completed, try again later)"
+        ))
+    } else {
+        tonic::Status::unavailable(format!(
+            "访问日志无法写入，请求未完成 (the access log cannot be written; request {request_id} was not completed)"
+        ))
     }
 }
 

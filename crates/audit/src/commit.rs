@@ -1,12 +1,16 @@
 //! The writer thread and its group commit. It blocks for the first queued record, takes
 //! whatever else is queued (up to [`MAX_GROUP`]), numbers and chains them, writes their
 //! frames with one `write_all` (one more per segment started), `fdatasync`s once, publishes
-//! the new committed state for readers and then answers every waiter. If any of that fails,
-//! every waiter of the group gets the error, what the group wrote is undone as far as
-//! possible, and the log stops: seqs never have a gap.
+//! the new committed state for readers and then answers every waiter. If any of that fails
+//! (a full disk, say), every waiter of the group gets the error and what the group wrote is
+//! undone: the segment is truncated back to its committed length and the segments the group
+//! started are removed. The writer then goes on from the last committed record, so the next
+//! group is a retry and seqs never have a gap; the calls meanwhile are refused, and nothing
+//! unwritten is ever acknowledged. Only when the undo itself fails (the files are then in an
+//! unknown state) does the log stop for good.
 
 use std::fs::{self, File};
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 use std::mem;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +19,7 @@ use std::time::Instant;
 
 use tokio::sync::oneshot;
 
+use crate::durable::{Mark, MarkFile};
 use crate::error::{AuditError, IoContext};
 use crate::frame;
 use crate::record::NewRecord;
@@ -57,6 +62,10 @@ pub(crate) struct Writer {
     /// Reused for each group: its frames and their hashes.
     buf: Vec<u8>,
     hashes: Vec<[u8; 32]>,
+    /// Groups failed in a row, and when the first of them failed.
+    failing: Option<(u64, Instant)>,
+    /// The durable mark, rewritten after each group (with `sync` only).
+    mark: Option<MarkFile>,
 }
 
 /// A group being written.
@@ -76,7 +85,12 @@ struct Group {
 }
 
 impl Writer {
-    pub fn new(shared: Arc<Shared>, options: LogOptions, recovered: Recovered) -> Writer {
+    pub fn new(
+        shared: Arc<Shared>,
+        options: LogOptions,
+        recovered: Recovered,
+        mark: Option<MarkFile>,
+    ) -> Writer {
         let head = recovered.head;
         let active = recovered.segments.last().cloned().unwrap_or_else(|| {
             // `recover` always returns a segment to append to.
@@ -96,6 +110,8 @@ impl Writer {
             hash: head.hash,
             buf: Vec::with_capacity(1 << 20),
             hashes: Vec::with_capacity(MAX_GROUP),
+            failing: None,
+            mark,
         }
     }
 
@@ -125,16 +141,20 @@ impl Writer {
             if batch.is_empty() {
                 continue;
             }
-            if let Err(error) = self.commit(&mut batch) {
-                self.fail(error, &mut batch);
-                return;
+            match self.commit(&mut batch) {
+                Ok(()) => self.recovered(),
+                Err(Failure::Refused(error)) => self.refuse(error, &mut batch),
+                Err(Failure::Stopped(error)) => {
+                    self.stop(error, &mut batch);
+                    return;
+                }
             }
         }
         self.shared.write().closed = Some("shut down".to_owned());
     }
 
     /// Writes, syncs and publishes `batch`, then answers its waiters.
-    fn commit(&mut self, batch: &mut Vec<(NewRecord, Option<Reply>)>) -> Result<(), AuditError> {
+    fn commit(&mut self, batch: &mut Vec<(NewRecord, Option<Reply>)>) -> Result<(), Failure> {
         let started = Instant::now();
         let mut group = Group {
             sealed: Vec::new(),
@@ -148,12 +168,21 @@ impl Writer {
         };
         let result = self.write_group(batch, &mut group);
         if let Err(error) = result {
-            self.undo(&group);
-            return Err(error);
+            return Err(match self.undo(&group) {
+                Ok(()) => Failure::Refused(error),
+                Err(undo) => {
+                    tracing::error!(
+                        error = %undo,
+                        "无法撤销失败的访问日志写入 (could not undo a failed access log write)"
+                    );
+                    Failure::Stopped(error)
+                }
+            });
         }
         let first_seq = self.seq + 1;
         let written = group.written;
         self.publish(group);
+        self.write_mark();
         for (i, (_, reply)) in batch.drain(..).enumerate() {
             if let Some(reply) = reply {
                 let seq = first_seq + i as u64;
@@ -265,38 +294,111 @@ impl Writer {
         self.count = count;
     }
 
-    /// Takes back what a failed group wrote: the committed length of the segment it started
-    /// in, and the segments it created.
-    fn undo(&self, group: &Group) {
-        if let Err(e) = self.file.set_len(self.len) {
-            tracing::error!(
-                segment = %self.active.path.display(),
+    /// Records the committed head, now durable, in the durable mark before its waiters hear
+    /// of it. A failed write of the mark only narrows the check at open.
+    fn write_mark(&self) {
+        let Some(file) = &self.mark else { return };
+        let mark = Mark {
+            segment: self.active.first_seq,
+            end: self.len,
+            seq: self.seq,
+            hash: self.hash,
+        };
+        if let Err(e) = file.write(&mark) {
+            tracing::warn!(
                 error = %e,
-                "无法撤销失败的写入 (could not truncate a failed access log write)"
+                "无法更新访问日志的持久标记 (could not update the access log's durable mark)"
             );
-        }
-        for seg in &group.created {
-            if let Err(e) = fs::remove_file(&seg.path) {
-                tracing::error!(segment = %seg.path.display(), error = %e, "could not remove a segment of a failed write");
-            }
-        }
-        if !group.created.is_empty() {
-            let _ = segment::sync_dir(&self.dir);
         }
     }
 
-    /// Answers every waiter of a failed group and stops the log.
-    fn fail(&self, error: AuditError, batch: &mut Vec<(NewRecord, Option<Reply>)>) {
-        tracing::error!(
-            error = %error,
-            records = batch.len(),
-            "访问日志写入失败，日志已停止 (an access log write failed; the log stopped accepting records)"
-        );
-        self.shared.write().closed = Some(format!("stopped after a write error: {error}"));
+    /// Takes back what a failed group wrote: the bytes past the committed length of the
+    /// segment it started in (and the file position with them), and the segments it created.
+    /// An error means the files may no longer be what the committed state says.
+    fn undo(&mut self, group: &Group) -> Result<(), AuditError> {
+        let path = &self.active.path;
+        self.file.set_len(self.len).at(path)?;
+        self.file.seek(SeekFrom::Start(self.len)).at(path)?;
+        for seg in &group.created {
+            match fs::remove_file(&seg.path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(AuditError::io(&seg.path, e)),
+            }
+        }
+        if !group.created.is_empty() {
+            segment::sync_dir(&self.dir)?;
+        }
+        Ok(())
+    }
+
+    /// Answers every waiter of a failed group whose write was undone; the log stays open and
+    /// the next group tries again.
+    fn refuse(&mut self, error: AuditError, batch: &mut Vec<(NewRecord, Option<Reply>)>) {
+        let detached = batch.iter().filter(|(_, reply)| reply.is_none()).count();
+        let (groups, since) = self.failing.get_or_insert((0, Instant::now()));
+        *groups += 1;
+        if *groups == 1 {
+            tracing::error!(
+                error = %error,
+                records = batch.len(),
+                detached,
+                "访问日志写入失败，在恢复前拒绝请求 (an access log write failed and was undone; \
+                 calls are refused until a write succeeds again)"
+            );
+        } else {
+            tracing::warn!(
+                error = %error,
+                records = batch.len(),
+                detached,
+                failed_groups = *groups,
+                failing_for_s = since.elapsed().as_secs(),
+                "访问日志仍无法写入 (the access log still cannot be written)"
+            );
+        }
         for (_, reply) in batch.drain(..) {
             if let Some(reply) = reply {
                 let _ = reply.send(Err(error.duplicate()));
             }
         }
     }
+
+    /// Notes that a group was committed after failed ones.
+    fn recovered(&mut self) {
+        if let Some((groups, since)) = self.failing.take() {
+            tracing::warn!(
+                failed_groups = groups,
+                seconds = since.elapsed().as_secs_f64(),
+                head_seq = self.seq,
+                "访问日志恢复写入 (the access log is written again)"
+            );
+        }
+    }
+
+    /// Answers every waiter of a failed group that could not be undone and stops the log
+    /// for good.
+    fn stop(&self, error: AuditError, batch: &mut Vec<(NewRecord, Option<Reply>)>) {
+        tracing::error!(
+            error = %error,
+            records = batch.len(),
+            "访问日志写入失败且无法撤销，日志已停止，需要重启服务 (an access log write failed and \
+             could not be undone; the log stopped for good and the server needs a restart)"
+        );
+        {
+            let mut state = self.shared.write();
+            state.closed = Some(format!("stopped after a write error: {error}"));
+            state.failed = true;
+        }
+        for (_, reply) in batch.drain(..) {
+            if let Some(reply) = reply {
+                let _ = reply.send(Err(error.duplicate()));
+            }
+        }
+    }
+}
+
+/// Why a group failed: undone (the log goes on), or not (the log stops).
+enum Failure {
+    Refused(AuditError),
+    Stopped(AuditError),
 }

@@ -57,6 +57,18 @@ impl AuditError {
         }
     }
 
+    /// Whether a write failed for want of space (`ENOSPC`, or a quota: `EDQUOT`): the log
+    /// refuses appends until space is freed, then takes them again.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            AuditError::Io { source, .. } => {
+                source.kind() == io::ErrorKind::StorageFull
+                    || source.kind() == io::ErrorKind::QuotaExceeded
+            }
+            _ => false,
+        }
+    }
+
     /// The same error again, for each waiter of a failed group.
     pub(crate) fn duplicate(&self) -> AuditError {
         match self {

@@ -6,6 +6,8 @@
 //! - `frame.rs`, `segment.rs`: the on-disk format: frames in segment files, the lock.
 //! - `writer.rs`, `commit.rs`, `recover.rs`: [`AccessLog`], group commit by one writer
 //!   thread (durable when `append` returns), and finding the head at open.
+//! - `durable.rs`: the durable mark, the last record acknowledged as durable, which tells a
+//!   crash's torn tail (repaired) from a cut into acknowledged records (damage).
 //! - `state.rs`: the committed state readers see.
 //! - `read.rs`: [`Query`], newest first through a sparse index.
 //! - `verify.rs`, `links.rs`: [`verify_dir`] and [`AccessLog::verify`].
@@ -19,6 +21,7 @@
 //! The files are written and read with Unix file APIs (positioned reads, directory fsync).
 
 mod commit;
+mod durable;
 mod error;
 mod frame;
 mod links;

@@ -3,6 +3,12 @@
 //! segment (a crash right after creating it) is removed. A complete frame that does not
 //! decode or whose hash is wrong is left as it is, for verification to report; the head is
 //! then the last frame as stored.
+//!
+//! Before anything is changed, the log is held against its durable mark (`durable.rs`): if it
+//! ends before the last record acknowledged as durable, or that record is not the one
+//! acknowledged, acknowledged records were cut (damage, not a crash) and the open fails with
+//! [`AuditError::Corrupt`], leaving the files as they are for the operator to keep and
+//! examine. Removing `DIR/DURABLE` is the operator's way to accept the loss and go on.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Seek, SeekFrom};
@@ -11,6 +17,7 @@ use std::sync::Arc;
 
 use std::path::Path;
 
+use crate::durable::{self, Mark};
 use crate::error::{AuditError, IoContext};
 use crate::frame;
 use crate::record::{GENESIS, RecordRef};
@@ -31,9 +38,13 @@ pub(crate) struct Recovered {
 
 /// Opens the segments of `dir` (creating the first one if there is none) and finds the head.
 pub(crate) fn recover(dir: &Path) -> Result<Recovered, AuditError> {
+    let mark = durable::read(dir)?;
     let mut files = segment::list(dir)?;
     loop {
         let Some(last) = files.last() else {
+            if let Some(mark) = mark.filter(|m| m.seq > 0) {
+                return Err(cut(dir, &mark, 0, None));
+            }
             let (path, file) = segment::create(dir, 1)?;
             let seg = Segment::new(1, path, 0, Some(SegIndex::default()));
             let head = Head {
@@ -56,6 +67,25 @@ pub(crate) fn recover(dir: &Path) -> Result<Recovered, AuditError> {
             .at(&path)?;
         let len = file.metadata().at(&path)?.len();
         let scan = segment::scan(&path, len, true)?;
+        let (seq, hash) = last_frame(&file, &path, last.first_seq, &scan)?;
+        if let Some(mark) = &mark {
+            let torn = (scan.end < len).then_some((path.as_path(), scan.end, len - scan.end));
+            if seq < mark.seq {
+                return Err(cut(dir, mark, seq, torn));
+            }
+            // An empty segment has no last frame to compare: its predecessor's is, next.
+            if seq == mark.seq && scan.last.is_some() && hash != mark.hash {
+                return Err(AuditError::corrupt(
+                    &path,
+                    scan.last.map_or(0, |(offset, _)| offset),
+                    format!(
+                        "record {seq} is not the one acknowledged as durable: its hash differs \
+                         from the durable mark's (damage, not a crash); nothing was changed: \
+                         keep a copy of the directory and run `govshare audit verify`"
+                    ),
+                ));
+            }
+        }
         if scan.end < len {
             tracing::warn!(
                 segment = %path.display(),
@@ -77,7 +107,6 @@ pub(crate) fn recover(dir: &Path) -> Result<Recovered, AuditError> {
             files.pop();
             continue;
         }
-        let (seq, hash) = last_frame(&file, &path, last.first_seq, &scan)?;
         file.seek(SeekFrom::End(0)).at(&path)?;
 
         let mut segments = Vec::with_capacity(files.len());
@@ -143,4 +172,39 @@ fn last_frame(
         }
     };
     Ok((seq, *hash))
+}
+
+/// The error of a log that ends at record `seq` (with `torn`: a segment, where its last whole
+/// frame ends, and the bytes after it) although records up to the mark's were acknowledged.
+fn cut(dir: &Path, mark: &Mark, seq: u64, torn: Option<(&Path, u64, u64)>) -> AuditError {
+    let missing = match mark.seq - seq {
+        1 => format!("record {}", mark.seq),
+        _ => format!("records {}–{}", seq + 1, mark.seq),
+    };
+    let (path, offset, how) = match torn {
+        Some((path, end, bytes)) => (
+            path.to_owned(),
+            end,
+            format!(
+                "record {} is cut short ({bytes} bytes of it remain)",
+                seq + 1
+            ),
+        ),
+        None => (
+            dir.join(segment::file_name(mark.segment)),
+            mark.end,
+            format!("the log ends at record {seq}"),
+        ),
+    };
+    AuditError::corrupt(
+        &path,
+        offset,
+        format!(
+            "{how}, but {missing} had been acknowledged as durable: the log was cut after they \
+             were written (damage or tampering, not a crash). Nothing was changed: keep a copy \
+             of the directory and run `govshare audit verify`; to go on without the lost \
+             records, remove {}",
+            dir.join(durable::FILE).display()
+        ),
+    )
 }

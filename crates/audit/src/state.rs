@@ -37,6 +37,9 @@ pub(crate) struct State {
     pub head: Head,
     /// Why the log stopped accepting appends, once it has.
     pub closed: Option<String>,
+    /// It stopped because a failed write could not be undone: only a restart (which repairs
+    /// the files at open) brings it back.
+    pub failed: bool,
 }
 
 /// One segment file.

@@ -3,14 +3,18 @@
 //! and named for their first record: cheap and sequential), then its links and decoding are
 //! checked in parallel (`links.rs`), the earliest problem winning.
 //!
-//! What this proves: the records are exactly those that hash to the head. Someone able to
-//! write the files can still rewrite a record and recompute every later hash (there is no
-//! secret in the chain), or cut records off the end; that is only detected by comparing the
-//! head hash with a copy kept elsewhere (the server reports it for that purpose).
+//! What this proves: the records are exactly those that hash to the head. Offline, the log is
+//! also held against its durable mark (`durable.rs`): a log that ends before the last record
+//! acknowledged as durable was cut (a record cut in the middle is damage there, not a crash's
+//! torn tail), and that record must be the one acknowledged. Someone able to write the files
+//! can still rewrite a record and recompute every later hash and the mark (there is no
+//! secret in the chain); that is only detected by comparing the head hash with a copy kept
+//! elsewhere (the server reports it for that purpose).
 
 use std::path::Path;
 use std::sync::mpsc;
 
+use crate::durable::{self, Mark};
 use crate::error::{AuditError, IoContext};
 use crate::links::{LinkProblem, Loaded, Spec, Tail};
 use crate::record::GENESIS;
@@ -31,8 +35,9 @@ pub struct Verification {
     pub first_bad_seq: Option<u64>,
     /// What is wrong, in words.
     pub problem: Option<String>,
-    /// Bytes of an incomplete final frame in the last segment, left by a crash: not a
-    /// failure (the log truncates them when it next opens).
+    /// Bytes of an incomplete final frame in the last segment, left by a crash during an
+    /// unacknowledged append: not a failure (the log truncates them when it next opens). A
+    /// cut into acknowledged records is a failure instead, and counts no bytes here.
     pub torn_tail_bytes: u64,
 }
 
@@ -44,6 +49,20 @@ pub fn verify_dir(
     from_seq: Option<u64>,
     to_seq: Option<u64>,
 ) -> Result<Verification, AuditError> {
+    let mark = match durable::read(dir) {
+        Ok(mark) => mark,
+        Err(e) => {
+            return Ok(Verification {
+                ok: false,
+                records_checked: 0,
+                head_seq: 0,
+                head_hash: GENESIS,
+                first_bad_seq: None,
+                problem: Some(e.to_string()),
+                torn_tail_bytes: 0,
+            });
+        }
+    };
     let mut specs = Vec::new();
     for file in segment::list(dir)? {
         let len = std::fs::metadata(&file.path).at(&file.path)?.len();
@@ -53,7 +72,7 @@ pub fn verify_dir(
             len,
         });
     }
-    verify(&specs, from_seq, to_seq, true)
+    verify(&specs, from_seq, to_seq, true, mark)
 }
 
 impl AccessLog {
@@ -70,7 +89,8 @@ impl AccessLog {
                 len: s.committed_len(),
             })
             .collect();
-        verify(&specs, from_seq, to_seq, false)
+        // Only committed bytes are read: a cut shows as a segment ending inside a frame.
+        verify(&specs, from_seq, to_seq, false, None)
     }
 }
 
@@ -79,13 +99,19 @@ struct Walk {
     v: Verification,
     /// The seq the next frame must have.
     expected: u64,
+    /// The durable mark (offline only), and the stored hash of its record once walked past.
+    mark: Option<Mark>,
+    marked_hash: Option<[u8; 32]>,
 }
 
+/// Verifies `specs`; `mark`, the durable mark, is given offline only (a running log reads
+/// committed bytes alone, so a torn tail there is already a cut).
 fn verify(
     specs: &[Spec],
     from: Option<u64>,
     to: Option<u64>,
     offline: bool,
+    mark: Option<Mark>,
 ) -> Result<Verification, AuditError> {
     let from = from.unwrap_or(1).max(1);
     let to = to.unwrap_or(u64::MAX);
@@ -103,8 +129,11 @@ fn verify(
             torn_tail_bytes: 0,
         },
         expected: 1,
+        mark,
+        marked_hash: None,
     };
     if specs.is_empty() {
+        walk.check_mark(to);
         return match from {
             1 => Ok(walk.v),
             _ => Err(AuditError::Range(format!(
@@ -151,6 +180,7 @@ fn verify(
             // The loader may have finished.
             let _ = spare_tx.send(seg);
         }
+        walk.check_mark(to);
         Ok(walk.v)
     })
 }
@@ -281,6 +311,11 @@ impl Walk {
             pos = bad;
         }
         let good = pos - first;
+        if let Some(mark) = &self.mark
+            && (base..base + good as u64).contains(&mark.seq)
+        {
+            self.marked_hash = Some(*seg.hash(first + (mark.seq - base) as usize));
+        }
         self.v.records_checked += good as u64;
         if good > 0 {
             self.v.head_seq = base + good as u64 - 1;
@@ -292,6 +327,45 @@ impl Walk {
             return true;
         }
         reached_to
+    }
+
+    /// After a walk that found nothing wrong up to `to`: fails it if the log ends before the
+    /// durable mark's record, or that record is not the one acknowledged.
+    fn check_mark(&mut self, to: u64) {
+        let Some(mark) = self.mark else { return };
+        if !self.v.ok || to < mark.seq {
+            return;
+        }
+        let head = self.v.head_seq;
+        if head < mark.seq {
+            let torn = std::mem::take(&mut self.v.torn_tail_bytes);
+            let how = match torn {
+                0 => format!("the log ends at record {head}"),
+                bytes => format!(
+                    "record {} is cut short ({bytes} bytes of it remain)",
+                    head + 1
+                ),
+            };
+            let missing = match mark.seq - head {
+                1 => format!("record {}", mark.seq),
+                _ => format!("records {}–{}", head + 1, mark.seq),
+            };
+            self.fail(
+                head + 1,
+                format!(
+                    "{how}, but {missing} had been acknowledged as durable: the log was cut \
+                     (damage or tampering, not a crash)"
+                ),
+            );
+        } else if self.marked_hash.is_some_and(|h| h != mark.hash) {
+            self.fail(
+                mark.seq,
+                format!(
+                    "record {}: its hash differs from the one acknowledged as durable",
+                    mark.seq
+                ),
+            );
+        }
     }
 
     fn fail(&mut self, seq: u64, problem: String) {

@@ -13,6 +13,7 @@ use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 
 use crate::commit::{Msg, Writer};
+use crate::durable::MarkFile;
 use crate::error::{AuditError, IoContext};
 use crate::record::NewRecord;
 use crate::recover::recover;
@@ -94,21 +95,27 @@ impl AccessLog {
     /// Opens (or creates) the log in `dir` and starts its writer. Takes the directory's
     /// lock ([`AuditError::Locked`] if another log holds it) and truncates a torn tail left
     /// by a crash (with a warning). Damaged records are left for [`verify`](Self::verify) to
-    /// report; an impossible frame length in the last segment stops the open
-    /// ([`AuditError::Corrupt`]).
+    /// report; an impossible frame length in the last segment, or a log that ends before the
+    /// last record acknowledged as durable (see `durable.rs`), stops the open
+    /// ([`AuditError::Corrupt`]) and changes nothing.
     pub fn open(dir: &Path, options: LogOptions) -> Result<AccessLog, AuditError> {
         fs::create_dir_all(dir).at(dir)?;
         let lock = segment::lock(dir)?;
         let recovered = recover(dir)?;
+        let mark = match options.sync {
+            true => Some(MarkFile::open(dir)?),
+            false => None,
+        };
         let shared = Arc::new(Shared {
             dir: dir.to_owned(),
             state: std::sync::RwLock::new(State {
                 segments: recovered.segments.clone(),
                 head: recovered.head,
                 closed: None,
+                failed: false,
             }),
         });
-        let writer = Writer::new(Arc::clone(&shared), options, recovered);
+        let writer = Writer::new(Arc::clone(&shared), options, recovered, mark);
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("audit-writer".into())
@@ -148,11 +155,22 @@ impl AccessLog {
     }
 
     /// `Ok` while the log accepts appends; [`AuditError::Closed`] once it was shut down or
-    /// stopped after a write error (for readiness checks).
+    /// stopped for good after a write error (for readiness checks).
     pub fn check_open(&self) -> Result<(), AuditError> {
         match self.inner.shared.read().closed {
             None => Ok(()),
             Some(_) => Err(self.closed()),
+        }
+    }
+
+    /// `Ok` unless the log stopped for good after a write error it could not undo (for
+    /// liveness checks: a restart repairs the files and brings it back). A log that refuses
+    /// appends for a while, say on a full disk, is alive: it takes them again once a write
+    /// succeeds.
+    pub fn check_alive(&self) -> Result<(), AuditError> {
+        match self.inner.shared.read().failed {
+            false => Ok(()),
+            true => Err(self.closed()),
         }
     }
 

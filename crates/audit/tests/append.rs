@@ -156,8 +156,10 @@ fn records_are_bounded_on_append() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_write_fails_its_group_and_stops_the_log() {
-    // Writes to /dev/full fail with "no space left on device".
+async fn a_failed_write_that_cannot_be_undone_fails_its_group_and_stops_the_log_for_good() {
+    // Writes to /dev/full fail with "no space left on device", and it cannot be truncated
+    // back: the log cannot know what its segment holds, so it stops. (A failed write that is
+    // undone leaves the log open: tests/audit/disk_full.rs of the server.)
     let full = std::path::Path::new("/dev/full");
     if !full.exists() {
         return;
@@ -188,6 +190,7 @@ async fn a_failed_write_fails_its_group_and_stops_the_log() {
         "{after:?}"
     );
     assert!(matches!(log.check_open(), Err(AuditError::Closed { .. })));
+    assert!(matches!(log.check_alive(), Err(AuditError::Closed { .. })));
     assert_eq!(log.head().seq, 0);
     assert!(log.query(&Query::default()).unwrap().records.is_empty());
 }

@@ -500,6 +500,7 @@ async fn a_refused_group_leaves_no_gap() {
     // The log goes on from the same head.
     assert_eq!(log.append(record(11)).await.unwrap().seq, 11);
     log.check_open().await.unwrap();
+    log.check_alive().unwrap();
     let v = log.verify(None, None).await.unwrap();
     assert!(v.ok, "{v:?}");
     assert_eq!(v.records_checked, 11);

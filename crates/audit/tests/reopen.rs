@@ -1,6 +1,7 @@
 //! Reopening: what was acknowledged is there and the chain goes on across segments; the torn
 //! tail a crash leaves is reported by offline verification and truncated at open (with a
-//! warning); damage that is not a torn tail is left alone or stops the open.
+//! warning); damage that is not a torn tail is left alone or stops the open, and so does a
+//! log that ends before the last record acknowledged as durable.
 
 #![allow(clippy::unwrap_used)]
 
@@ -11,7 +12,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use govshare_audit::{AccessLog, AuditError, GENESIS, Query, chain_hash, verify_dir};
+use govshare_audit::{AccessLog, AuditError, GENESIS, LogOptions, Query, chain_hash, verify_dir};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Metadata, Subscriber};
 
@@ -199,4 +200,119 @@ impl Subscriber for CountWarnings {
     }
     fn enter(&self, _: &Id) {}
     fn exit(&self, _: &Id) {}
+}
+
+/// A log written with fdatasync, as the server writes it.
+fn synced(dir: &std::path::Path) -> AccessLog {
+    let options = LogOptions {
+        sync: true,
+        ..common::options(1 << 20)
+    };
+    AccessLog::open(dir, options).unwrap()
+}
+
+#[test]
+fn a_record_cut_after_it_was_acknowledged_is_damage_verify_fails_and_the_log_does_not_open() {
+    for (what, cut_to_seq, keep) in [
+        ("the last record cut in the middle", 10, 60usize),
+        ("the last record cut inside its hash", 10, 100),
+        ("the last two records cut off whole", 9, 0),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let log = synced(dir.path());
+        fill(&log, 0, 10);
+        log.close();
+        let last = segments(dir.path()).pop().unwrap();
+        let f = frame(dir.path(), cut_to_seq);
+        let cut_len = (f.start + keep.min(f.end() - f.start - 1)) as u64;
+        OpenOptions::new()
+            .write(true)
+            .open(&last)
+            .unwrap()
+            .set_len(cut_len)
+            .unwrap();
+
+        let v = verify_dir(dir.path(), None, None).unwrap();
+        assert!(!v.ok, "{what}: {v:?}");
+        assert_eq!(v.first_bad_seq, Some(cut_to_seq), "{what}: {v:?}");
+        assert_eq!(v.torn_tail_bytes, 0, "{what}: {v:?}");
+        let problem = v.problem.unwrap();
+        assert!(problem.contains("acknowledged"), "{what}: {problem}");
+
+        let opened = AccessLog::open(dir.path(), common::options(1 << 20));
+        let Err(AuditError::Corrupt { problem, .. }) = opened else {
+            panic!("{what}: {opened:?}");
+        };
+        assert!(problem.contains("DURABLE"), "{what}: {problem}");
+        assert_eq!(fs::metadata(&last).unwrap().len(), cut_len, "{what}");
+
+        // The operator accepts the loss: the log opens after what is left.
+        fs::remove_file(dir.path().join("DURABLE")).unwrap();
+        let log = synced(dir.path());
+        assert_eq!(log.head().seq, cut_to_seq - 1, "{what}");
+        assert_eq!(fill(&log, 20, 1).seq, cut_to_seq, "{what}");
+        log.close();
+        assert!(verify_dir(dir.path(), None, None).unwrap().ok, "{what}");
+    }
+}
+
+#[test]
+fn a_torn_tail_after_the_acknowledged_records_of_a_synced_log_is_still_a_crash_left_over() {
+    let base = tempfile::tempdir().unwrap();
+    fill(&open(base.path(), 1 << 20), 0, 5);
+    for (what, tail) in torn_tails(base.path()) {
+        let dir = tempfile::tempdir().unwrap();
+        let log = synced(dir.path());
+        fill(&log, 0, 10);
+        let head = log.head();
+        log.close();
+        let last = segments(dir.path()).pop().unwrap();
+        OpenOptions::new()
+            .append(true)
+            .open(&last)
+            .unwrap()
+            .write_all(&tail)
+            .unwrap();
+        let v = verify_dir(dir.path(), None, None).unwrap();
+        assert!(
+            v.ok && v.torn_tail_bytes == tail.len() as u64,
+            "{what}: {v:?}"
+        );
+        let log = synced(dir.path());
+        assert_eq!(log.head(), head, "{what}");
+        assert_eq!(fill(&log, 10, 1).seq, 11, "{what}");
+        log.close();
+        assert!(verify_dir(dir.path(), None, None).unwrap().ok, "{what}");
+    }
+}
+
+#[test]
+fn a_rewritten_last_record_is_not_the_acknowledged_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = synced(dir.path());
+    fill(&log, 0, 10);
+    log.close();
+    // Record 10 replaced by another record 10, chained correctly: only the mark tells.
+    let f = frame(dir.path(), 10);
+    let last = segments(dir.path()).pop().unwrap();
+    let mut bytes = fs::read(&last).unwrap();
+    bytes.truncate(f.start);
+    fs::write(&last, &bytes).unwrap();
+    fs::remove_file(dir.path().join("DURABLE")).unwrap();
+    let marked = tempfile::tempdir().unwrap();
+    let other = synced(marked.path());
+    fill(&other, 0, 10);
+    other.close();
+    // The other log's mark (same 9 records, a different 10th) says what was acknowledged.
+    let log = synced(dir.path());
+    fill(&log, 100, 1);
+    log.close();
+    fs::copy(marked.path().join("DURABLE"), dir.path().join("DURABLE")).unwrap();
+    let v = verify_dir(dir.path(), None, None).unwrap();
+    assert!(!v.ok && v.first_bad_seq == Some(10), "{v:?}");
+    let opened = AccessLog::open(dir.path(), common::options(1 << 20));
+    assert!(
+        matches!(opened, Err(AuditError::Corrupt { .. })),
+        "{opened:?}"
+    );
 }

@@ -67,6 +67,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn bootstrap_admin_token(&self, token: TokenRecord) -> Result<bool>;
     /// Whether the platform administrator's first credential was stored.
     async fn admin_bootstrapped(&self) -> Result<bool>;
+    /// `Ok` unless the store stopped for good: a failed write it cannot recover from while
+    /// the process runs (only a restart brings it back).
+    fn check_alive(&self) -> Result<()> {
+        Ok(())
+    }
     /// Looks a credential up by the digest of the presented secret.
     async fn token_by_digest(&self, digest: &str) -> Result<Option<TokenRecord>>;
     /// Marks a credential revoked; [`StoreError::NotFound`] if there is no such id.

@@ -136,6 +136,21 @@ impl PgAccessLog {
         Ok(())
     }
 
+    /// `Ok` unless the writer task is gone without being closed (it panicked): a failed
+    /// group never stops it, so only a restart would bring it back then.
+    pub fn check_alive(&self) -> Result<(), AuditError> {
+        let closed = self.inner.tx.is_closed();
+        let shut_down = (self.inner.writer.lock())
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_none();
+        match closed && !shut_down {
+            false => Ok(()),
+            true => Err(AuditError::Closed {
+                reason: "the writer task stopped".to_owned(),
+            }),
+        }
+    }
+
     /// The committed head, as every server sees it; `size_bytes` is the size of the records
     /// table with its indexes.
     pub async fn head(&self) -> Result<Head, AuditError> {

@@ -7,11 +7,16 @@
 //! atomic sled batch; the thread then flushes sled, fdatasyncs the log file (sled 0.34's
 //! flush ends in `sync_file_range`, which does not flush the device cache) and only then
 //! answers the group's writers. Jobs that arrive meanwhile form the next group.
+//!
+//! sled 0.34 keeps the first error of a write to its files (a full disk, say) and fails every
+//! later write with it until the database is opened again: after a failed apply or flush the
+//! store is stopped for good, and says so ([`GroupApply::stopped`]) so that the server can
+//! exit for its supervisor to restart it.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use tokio::sync::oneshot;
 
@@ -30,6 +35,8 @@ pub(crate) struct GroupApply {
     // Declared before `_thread`: the last handle drops the last sender first, which ends the
     // thread, then joins it.
     queue: mpsc::Sender<Job>,
+    /// Why the store stopped for good, once a group failed to be applied or flushed.
+    stopped: Arc<Mutex<Option<String>>>,
     _thread: Arc<Joined>,
 }
 
@@ -157,6 +164,8 @@ impl GroupApply {
             last_sequence: HashMap::new(),
         };
         let (queue, rx) = mpsc::channel::<Job>();
+        let stopped = Arc::new(Mutex::new(None));
+        let stopped_by_writer = Arc::clone(&stopped);
         let thread = std::thread::Builder::new()
             .name("govshare-writer".into())
             .spawn(move || {
@@ -188,6 +197,17 @@ impl GroupApply {
                             flush(&db, log_file.as_ref())
                         })
                     };
+                    if let Err(e) = &outcome {
+                        tracing::error!(
+                            error = %e,
+                            "存储写入失败，需要重启服务 (a store write failed; the embedded store \
+                             cannot write again until the server restarts)"
+                        );
+                        let mut stopped = stopped_by_writer
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner);
+                        stopped.get_or_insert_with(|| e.clone());
+                    }
                     for reply in replies {
                         reply(outcome.as_ref().map(|_| ()).map_err(String::as_str));
                     }
@@ -195,8 +215,16 @@ impl GroupApply {
             })?;
         Ok(GroupApply {
             queue,
+            stopped,
             _thread: Arc::new(Joined(Some(thread))),
         })
+    }
+
+    /// Why the store stopped for good, if a group failed to be applied or flushed.
+    pub(crate) fn stopped(&self) -> Option<String> {
+        (self.stopped.lock())
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Runs `change` in the next group; returns its outcome once it is durable. A change

@@ -56,6 +56,15 @@ impl Store for SledStore {
         self.admin_bootstrapped_now()
     }
 
+    fn check_alive(&self) -> Result<()> {
+        match self.writer.stopped() {
+            None => Ok(()),
+            Some(e) => Err(StoreError::Backend(format!(
+                "the embedded store stopped after a failed write ({e}); restart the server"
+            ))),
+        }
+    }
+
     async fn token_by_digest(&self, digest: &str) -> Result<Option<TokenRecord>> {
         self.token_by_digest_now(digest)
     }
