@@ -276,6 +276,23 @@ pub async fn register_entry(
         .into_inner()
 }
 
+/// Registers `metadata` with `clients` (a cataloguer), expecting a refusal; returns it.
+pub async fn register_refused(
+    clients: &Clients,
+    metadata: proto::ResourceMetadata,
+) -> tonic::Status {
+    clients
+        .catalog
+        .clone()
+        .register_entry(proto::RegisterEntryRequest {
+            metadata: Some(metadata),
+            note: String::new(),
+            validate_only: false,
+        })
+        .await
+        .unwrap_err()
+}
+
 /// Submits the head version of `code` (as `cataloguer`) and has the administrator approve
 /// it; returns the entry as the review left it.
 pub async fn publish_entry(

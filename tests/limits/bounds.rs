@@ -12,7 +12,7 @@ use tonic_types::StatusExt as _;
 
 use crate::common::{
     self, Clients, TestServer, info_item, metadata_shared_as, publish_data, published_entry,
-    register_entry, sample_metadata, violated_fields,
+    register_entry, register_refused, sample_metadata, violated_fields,
 };
 
 /// A gRPC client's default limit on a reply it decodes.
@@ -177,16 +177,7 @@ async fn a_draft_with_a_3_9_mb_condition_or_description_is_refused() {
     let huge = "条".repeat(1_300_000); // 3.9 MB
     let mut metadata = sample_metadata("");
     metadata.sharing.as_mut().unwrap().condition = huge.clone();
-    let status = cataloguer
-        .catalog
-        .clone()
-        .register_entry(RegisterEntryRequest {
-            metadata: Some(metadata),
-            note: String::new(),
-            validate_only: false,
-        })
-        .await
-        .unwrap_err();
+    let status = register_refused(&cataloguer, metadata).await;
     assert_eq!(
         violated_fields(&status),
         vec!["metadata.sharing.condition".to_owned()]
@@ -198,16 +189,7 @@ async fn a_draft_with_a_3_9_mb_condition_or_description_is_refused() {
 
     let mut metadata = sample_metadata("");
     metadata.items[0].description = huge;
-    let status = cataloguer
-        .catalog
-        .clone()
-        .register_entry(RegisterEntryRequest {
-            metadata: Some(metadata),
-            note: String::new(),
-            validate_only: false,
-        })
-        .await
-        .unwrap_err();
+    let status = register_refused(&cataloguer, metadata).await;
     assert_eq!(
         violated_fields(&status),
         vec!["metadata.items[0].description".to_owned()]
@@ -281,16 +263,7 @@ async fn a_format_detail_of_a_million_characters_is_refused_with_a_short_message
     let cataloguer = server.token(&department, &[Role::Cataloguer]).await;
     let mut metadata = sample_metadata("");
     metadata.format.as_mut().unwrap().detail = "库".repeat(1_000_000);
-    let status = cataloguer
-        .catalog
-        .clone()
-        .register_entry(RegisterEntryRequest {
-            metadata: Some(metadata),
-            note: String::new(),
-            validate_only: false,
-        })
-        .await
-        .unwrap_err();
+    let status = register_refused(&cataloguer, metadata).await;
     assert_eq!(
         violated_fields(&status),
         vec!["metadata.format.detail".to_owned()]
@@ -344,16 +317,7 @@ async fn an_oversize_unary_message_is_resource_exhausted_and_counted() {
     let cataloguer = server.token(&department, &[Role::Cataloguer]).await;
     let mut metadata = sample_metadata("");
     metadata.summary = "很长的摘要".repeat(20_000); // about 300 KB
-    let status = cataloguer
-        .catalog
-        .clone()
-        .register_entry(RegisterEntryRequest {
-            metadata: Some(metadata),
-            note: String::new(),
-            validate_only: false,
-        })
-        .await
-        .unwrap_err();
+    let status = register_refused(&cataloguer, metadata).await;
     assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
     assert!(status.message().contains("65536"), "{status:?}");
     assert_eq!(message_size_rejections(&server).await, 1.0);
