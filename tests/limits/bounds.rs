@@ -65,6 +65,25 @@ async fn meanwhile<T: Send + 'static>(
     (outcome, elapsed)
 }
 
+/// Makes `call` twice at once while `bystander` keeps calling (see [`meanwhile`]); both must
+/// be refused within 10 s. Returns the two refusals.
+async fn refused_twice_at_once<F>(bystander: &Clients, call: impl Fn() -> F) -> Vec<tonic::Status>
+where
+    F: std::future::Future<Output = Result<(), tonic::Status>> + Send + 'static,
+{
+    let calls: Vec<_> = (0..2).map(|_| tokio::spawn(call())).collect();
+    let attack = tokio::spawn(futures::future::join_all(calls));
+    let (outcomes, elapsed) = meanwhile(bystander, attack).await;
+    assert!(
+        elapsed < Duration::from_secs(10),
+        "refused after {elapsed:?}"
+    );
+    outcomes
+        .into_iter()
+        .map(|outcome| outcome.unwrap().unwrap_err())
+        .collect()
+}
+
 /// The violation message of `field` in an INVALID_ARGUMENT status.
 fn violation(status: &tonic::Status, field: &str) -> String {
     common::violation_of(status, field)
@@ -85,30 +104,22 @@ async fn register_entry_with_100000_items_is_refused_at_once_and_others_keep_bei
 
     let mut metadata = sample_metadata("");
     metadata.items = many_items(100_000);
-    let calls: Vec<_> = (0..2)
-        .map(|_| {
-            let catalog = attacker.catalog.clone();
-            let metadata = metadata.clone();
-            tokio::spawn(async move {
-                catalog
-                    .clone()
-                    .register_entry(RegisterEntryRequest {
-                        metadata: Some(metadata),
-                        note: String::new(),
-                        validate_only: false,
-                    })
-                    .await
-            })
-        })
-        .collect();
-    let attack = tokio::spawn(futures::future::join_all(calls));
-    let (outcomes, elapsed) = meanwhile(&bystander, attack).await;
-    assert!(
-        elapsed < Duration::from_secs(10),
-        "refused after {elapsed:?}"
-    );
-    for outcome in outcomes {
-        let status = outcome.unwrap().unwrap_err();
+    let refusals = refused_twice_at_once(&bystander, || {
+        let mut catalog = attacker.catalog.clone();
+        let metadata = metadata.clone();
+        async move {
+            catalog
+                .register_entry(RegisterEntryRequest {
+                    metadata: Some(metadata),
+                    note: String::new(),
+                    validate_only: false,
+                })
+                .await
+                .map(drop)
+        }
+    })
+    .await;
+    for status in refusals {
         assert_eq!(violated_fields(&status), vec!["metadata.items".to_owned()]);
         let message = violation(&status, "metadata.items");
         assert!(message.contains("1000"), "{message}");
@@ -142,24 +153,16 @@ async fn create_request_with_100000_item_names_is_refused_at_once_and_others_kee
 
     // Names the entry does not have, and the names it has, many times over.
     let items: Vec<String> = (0..100_000).map(|i| format!("项{}", i % 2000)).collect();
-    let calls: Vec<_> = (0..2)
-        .map(|_| {
-            let sharing = consumer.sharing.clone();
-            let request = CreateRequestRequest {
-                items: items.clone(),
-                ..common::request_for(&code, &[])
-            };
-            tokio::spawn(async move { sharing.clone().create_request(request).await })
-        })
-        .collect();
-    let attack = tokio::spawn(futures::future::join_all(calls));
-    let (outcomes, elapsed) = meanwhile(&bystander, attack).await;
-    assert!(
-        elapsed < Duration::from_secs(10),
-        "refused after {elapsed:?}"
-    );
-    for outcome in outcomes {
-        let status = outcome.unwrap().unwrap_err();
+    let refusals = refused_twice_at_once(&bystander, || {
+        let mut sharing = consumer.sharing.clone();
+        let request = CreateRequestRequest {
+            items: items.clone(),
+            ..common::request_for(&code, &[])
+        };
+        async move { sharing.create_request(request).await.map(drop) }
+    })
+    .await;
+    for status in refusals {
         assert_eq!(violated_fields(&status), vec!["items".to_owned()]);
         let message = violation(&status, "items");
         assert!(message.contains("1000"), "{message}");
