@@ -9,11 +9,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::{TestServer, violated_fields};
-use govshare::proto::{
+use govshare_model::testing::valid_credit_code;
+use govshare_server::proto::{
     CreateDepartmentRequest, IssueTokenRequest, ListDepartmentsRequest, RevokeTokenRequest, Role,
     WhoAmIRequest,
 };
-use govshare_model::testing::valid_credit_code;
 use tonic::Code;
 
 fn department_request(code: &str, region_code: &str, parent_code: &str) -> CreateDepartmentRequest {
@@ -417,7 +417,7 @@ async fn tokens_are_stored_only_as_digests() {
     let server = TestServer::start().await;
     let department = server.department(1, "市公安局").await;
     let token = server.token_secret(&department, &[Role::Cataloguer]).await;
-    let digest = govshare::auth::token_digest(&token);
+    let digest = govshare_server::auth::token_digest(&token);
     let dir = server.stop().await;
 
     let files = files_under(dir.path());

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::*;
-use govshare::proto::{
+use govshare_server::proto::{
     self, AccessRecord, FetchDataRequest, QueryAccessLogRequest, Role, VerifyAccessLogRequest,
     fetch_data_response, publish_data_request,
 };
@@ -54,7 +54,7 @@ async fn world() -> World {
     world_with(|_| {}).await
 }
 
-async fn world_with(configure: impl FnOnce(&mut govshare::config::Config)) -> World {
+async fn world_with(configure: impl FnOnce(&mut govshare_server::config::Config)) -> World {
     let server = TestServer::start_with(tempfile::tempdir().unwrap(), configure).await;
     let a = server.department(1, "市公安局").await;
     let b = server.department(2, "市民政局").await;

@@ -16,13 +16,13 @@ mod platform_roles;
 use common::{
     Clients, TestServer, clients_with_authorization, publish_entry, register_entry, sample_metadata,
 };
-use govshare::proto::{
+use govshare_model::testing::valid_credit_code;
+use govshare_server::proto::{
     CatalogEntry, CreateDepartmentRequest, DiffVersionsRequest, GetEntryRequest, IssueTokenRequest,
     ListDepartmentsRequest, ListEntriesRequest, ListVersionsRequest, RegisterEntryRequest,
     RequestRevocationRequest, ReviewEntryRequest, RevokeTokenRequest, Role, SubmitEntryRequest,
     UpdateEntryRequest, WhoAmIRequest,
 };
-use govshare_model::testing::valid_credit_code;
 use tonic::Code;
 
 /// Department A (市公安局) with a cataloguer and an entry of its own, and department B
@@ -293,7 +293,7 @@ async fn cataloguer_cannot_submit_another_departments_entry() {
     assert_denied(result, "B submitting A's entry");
     assert_eq!(
         w.head_of(&entry.code).await.state,
-        govshare::proto::EntryState::Published as i32
+        govshare_server::proto::EntryState::Published as i32
     );
 }
 
@@ -314,7 +314,7 @@ async fn cataloguer_cannot_request_revocation_of_another_departments_entry() {
     assert_denied(result, "B revoking A's entry");
     assert_eq!(
         w.head_of(&entry.code).await.state,
-        govshare::proto::EntryState::Published as i32
+        govshare_server::proto::EntryState::Published as i32
     );
 }
 

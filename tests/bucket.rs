@@ -10,7 +10,7 @@ mod common;
 use common::postgres::Schema;
 use common::s3::{S3Server, blob_key, configure_bucket};
 use common::*;
-use govshare::proto::{Role, ShareType};
+use govshare_server::proto::{Role, ShareType};
 use sha2::{Digest, Sha256};
 use tonic::Code;
 
@@ -32,7 +32,7 @@ fn local_blob(data_dir: &std::path::Path, sha256: &str) -> (bool, Vec<std::path:
 async fn a_snapshot_published_on_one_server_is_fetched_on_another() {
     let s3 = S3Server::start();
     let schema = Schema::new("bucket_test").await;
-    let configure = |config: &mut govshare::config::Config| {
+    let configure = |config: &mut govshare_server::config::Config| {
         schema.configure(config);
         s3.configure(config, "cluster");
     };
@@ -91,7 +91,7 @@ async fn a_snapshot_published_on_one_server_is_fetched_on_another() {
 /// One server with a bucket and a published entry; returns the server, the cataloguer (who
 /// publishes and, as the provider, fetches whole) and the entry's code.
 async fn server_with_entry(
-    configure: impl FnOnce(&mut govshare::config::Config),
+    configure: impl FnOnce(&mut govshare_server::config::Config),
 ) -> (TestServer, Clients, String) {
     let server = TestServer::start_with(tempfile::tempdir().unwrap(), configure).await;
     let provider = server.department(1, "市公安局").await;

@@ -9,7 +9,7 @@ use common::{
     Clients, TestServer, get_entry, listed_codes, metadata_under, register_entry, sample_metadata,
     violated_fields,
 };
-use govshare::proto::{
+use govshare_server::proto::{
     CatalogEntry, Category, DataType, DiffVersionsRequest, EntryState, ListEntriesRequest,
     ListVersionsRequest, RegisterEntryRequest, ResourceMetadata, Role, ShareType,
     SubmitEntryRequest, UpdateCycle, UpdateEntryRequest,
@@ -113,7 +113,7 @@ async fn version_digest_is_the_sha256_hex_of_the_canonical_metadata() {
     let returned = entry.metadata.unwrap();
     let provider_name = returned.provider_name.clone();
     let mut canonical =
-        govshare_model::validate(&govshare::convert::metadata_input(returned)).unwrap();
+        govshare_model::validate(&govshare_server::convert::metadata_input(returned)).unwrap();
     canonical.provider_name = provider_name;
     assert_eq!(
         govshare_model::digest_of(&canonical.canonical_bytes()),

@@ -10,7 +10,7 @@ use common::{
     Clients, TestServer, get_entry, listed_codes, publish_entry, register_entry, sample_metadata,
     violated_fields,
 };
-use govshare::proto::{
+use govshare_server::proto::{
     CatalogEntry, EntryState, ListEntriesRequest, RequestRevocationRequest, ResourceMetadata,
     ReviewEntryRequest, Role, ShareType, SubmitEntryRequest, UpdateEntryRequest,
 };

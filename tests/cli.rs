@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use common::TestServer;
 use common::cli::{Outcome, govshare_url as govshare_at};
-use govshare::proto::Role;
+use govshare_server::proto::Role;
 use serde_json::Value;
 
 /// The example metadata file shipped for operators.

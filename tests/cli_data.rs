@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use common::{
     Clients, TestServer, create_request, metadata_shared_as, published_entry, request_for,
 };
-use govshare::proto::{Role, ShareType};
+use govshare_server::proto::{Role, ShareType};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 

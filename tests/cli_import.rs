@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use common::TestServer;
 use common::cli::{Outcome, govshare_with as govshare};
-use govshare::cli::catalogue::{example, write};
-use govshare::proto::{self, Role};
+use govshare_cli::catalogue::{example, write};
+use govshare_server::proto::{self, Role};
 use serde_json::Value;
 
 /// Runs `govshare entry import PATH FLAGS…` as the holder of `token`.

@@ -8,7 +8,7 @@ mod common;
 use chrono::Datelike as _;
 use common::cli::{Outcome, govshare_url};
 use common::{Clients, TestServer, publish_entry, register_entry, sample_metadata};
-use govshare::proto::{Role, ShareType};
+use govshare_server::proto::{Role, ShareType};
 use serde_json::Value;
 
 /// Runs `govshare --server <url> --token T <args>` with nothing from the environment.

@@ -16,7 +16,7 @@ use common::{
     issue_token, listed_grants, metadata_shared_as, published_entry, register_entry, request_for,
     sample_metadata,
 };
-use govshare::proto::{
+use govshare_server::proto::{
     ListGrantsRequest, QueryAccessLogRequest, RequestState, Role, ShareType, UpdateEntryRequest,
     VerifyAccessLogRequest,
 };
@@ -35,7 +35,7 @@ impl Cluster {
     async fn start() -> Cluster {
         let schema = Schema::new("cluster_test").await;
         let blobs = tempfile::tempdir().unwrap();
-        let configure = |config: &mut govshare::config::Config| {
+        let configure = |config: &mut govshare_server::config::Config| {
             schema.configure(config);
             config.exchange.blob_dir = Some(blobs.path().to_owned());
         };

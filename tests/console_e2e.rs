@@ -19,8 +19,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::TestServer;
-use govshare::proto::{self, Role};
 use govshare_model::{CreditCode, ResourceCode, ShareType};
+use govshare_server::proto::{self, Role};
 use govshare_sharing::{Actor, NewRequest};
 use govshare_store::Store as _;
 use govshare_store::sled::{SledOptions, SledStore};
@@ -66,7 +66,7 @@ async fn seed_overdue_request(
     let dir = server.stop().await;
 
     let store = SledStore::open(dir.path(), &SledOptions::default()).unwrap();
-    let calendar = govshare::server::load_calendar(&Default::default()).unwrap();
+    let calendar = govshare_server::server::load_calendar(&Default::default()).unwrap();
     let submitted = chrono::Utc::now() - chrono::Duration::weeks(6);
     let consumer = CreditCode::parse(consumer_code).unwrap();
     let (record, _) = store

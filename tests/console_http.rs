@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use common::TestServer;
-use govshare::console::assets;
-use govshare::console::serve::CONTENT_SECURITY_POLICY;
-use govshare::proto::{Role, WhoAmIRequest, WhoAmIResponse};
+use govshare_server::console::assets;
+use govshare_server::console::serve::CONTENT_SECURITY_POLICY;
+use govshare_server::proto::{Role, WhoAmIRequest, WhoAmIResponse};
 use http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::rt::TokioIo;
@@ -378,7 +378,7 @@ async fn grpc_web_calls_are_access_logged_and_static_files_are_not() {
     let all_records = || async {
         common::query_all(
             &admin,
-            govshare::proto::QueryAccessLogRequest {
+            govshare_server::proto::QueryAccessLogRequest {
                 page_size: 500,
                 ..Default::default()
             },
@@ -569,7 +569,7 @@ async fn tls_connect(
     ca_der: &[u8],
     alpn: &[&[u8]],
 ) -> tokio_rustls::client::TlsStream<TcpStream> {
-    govshare::tls::install_crypto_provider();
+    govshare_server::tls::install_crypto_provider();
     let mut roots = rustls::RootCertStore::empty();
     roots
         .add(rustls::pki_types::CertificateDer::from(ca_der.to_vec()))

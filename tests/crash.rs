@@ -18,7 +18,7 @@ use common::{
     Clients, Killed, clients_at, create_department, create_request, get_request, issue_token,
     metadata_shared_as, register_entry, request_for, sample_metadata, spawn_server,
 };
-use govshare::proto::{
+use govshare_server::proto::{
     self, FetchDataRequest, GetEntryRequest, ListSnapshotsRequest, RequestState, Role, ShareType,
     UpdateEntryRequest, fetch_data_response,
 };

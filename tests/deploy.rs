@@ -1129,11 +1129,11 @@ fn kubernetes_stateless_deployment_runs_replicas_on_postgres_and_a_shared_blob_v
         })
         .collect();
     environment.push(("GOVSHARE_STORE_URL".into(), url.to_owned()));
-    let args = govshare::config::ServeArgs {
+    let args = govshare_server::config::ServeArgs {
         config: Some(file),
         ..Default::default()
     };
-    let config = govshare::config::Config::load(&args, environment)
+    let config = govshare_server::config::Config::load(&args, environment)
         .unwrap_or_else(|e| panic!("the stateless configuration is refused: {e}"));
     assert!(config.store.is_postgres());
     assert_eq!(config.store.url.as_deref(), Some(url));

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::data::{end_message, upload};
 use common::*;
-use govshare::proto::{
+use govshare_server::proto::{
     self, FetchDataRequest, PublishDataRequest, PublishHeader, fetch_data_response,
     publish_data_request,
 };
@@ -131,7 +131,7 @@ async fn world() -> World {
     world_with(|_| {}).await
 }
 
-async fn world_with(configure: impl FnOnce(&mut govshare::config::Config)) -> World {
+async fn world_with(configure: impl FnOnce(&mut govshare_server::config::Config)) -> World {
     let server = TestServer::start_with(tempfile::tempdir().unwrap(), configure).await;
     let a = server.department(1, "市公安局").await;
     let b = server.department(2, "市人社局").await;

@@ -12,7 +12,7 @@ use common::{
     Clients, TestServer, assert_nothing_kept, create_request, fetch_delivery, fetch_refused,
     list_snapshots, metadata_shared_as, publish_data, published_entry, request_for,
 };
-use govshare::proto::{Role, ShareType};
+use govshare_server::proto::{Role, ShareType};
 use tonic::Code;
 
 const CSV: &str = "姓名,公民身份号码,出生日期\n张三,110101199003071234,1990-03-07\n";

@@ -14,7 +14,7 @@ mod bounds;
 use std::time::Duration;
 
 use common::{Clients, TestServer, register_entry, sample_metadata, violated_fields};
-use govshare::proto::{
+use govshare_server::proto::{
     CatalogEntry, CatalogEvent, GetEntryRequest, ListEntriesRequest, QueryAccessLogRequest,
     RegisterEntryRequest, Role, WatchCatalogRequest,
 };
@@ -112,7 +112,7 @@ fn retry_hint(status: &tonic::Status) -> Duration {
 async fn records_with_outcome(
     server: &TestServer,
     outcome: &str,
-) -> Vec<govshare::proto::AccessRecord> {
+) -> Vec<govshare_server::proto::AccessRecord> {
     server
         .admin()
         .audit

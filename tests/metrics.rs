@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
-use govshare::proto::{self, Role, ShareType};
+use govshare_server::proto::{self, Role, ShareType};
 use serde_json::Value;
 use tonic::Code;
 

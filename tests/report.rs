@@ -12,10 +12,10 @@ mod common;
 
 use chrono::{DateTime, FixedOffset, TimeZone as _, Utc};
 use common::{TestServer, issue_token};
-use govshare::proto::report_service_client::ReportServiceClient;
-use govshare::proto::{AnnualReport, GetAnnualReportRequest, Role};
 use govshare_audit::{AccessLog, LogOptions, NewRecord};
 use govshare_model::{Classification, ClassificationCode, CreditCode, ResourceCode, ShareType};
+use govshare_server::proto::report_service_client::ReportServiceClient;
+use govshare_server::proto::{AnnualReport, GetAnnualReportRequest, Role};
 use govshare_sharing::{Actor, Decision, NewRequest, RequestId};
 use govshare_store::sled::{SledOptions, SledStore};
 use govshare_store::{DepartmentRecord, EntrySummary, NewEntry, NewSnapshot, NewVersion, Store};
@@ -153,7 +153,7 @@ async fn request(
     share_type: ShareType,
     at: DateTime<Utc>,
 ) -> RequestId {
-    let calendar = govshare::server::load_calendar(&Default::default()).unwrap();
+    let calendar = govshare_server::server::load_calendar(&Default::default()).unwrap();
     let conditional = share_type == ShareType::Conditional;
     let provider = store.get_entry(code).await.unwrap().unwrap().provider_code;
     let (record, _) = store
@@ -751,7 +751,7 @@ async fn the_command_line_writes_the_same_figures_in_every_format(
     };
     let json = run("json", None).await.json();
     let rpc: serde_json::Value =
-        serde_json::from_str(&govshare::cli::annual::json(expected).unwrap()).unwrap();
+        serde_json::from_str(&govshare_cli::annual::json(expected).unwrap()).unwrap();
     assert_eq!(without_time(json), without_time(rpc));
 
     let numbers = all_numbers(expected);

@@ -8,8 +8,8 @@ mod annual_fixture;
 use std::io::Cursor;
 
 use calamine::{Data, Reader as _, Xlsx, open_workbook_from_rs};
-use govshare::cli::annual::{self, tables};
-use govshare::proto::AnnualReport;
+use govshare_cli::annual::{self, tables};
+use govshare_server::proto::AnnualReport;
 use serde_json::Value;
 
 use annual_fixture::numbers::{all_numbers, appears, json_of};
@@ -42,7 +42,7 @@ fn json_is_the_proto3_mapping_of_the_message() {
     assert_eq!(json["generated_at"], "2027-01-03T01:30:00Z");
     assert_eq!(
         json,
-        govshare::cli::output::to_json(&report).unwrap(),
+        govshare_cli::output::to_json(&report).unwrap(),
         "the same mapping as --output json"
     );
 }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use govshare::cli::annual::{self, svg::SERIES_COLOURS};
+use govshare_cli::annual::{self, svg::SERIES_COLOURS};
 
 /// A4 at 150 dots per inch.
 const WIDTH: u32 = 1240;

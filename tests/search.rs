@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::cli::govshare_with;
 use common::*;
-use govshare::proto::{
+use govshare_server::proto::{
     self, Category, Role, SearchEntriesRequest, SearchEntriesResponse, ShareType,
 };
 use tonic::Code;

@@ -18,7 +18,7 @@ use common::{
     metadata_with_item_types, mixed_metadata, precondition_types, publish_entry, published_entry,
     register_entry, request_for, revoke_grant, timestamp, violated_fields, violation_of,
 };
-use govshare::proto::{
+use govshare_server::proto::{
     CreateRequestRequest, DataType, DecideRequestRequest, Direction, Grant, GrantEventKind,
     GrantFlagKind, GrantState, ListGrantsRequest, ListRequestsRequest, RequestRevocationRequest,
     RequestState, ResourceMetadata, ReviewEntryRequest, Role, ShareType, SharingRequest,
@@ -245,7 +245,7 @@ fn calendar() -> WorkingCalendar {
     WorkingCalendar::from_toml(include_str!("../deploy/calendar/cn.toml")).unwrap()
 }
 
-fn states(history: &[govshare::proto::RequestEvent]) -> Vec<i32> {
+fn states(history: &[govshare_server::proto::RequestEvent]) -> Vec<i32> {
     history.iter().map(|e| e.state).collect()
 }
 

@@ -14,7 +14,7 @@ use common::{
     create_request, decide_request, get_request, grant_by_id, listed_grants, listed_requests,
     metadata_shared_as, published_entry, request_for, revoke_grant,
 };
-use govshare::proto::{
+use govshare_server::proto::{
     DecideRequestRequest, GetRequestRequest, Grant, GrantState, ListGrantsRequest,
     ListRequestsRequest, RequestState, RevokeGrantRequest, Role, ShareType, SharingRequest,
     WithdrawRequestRequest,

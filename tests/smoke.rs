@@ -5,7 +5,7 @@
 mod common;
 
 use common::TestServer;
-use govshare::proto::WhoAmIRequest;
+use govshare_server::proto::WhoAmIRequest;
 
 #[tokio::test]
 async fn health_reports_serving_without_a_credential() {
@@ -41,5 +41,5 @@ async fn admin_whoami_without_a_token_is_unauthenticated() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(me.roles, vec![govshare::proto::Role::Admin as i32]);
+    assert_eq!(me.roles, vec![govshare_server::proto::Role::Admin as i32]);
 }

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 
 use common::cli::{Outcome, govshare_url};
 use common::{Clients, TestServer};
-use govshare::config::{ClientIdentity, Config};
-use govshare::proto::{self, Role};
 use govshare_model::Role as ModelRole;
+use govshare_server::config::{ClientIdentity, Config};
+use govshare_server::proto::{self, Role};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
     ExtendedKeyUsagePurpose, IsCa, KeyPair,
@@ -179,7 +179,7 @@ fn assert_refused_at_handshake(
 async fn start(
     pki: &Pki,
     admin_cert: Option<Pem>,
-    tls: impl FnOnce(&mut govshare::config::TlsConfig),
+    tls: impl FnOnce(&mut govshare_server::config::TlsConfig),
 ) -> TestServer {
     let server_pem = pki.server();
     let ca_file = pki.ca_file.clone();

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Clients, TestServer, approve_review, publish_entry, register_entry, sample_metadata};
-use govshare::proto::{
+use govshare_server::proto::{
     CatalogEvent, CatalogEventKind, EntryState, IssueTokenRequest, RequestRevocationRequest,
     RevokeTokenRequest, Role, WatchCatalogRequest,
 };

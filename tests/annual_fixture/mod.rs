@@ -6,7 +6,7 @@
 
 pub mod numbers;
 
-use govshare::proto::{
+use govshare_server::proto::{
     AccessFigures, AnnualReport, CatalogueFigures, CatalogueRow, DepartmentFlow, ExchangeFigures,
     LateUpdate, OutcomeCount, ReasonCount, SharingFigures, SharingRow,
 };

@@ -1,8 +1,8 @@
 //! The numbers of a report's JSON form, and how the text formats print them: what the format
 //! tests look for in every output.
 
-use govshare::cli::annual::{self, tables};
-use govshare::proto::AnnualReport;
+use govshare_cli::annual::{self, tables};
+use govshare_server::proto::AnnualReport;
 use serde_json::Value;
 
 /// A number of the JSON form: 64-bit integers come as strings, the others as JSON numbers.

@@ -3,7 +3,7 @@
 //! code that does not exist — same code, same message, same details — and no refusal names
 //! the departments involved.
 
-use govshare::proto::{
+use govshare_server::proto::{
     DiffVersionsRequest, ListVersionsRequest, RequestRevocationRequest, Role, ShareType,
     SubmitEntryRequest, UpdateEntryRequest, WithdrawRequestRequest,
 };

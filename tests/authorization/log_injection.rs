@@ -4,7 +4,7 @@
 use std::io::Read as _;
 use std::process::Stdio;
 
-use govshare::proto::GetEntryRequest;
+use govshare_server::proto::GetEntryRequest;
 
 use crate::common::{clients_at, grpc_addr_in, printed_at_start, request_id, serve_command};
 

@@ -3,7 +3,7 @@
 //! older server authenticates nothing.
 
 use chrono::Utc;
-use govshare::proto::{
+use govshare_server::proto::{
     EntryState, IssueTokenRequest, ReviewEntryRequest, Role, SubmitEntryRequest, WhoAmIRequest,
 };
 use govshare_store::TokenRecord;
@@ -76,10 +76,10 @@ async fn stored_department_credential(
     role: govshare_model::Role,
 ) -> String {
     let store = SledStore::open(dir, &SledOptions::default()).unwrap();
-    let (secret, id) = govshare::auth::new_token();
+    let (secret, id) = govshare_server::auth::new_token();
     let record = TokenRecord {
         id,
-        digest: govshare::auth::token_digest(&secret),
+        digest: govshare_server::auth::token_digest(&secret),
         department: Some(department.parse().unwrap()),
         roles: vec![role],
         name: "issued before the upgrade".into(),

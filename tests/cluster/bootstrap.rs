@@ -5,9 +5,9 @@
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
-use govshare::config::Config;
-use govshare::proto::{Role, WhoAmIRequest};
-use govshare::server::{self, Running};
+use govshare_server::config::Config;
+use govshare_server::proto::{Role, WhoAmIRequest};
+use govshare_server::server::{self, Running};
 use tonic::transport::Channel;
 
 use crate::common::Clients;

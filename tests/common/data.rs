@@ -1,6 +1,6 @@
 //! Snapshot uploads: the messages of a PublishData call.
 
-use govshare::proto::{self, PublishDataRequest, PublishHeader, publish_data_request};
+use govshare_server::proto::{self, PublishDataRequest, PublishHeader, publish_data_request};
 
 /// The messages of one upload: the header, then `data` in chunks of `chunk` bytes.
 pub fn upload(

@@ -10,14 +10,14 @@ pub mod s3;
 
 use std::net::SocketAddr;
 
-use govshare::config::Config;
-use govshare::proto::admin_service_client::AdminServiceClient;
-use govshare::proto::audit_service_client::AuditServiceClient;
-use govshare::proto::catalog_service_client::CatalogServiceClient;
-use govshare::proto::exchange_service_client::ExchangeServiceClient;
-use govshare::proto::sharing_service_client::SharingServiceClient;
-use govshare::proto::{self, CreateDepartmentRequest, IssueTokenRequest, Role};
-use govshare::server::{self, Running};
+use govshare_server::config::Config;
+use govshare_server::proto::admin_service_client::AdminServiceClient;
+use govshare_server::proto::audit_service_client::AuditServiceClient;
+use govshare_server::proto::catalog_service_client::CatalogServiceClient;
+use govshare_server::proto::exchange_service_client::ExchangeServiceClient;
+use govshare_server::proto::sharing_service_client::SharingServiceClient;
+use govshare_server::proto::{self, CreateDepartmentRequest, IssueTokenRequest, Role};
+use govshare_server::server::{self, Running};
 use tempfile::TempDir;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
@@ -231,7 +231,7 @@ pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
 pub fn sample_metadata(provider: &str) -> proto::ResourceMetadata {
     let mut input = govshare_model::testing::sample_input();
     input.provider_code = provider.into();
-    govshare::convert::input_message(input)
+    govshare_server::convert::input_message(input)
 }
 
 /// Clients that send `authorization: <value>` verbatim (a malformed or foreign credential).
@@ -601,12 +601,12 @@ pub fn violation_of(status: &tonic::Status, field: &str) -> String {
 
 /// A proto timestamp as a UTC instant.
 pub fn instant(t: Option<&prost_types::Timestamp>) -> chrono::DateTime<chrono::Utc> {
-    govshare::convert::from_timestamp(t.expect("timestamp set")).expect("valid timestamp")
+    govshare_server::convert::from_timestamp(t.expect("timestamp set")).expect("valid timestamp")
 }
 
 /// A UTC instant as a proto timestamp.
 pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> prost_types::Timestamp {
-    govshare::convert::timestamp(t)
+    govshare_server::convert::timestamp(t)
 }
 
 /// Clients of every service at `addr` (`host:port`), authenticated with `token`.

@@ -1,7 +1,7 @@
 //! A schema of its own on the test PostgreSQL server (`GOVSHARE_TEST_POSTGRES_URL`, which
 //! `scripts/test` sets after starting one), for servers in PostgreSQL mode.
 
-use govshare::config::Config;
+use govshare_server::config::Config;
 use govshare_store::postgres;
 
 /// The test database. Without it the PostgreSQL tests cannot run, which is a failure.

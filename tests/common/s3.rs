@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use govshare::config::Config;
+use govshare_server::config::Config;
 use tempfile::TempDir;
 
 pub const BUCKET: &str = "govshare-test";

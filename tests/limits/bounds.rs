@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use govshare::proto::{
+use govshare_server::proto::{
     self, CreateRequestRequest, ListEntriesRequest, RegisterEntryRequest, Role, WhoAmIRequest,
 };
 use prost::Message as _;

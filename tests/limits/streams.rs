@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use govshare::proto::{
+use govshare_server::proto::{
     DataSnapshot, FetchDataRequest, FetchDataResponse, PublishDataRequest, QueryAccessLogRequest,
     RevokeTokenRequest, Role, SearchEntriesRequest, ShareType, fetch_data_response,
 };
