@@ -1,4 +1,4 @@
-//! The exchange part of `govshare bench`: FetchData of an opaque snapshot against a plain
+//! The exchange part of `govshare-bench`: FetchData of an opaque snapshot against a plain
 //! tonic server-streaming RPC moving the same bytes from the same file (`stream.rs`), and the
 //! CSV projection, over gRPC and in-process, all in one run and interleaved.
 //!
@@ -227,7 +227,7 @@ async fn granted(setup: &Setup, code: &str, items: &[&str]) -> anyhow::Result<St
                 items: items.iter().map(|i| (*i).to_owned()).collect(),
                 purpose: "性能测试：按授权获取数据".into(),
                 use_scope: "基准测试".into(),
-                business_system: "govshare bench".into(),
+                business_system: "govshare-bench".into(),
                 requested_until: None,
             })
             .await?
@@ -250,7 +250,7 @@ async fn publish(
         part: Some(publish_data_request::Part::Header(PublishHeader {
             entry_code: code.into(),
             media_type: media_type.into(),
-            note: "govshare bench".into(),
+            note: "govshare-bench".into(),
             size_bytes,
             sha256: String::new(),
         })),

@@ -1,4 +1,4 @@
-//! The bulk-import part of `govshare bench`: `entry import` of a generated catalogue template
+//! The bulk-import part of `govshare-bench`: `entry import` of a generated catalogue template
 //! against the in-process server, as the command line runs it (read the XLSX, check every
 //! entry on the client and with RegisterEntry `validate_only`, then register them all,
 //! concurrently over one connection).

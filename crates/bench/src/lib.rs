@@ -36,7 +36,7 @@ use govshare_proto::{
 };
 use govshare_server::config::Config;
 
-/// `govshare bench` options.
+/// `govshare-bench` options.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchArgs {
     /// Concurrent requests in flight, all over one HTTP/2 connection.
@@ -311,7 +311,7 @@ pub fn table(results: &[Measurement]) -> String {
     out
 }
 
-/// `govshare bench`: starts a server in-process on 127.0.0.1:0 and measures it.
+/// `govshare-bench`: starts a server in-process on 127.0.0.1:0 and measures it.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let tmp = tempfile::tempdir()?;
     let mut config = Config {

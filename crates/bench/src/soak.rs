@@ -1,4 +1,4 @@
-//! `govshare bench --soak-seconds N`: a bounded soak run. A mixed load runs for N seconds
+//! `govshare-bench --soak-seconds N`: a bounded soak run. A mixed load runs for N seconds
 //! against the in-process server, at `--concurrency` calls in flight over one connection:
 //! out of every ten calls of a worker, two durable registrations, two durable updates of the
 //! worker's own draft, three GetEntry of a published entry by another department, one GetEntry

@@ -1,4 +1,4 @@
-//! The etcd v3 client of `govshare bench --etcd`: the code generated from the subset of etcd
+//! The etcd v3 client of `govshare-bench --etcd`: the code generated from the subset of etcd
 //! 3.4's API in `proto/etcd` (the KV service's Range and Put), over a plain tonic channel.
 
 /// etcd's `mvccpb` messages.

@@ -1,4 +1,4 @@
-//! `govshare bench --etcd PATH`: govshare against etcd 3.4 on the same machine, in the same
+//! `govshare-bench --etcd PATH`: govshare against etcd 3.4 on the same machine, in the same
 //! run, with the same load generator ([`super::drive`]), the same concurrency and connection
 //! model (every request over one HTTP/2 connection) and values of the same size.
 //!

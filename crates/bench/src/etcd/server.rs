@@ -1,4 +1,4 @@
-//! An etcd server that `govshare bench --etcd` starts itself: one member on 127.0.0.1 with
+//! An etcd server that `govshare-bench --etcd` starts itself: one member on 127.0.0.1 with
 //! free client and peer ports, a fresh temporary data directory and etcd's default durability
 //! (its WAL is fsynced before a write is acknowledged). Its log goes to `etcd.log` in that
 //! directory, not to the terminal. It can be stopped and started again on the same data, and

@@ -1,4 +1,4 @@
-//! `govshare bench --postgres URL`: the storage modes compared in one run, with the same load
+//! `govshare-bench --postgres URL`: the storage modes compared in one run, with the same load
 //! generator ([`super::drive`]), the same concurrency, the same requests and the same
 //! connection model (one HTTP/2 connection per server):
 //!

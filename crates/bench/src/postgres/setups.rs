@@ -1,4 +1,4 @@
-//! The servers of one set-up, started in this process as `govshare bench` starts its own:
+//! The servers of one set-up, started in this process as `govshare-bench` starts its own:
 //! each with a fresh data directory; in PostgreSQL mode all on one schema and one shared blob
 //! directory.
 

@@ -1,4 +1,4 @@
-//! `govshare bench --search-entries N`: full-text search over a catalogue of N synthetic,
+//! `govshare-bench --search-entries N`: full-text search over a catalogue of N synthetic,
 //! realistic entries ([`data`]), at a fixed number of concurrent queries (one or two Chinese
 //! words, every third with a filter; 20 hits a page with highlights and all four facets):
 //!
