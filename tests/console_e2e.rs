@@ -22,7 +22,7 @@ use common::TestServer;
 use govshare_model::{CreditCode, ResourceCode, ShareType};
 use govshare_server::proto::{self, Role};
 use govshare_sharing::{Actor, NewRequest};
-use govshare_store::Store as _;
+use govshare_store::SharingStore as _;
 use govshare_store::sled::{SledOptions, SledStore};
 
 fn on_path(name: &str) -> Option<PathBuf> {

@@ -18,7 +18,10 @@ use govshare_server::proto::report_service_client::ReportServiceClient;
 use govshare_server::proto::{AnnualReport, GetAnnualReportRequest, Role};
 use govshare_sharing::{Actor, Decision, NewRequest, RequestId};
 use govshare_store::sled::{SledOptions, SledStore};
-use govshare_store::{DepartmentRecord, EntrySummary, NewEntry, NewSnapshot, NewVersion, Store};
+use govshare_store::{
+    CatalogueStore, DepartmentRecord, EntrySummary, ExchangeStore, IdentityStore, NewEntry,
+    NewSnapshot, NewVersion, SharingStore,
+};
 use tonic::Code;
 
 /// 2025-MM-DD hh:00 in Beijing time.

@@ -25,7 +25,7 @@ use govshare_server::proto::{
     SubmitEntryRequest, UpdateEntryRequest, WithdrawRequestRequest,
 };
 use govshare_sharing::{Actor, NewRequest, WorkingCalendar};
-use govshare_store::Store as _;
+use govshare_store::SharingStore as _;
 use govshare_store::sled::{SledOptions, SledStore};
 use tempfile::TempDir;
 use tonic::Code;

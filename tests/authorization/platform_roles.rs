@@ -87,7 +87,7 @@ async fn stored_department_credential(
         expires_at: None,
         revoked_at: None,
     };
-    govshare_store::Store::insert_token(&store, record)
+    govshare_store::IdentityStore::insert_token(&store, record)
         .await
         .unwrap();
     secret

@@ -12,7 +12,7 @@ use base64::Engine as _;
 use chrono::Utc;
 use futures::future::BoxFuture;
 use govshare_model::{CreditCode, Role};
-use govshare_store::{Store, TokenRecord};
+use govshare_store::{IdentityStore, TokenRecord};
 use http::{Request, Response};
 use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
@@ -124,7 +124,10 @@ impl Refusal {
 }
 
 /// Resolves the credential of a request to a principal.
-async fn authenticate(store: &dyn Store, headers: &http::HeaderMap) -> Result<Principal, Refusal> {
+async fn authenticate(
+    store: &dyn IdentityStore,
+    headers: &http::HeaderMap,
+) -> Result<Principal, Refusal> {
     let Some(token) = bearer(headers) else {
         return Err(Refusal::new(
             "缺少凭证：请在 authorization 元数据中提供 Bearer 令牌 \
@@ -150,7 +153,7 @@ fn has_platform_role(t: &TokenRecord) -> bool {
 
 /// The record of a bearer token that is known, unrevoked and unexpired, and whose roles fit
 /// its kind (a platform role only without a department).
-async fn valid_token(store: &dyn Store, token: &str) -> Result<TokenRecord, Refusal> {
+async fn valid_token(store: &dyn IdentityStore, token: &str) -> Result<TokenRecord, Refusal> {
     let record = store
         .token_by_digest(&token_digest(token))
         .await
@@ -173,13 +176,13 @@ async fn valid_token(store: &dyn Store, token: &str) -> Result<TokenRecord, Refu
 /// The tower layer that authenticates every call but health and reflection.
 #[derive(Debug, Clone)]
 pub struct AuthLayer {
-    store: Arc<dyn Store>,
+    store: Arc<dyn IdentityStore>,
     /// Set when the client certificate names the caller's department.
     certificates: Option<Arc<certificate::CertificateIdentity>>,
 }
 
 impl AuthLayer {
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn IdentityStore>) -> Self {
         AuthLayer {
             store,
             certificates: None,
@@ -211,7 +214,7 @@ impl<S> Layer<S> for AuthLayer {
 #[derive(Debug, Clone)]
 pub struct AuthService<S> {
     inner: S,
-    store: Arc<dyn Store>,
+    store: Arc<dyn IdentityStore>,
     certificates: Option<Arc<certificate::CertificateIdentity>>,
 }
 

@@ -10,9 +10,9 @@ use chrono::{Datelike as _, Utc};
 use govshare_audit::{AccessLog, CommitHook, CommitStats, LogOptions, PgAccessLog};
 use govshare_exchange::BlobStore;
 use govshare_sharing::{SharingPolicy, WorkingCalendar};
-use govshare_store::Store;
 use govshare_store::postgres::{PgOptions, PgStore};
 use govshare_store::sled::{SledOptions, SledStore};
+use govshare_store::{OperationsStore, Store};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -599,7 +599,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 /// recover from while the process runs): `serve` then exits with an error, for systemd's
 /// `Restart=on-failure` or the container runtime to start it again. `/healthz` fails
 /// meanwhile, for a liveness probe.
-async fn stopped_for_good(store: Arc<dyn Store>, log: AccessLogHandle) -> String {
+async fn stopped_for_good(store: Arc<dyn OperationsStore>, log: AccessLogHandle) -> String {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
         every.tick().await;

@@ -22,7 +22,7 @@ use anyhow::Context as _;
 use chrono::Utc;
 use govshare_model::{CreditCode, RegionCode, ResourceCode};
 use govshare_search::{Filters, IndexOptions, SearchDoc, SearchIndex, SearchQuery};
-use govshare_store::{DepartmentRecord, EntrySummary, NewEntry, NewVersion, Store};
+use govshare_store::{CatalogueStore, DepartmentRecord, EntrySummary, NewEntry, NewVersion, Store};
 use tonic::transport::Channel;
 
 use super::{Measurement, bearer, drive};
@@ -335,7 +335,7 @@ async fn fill_store(
 
 /// Entry `number`, registered and published as the service would.
 async fn publish(
-    store: &dyn Store,
+    store: &dyn CatalogueStore,
     number: u64,
     providers: &[data::Provider],
 ) -> anyhow::Result<()> {

@@ -12,7 +12,7 @@
 //!   not departments, and they must be able to register the first department.
 
 use govshare_model::{CreditCode, Role};
-use govshare_store::Store;
+use govshare_store::IdentityStore;
 use sha2::{Digest as _, Sha256};
 use x509_parser::oid_registry::OID_X509_SERIALNUMBER;
 use x509_parser::prelude::{FromDer as _, X509Certificate};
@@ -39,7 +39,7 @@ impl CertificateIdentity {
     /// Resolves the caller of a request from its client certificate and bearer token.
     pub(super) async fn authenticate(
         &self,
-        store: &dyn Store,
+        store: &dyn IdentityStore,
         headers: &http::HeaderMap,
         extensions: &http::Extensions,
     ) -> Result<Principal, Refusal> {
@@ -100,7 +100,10 @@ fn certificate_id(der: &[u8]) -> String {
 }
 
 /// The registered department the certificate names; otherwise why not.
-async fn registered_department(store: &dyn Store, der: &[u8]) -> Result<CreditCode, String> {
+async fn registered_department(
+    store: &dyn IdentityStore,
+    der: &[u8],
+) -> Result<CreditCode, String> {
     let named = subject_code(der)?;
     let code = CreditCode::parse(&named).map_err(|e| {
         format!(

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use govshare_store::{Store, TokenRecord};
+use govshare_store::{IdentityStore, TokenRecord};
 use tokio::sync::watch;
 use tonic::Status;
 
@@ -38,7 +38,7 @@ impl Revocations {
 /// The bearer credential an open stream was authorized with.
 #[derive(Debug)]
 pub struct StreamCredential {
-    store: Arc<dyn Store>,
+    store: Arc<dyn IdentityStore>,
     /// The digest of the bearer token; none for a client certificate alone, which the TLS
     /// handshake vouched for and which has no revocation here.
     digest: Option<String>,
@@ -64,7 +64,7 @@ impl StreamCredential {
     /// still valid.
     pub async fn of<T>(
         request: &tonic::Request<T>,
-        store: Arc<dyn Store>,
+        store: Arc<dyn IdentityStore>,
         revocations: &Revocations,
     ) -> Result<StreamCredential, ApiError> {
         let digest = request

@@ -201,7 +201,7 @@ impl Metrics {
     }
 
     /// The text exposition of every metric, counting the store first if the counts are stale.
-    pub async fn render(&self, store: &dyn govshare_store::Store) -> String {
+    pub async fn render(&self, store: &dyn govshare_store::OperationsStore) -> String {
         if self.refresh_due() {
             match store.stats(chrono::Utc::now()).await {
                 Ok(stats) => self.domain.set(&stats),

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use govshare_model::{ResourceCode, ResourceMetadata};
 use govshare_search::{Checkpoint, SearchDoc, SearchIndex};
-use govshare_store::{CatalogEvent, CatalogEventKind, EntryFilter, Store, Visibility};
+use govshare_store::{CatalogEvent, CatalogEventKind, CatalogueStore, EntryFilter, Visibility};
 use tokio::task::JoinHandle;
 
 /// How often an indexer that has caught up looks for new events.
@@ -36,7 +36,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Starts the indexer of `index` over `store`. It runs until aborted; failures are logged and
 /// retried.
-pub fn spawn(store: Arc<dyn Store>, index: Arc<SearchIndex>) -> JoinHandle<()> {
+pub fn spawn(store: Arc<dyn CatalogueStore>, index: Arc<SearchIndex>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let indexer = Indexer { store, index };
         let mut backoff = BACKOFF;
@@ -75,7 +75,7 @@ enum Change {
 }
 
 struct Indexer {
-    store: Arc<dyn Store>,
+    store: Arc<dyn CatalogueStore>,
     index: Arc<SearchIndex>,
 }
 
@@ -97,8 +97,11 @@ impl Indexer {
             let events = self.store.catalog_events(applied, BATCH).await?;
             let Some(last) = events.last().cloned() else {
                 if uncommitted && last_commit.elapsed() > IDLE_COMMIT {
-                    self.commit(Vec::new(), &last_checkpoint(&self.store, applied).await?)
-                        .await?;
+                    self.commit(
+                        Vec::new(),
+                        &last_checkpoint(self.store.as_ref(), applied).await?,
+                    )
+                    .await?;
                     uncommitted = false;
                     last_commit = Instant::now();
                 }
@@ -179,7 +182,7 @@ impl Indexer {
         // Every change up to `last` is in the entries read below; later ones are applied
         // afterwards, some twice, which is harmless.
         let last = last_seq(self.store.as_ref()).await?;
-        let checkpoint = last_checkpoint(&self.store, last).await?;
+        let checkpoint = last_checkpoint(self.store.as_ref(), last).await?;
         let index = self.index.clone();
         tokio::task::spawn_blocking(move || index.clear()).await??;
         let filter = EntryFilter {
@@ -319,7 +322,7 @@ fn apply(index: &SearchIndex, changes: &[Change]) -> govshare_search::Result<()>
 }
 
 /// The checkpoint of event `seq` (0: before any event).
-async fn last_checkpoint(store: &Arc<dyn Store>, seq: u64) -> anyhow::Result<Checkpoint> {
+async fn last_checkpoint(store: &dyn CatalogueStore, seq: u64) -> anyhow::Result<Checkpoint> {
     let fingerprint = if seq == 0 {
         String::new()
     } else {
@@ -335,7 +338,7 @@ async fn last_checkpoint(store: &Arc<dyn Store>, seq: u64) -> anyhow::Result<Che
 
 /// The sequence of the store's last catalogue event (0: none), found with a logarithmic number
 /// of reads: `catalog_events(s - 1, 1)` is non-empty exactly when the last is at least `s`.
-async fn last_seq(store: &dyn Store) -> anyhow::Result<u64> {
+async fn last_seq(store: &dyn CatalogueStore) -> anyhow::Result<u64> {
     let at_least = |s: u64| async move {
         anyhow::Ok(s == 0 || !store.catalog_events(s - 1, 1).await?.is_empty())
     };

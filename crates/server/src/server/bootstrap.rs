@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use chrono::Utc;
 use govshare_model::Role;
-use govshare_store::{Store, TokenRecord};
+use govshare_store::{IdentityStore, TokenRecord};
 
 use crate::auth;
 
@@ -37,7 +37,10 @@ pub fn data_directory(dir: &Path) -> anyhow::Result<()> {
 
 /// On the first start, creates the platform administrator's credential; returns its secret if
 /// this server's record is the one the store took (see the module's documentation).
-pub async fn bootstrap_admin(store: &dyn Store, data_dir: &Path) -> anyhow::Result<Option<String>> {
+pub async fn bootstrap_admin(
+    store: &dyn IdentityStore,
+    data_dir: &Path,
+) -> anyhow::Result<Option<String>> {
     data_directory(data_dir)?;
     if store.admin_bootstrapped().await? {
         settle_pending(store, data_dir).await?;
@@ -114,7 +117,7 @@ fn pending_files(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 
 /// Finishes what a crash during the first start left: the pending file of the stored
 /// administrator's credential becomes `admin.token`; any other one is removed.
-async fn settle_pending(store: &dyn Store, data_dir: &Path) -> anyhow::Result<()> {
+async fn settle_pending(store: &dyn IdentityStore, data_dir: &Path) -> anyhow::Result<()> {
     for pending in pending_files(data_dir)? {
         let secret = std::fs::read_to_string(&pending)
             .with_context(|| format!("reading {}", pending.display()))?;

@@ -1,8 +1,10 @@
 //! Catalogue entries, their immutable versions and the change feed in PostgreSQL. A change
 //! locks the entry's row, decides with [`crate::lifecycle`], writes header, version and event,
 //! and takes its event number last, so the feed's numbers follow commit order with no gap a
-//! reader could pass over.
+//! reader could pass over. [`CatalogueStore`] for [`PgStore`].
 
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
 use govshare_model::{MAX_SEQUENCE, ResourceCode};
 
@@ -10,8 +12,8 @@ use super::{PgStore, backend, number, paging, param};
 use crate::codec::{decode, decode_version, encode, encode_version};
 use crate::lifecycle::{self, Cause, Transition};
 use crate::{
-    CatalogEvent, EntryFilter, EntryHeader, NewEntry, NewVersion, Page, Result, StoreError,
-    VersionRecord,
+    CatalogEvent, CatalogueStore, EntryFilter, EntryHeader, NewEntry, NewVersion, Page, Result,
+    StoreError, VersionRecord,
 };
 
 /// The next number of counter `name`, locking its row until the transaction ends.
@@ -105,11 +107,9 @@ pub(super) async fn locked_header(
     decode(row.get::<_, &[u8]>(0))
 }
 
-impl PgStore {
-    pub(super) async fn register_entry_now(
-        &self,
-        new: NewEntry,
-    ) -> Result<(EntryHeader, VersionRecord)> {
+#[async_trait]
+impl CatalogueStore for PgStore {
+    async fn register_entry(&self, new: NewEntry) -> Result<(EntryHeader, VersionRecord)> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend)?;
         let class = new.classification.as_str();
@@ -126,26 +126,79 @@ impl PgStore {
         Ok((transition.header, version))
     }
 
-    /// Applies `decide` to the locked header of `code` and writes the outcome, with
-    /// `new_version` as the new head if given.
-    pub(super) async fn change_entry(
+    async fn update_entry(
         &self,
         code: &ResourceCode,
-        cause: Cause,
-        new_version: Option<&NewVersion>,
-        decide: impl FnOnce(&EntryHeader) -> Result<Transition>,
-    ) -> Result<(EntryHeader, Option<VersionRecord>)> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(backend)?;
-        let current = locked_header(&tx, code, "FOR UPDATE").await?;
-        let transition = decide(&current)?;
-        let version = new_version.map(|n| n.record(transition.header.head_version));
-        write_transition(&tx, &transition, version.as_ref(), cause, false).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok((transition.header, version))
+        expected_version: u64,
+        version: NewVersion,
+    ) -> Result<(EntryHeader, VersionRecord)> {
+        let cause = Cause::of_version(&version);
+        let (header, written) = self
+            .change_entry(code, cause, Some(&version), |h| {
+                lifecycle::update(
+                    h,
+                    expected_version,
+                    version.summary.clone(),
+                    version.created_at,
+                )
+            })
+            .await?;
+        let written =
+            written.ok_or_else(|| StoreError::Corrupt("update wrote no version".into()))?;
+        Ok((header, written))
     }
 
-    pub(super) async fn get_entry_now(&self, code: &ResourceCode) -> Result<Option<EntryHeader>> {
+    async fn submit_entry(
+        &self,
+        code: &ResourceCode,
+        expected_version: u64,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<EntryHeader> {
+        let cause = Cause::new(actor, "", at);
+        let (header, _) = self
+            .change_entry(code, cause, None, |h| {
+                lifecycle::submit(h, expected_version, at)
+            })
+            .await?;
+        Ok(header)
+    }
+
+    async fn request_revocation(
+        &self,
+        code: &ResourceCode,
+        reason: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<EntryHeader> {
+        let cause = Cause::new(actor, reason, at);
+        let (header, _) = self
+            .change_entry(code, cause, None, |h| {
+                lifecycle::request_revocation(h, reason, at)
+            })
+            .await?;
+        Ok(header)
+    }
+
+    async fn review_entry(
+        &self,
+        code: &ResourceCode,
+        version: u64,
+        approve: bool,
+        comment: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<EntryHeader> {
+        let cause = Cause::new(actor, comment, at);
+        let (header, _) = self
+            .change_entry(code, cause, None, |h| {
+                lifecycle::review(h, version, approve, comment, at)
+            })
+            .await?;
+        Ok(header)
+    }
+
+    async fn get_entry(&self, code: &ResourceCode) -> Result<Option<EntryHeader>> {
         let client = self.client().await?;
         let statement = client
             .prepare_cached("SELECT record FROM entries WHERE code = $1")
@@ -158,7 +211,7 @@ impl PgStore {
         row.map(|r| decode(r.get::<_, &[u8]>(0))).transpose()
     }
 
-    pub(super) async fn get_version_now(
+    async fn get_version(
         &self,
         code: &ResourceCode,
         version: u64,
@@ -179,7 +232,7 @@ impl PgStore {
             .transpose()
     }
 
-    pub(super) async fn list_versions_now(
+    async fn list_versions(
         &self,
         code: &ResourceCode,
         after: u64,
@@ -202,7 +255,7 @@ impl PgStore {
             .collect()
     }
 
-    pub(super) async fn list_entries_now(
+    async fn list_entries(
         &self,
         filter: &EntryFilter,
         after: Option<&str>,
@@ -239,11 +292,7 @@ impl PgStore {
         }
     }
 
-    pub(super) async fn catalog_events_now(
-        &self,
-        after: u64,
-        limit: usize,
-    ) -> Result<Vec<CatalogEvent>> {
+    async fn catalog_events(&self, after: u64, limit: usize) -> Result<Vec<CatalogEvent>> {
         let Ok(after) = i64::try_from(after) else {
             return Ok(Vec::new());
         };
@@ -259,6 +308,27 @@ impl PgStore {
             .await
             .map_err(backend)?;
         rows.iter().map(|r| decode(r.get::<_, &[u8]>(0))).collect()
+    }
+}
+
+impl PgStore {
+    /// Applies `decide` to the locked header of `code` and writes the outcome, with
+    /// `new_version` as the new head if given.
+    async fn change_entry(
+        &self,
+        code: &ResourceCode,
+        cause: Cause,
+        new_version: Option<&NewVersion>,
+        decide: impl FnOnce(&EntryHeader) -> Result<Transition>,
+    ) -> Result<(EntryHeader, Option<VersionRecord>)> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(backend)?;
+        let current = locked_header(&tx, code, "FOR UPDATE").await?;
+        let transition = decide(&current)?;
+        let version = new_version.map(|n| n.record(transition.header.head_version));
+        write_transition(&tx, &transition, version.as_ref(), cause, false).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok((transition.header, version))
     }
 }
 

@@ -1,16 +1,18 @@
 //! Snapshot records in PostgreSQL, numbered from a counter locked until the commit, read
-//! newest first per entry through an index.
+//! newest first per entry through an index: [`ExchangeStore`] for [`PgStore`].
 
+use async_trait::async_trait;
 use govshare_model::ResourceCode;
 use govshare_sharing::SnapshotId;
 
 use super::catalog::{limit_param, next_number};
 use super::{PgStore, backend, param};
 use crate::codec::{decode, encode};
-use crate::{NewSnapshot, Page, Result, SnapshotRecord, StoreError};
+use crate::{ExchangeStore, NewSnapshot, Page, Result, SnapshotRecord, StoreError};
 
-impl PgStore {
-    pub(super) async fn create_snapshot_now(&self, new: NewSnapshot) -> Result<SnapshotRecord> {
+#[async_trait]
+impl ExchangeStore for PgStore {
+    async fn create_snapshot(&self, new: NewSnapshot) -> Result<SnapshotRecord> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend)?;
         let n = next_number(&tx, "snapshot").await?;
@@ -31,12 +33,12 @@ impl PgStore {
         Ok(record)
     }
 
-    pub(super) async fn get_snapshot_now(&self, id: SnapshotId) -> Result<Option<SnapshotRecord>> {
+    async fn get_snapshot(&self, id: SnapshotId) -> Result<Option<SnapshotRecord>> {
         self.get_numbered("SELECT record FROM snapshots WHERE id = $1", id.get())
             .await
     }
 
-    pub(super) async fn list_snapshots_now(
+    async fn list_snapshots(
         &self,
         entry: &ResourceCode,
         before: Option<SnapshotId>,

@@ -1,17 +1,16 @@
-//! Departments and credentials in PostgreSQL.
+//! Departments and credentials in PostgreSQL: [`IdentityStore`] for [`PgStore`].
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use govshare_model::CreditCode;
 
 use super::{PgStore, backend, paging};
 use crate::codec::{decode, encode};
-use crate::{DepartmentRecord, Page, Result, StoreError, TokenRecord};
+use crate::{DepartmentRecord, IdentityStore, Page, Result, StoreError, TokenRecord};
 
-impl PgStore {
-    pub(super) async fn create_department_now(
-        &self,
-        d: DepartmentRecord,
-    ) -> Result<DepartmentRecord> {
+#[async_trait]
+impl IdentityStore for PgStore {
+    async fn create_department(&self, d: DepartmentRecord) -> Result<DepartmentRecord> {
         let client = self.client().await?;
         let inserted = client
             .execute(
@@ -26,10 +25,7 @@ impl PgStore {
         Ok(d)
     }
 
-    pub(super) async fn get_department_now(
-        &self,
-        code: &CreditCode,
-    ) -> Result<Option<DepartmentRecord>> {
+    async fn get_department(&self, code: &CreditCode) -> Result<Option<DepartmentRecord>> {
         let client = self.client().await?;
         let row = client
             .query_opt(
@@ -41,7 +37,7 @@ impl PgStore {
         row.map(|r| decode(r.get::<_, &[u8]>(0))).transpose()
     }
 
-    pub(super) async fn list_departments_now(
+    async fn list_departments(
         &self,
         after: Option<&str>,
         limit: usize,
@@ -59,34 +55,14 @@ impl PgStore {
         .await
     }
 
-    /// Inserts a credential inside `tx`; [`StoreError::AlreadyExists`] if its id or digest is
-    /// taken.
-    async fn put_new_token(
-        tx: &deadpool_postgres::Transaction<'_>,
-        token: &TokenRecord,
-    ) -> Result<()> {
-        let inserted = tx
-            .execute(
-                "INSERT INTO tokens (digest, id, record) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-                &[&token.digest, &token.id, &encode(token)?],
-            )
-            .await
-            .map_err(backend)?;
-        if inserted == 0 {
-            return Err(StoreError::AlreadyExists(format!("token {}", token.id)));
-        }
-        Ok(())
-    }
-
-    pub(super) async fn insert_token_now(&self, token: TokenRecord) -> Result<()> {
+    async fn insert_token(&self, token: TokenRecord) -> Result<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend)?;
-        Self::put_new_token(&tx, &token).await?;
+        put_new_token(&tx, &token).await?;
         tx.commit().await.map_err(backend)
     }
 
-    pub(super) async fn bootstrap_admin_token_now(&self, token: TokenRecord) -> Result<bool> {
+    async fn bootstrap_admin_token(&self, token: TokenRecord) -> Result<bool> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend)?;
         // A concurrent bootstrap waits on the row until this one ends, then inserts nothing.
@@ -100,12 +76,12 @@ impl PgStore {
         if claimed == 0 {
             return Ok(false);
         }
-        Self::put_new_token(&tx, &token).await?;
+        put_new_token(&tx, &token).await?;
         tx.commit().await.map_err(backend)?;
         Ok(true)
     }
 
-    pub(super) async fn admin_bootstrapped_now(&self) -> Result<bool> {
+    async fn admin_bootstrapped(&self) -> Result<bool> {
         let client = self.client().await?;
         let row = client
             .query_opt("SELECT 1 FROM admin_bootstrap", &[])
@@ -114,7 +90,7 @@ impl PgStore {
         Ok(row.is_some())
     }
 
-    pub(super) async fn token_by_digest_now(&self, digest: &str) -> Result<Option<TokenRecord>> {
+    async fn token_by_digest(&self, digest: &str) -> Result<Option<TokenRecord>> {
         let client = self.client().await?;
         let statement = client
             .prepare_cached("SELECT record FROM tokens WHERE digest = $1")
@@ -127,11 +103,7 @@ impl PgStore {
         row.map(|r| decode(r.get::<_, &[u8]>(0))).transpose()
     }
 
-    pub(super) async fn revoke_token_now(
-        &self,
-        token_id: &str,
-        at: DateTime<Utc>,
-    ) -> Result<TokenRecord> {
+    async fn revoke_token(&self, token_id: &str, at: DateTime<Utc>) -> Result<TokenRecord> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend)?;
         let row = tx
@@ -155,4 +127,21 @@ impl PgStore {
         tx.commit().await.map_err(backend)?;
         Ok(record)
     }
+}
+
+/// Inserts a credential inside `tx`; [`StoreError::AlreadyExists`] if its id or digest is
+/// taken.
+async fn put_new_token(tx: &deadpool_postgres::Transaction<'_>, token: &TokenRecord) -> Result<()> {
+    let inserted = tx
+        .execute(
+            "INSERT INTO tokens (digest, id, record) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+            &[&token.digest, &token.id, &encode(token)?],
+        )
+        .await
+        .map_err(backend)?;
+    if inserted == 0 {
+        return Err(StoreError::AlreadyExists(format!("token {}", token.id)));
+    }
+    Ok(())
 }

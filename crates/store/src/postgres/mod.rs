@@ -9,19 +9,19 @@
 //! (`synchronous_commit`) and groups with concurrent commits.
 //!
 //! - `migrate.rs`: the schema, embedded and applied at connect.
-//! - `catalog.rs`, `sharing.rs`, `identity.rs`, `exchange.rs`, `stats.rs`: the records.
+//! - `identity.rs`, `catalog.rs`, `sharing.rs`, `exchange.rs`, `operations.rs`: the records,
+//!   each file implementing its role trait for [`PgStore`].
+//! - `paging.rs`: pages of records filtered partly in Rust.
 //! - `schema.rs`: several installations in one database, one schema each.
-//! - `store_impl.rs`: [`crate::Store`] for [`PgStore`].
 
 mod catalog;
 mod exchange;
 mod identity;
 mod migrate;
+mod operations;
 mod paging;
 mod schema;
 mod sharing;
-mod stats;
-mod store_impl;
 
 use std::str::FromStr as _;
 

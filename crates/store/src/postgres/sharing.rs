@@ -1,7 +1,9 @@
 //! Sharing requests and grants in PostgreSQL. A change locks the record's row (and shares the
 //! lock of the entry it depends on), applies the transition of `govshare_sharing` and writes
-//! the record; numbers come from counter rows locked until the commit.
+//! the record; numbers come from counter rows locked until the commit. [`SharingStore`] for
+//! [`PgStore`].
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
 use govshare_model::ResourceCode;
@@ -13,7 +15,7 @@ use super::catalog::{locked_header, next_number};
 use super::{PgStore, backend, number, paging, param};
 use crate::codec::{decode, encode};
 use crate::lifecycle;
-use crate::{GrantFilter, Page, Party, RequestFilter, Result, StoreError};
+use crate::{GrantFilter, Page, Party, RequestFilter, Result, SharingStore, StoreError};
 
 /// Checks that the entry still publishes `version` and is not revoked, holding a share lock on
 /// its row so that no review changes it before the commit.
@@ -117,8 +119,9 @@ fn party_code(party: &Party) -> Option<&str> {
     }
 }
 
-impl PgStore {
-    pub(super) async fn create_request_now(
+#[async_trait]
+impl SharingStore for PgStore {
+    async fn create_request(
         &self,
         new: NewRequest,
     ) -> Result<(RequestRecord, Option<GrantRecord>)> {
@@ -136,10 +139,10 @@ impl PgStore {
         Ok((request, grant))
     }
 
-    pub(super) async fn decide_request_now(
+    async fn decide_request(
         &self,
         id: RequestId,
-        decision: &Decision,
+        decision: Decision,
     ) -> Result<(RequestRecord, Option<GrantRecord>)> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend)?;
@@ -153,7 +156,7 @@ impl PgStore {
             // A refusal issues no grant; the number is never used.
             false => (None, id_or_corrupt(GrantId::new(u64::MAX))?),
         };
-        let (request, grant) = current.decide(decision, || grant_id)?;
+        let (request, grant) = current.decide(&decision, || grant_id)?;
         if let Some(entry) = &entry {
             lifecycle::still_publishes(entry, decision.entry_version)?;
         }
@@ -165,7 +168,7 @@ impl PgStore {
         Ok((request, grant))
     }
 
-    pub(super) async fn withdraw_request_now(
+    async fn withdraw_request(
         &self,
         id: RequestId,
         reason: &str,
@@ -180,7 +183,7 @@ impl PgStore {
         Ok(request)
     }
 
-    pub(super) async fn revoke_grant_now(
+    async fn revoke_grant(
         &self,
         id: GrantId,
         reason: &str,
@@ -207,32 +210,17 @@ impl PgStore {
         Ok(grant)
     }
 
-    pub(super) async fn get_request_now(&self, id: RequestId) -> Result<Option<RequestRecord>> {
+    async fn get_request(&self, id: RequestId) -> Result<Option<RequestRecord>> {
         self.get_numbered("SELECT record FROM requests WHERE id = $1", id.get())
             .await
     }
 
-    pub(super) async fn get_grant_now(&self, id: GrantId) -> Result<Option<GrantRecord>> {
+    async fn get_grant(&self, id: GrantId) -> Result<Option<GrantRecord>> {
         self.get_numbered("SELECT record FROM grants WHERE id = $1", id.get())
             .await
     }
 
-    /// The record `sql` selects for number `n`, if any.
-    pub(super) async fn get_numbered<T: serde::de::DeserializeOwned>(
-        &self,
-        sql: &str,
-        n: u64,
-    ) -> Result<Option<T>> {
-        let Ok(n) = i64::try_from(n) else {
-            return Ok(None);
-        };
-        let client = self.client().await?;
-        let statement = client.prepare_cached(sql).await.map_err(backend)?;
-        let row = client.query_opt(&statement, &[&n]).await.map_err(backend)?;
-        row.map(|r| decode(r.get::<_, &[u8]>(0))).transpose()
-    }
-
-    pub(super) async fn list_requests_now(
+    async fn list_requests(
         &self,
         filter: &RequestFilter,
         after: Option<RequestId>,
@@ -250,7 +238,7 @@ impl PgStore {
         .await
     }
 
-    pub(super) async fn list_grants_now(
+    async fn list_grants(
         &self,
         filter: &GrantFilter,
         after: Option<GrantId>,
@@ -266,6 +254,23 @@ impl PgStore {
             |g| g.id.to_string(),
         )
         .await
+    }
+}
+
+impl PgStore {
+    /// The record `sql` selects for number `n`, if any.
+    pub(super) async fn get_numbered<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        n: u64,
+    ) -> Result<Option<T>> {
+        let Ok(n) = i64::try_from(n) else {
+            return Ok(None);
+        };
+        let client = self.client().await?;
+        let statement = client.prepare_cached(sql).await.map_err(backend)?;
+        let row = client.query_opt(&statement, &[&n]).await.map_err(backend)?;
+        row.map(|r| decode(r.get::<_, &[u8]>(0))).transpose()
     }
 
     /// A page of the numbered records of `table` (its receiving side in column `receiver`)

@@ -1,7 +1,9 @@
-//! Catalogue entries, their immutable versions and the change feed in sled. Every change is
-//! decided on the writer thread and staged as a whole: header, new version (never
-//! overwriting one) and event together.
+//! Catalogue entries, their immutable versions and the change feed in sled:
+//! [`CatalogueStore`] for [`SledStore`]. Every change is decided on the writer thread and
+//! staged as a whole: header, new version (never overwriting one) and event together.
 
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use govshare_model::{MAX_SEQUENCE, ResourceCode};
 
 use super::commit::Change;
@@ -9,8 +11,8 @@ use super::{SledStore, keys};
 use crate::codec::{decode, decode_version, encode, encode_version};
 use crate::lifecycle::{self, Cause, Transition};
 use crate::{
-    CatalogEvent, EntryFilter, EntryHeader, NewEntry, NewVersion, Page, Result, StoreError,
-    VersionRecord,
+    CatalogEvent, CatalogueStore, EntryFilter, EntryHeader, NewEntry, NewVersion, Page, Result,
+    StoreError, VersionRecord,
 };
 
 /// Stages a transition: header, new version (never overwriting one) and event.
@@ -48,7 +50,7 @@ fn write_transition(
 }
 
 /// Registers `new` under the next 顺序码 of its 分类码.
-pub(super) fn register_entry(
+fn register_entry(
     change: &mut Change<'_, '_>,
     new: NewEntry,
 ) -> Result<(EntryHeader, VersionRecord)> {
@@ -87,7 +89,7 @@ fn last_sequence_stored(tree: &sled::Tree, class: &str) -> Result<u32> {
 
 /// Applies `decide` to the current header of `code` and stages the outcome, with
 /// `new_version` as the new head if given.
-pub(super) fn change_entry(
+fn change_entry(
     change: &mut Change<'_, '_>,
     code: &ResourceCode,
     cause: Cause,
@@ -105,15 +107,112 @@ pub(super) fn change_entry(
     Ok((transition.header, version))
 }
 
-impl SledStore {
-    pub(super) fn get_entry_now(&self, code: &ResourceCode) -> Result<Option<EntryHeader>> {
+#[async_trait]
+impl CatalogueStore for SledStore {
+    async fn register_entry(&self, entry: NewEntry) -> Result<(EntryHeader, VersionRecord)> {
+        self.writer
+            .write(move |change| register_entry(change, entry))
+            .await
+    }
+
+    async fn update_entry(
+        &self,
+        code: &ResourceCode,
+        expected_version: u64,
+        version: NewVersion,
+    ) -> Result<(EntryHeader, VersionRecord)> {
+        let code = code.clone();
+        let cause = Cause::of_version(&version);
+        let (header, written) = self
+            .writer
+            .write(move |change| {
+                change_entry(change, &code, cause, Some(&version), |h| {
+                    lifecycle::update(
+                        h,
+                        expected_version,
+                        version.summary.clone(),
+                        version.created_at,
+                    )
+                })
+            })
+            .await?;
+        let written =
+            written.ok_or_else(|| StoreError::Corrupt("update wrote no version".into()))?;
+        Ok((header, written))
+    }
+
+    async fn submit_entry(
+        &self,
+        code: &ResourceCode,
+        expected_version: u64,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<EntryHeader> {
+        let code = code.clone();
+        let cause = Cause::new(actor, "", at);
+        let (header, _) = self
+            .writer
+            .write(move |change| {
+                change_entry(change, &code, cause, None, |h| {
+                    lifecycle::submit(h, expected_version, at)
+                })
+            })
+            .await?;
+        Ok(header)
+    }
+
+    async fn request_revocation(
+        &self,
+        code: &ResourceCode,
+        reason: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<EntryHeader> {
+        let code = code.clone();
+        let reason = reason.to_owned();
+        let cause = Cause::new(actor, &reason, at);
+        let (header, _) = self
+            .writer
+            .write(move |change| {
+                change_entry(change, &code, cause, None, |h| {
+                    lifecycle::request_revocation(h, &reason, at)
+                })
+            })
+            .await?;
+        Ok(header)
+    }
+
+    async fn review_entry(
+        &self,
+        code: &ResourceCode,
+        version: u64,
+        approve: bool,
+        comment: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<EntryHeader> {
+        let code = code.clone();
+        let cause_comment = comment.to_owned();
+        let cause = Cause::new(actor, comment, at);
+        let (header, _) = self
+            .writer
+            .write(move |change| {
+                change_entry(change, &code, cause, None, |h| {
+                    lifecycle::review(h, version, approve, &cause_comment, at)
+                })
+            })
+            .await?;
+        Ok(header)
+    }
+
+    async fn get_entry(&self, code: &ResourceCode) -> Result<Option<EntryHeader>> {
         self.tree
             .get(keys::key(keys::ENTRY, &code.to_string()))?
             .map(|v| decode(&v))
             .transpose()
     }
 
-    pub(super) fn get_version_now(
+    async fn get_version(
         &self,
         code: &ResourceCode,
         version: u64,
@@ -124,7 +223,7 @@ impl SledStore {
             .transpose()
     }
 
-    pub(super) fn list_versions_now(
+    async fn list_versions(
         &self,
         code: &ResourceCode,
         after: u64,
@@ -140,7 +239,7 @@ impl SledStore {
             .collect()
     }
 
-    pub(super) fn list_entries_now(
+    async fn list_entries(
         &self,
         filter: &EntryFilter,
         after: Option<&str>,
@@ -155,7 +254,7 @@ impl SledStore {
         )
     }
 
-    pub(super) fn catalog_events_now(&self, after: u64, limit: usize) -> Result<Vec<CatalogEvent>> {
+    async fn catalog_events(&self, after: u64, limit: usize) -> Result<Vec<CatalogEvent>> {
         self.tree
             .range(keys::event(after.saturating_add(1))..)
             .take_while(|kv| {

@@ -1,6 +1,7 @@
 //! Snapshot records in sled, numbered from a counter written in the same batch, with an
-//! index by entry that is read newest first.
+//! index by entry that is read newest first: [`ExchangeStore`] for [`SledStore`].
 
+use async_trait::async_trait;
 use govshare_model::ResourceCode;
 use govshare_sharing::SnapshotId;
 
@@ -8,7 +9,7 @@ use super::SledStore;
 use super::commit::Change;
 use super::keys;
 use crate::codec::{decode, encode};
-use crate::{NewSnapshot, Page, Result, SnapshotRecord, StoreError};
+use crate::{ExchangeStore, NewSnapshot, Page, Result, SnapshotRecord, StoreError};
 
 /// The index prefix of one entry's snapshots: a 0 byte (never in a code) ends the code.
 fn by_entry(code: &str) -> Vec<u8> {
@@ -17,10 +18,7 @@ fn by_entry(code: &str) -> Vec<u8> {
     k
 }
 
-pub(super) fn create_snapshot(
-    change: &mut Change<'_, '_>,
-    new: NewSnapshot,
-) -> Result<SnapshotRecord> {
+fn create_snapshot(change: &mut Change<'_, '_>, new: NewSnapshot) -> Result<SnapshotRecord> {
     let last = match change.get(keys::LAST_SNAPSHOT)? {
         Some(v) => keys::u64_from(&v)?,
         None => 0,
@@ -37,15 +35,22 @@ pub(super) fn create_snapshot(
     Ok(record)
 }
 
-impl SledStore {
-    pub(super) fn get_snapshot_now(&self, id: SnapshotId) -> Result<Option<SnapshotRecord>> {
+#[async_trait]
+impl ExchangeStore for SledStore {
+    async fn create_snapshot(&self, new: NewSnapshot) -> Result<SnapshotRecord> {
+        self.writer
+            .write(move |change| create_snapshot(change, new))
+            .await
+    }
+
+    async fn get_snapshot(&self, id: SnapshotId) -> Result<Option<SnapshotRecord>> {
         self.tree
             .get(keys::numbered(keys::SNAPSHOT, id.get()))?
             .map(|v| decode(&v))
             .transpose()
     }
 
-    pub(super) fn list_snapshots_now(
+    async fn list_snapshots(
         &self,
         entry: &ResourceCode,
         before: Option<SnapshotId>,

@@ -1,5 +1,7 @@
-//! Departments and credentials in sled.
+//! Departments and credentials in sled: [`IdentityStore`] for [`SledStore`], each write a
+//! change the writer thread decides and makes durable with its group.
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use govshare_model::CreditCode;
 
@@ -7,17 +9,27 @@ use super::SledStore;
 use super::commit::Change;
 use super::keys;
 use crate::codec::{decode, encode};
-use crate::{DepartmentRecord, Page, Result, StoreError, TokenRecord};
+use crate::{DepartmentRecord, IdentityStore, Page, Result, StoreError, TokenRecord};
 
-impl SledStore {
-    pub(super) fn get_department_now(&self, code: &CreditCode) -> Result<Option<DepartmentRecord>> {
+#[async_trait]
+impl IdentityStore for SledStore {
+    async fn create_department(&self, department: DepartmentRecord) -> Result<DepartmentRecord> {
+        self.writer
+            .write(move |change| {
+                create_department(change, &department)?;
+                Ok(department)
+            })
+            .await
+    }
+
+    async fn get_department(&self, code: &CreditCode) -> Result<Option<DepartmentRecord>> {
         self.tree
             .get(keys::key(keys::DEPARTMENT, code.as_str()))?
             .map(|v| decode(&v))
             .transpose()
     }
 
-    pub(super) fn list_departments_now(
+    async fn list_departments(
         &self,
         after: Option<&str>,
         limit: usize,
@@ -31,52 +43,38 @@ impl SledStore {
         )
     }
 
-    /// Records under `prefix` after `after`, that `accept` takes, at most `limit`.
-    pub(super) fn page<T: serde::de::DeserializeOwned>(
-        &self,
-        prefix: &[u8],
-        after: Option<&str>,
-        limit: usize,
-        accept: impl Fn(&T) -> bool,
-        id: impl Fn(&T) -> String,
-    ) -> Result<Page<T>> {
-        let start = match after {
-            Some(after) => keys::after(prefix, after),
-            None => prefix.to_vec(),
-        };
-        let mut items: Vec<T> = Vec::new();
-        let mut next = None;
-        for kv in self.tree.range(start..) {
-            let (key, value) = kv?;
-            if !key.starts_with(prefix) {
-                break;
-            }
-            let record: T = decode(&value)?;
-            if !accept(&record) {
-                continue;
-            }
-            if items.len() == limit {
-                next = items.last().map(&id);
-                break;
-            }
-            items.push(record);
-        }
-        Ok(Page { items, next })
+    async fn insert_token(&self, token: TokenRecord) -> Result<()> {
+        self.writer
+            .write(move |change| insert_token(change, &token))
+            .await
     }
 
-    pub(super) fn admin_bootstrapped_now(&self) -> Result<bool> {
+    async fn bootstrap_admin_token(&self, token: TokenRecord) -> Result<bool> {
+        self.writer
+            .write(move |change| bootstrap_admin_token(change, &token))
+            .await
+    }
+
+    async fn admin_bootstrapped(&self) -> Result<bool> {
         Ok(self.tree.contains_key(keys::ADMIN_BOOTSTRAPPED)?)
     }
 
-    pub(super) fn token_by_digest_now(&self, digest: &str) -> Result<Option<TokenRecord>> {
+    async fn token_by_digest(&self, digest: &str) -> Result<Option<TokenRecord>> {
         self.tree
             .get(keys::key(keys::TOKEN, digest))?
             .map(|v| decode(&v))
             .transpose()
     }
+
+    async fn revoke_token(&self, token_id: &str, at: DateTime<Utc>) -> Result<TokenRecord> {
+        let token_id = token_id.to_owned();
+        self.writer
+            .write(move |change| revoke_token(change, &token_id, at))
+            .await
+    }
 }
 
-pub(super) fn create_department(change: &mut Change<'_, '_>, d: &DepartmentRecord) -> Result<()> {
+fn create_department(change: &mut Change<'_, '_>, d: &DepartmentRecord) -> Result<()> {
     let key = keys::key(keys::DEPARTMENT, d.code.as_str());
     if change.contains(&key)? {
         return Err(StoreError::AlreadyExists(format!("department {}", d.code)));
@@ -103,15 +101,12 @@ fn check_new_token(change: &Change<'_, '_>, token: &TokenRecord) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn insert_token(change: &mut Change<'_, '_>, token: &TokenRecord) -> Result<()> {
+fn insert_token(change: &mut Change<'_, '_>, token: &TokenRecord) -> Result<()> {
     check_new_token(change, token)?;
     put_token(change, token)
 }
 
-pub(super) fn bootstrap_admin_token(
-    change: &mut Change<'_, '_>,
-    token: &TokenRecord,
-) -> Result<bool> {
+fn bootstrap_admin_token(change: &mut Change<'_, '_>, token: &TokenRecord) -> Result<bool> {
     if change.contains(keys::ADMIN_BOOTSTRAPPED)? {
         return Ok(false);
     }
@@ -124,7 +119,7 @@ pub(super) fn bootstrap_admin_token(
     Ok(true)
 }
 
-pub(super) fn revoke_token(
+fn revoke_token(
     change: &mut Change<'_, '_>,
     token_id: &str,
     at: DateTime<Utc>,

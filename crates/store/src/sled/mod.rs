@@ -2,6 +2,10 @@
 //! [`keys`]), and one writer thread that decides the changes queued so far in order, applies
 //! them as one atomic sled batch and makes them durable together (see [`commit`]).
 //!
+//! Each role trait is implemented in the file of its records (`identity.rs`, `catalog.rs`,
+//! `sharing.rs`, `exchange.rs`, `operations.rs`): a write hands the writer thread a change and
+//! waits for its group to be durable; a read reads the tree at once.
+//!
 //! sled's multi-tree transactions, and one batch per change under an async writer lock, were
 //! measured at a fraction of this design's throughput.
 
@@ -10,15 +14,15 @@ mod commit;
 mod exchange;
 mod identity;
 mod keys;
+mod operations;
 mod sharing;
-mod stats;
-mod store_impl;
 
 use std::path::{Path, PathBuf};
 
 use commit::GroupApply;
 
-use crate::Result;
+use crate::codec::decode;
+use crate::{Page, Result};
 
 /// Options of the sled backend.
 #[derive(Debug, Clone)]
@@ -38,7 +42,7 @@ impl Default for SledOptions {
     }
 }
 
-/// The sled-backed [`crate::Store`].
+/// The sled-backed [`crate::Store`]; clones share the database and its writer thread.
 #[derive(Debug, Clone)]
 pub struct SledStore {
     dir: PathBuf,
@@ -79,5 +83,38 @@ impl SledStore {
     /// Bytes the store occupies on disk.
     pub fn size_on_disk(&self) -> Result<u64> {
         Ok(self.db.size_on_disk()?)
+    }
+
+    /// Records under `prefix` after `after`, that `accept` takes, at most `limit`.
+    fn page<T: serde::de::DeserializeOwned>(
+        &self,
+        prefix: &[u8],
+        after: Option<&str>,
+        limit: usize,
+        accept: impl Fn(&T) -> bool,
+        id: impl Fn(&T) -> String,
+    ) -> Result<Page<T>> {
+        let start = match after {
+            Some(after) => keys::after(prefix, after),
+            None => prefix.to_vec(),
+        };
+        let mut items: Vec<T> = Vec::new();
+        let mut next = None;
+        for kv in self.tree.range(start..) {
+            let (key, value) = kv?;
+            if !key.starts_with(prefix) {
+                break;
+            }
+            let record: T = decode(&value)?;
+            if !accept(&record) {
+                continue;
+            }
+            if items.len() == limit {
+                next = items.last().map(&id);
+                break;
+            }
+            items.push(record);
+        }
+        Ok(Page { items, next })
     }
 }

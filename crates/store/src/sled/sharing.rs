@@ -1,7 +1,9 @@
 //! Sharing requests and grants in sled. A change reads the record (and the entry header it
 //! depends on) as the group left it, applies the transition of `govshare_sharing`, and stages
 //! the record with its indexes; numbers come from counters written in the same batch.
+//! [`SharingStore`] for [`SledStore`].
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use govshare_model::ResourceCode;
 use govshare_sharing::{
@@ -13,7 +15,9 @@ use super::commit::Change;
 use super::keys;
 use crate::codec::{decode, encode};
 use crate::lifecycle;
-use crate::{EntryHeader, GrantFilter, Page, Party, RequestFilter, Result, StoreError};
+use crate::{
+    EntryHeader, GrantFilter, Page, Party, RequestFilter, Result, SharingStore, StoreError,
+};
 
 /// The number after the counter at `key`; staged only by [`stage_counter`].
 fn next_number(change: &Change<'_, '_>, key: &[u8]) -> Result<u64> {
@@ -68,7 +72,7 @@ fn id_or_corrupt<T>(id: Option<T>) -> Result<T> {
     id.ok_or_else(|| StoreError::Corrupt("a record number is 0".into()))
 }
 
-pub(super) fn create_request(
+fn create_request(
     change: &mut Change<'_, '_>,
     new: NewRequest,
 ) -> Result<(RequestRecord, Option<GrantRecord>)> {
@@ -94,7 +98,7 @@ fn current_request(change: &Change<'_, '_>, id: RequestId) -> Result<RequestReco
         .ok_or_else(|| StoreError::NotFound(format!("request {id}")))
 }
 
-pub(super) fn decide_request(
+fn decide_request(
     change: &mut Change<'_, '_>,
     id: RequestId,
     decision: &Decision,
@@ -112,7 +116,7 @@ pub(super) fn decide_request(
     Ok((request, grant))
 }
 
-pub(super) fn withdraw_request(
+fn withdraw_request(
     change: &mut Change<'_, '_>,
     id: RequestId,
     reason: &str,
@@ -124,7 +128,7 @@ pub(super) fn withdraw_request(
     Ok(request)
 }
 
-pub(super) fn revoke_grant(
+fn revoke_grant(
     change: &mut Change<'_, '_>,
     id: GrantId,
     reason: &str,
@@ -141,22 +145,25 @@ pub(super) fn revoke_grant(
     Ok(grant)
 }
 
-impl SledStore {
-    pub(super) fn get_request_now(&self, id: RequestId) -> Result<Option<RequestRecord>> {
+#[async_trait]
+impl SharingStore for SledStore {
+    async fn create_request(
+        &self,
+        new: NewRequest,
+    ) -> Result<(RequestRecord, Option<GrantRecord>)> {
+        self.writer
+            .write(move |change| create_request(change, new))
+            .await
+    }
+
+    async fn get_request(&self, id: RequestId) -> Result<Option<RequestRecord>> {
         self.tree
             .get(keys::numbered(keys::REQUEST, id.get()))?
             .map(|v| decode(&v))
             .transpose()
     }
 
-    pub(super) fn get_grant_now(&self, id: GrantId) -> Result<Option<GrantRecord>> {
-        self.tree
-            .get(keys::numbered(keys::GRANT, id.get()))?
-            .map(|v| decode(&v))
-            .transpose()
-    }
-
-    pub(super) fn list_requests_now(
+    async fn list_requests(
         &self,
         filter: &RequestFilter,
         after: Option<RequestId>,
@@ -177,7 +184,37 @@ impl SledStore {
         )
     }
 
-    pub(super) fn list_grants_now(
+    async fn decide_request(
+        &self,
+        id: RequestId,
+        decision: Decision,
+    ) -> Result<(RequestRecord, Option<GrantRecord>)> {
+        self.writer
+            .write(move |change| decide_request(change, id, &decision))
+            .await
+    }
+
+    async fn withdraw_request(
+        &self,
+        id: RequestId,
+        reason: &str,
+        actor: Actor,
+        at: DateTime<Utc>,
+    ) -> Result<RequestRecord> {
+        let reason = reason.to_owned();
+        self.writer
+            .write(move |change| withdraw_request(change, id, &reason, actor, at))
+            .await
+    }
+
+    async fn get_grant(&self, id: GrantId) -> Result<Option<GrantRecord>> {
+        self.tree
+            .get(keys::numbered(keys::GRANT, id.get()))?
+            .map(|v| decode(&v))
+            .transpose()
+    }
+
+    async fn list_grants(
         &self,
         filter: &GrantFilter,
         after: Option<GrantId>,
@@ -198,6 +235,21 @@ impl SledStore {
         )
     }
 
+    async fn revoke_grant(
+        &self,
+        id: GrantId,
+        reason: &str,
+        actor: Actor,
+        at: DateTime<Utc>,
+    ) -> Result<GrantRecord> {
+        let reason = reason.to_owned();
+        self.writer
+            .write(move |change| revoke_grant(change, id, &reason, actor, at))
+            .await
+    }
+}
+
+impl SledStore {
     /// The index prefixes that hold every record `party` can see; none means the records
     /// themselves.
     fn indexes(&self, party: &Party, receiving: &[u8], providing: &[u8]) -> Vec<Vec<u8>> {

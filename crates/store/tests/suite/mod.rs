@@ -14,6 +14,7 @@ pub mod identity;
 pub mod lifecycle;
 pub mod listing;
 pub mod model;
+pub mod roles;
 pub mod sharing;
 
 /// Calls `$runner! { module::function, ... }` with every function of the suite that takes a
@@ -117,6 +118,8 @@ macro_rules! every_suite_test {
         exchange::snapshots_list_newest_first_per_entry,
         exchange::snapshot_pages_walk_every_snapshot_once,
         exchange::concurrent_snapshots_get_distinct_consecutive_numbers,
+
+        roles::each_role_held_alone_reads_what_the_others_wrote,
             }
     };
 }

@@ -19,7 +19,7 @@ use govshare_store::{EntryHeader, GrantFilter, Party, RequestFilter, StoreError}
 use super::fixtures::{DynStore, Shape, credit, edit, publish, register, resource_code, revoke};
 
 /// Monday 2 March 2026, 09:30 in Beijing: when the suite's requests are submitted.
-fn t0() -> DateTime<Utc> {
+pub(super) fn t0() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-03-02T09:30:00+08:00")
         .expect("a valid instant")
         .with_timezone(&Utc)
@@ -71,7 +71,11 @@ fn conditional(entry: &EntryHeader, requester: &CreditCode, due: Duration) -> Ne
 }
 
 /// An unconditional request by `requester`, granted at once until `t0() + valid`.
-fn unconditional(entry: &EntryHeader, requester: &CreditCode, valid: Duration) -> NewRequest {
+pub(super) fn unconditional(
+    entry: &EntryHeader,
+    requester: &CreditCode,
+    valid: Duration,
+) -> NewRequest {
     NewRequest {
         share_type: ShareType::Unconditional,
         requested_until: None,

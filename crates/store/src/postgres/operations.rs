@@ -1,15 +1,17 @@
-//! [`StoreStats`] of the PostgreSQL store: one pass over headers, requests and grants, and the
-//! database's size.
+//! [`OperationsStore`] for [`PgStore`]: [`StoreStats`] in one pass over headers, requests and
+//! grants, with the database's size; never stopped for good.
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use govshare_sharing::{GrantRecord, RequestRecord};
 
 use super::{PgStore, backend, number};
 use crate::codec::decode;
-use crate::{EntryHeader, Result, StoreStats};
+use crate::{EntryHeader, OperationsStore, Result, StoreStats};
 
-impl PgStore {
-    pub(super) async fn stats_now(&self, now: DateTime<Utc>) -> Result<StoreStats> {
+#[async_trait]
+impl OperationsStore for PgStore {
+    async fn stats(&self, now: DateTime<Utc>) -> Result<StoreStats> {
         let client = self.client().await?;
         let size: i64 = client
             .query_one("SELECT pg_database_size(current_database())", &[])
@@ -48,5 +50,11 @@ impl PgStore {
             *stats.grants.entry(grant.state_at(now)).or_default() += 1;
         }
         Ok(stats)
+    }
+
+    /// A failed statement fails only its own call: the pool opens new connections once the
+    /// database answers again, so nothing here needs a restart.
+    fn check_alive(&self) -> Result<()> {
+        Ok(())
     }
 }
