@@ -425,7 +425,7 @@ fn the_shipped_templates_are_the_generated_ones() {
         code: "",
         metadata: &example,
     }];
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/examples");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/examples");
     assert_eq!(
         std::fs::read(dir.join("catalogue-template.csv")).unwrap(),
         write::csv(&entries).unwrap(),
