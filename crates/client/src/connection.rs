@@ -39,6 +39,11 @@ pub type AuditClient = AuditServiceClient<AuthChannel>;
 /// The ReportService client: the yearly sharing report.
 pub type ReportClient = ReportServiceClient<AuthChannel>;
 
+/// The environment variable [`Config::from_env`] takes the server's URL from.
+pub const SERVER_ENV: &str = "GOVSHARE_SERVER";
+/// The server [`Config::from_env`] connects to when `GOVSHARE_SERVER` is not set.
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:50051";
+
 /// PEM bytes of a certificate or key.
 #[derive(Clone)]
 struct Pem(Vec<u8>);
@@ -100,6 +105,34 @@ impl Config {
             connect_timeout: Duration::from_secs(10),
             call_timeout: Duration::from_secs(120),
         }
+    }
+
+    /// The configuration the environment gives, with the names the `govshare` command line
+    /// reads: `GOVSHARE_SERVER` (default `http://127.0.0.1:50051`), `GOVSHARE_TOKEN`, and for
+    /// TLS `GOVSHARE_CA_CERT` and `GOVSHARE_CLIENT_CERT` with `GOVSHARE_CLIENT_KEY` (PEM
+    /// files).
+    pub fn from_env() -> Result<Config, Error> {
+        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        let server = match var(SERVER_ENV) {
+            Some(server) => server
+                .into_string()
+                .map_err(|_| Error::Config(format!("{SERVER_ENV} does not hold a URL")))?,
+            None => DEFAULT_SERVER.to_string(),
+        };
+        let mut config = Config::new(server).credential(Credential::from_env()?);
+        if let Some(ca) = var("GOVSHARE_CA_CERT") {
+            config = config.ca_file(ca)?;
+        }
+        match (var("GOVSHARE_CLIENT_CERT"), var("GOVSHARE_CLIENT_KEY")) {
+            (Some(cert), Some(key)) => config = config.identity_files(cert, key)?,
+            (None, None) => {}
+            _ => {
+                return Err(Error::Config(
+                    "GOVSHARE_CLIENT_CERT and GOVSHARE_CLIENT_KEY go together: set both".into(),
+                ));
+            }
+        }
+        Ok(config)
     }
 
     /// The server's URL.

@@ -70,8 +70,8 @@ pub mod retry;
 mod transfer;
 
 pub use connection::{
-    AdminClient, AuditClient, AuthChannel, CatalogClient, Client, Config, ExchangeClient,
-    ReportClient, SharingClient, install_crypto_provider,
+    AdminClient, AuditClient, AuthChannel, CatalogClient, Client, Config, DEFAULT_SERVER,
+    ExchangeClient, ReportClient, SERVER_ENV, SharingClient, install_crypto_provider,
 };
 pub use credential::{Bearer, Credential, TOKEN_ENV};
 pub use error::{Error, StatusError, code_name};
