@@ -23,11 +23,11 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use govshare_client::proto::CatalogEntry;
 use govshare_client::proto::{
-    Category, Classification, DataSnapshot, DataType, EntryState, FormatKind, GetEntryRequest,
-    InfoItem, OpenAttributes, RegisterEntryRequest, ResourceFormat, ResourceMetadata,
-    ReviewEntryRequest, ShareMode, ShareType, SharingAttributes, SubmitEntryRequest, UpdateCycle,
+    CatalogEntry, Category, Classification, DataSnapshot, DataType, EntryState, FormatKind,
+    GetEntryRequest, InfoItem, OpenAttributes, RegisterEntryRequest, ResourceFormat,
+    ResourceMetadata, ReviewEntryRequest, ShareMode, ShareType, SharingAttributes,
+    SubmitEntryRequest, UpdateCycle,
 };
 use govshare_client::retry::on_pushback;
 use govshare_client::{CSV, Client, Config, Credential, Publish, Upload};

@@ -182,14 +182,17 @@ async fn wait_for_decision(
     wait: Duration,
 ) -> Result<SharingRequest, BoxError> {
     let until = Instant::now() + wait;
+    if request.state == RequestState::Pending as i32 {
+        println!(
+            "request {} is pending: waiting up to {}s for the provider's decision",
+            request.id,
+            wait.as_secs()
+        );
+    }
     while request.state == RequestState::Pending as i32 {
         if Instant::now() >= until {
             return Err(format!("request {} is still pending", request.id).into());
         }
-        println!(
-            "request {} is pending: waiting for the provider",
-            request.id
-        );
         tokio::time::sleep(Duration::from_secs(1)).await;
         request = client
             .sharing()

@@ -7,6 +7,7 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use futures::StreamExt as _;
+use govshare_client::{Client, ExchangeClient, Pager};
 
 use super::write::{self, EntryOut};
 use super::{dcat, example, progress};
@@ -16,7 +17,6 @@ use crate::output::{self, OutputFormat};
 use crate::proto::{
     CatalogEntry, DataSnapshot, EntryState, ListEntriesRequest, ListSnapshotsRequest,
 };
-use govshare_client::{Client, ExchangeClient, Pager};
 
 /// Entries asked for per ListEntries page (the server caps it).
 const PAGE_SIZE: i32 = 500;

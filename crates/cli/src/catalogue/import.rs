@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use futures::StreamExt as _;
+use govshare_client::{AuthChannel, Client, retry};
 use serde::Serialize;
 use tonic_types::StatusExt as _;
 
@@ -22,8 +23,6 @@ use crate::enums;
 use crate::output::{self, OutputFormat, or_dash};
 use crate::proto::catalog_service_client::CatalogServiceClient;
 use crate::proto::{CatalogEntry, RegisterEntryRequest, SubmitEntryRequest, WhoAmIRequest};
-use govshare_client::retry;
-use govshare_client::{AuthChannel, Client};
 
 /// Change notes are at most this long on the server.
 const NOTE_MAX_CHARS: usize = 1000;
