@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use govshare_cli::catalogue::import::{ImportOptions, import};
 use govshare_cli::catalogue::write::{self, EntryOut};
-use govshare_cli::connect::{ClientOpts, Connection};
+use govshare_cli::connect::{self, ClientOpts};
 use govshare_cli::output::OutputFormat;
 
 /// Writes a template of `entries` entries, imports it as `cataloguer` with `concurrency`
@@ -55,7 +55,7 @@ pub(super) async fn run(
         client_key: None,
         output: OutputFormat::Table,
     };
-    let connection = Connection::open(&opts).await?;
+    let connection = connect::open(&opts).await?;
     let options = ImportOptions {
         skip_invalid: false,
         submit: false,

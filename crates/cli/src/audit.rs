@@ -1,19 +1,18 @@
 //! `govshare audit`: reading the access log and verifying its hash chain, on a running server
 //! (AuditService) or offline on a stopped server's data directory.
 
-use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
 use chrono::NaiveDate;
 
-use crate::connect::{ClientOpts, Connection};
+use crate::connect::{self, ClientOpts};
 use crate::output::{self, or_dash, time};
 use crate::proto::{
     AccessRecord, QueryAccessLogRequest, QueryAccessLogResponse, VerifyAccessLogRequest,
     VerifyAccessLogResponse,
 };
-use crate::{PageArgs, next_page, sharing_view};
+use crate::{PageArgs, pages, sharing_view};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditCommand {
@@ -91,8 +90,8 @@ pub async fn run(cmd: AuditCommand, opts: &ClientOpts) -> anyhow::Result<()> {
 }
 
 async fn query(args: QueryArgs, opts: &ClientOpts) -> anyhow::Result<()> {
-    let mut audit = Connection::open(opts).await?.audit();
-    let mut request = QueryAccessLogRequest {
+    let audit = connect::open(opts).await?.audit();
+    let request = QueryAccessLogRequest {
         department_code: args.dept.unwrap_or_default(),
         method: args.method.unwrap_or_default(),
         target: args.target.unwrap_or_default(),
@@ -101,20 +100,25 @@ async fn query(args: QueryArgs, opts: &ClientOpts) -> anyhow::Result<()> {
         end_time: args.until,
         owner_code: args.owner.unwrap_or_default(),
         page_size: args.page.page_size,
-        page_token: args.page.page_token.unwrap_or_default(),
+        page_token: String::new(),
     };
-    let mut all = QueryAccessLogResponse::default();
-    loop {
-        let response = audit.query_access_log(request.clone()).await?.into_inner();
-        all.records.extend(response.records);
-        match next_page(args.page.all, &request.page_token, response.next_page_token) {
-            ControlFlow::Continue(token) => request.page_token = token,
-            ControlFlow::Break(last) => {
-                all.next_page_token = last;
-                break;
-            }
+    let first = args.page.page_token.unwrap_or_default();
+    let (records, next_page_token) = pages(args.page.all, first, |page_token| {
+        let mut audit = audit.clone();
+        let request = QueryAccessLogRequest {
+            page_token,
+            ..request.clone()
+        };
+        async move {
+            let response = audit.query_access_log(request).await?.into_inner();
+            Ok((response.records, response.next_page_token))
         }
-    }
+    })
+    .await?;
+    let all = QueryAccessLogResponse {
+        records,
+        next_page_token,
+    };
     output::emit(opts.output, &all, record_table)?;
     output::note_next_page(opts.output, &all.next_page_token);
     Ok(())
@@ -195,7 +199,7 @@ async fn verify(args: VerifyArgs, opts: &ClientOpts) -> anyhow::Result<()> {
     let response = match offline {
         Some(dir) => verify_offline(dir, args.from, args.to).await?,
         None => {
-            let mut audit = Connection::open(opts).await?.audit();
+            let mut audit = connect::open(opts).await?.audit();
             let request = VerifyAccessLogRequest {
                 from_seq: args.from.unwrap_or(0),
                 to_seq: args.to.unwrap_or(0),

@@ -1,26 +1,13 @@
-//! The client side of a command: global options, the bearer credential, TLS and the gRPC
-//! clients.
+//! The client options of every command (`--server`, `--token`, `--token-file`, the TLS files,
+//! `--output`) and their mapping to the configuration of govshare-client, which connects.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::Context as _;
-use tonic::metadata::{AsciiMetadataValue, MetadataValue};
-use tonic::service::Interceptor;
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
+use govshare_client::{Client, Config, Credential};
 
 use crate::output::OutputFormat;
-use crate::proto::admin_service_client::AdminServiceClient;
-use crate::proto::audit_service_client::AuditServiceClient;
-use crate::proto::catalog_service_client::CatalogServiceClient;
-use crate::proto::exchange_service_client::ExchangeServiceClient;
-use crate::proto::report_service_client::ReportServiceClient;
-use crate::proto::sharing_service_client::SharingServiceClient;
-
-/// Largest response a client accepts (a full page of entries with many items).
-const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Options of every client command; they may be given before or after the subcommand.
 #[derive(Clone, clap::Args)]
@@ -73,55 +60,66 @@ impl fmt::Debug for ClientOpts {
 }
 
 impl ClientOpts {
-    /// The token to send: `--token-file` wins over `--token` / `GOVSHARE_TOKEN`.
-    fn token(&self) -> anyhow::Result<Option<String>> {
-        match &self.token_file {
-            Some(path) => read_token_file(path).map(Some),
-            None => Ok(self.token.as_deref().map(str::trim).map(str::to_string)),
-        }
+    /// The credential to send: `--token-file` wins over `--token` / `GOVSHARE_TOKEN`.
+    fn credential(&self) -> anyhow::Result<Credential> {
+        Ok(match &self.token_file {
+            Some(path) => Credential::from_file(path)?,
+            None => self
+                .token
+                .as_deref()
+                .map(Credential::token)
+                .unwrap_or_default(),
+        })
     }
 
-    /// The endpoint of `--server`: TLS for an https:// URL, with the CA and client certificate
-    /// given.
-    fn endpoint(&self) -> anyhow::Result<Endpoint> {
-        let endpoint = Endpoint::from_shared(self.server.clone())
-            .with_context(|| format!("invalid --server URL {:?}", self.server))?
-            .connect_timeout(Duration::from_secs(10));
+    /// The client configuration of these options: TLS for an https:// URL, with the CA and
+    /// client certificate given.
+    pub fn config(&self) -> anyhow::Result<Config> {
+        let mut config = Config::new(self.server.clone()).credential(self.credential()?);
+        // An unparsable URL is told by the connection (`invalid --server URL`).
+        let Ok(uri) = self.server.parse::<http::Uri>() else {
+            return Ok(config);
+        };
         let tls_files = [&self.ca_cert, &self.client_cert, &self.client_key];
-        if endpoint.uri().scheme_str() != Some("https") {
+        if uri.scheme_str() != Some("https") {
             anyhow::ensure!(
                 tls_files.iter().all(|f| f.is_none()),
                 "--ca-cert, --client-cert and --client-key are for TLS: give the server as \
                  https://{}",
-                endpoint
-                    .uri()
-                    .authority()
-                    .map_or("HOST:PORT", |a| a.as_str())
+                uri.authority().map_or("HOST:PORT", |a| a.as_str())
             );
-            return Ok(endpoint);
+            return Ok(config);
         }
-        // ring as rustls's process-wide provider, as tonic's TLS uses; an earlier install
-        // (Err) is what we want too.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut tls = match &self.ca_cert {
-            Some(path) => ClientTlsConfig::new()
-                .ca_certificate(Certificate::from_pem(read_pem("--ca-cert", path)?)),
-            None => ClientTlsConfig::new().with_native_roots(),
-        };
+        if let Some(path) = &self.ca_cert {
+            config = config.ca_pem(read_pem("--ca-cert", path)?);
+        }
         match (&self.client_cert, &self.client_key) {
             (Some(cert), Some(key)) => {
-                tls = tls.identity(Identity::from_pem(
+                config = config.identity_pem(
                     read_pem("--client-cert", cert)?,
                     read_pem("--client-key", key)?,
-                ));
+                );
             }
             (None, None) => {}
             _ => anyhow::bail!("--client-cert and --client-key go together: give both"),
         }
-        endpoint
-            .tls_config(tls)
-            .context("the TLS options cannot be used")
+        Ok(config)
     }
+}
+
+/// Connects to `--server` with the options given; fails early when the server is
+/// unreachable.
+pub async fn open(opts: &ClientOpts) -> anyhow::Result<Client> {
+    let config = opts.config()?;
+    Client::connect(config).await.map_err(|error| match error {
+        govshare_client::Error::InvalidServer { source, .. } => {
+            anyhow::Error::new(source).context(format!("invalid --server URL {:?}", opts.server))
+        }
+        error @ govshare_client::Error::Connect { .. } => {
+            plain_server_hint(&opts.server, anyhow::Error::new(error))
+        }
+        error => error.into(),
+    })
 }
 
 /// The content of a PEM file named by `option`.
@@ -150,144 +148,59 @@ fn plain_server_hint(server: &str, error: anyhow::Error) -> anyhow::Error {
     }
 }
 
-fn read_token_file(path: &Path) -> anyhow::Result<String> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the token file {}", path.display()))?;
-    let token = text.lines().next().unwrap_or("").trim();
-    anyhow::ensure!(
-        !token.is_empty(),
-        "the token file {} is empty",
-        path.display()
-    );
-    Ok(token.to_string())
-}
-
-/// Adds `authorization: Bearer <token>` to every call.
-#[derive(Clone)]
-pub struct Bearer(Option<AsciiMetadataValue>);
-
-impl fmt::Debug for Bearer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_some() {
-            "Bearer(<redacted>)"
-        } else {
-            "Bearer(none)"
-        })
-    }
-}
-
-impl Bearer {
-    fn new(token: Option<&str>) -> anyhow::Result<Bearer> {
-        let value = match token {
-            Some(token) => {
-                let mut value: AsciiMetadataValue =
-                    MetadataValue::try_from(format!("Bearer {token}"))
-                        .context("the token holds characters that cannot be sent in a header")?;
-                value.set_sensitive(true);
-                Some(value)
-            }
-            None => None,
-        };
-        Ok(Bearer(value))
-    }
-}
-
-impl Interceptor for Bearer {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        if let Some(value) = &self.0 {
-            request
-                .metadata_mut()
-                .insert("authorization", value.clone());
-        }
-        Ok(request)
-    }
-}
-
-/// The channel every client of one command shares.
-pub type AuthChannel = InterceptedService<Channel, Bearer>;
-
-/// An open connection to the server with the caller's credential.
-#[derive(Debug, Clone)]
-pub struct Connection {
-    channel: Channel,
-    /// For data transfers: no overall deadline, since a large snapshot may take long.
-    data_channel: Channel,
-    bearer: Bearer,
-}
-
-impl Connection {
-    /// Connects to `--server`; fails early when the server is unreachable.
-    pub async fn open(opts: &ClientOpts) -> anyhow::Result<Connection> {
-        let bearer = Bearer::new(opts.token()?.as_deref())?;
-        let data_endpoint = opts.endpoint()?;
-        let endpoint = data_endpoint.clone().timeout(Duration::from_secs(120));
-        let channel = endpoint
-            .connect()
-            .await
-            .with_context(|| format!("cannot connect to {}", opts.server))
-            .map_err(|e| plain_server_hint(&opts.server, e))?;
-        Ok(Connection {
-            channel,
-            data_channel: data_endpoint.connect_lazy(),
-            bearer,
-        })
-    }
-
-    pub fn admin(&self) -> AdminServiceClient<AuthChannel> {
-        AdminServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
-            .max_decoding_message_size(MAX_RESPONSE_BYTES)
-    }
-
-    pub fn catalog(&self) -> CatalogServiceClient<AuthChannel> {
-        CatalogServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
-            .max_decoding_message_size(MAX_RESPONSE_BYTES)
-    }
-
-    pub fn sharing(&self) -> SharingServiceClient<AuthChannel> {
-        SharingServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
-            .max_decoding_message_size(MAX_RESPONSE_BYTES)
-    }
-
-    pub fn audit(&self) -> AuditServiceClient<AuthChannel> {
-        AuditServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
-            .max_decoding_message_size(MAX_RESPONSE_BYTES)
-    }
-
-    pub fn report(&self) -> ReportServiceClient<AuthChannel> {
-        ReportServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
-            .max_decoding_message_size(MAX_RESPONSE_BYTES)
-    }
-
-    /// The exchange client: data chunks of about 1 MiB (`exchange.chunk_bytes`, at most 4 MiB)
-    /// and pages of snapshots fit well within 16 MiB.
-    pub fn exchange(&self) -> ExchangeServiceClient<AuthChannel> {
-        ExchangeServiceClient::with_interceptor(self.data_channel.clone(), self.bearer.clone())
-            .max_decoding_message_size(16 * 1024 * 1024)
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use clap::Parser as _;
+
     use super::*;
 
-    #[test]
-    fn token_file_gives_its_first_line() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("admin.token");
-        std::fs::write(&path, "gs_abc123\nignored\n").unwrap();
-        assert_eq!(read_token_file(&path).unwrap(), "gs_abc123");
+    fn opts(args: &[&str]) -> ClientOpts {
+        crate::Cli::try_parse_from([&["govshare"], args, &["whoami"]].concat())
+            .unwrap()
+            .client
     }
 
     #[test]
-    fn interceptor_sends_the_bearer_token() {
-        let mut bearer = Bearer::new(Some("t0ken")).unwrap();
-        let request = bearer.call(tonic::Request::new(())).unwrap();
-        let value = request.metadata().get("authorization").unwrap();
-        assert_eq!(value.to_str().unwrap(), "Bearer t0ken");
-        assert!(!format!("{bearer:?}").contains("t0ken"));
+    fn the_token_file_wins_over_the_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("admin.token");
+        std::fs::write(&path, "gs_abc123\nignored\n").unwrap();
+        let file = path.display().to_string();
+        let both = opts(&["--token", "other", "--token-file", &file]);
+        assert_eq!(both.credential().unwrap(), Credential::token("gs_abc123"));
+        assert!(!format!("{both:?}").contains("other"));
+        let token = opts(&["--token", " t0ken "]);
+        assert_eq!(token.credential().unwrap(), Credential::token("t0ken"));
+    }
+
+    #[test]
+    fn tls_files_need_an_https_server_and_go_in_pairs() {
+        let plain = opts(&["--server", "http://10.0.0.1:1", "--ca-cert", "ca.pem"]);
+        let err = plain.config().unwrap_err().to_string();
+        assert!(err.contains("https://10.0.0.1:1"), "{err}");
+        let half = opts(&["--server", "https://10.0.0.1:1", "--client-cert", "c.pem"]);
+        let err = half.config().unwrap_err().to_string();
+        assert!(err.contains("--client-key"), "{err}");
+        let missing = opts(&[
+            "--server",
+            "https://10.0.0.1:1",
+            "--ca-cert",
+            "/none/ca.pem",
+        ]);
+        let err = format!("{:#}", missing.config().unwrap_err());
+        assert!(
+            err.starts_with("--ca-cert: cannot read /none/ca.pem"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_invalid_url_is_told_with_the_option() {
+        let err = open(&opts(&["--server", "http://a b"])).await.unwrap_err();
+        assert!(
+            err.to_string().starts_with("invalid --server URL"),
+            "{err:#}"
+        );
     }
 }

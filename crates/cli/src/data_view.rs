@@ -1,8 +1,7 @@
-//! Data snapshots for people (key/value blocks and tables), the media type of a file to
-//! publish, and the progress bar of a transfer.
+//! Data snapshots for people (key/value blocks and tables), and the progress bar of a
+//! transfer.
 
 use std::io::IsTerminal as _;
-use std::path::Path;
 use std::time::Duration;
 
 use indicatif::{BinaryBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -10,26 +9,8 @@ use indicatif::{BinaryBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::output::{self, or_dash, time};
 use crate::proto::{DataSnapshot, FetchHeader, FetchTrailer, ListSnapshotsResponse};
 
-pub const CSV: &str = "text/csv";
-pub const NDJSON: &str = "application/x-ndjson";
-pub const OPAQUE: &str = "application/octet-stream";
-
 /// Characters of a sha256 shown in a list.
 const SHA_PREFIX: usize = 12;
-
-/// The media type of `path` from its extension (any case): `.csv` is CSV, `.ndjson` and
-/// `.jsonl` NDJSON, anything else opaque bytes.
-pub fn media_type_of(path: &Path) -> &'static str {
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    match extension.as_deref() {
-        Some("csv") => CSV,
-        Some("ndjson" | "jsonl") => NDJSON,
-        _ => OPAQUE,
-    }
-}
 
 /// `3145728 字节（3.00 MiB）`.
 pub fn size(bytes: u64) -> String {
@@ -152,18 +133,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn media_type_follows_the_extension_in_any_case() {
-        assert_eq!(media_type_of(Path::new("人口.csv")), CSV);
-        assert_eq!(media_type_of(Path::new("dir/PEOPLE.CSV")), CSV);
-        assert_eq!(media_type_of(Path::new("a.ndjson")), NDJSON);
-        assert_eq!(media_type_of(Path::new("a.JSONL")), NDJSON);
-        assert_eq!(media_type_of(Path::new("a.json")), OPAQUE);
-        assert_eq!(media_type_of(Path::new("archive.tar.gz")), OPAQUE);
-        assert_eq!(media_type_of(Path::new("README")), OPAQUE);
-        assert_eq!(media_type_of(Path::new(".csv")), OPAQUE);
-    }
-
-    #[test]
     fn sizes_show_bytes_and_a_binary_unit() {
         assert_eq!(size(0), "0 字节");
         assert_eq!(size(3 * 1024 * 1024), "3145728 字节（3.00 MiB）");
@@ -177,7 +146,7 @@ mod tests {
             sha256: "ab".repeat(32),
             size_bytes: 120,
             rows: 2,
-            media_type: CSV.into(),
+            media_type: govshare_client::CSV.into(),
             columns: vec!["姓名".into(), "出生日期".into()],
             entry_version: 1,
             ..Default::default()

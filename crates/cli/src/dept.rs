@@ -1,12 +1,10 @@
 //! `govshare dept`: registering and listing departments (AdminService).
 
-use std::ops::ControlFlow;
-
-use crate::connect::{ClientOpts, Connection};
+use crate::connect::{self, ClientOpts};
 use crate::proto::{
     CreateDepartmentRequest, Department, ListDepartmentsRequest, ListDepartmentsResponse,
 };
-use crate::{PageArgs, next_page, output};
+use crate::{PageArgs, output, pages};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum DeptCommand {
@@ -30,7 +28,7 @@ pub enum DeptCommand {
 }
 
 pub async fn run(cmd: DeptCommand, opts: &ClientOpts) -> anyhow::Result<()> {
-    let mut admin = Connection::open(opts).await?.admin();
+    let mut admin = connect::open(opts).await?.admin();
     match cmd {
         DeptCommand::Create {
             code,
@@ -50,22 +48,26 @@ pub async fn run(cmd: DeptCommand, opts: &ClientOpts) -> anyhow::Result<()> {
             })
         }
         DeptCommand::List(page) => {
-            let mut request = ListDepartmentsRequest {
-                page_size: page.page_size,
-                page_token: page.page_token.unwrap_or_default(),
-            };
-            let mut all = ListDepartmentsResponse::default();
-            loop {
-                let response = admin.list_departments(request.clone()).await?.into_inner();
-                all.departments.extend(response.departments);
-                match next_page(page.all, &request.page_token, response.next_page_token) {
-                    ControlFlow::Continue(token) => request.page_token = token,
-                    ControlFlow::Break(last) => {
-                        all.next_page_token = last;
-                        break;
+            let (departments, next_page_token) = pages(
+                page.all,
+                page.page_token.unwrap_or_default(),
+                |page_token| {
+                    let mut admin = admin.clone();
+                    let request = ListDepartmentsRequest {
+                        page_size: page.page_size,
+                        page_token,
+                    };
+                    async move {
+                        let response = admin.list_departments(request).await?.into_inner();
+                        Ok((response.departments, response.next_page_token))
                     }
-                }
-            }
+                },
+            )
+            .await?;
+            let all = ListDepartmentsResponse {
+                departments,
+                next_page_token,
+            };
             output::emit(opts.output, &all, departments_table)?;
             output::note_next_page(opts.output, &all.next_page_token);
             Ok(())

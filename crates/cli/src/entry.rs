@@ -1,16 +1,15 @@
 //! `govshare entry`: registering, reading, versioning and reviewing catalogue entries
 //! (CatalogService).
 
-use std::ops::ControlFlow;
 use std::path::PathBuf;
 
-use crate::connect::{ClientOpts, Connection};
+use crate::connect::{self, ClientOpts};
 use crate::proto::{
     DiffVersionsRequest, GetEntryRequest, ListEntriesRequest, ListEntriesResponse,
     ListVersionsRequest, ListVersionsResponse, RegisterEntryRequest, RequestRevocationRequest,
     ReviewEntryRequest, SubmitEntryRequest, UpdateEntryRequest,
 };
-use crate::{PageArgs, catalogue, entry_view, enums, metadata_file, next_page, output};
+use crate::{PageArgs, catalogue, entry_view, enums, metadata_file, output, pages};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum EntryCommand {
@@ -166,7 +165,7 @@ pub async fn run(cmd: EntryCommand, opts: &ClientOpts) -> anyhow::Result<()> {
         }
         _ => None,
     };
-    let mut catalog = Connection::open(opts).await?.catalog();
+    let mut catalog = connect::open(opts).await?.catalog();
     match cmd {
         EntryCommand::Register { note, .. } => {
             let request = RegisterEntryRequest {
@@ -201,23 +200,27 @@ pub async fn run(cmd: EntryCommand, opts: &ClientOpts) -> anyhow::Result<()> {
             output::emit(out, &entry, entry_view::full)
         }
         EntryCommand::List(args) => {
-            let mut request = ListEntriesRequest {
+            let request = ListEntriesRequest {
                 page_size: args.page.page_size,
-                page_token: args.page.page_token.unwrap_or_default(),
                 ..args.filter.request()
             };
-            let mut all = ListEntriesResponse::default();
-            loop {
-                let response = catalog.list_entries(request.clone()).await?.into_inner();
-                all.entries.extend(response.entries);
-                match next_page(args.page.all, &request.page_token, response.next_page_token) {
-                    ControlFlow::Continue(token) => request.page_token = token,
-                    ControlFlow::Break(last) => {
-                        all.next_page_token = last;
-                        break;
-                    }
+            let first = args.page.page_token.unwrap_or_default();
+            let (entries, next_page_token) = pages(args.page.all, first, |page_token| {
+                let mut catalog = catalog.clone();
+                let request = ListEntriesRequest {
+                    page_token,
+                    ..request.clone()
+                };
+                async move {
+                    let response = catalog.list_entries(request).await?.into_inner();
+                    Ok((response.entries, response.next_page_token))
                 }
-            }
+            })
+            .await?;
+            let all = ListEntriesResponse {
+                entries,
+                next_page_token,
+            };
             output::emit(out, &all, entry_view::list)?;
             output::note_next_page(out, &all.next_page_token);
             Ok(())
@@ -228,22 +231,23 @@ pub async fn run(cmd: EntryCommand, opts: &ClientOpts) -> anyhow::Result<()> {
         EntryCommand::Watch(args) => crate::watch::run(args, opts).await,
         EntryCommand::Search(args) => crate::search::run(args, opts).await,
         EntryCommand::History { code } => {
-            let mut request = ListVersionsRequest {
-                code,
-                ..Default::default()
-            };
-            let mut all = ListVersionsResponse::default();
-            loop {
-                let response = catalog.list_versions(request.clone()).await?.into_inner();
-                all.versions.extend(response.versions);
-                match next_page(true, &request.page_token, response.next_page_token) {
-                    ControlFlow::Continue(token) => request.page_token = token,
-                    ControlFlow::Break(last) => {
-                        all.next_page_token = last;
-                        break;
-                    }
+            let (versions, next_page_token) = pages(true, String::new(), |page_token| {
+                let mut catalog = catalog.clone();
+                let request = ListVersionsRequest {
+                    code: code.clone(),
+                    page_token,
+                    ..Default::default()
+                };
+                async move {
+                    let response = catalog.list_versions(request).await?.into_inner();
+                    Ok((response.versions, response.next_page_token))
                 }
-            }
+            })
+            .await?;
+            let all = ListVersionsResponse {
+                versions,
+                next_page_token,
+            };
             output::emit(out, &all, entry_view::history)
         }
         EntryCommand::Diff { code, from, to } => {

@@ -1,10 +1,8 @@
 //! `govshare grant`: listing and revoking grants (授权, SharingService).
 
-use std::ops::ControlFlow;
-
-use crate::connect::{ClientOpts, Connection};
+use crate::connect::{self, ClientOpts};
 use crate::proto::{ListGrantsRequest, ListGrantsResponse, RevokeGrantRequest};
-use crate::{PageArgs, next_page, output, sharing_view};
+use crate::{PageArgs, output, pages, sharing_view};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum GrantCommand {
@@ -43,29 +41,34 @@ pub struct ListArgs {
 
 pub async fn run(cmd: GrantCommand, opts: &ClientOpts) -> anyhow::Result<()> {
     let out = opts.output;
-    let mut sharing = Connection::open(opts).await?.sharing();
+    let mut sharing = connect::open(opts).await?.sharing();
     match cmd {
         GrantCommand::List(args) => {
-            let mut request = ListGrantsRequest {
+            let request = ListGrantsRequest {
                 direction: args.direction.unwrap_or(0),
                 entry_code: args.entry.unwrap_or_default(),
                 state: args.state.unwrap_or(0),
                 page_size: args.page.page_size,
-                page_token: args.page.page_token.unwrap_or_default(),
+                page_token: String::new(),
                 flagged_only: args.flagged,
             };
-            let mut all = ListGrantsResponse::default();
-            loop {
-                let response = sharing.list_grants(request.clone()).await?.into_inner();
-                all.grants.extend(response.grants);
-                match next_page(args.page.all, &request.page_token, response.next_page_token) {
-                    ControlFlow::Continue(token) => request.page_token = token,
-                    ControlFlow::Break(last) => {
-                        all.next_page_token = last;
-                        break;
-                    }
+            let first = args.page.page_token.unwrap_or_default();
+            let (grants, next_page_token) = pages(args.page.all, first, |page_token| {
+                let mut sharing = sharing.clone();
+                let request = ListGrantsRequest {
+                    page_token,
+                    ..request.clone()
+                };
+                async move {
+                    let response = sharing.list_grants(request).await?.into_inner();
+                    Ok((response.grants, response.next_page_token))
                 }
-            }
+            })
+            .await?;
+            let all = ListGrantsResponse {
+                grants,
+                next_page_token,
+            };
             output::emit(out, &all, sharing_view::grant_list)?;
             output::note_next_page(out, &all.next_page_token);
             Ok(())

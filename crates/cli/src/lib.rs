@@ -2,7 +2,7 @@
 //! requests, grants, data, the access log and reports, each through a gRPC client. The
 //! `govshare` binary adds `serve` (the server package) to these commands.
 
-use std::ops::ControlFlow;
+use std::future::Future;
 use std::process::ExitCode;
 
 pub mod annual;
@@ -20,7 +20,6 @@ pub mod metadata_file;
 pub mod output;
 mod report;
 pub mod request;
-pub mod retry;
 pub mod search;
 mod sharing_view;
 pub mod token;
@@ -82,14 +81,27 @@ pub struct PageArgs {
     pub all: bool,
 }
 
-/// After a page that was asked for with `sent` and answered with `next`: the token of the next
-/// page to fetch, or the token to report when stopping. A server repeating a token stops the walk.
-pub fn next_page(all: bool, sent: &str, next: String) -> ControlFlow<String, String> {
-    if all && !next.is_empty() && next != sent {
-        ControlFlow::Continue(next)
-    } else {
-        ControlFlow::Break(next)
+/// The items of the page at `first_token` and, with `all`, of every page after it (a server
+/// repeating a token stops the walk), and the next_page_token to report: where to go on, or
+/// empty at the end of the list. `fetch` gives a page's items and its next_page_token.
+pub async fn pages<T, F, Fut>(
+    all: bool,
+    first_token: String,
+    fetch: F,
+) -> Result<(Vec<T>, String), tonic::Status>
+where
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, String), tonic::Status>>,
+{
+    let mut pager = govshare_client::Pager::new(first_token, fetch);
+    let mut items = Vec::new();
+    while let Some(page) = pager.next_page().await {
+        items.extend(page?);
+        if !all {
+            break;
+        }
     }
+    Ok((items, pager.next_page_token().to_string()))
 }
 
 /// Runs a parsed command line; failures are told on stderr and give exit code 1.
@@ -210,23 +222,26 @@ mod tests {
         assert_eq!(bad.unwrap_err().exit_code(), 2);
     }
 
-    #[test]
-    fn paging_stops_on_an_empty_or_repeated_token() {
+    /// Pages by token: asked with `t`, the page `book[t]` gives its items and next token.
+    async fn walk(all: bool, first: &str, book: &[(&str, &[u32], &str)]) -> (Vec<u32>, String) {
+        pages(all, first.to_string(), |token| {
+            let (_, items, next) = book.iter().find(|(t, _, _)| *t == token).unwrap();
+            std::future::ready(Ok((items.to_vec(), next.to_string())))
+        })
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn paging_stops_on_an_empty_or_repeated_token() {
+        let book: &[(&str, &[u32], &str)] = &[("", &[1], "a"), ("a", &[2], "b"), ("b", &[3], "")];
+        assert_eq!(walk(true, "", book).await, (vec![1, 2, 3], String::new()));
+        assert_eq!(walk(false, "", book).await, (vec![1], "a".to_string()));
+        assert_eq!(walk(false, "a", book).await, (vec![2], "b".to_string()));
+        let repeating: &[(&str, &[u32], &str)] = &[("", &[1], "a"), ("a", &[2], "a")];
         assert_eq!(
-            next_page(true, "", "a".into()),
-            ControlFlow::Continue("a".into())
-        );
-        assert_eq!(
-            next_page(true, "a", "a".into()),
-            ControlFlow::Break("a".into())
-        );
-        assert_eq!(
-            next_page(true, "a", String::new()),
-            ControlFlow::Break(String::new())
-        );
-        assert_eq!(
-            next_page(false, "", "b".into()),
-            ControlFlow::Break("b".into())
+            walk(true, "", repeating).await,
+            (vec![1, 2], "a".to_string())
         );
     }
 }

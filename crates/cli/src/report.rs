@@ -1,11 +1,17 @@
 //! How a failed command is told on stderr: the gRPC status with its field violations and
 //! precondition failures, or the error chain.
 
+use govshare_client::code_name;
 use tonic_types::StatusExt as _;
 
 /// The lines describing `err`, ready for stderr.
 pub fn describe(err: &anyhow::Error) -> Vec<String> {
-    match err.downcast_ref::<tonic::Status>() {
+    let status = err.downcast_ref::<tonic::Status>().or_else(|| {
+        err.downcast_ref::<govshare_client::Error>()
+            .and_then(govshare_client::Error::status)
+            .map(govshare_client::StatusError::tonic)
+    });
+    match status {
         Some(status) => describe_status(status),
         None => vec![format!("error: {err:#}")],
     }
@@ -54,18 +60,6 @@ fn describe_status(status: &tonic::Status) -> Vec<String> {
         lines.push("  (the credential comes from --token, --token-file or GOVSHARE_TOKEN)".into());
     }
     lines
-}
-
-/// The canonical name of a status code: `InvalidArgument` → `INVALID_ARGUMENT`.
-fn code_name(code: tonic::Code) -> String {
-    let mut out = String::new();
-    for (i, c) in format!("{code:?}").chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.extend(c.to_uppercase());
-    }
-    out
 }
 
 #[cfg(test)]
@@ -122,12 +116,24 @@ mod tests {
     }
 
     #[test]
-    fn code_names_are_canonical() {
-        assert_eq!(
-            code_name(tonic::Code::FailedPrecondition),
-            "FAILED_PRECONDITION"
+    fn a_status_from_the_client_library_is_told_the_same() {
+        let details = ErrorDetails::with_precondition_failure_violation(
+            "STATE",
+            "101001/000001",
+            "条目未发布",
         );
-        assert_eq!(code_name(tonic::Code::NotFound), "NOT_FOUND");
-        assert_eq!(code_name(tonic::Code::Ok), "OK");
+        let status = tonic::Status::with_error_details(
+            tonic::Code::FailedPrecondition,
+            "not published",
+            details,
+        );
+        let error = anyhow::Error::new(govshare_client::Error::from(status));
+        assert_eq!(
+            describe(&error),
+            vec![
+                "error: FAILED_PRECONDITION: not published".to_string(),
+                "  - 101001/000001: 条目未发布 [STATE]".to_string(),
+            ]
+        );
     }
 }

@@ -1,14 +1,12 @@
 //! `govshare request`: asking for a published entry, the provider's decision, withdrawal and
 //! listing of sharing requests (共享申请, SharingService).
 
-use std::ops::ControlFlow;
-
-use crate::connect::{ClientOpts, Connection};
+use crate::connect::{self, ClientOpts};
 use crate::proto::{
     CreateRequestRequest, DecideRequestRequest, GetRequestRequest, ListRequestsRequest,
     ListRequestsResponse, WithdrawRequestRequest,
 };
-use crate::{PageArgs, next_page, output, sharing_view};
+use crate::{PageArgs, output, pages, sharing_view};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum RequestCommand {
@@ -96,7 +94,7 @@ pub struct ListArgs {
 
 pub async fn run(cmd: RequestCommand, opts: &ClientOpts) -> anyhow::Result<()> {
     let out = opts.output;
-    let mut sharing = Connection::open(opts).await?.sharing();
+    let mut sharing = connect::open(opts).await?.sharing();
     match cmd {
         RequestCommand::Create {
             entry,
@@ -125,26 +123,31 @@ pub async fn run(cmd: RequestCommand, opts: &ClientOpts) -> anyhow::Result<()> {
             output::emit(out, &found, sharing_view::request)
         }
         RequestCommand::List(args) => {
-            let mut request = ListRequestsRequest {
+            let request = ListRequestsRequest {
                 direction: args.direction.unwrap_or(0),
                 state: args.state.unwrap_or(0),
                 overdue_only: args.overdue,
                 page_size: args.page.page_size,
-                page_token: args.page.page_token.unwrap_or_default(),
+                page_token: String::new(),
                 entry_code: args.entry.unwrap_or_default(),
             };
-            let mut all = ListRequestsResponse::default();
-            loop {
-                let response = sharing.list_requests(request.clone()).await?.into_inner();
-                all.requests.extend(response.requests);
-                match next_page(args.page.all, &request.page_token, response.next_page_token) {
-                    ControlFlow::Continue(token) => request.page_token = token,
-                    ControlFlow::Break(last) => {
-                        all.next_page_token = last;
-                        break;
-                    }
+            let first = args.page.page_token.unwrap_or_default();
+            let (requests, next_page_token) = pages(args.page.all, first, |page_token| {
+                let mut sharing = sharing.clone();
+                let request = ListRequestsRequest {
+                    page_token,
+                    ..request.clone()
+                };
+                async move {
+                    let response = sharing.list_requests(request).await?.into_inner();
+                    Ok((response.requests, response.next_page_token))
                 }
-            }
+            })
+            .await?;
+            let all = ListRequestsResponse {
+                requests,
+                next_page_token,
+            };
             output::emit(out, &all, sharing_view::request_list)?;
             output::note_next_page(out, &all.next_page_token);
             Ok(())

@@ -2,13 +2,12 @@
 //! the ListEntries filters; the hits with their highlighted words, then the facet counts.
 
 use std::fmt::Write as _;
-use std::ops::ControlFlow;
 
-use crate::connect::{ClientOpts, Connection};
+use crate::connect::{self, ClientOpts};
 use crate::entry::CatalogueFilterArgs;
 use crate::output::{self, or_dash};
 use crate::proto::{SearchEntriesRequest, SearchEntriesResponse};
-use crate::{PageArgs, next_page};
+use crate::{PageArgs, pages};
 
 /// Options of `entry search`.
 #[derive(Debug, clap::Args)]
@@ -99,29 +98,39 @@ pub fn view(response: &SearchEntriesResponse) -> String {
 }
 
 pub async fn run(args: SearchArgs, opts: &ClientOpts) -> anyhow::Result<()> {
-    let mut catalog = Connection::open(opts).await?.catalog();
-    let mut request = SearchEntriesRequest {
+    let catalog = connect::open(opts).await?.catalog();
+    let request = SearchEntriesRequest {
         query: args.query,
         provider_code: args.filter.provider.unwrap_or_default(),
         category: args.filter.category.unwrap_or(0),
         share_type: args.filter.share_type.unwrap_or(0),
         update_cycle: args.filter.update_cycle.unwrap_or(0),
         page_size: args.page.page_size,
-        page_token: args.page.page_token.unwrap_or_default(),
+        page_token: String::new(),
     };
-    let mut all = SearchEntriesResponse::default();
-    loop {
-        let response = catalog.search_entries(request.clone()).await?.into_inner();
+    // Each page whole: the total and the facets are the last page's.
+    let first = args.page.page_token.unwrap_or_default();
+    let (responses, next_page_token) = pages(args.page.all, first, |page_token| {
+        let mut catalog = catalog.clone();
+        let request = SearchEntriesRequest {
+            page_token,
+            ..request.clone()
+        };
+        async move {
+            let mut response = catalog.search_entries(request).await?.into_inner();
+            let next = std::mem::take(&mut response.next_page_token);
+            Ok((vec![response], next))
+        }
+    })
+    .await?;
+    let mut all = SearchEntriesResponse {
+        next_page_token,
+        ..Default::default()
+    };
+    for response in responses {
         all.hits.extend(response.hits);
         all.total = response.total;
         all.facets = response.facets;
-        match next_page(args.page.all, &request.page_token, response.next_page_token) {
-            ControlFlow::Continue(token) => request.page_token = token,
-            ControlFlow::Break(last) => {
-                all.next_page_token = last;
-                break;
-            }
-        }
     }
     output::emit(opts.output, &all, view)?;
     output::note_next_page(opts.output, &all.next_page_token);

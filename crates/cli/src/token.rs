@@ -1,6 +1,6 @@
 //! `govshare token` and `govshare whoami`: credentials (AdminService).
 
-use crate::connect::{ClientOpts, Connection};
+use crate::connect::{self, ClientOpts};
 use crate::enums;
 use crate::output;
 use crate::proto::{
@@ -45,7 +45,7 @@ pub enum TokenCommand {
 }
 
 pub async fn run(cmd: TokenCommand, opts: &ClientOpts) -> anyhow::Result<()> {
-    let mut admin = Connection::open(opts).await?.admin();
+    let mut admin = connect::open(opts).await?.admin();
     match cmd {
         TokenCommand::Issue {
             dept,
@@ -85,7 +85,7 @@ pub async fn run(cmd: TokenCommand, opts: &ClientOpts) -> anyhow::Result<()> {
 }
 
 pub async fn whoami(opts: &ClientOpts) -> anyhow::Result<()> {
-    let mut admin = Connection::open(opts).await?.admin();
+    let mut admin = connect::open(opts).await?.admin();
     let me = admin.who_am_i(WhoAmIRequest {}).await?.into_inner();
     output::emit(opts.output, &me, whoami_table)
 }

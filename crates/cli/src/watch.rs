@@ -2,7 +2,7 @@
 //! event as it happens, or one JSON object per line for programs. Resume with `--after` and
 //! the last sequence printed.
 
-use crate::connect::{ClientOpts, Connection};
+use crate::connect::{self, ClientOpts};
 use crate::enums;
 use crate::output::{self, OutputFormat, or_dash, time};
 use crate::proto::{CatalogEvent, CatalogEventKind, WatchCatalogRequest};
@@ -47,7 +47,7 @@ fn line(event: &CatalogEvent) -> String {
 }
 
 pub async fn run(args: WatchArgs, opts: &ClientOpts) -> anyhow::Result<()> {
-    let mut catalog = Connection::open(opts).await?.catalog();
+    let mut catalog = connect::open(opts).await?.catalog();
     let mut stream = catalog
         .watch_catalog(WatchCatalogRequest {
             after_sequence: args.after,

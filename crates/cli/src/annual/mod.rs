@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use crate::connect::{ClientOpts, Connection};
+use crate::connect::{self, ClientOpts};
 use crate::output::{self, OutputFormat};
 use crate::proto::{AnnualReport, GetAnnualReportRequest};
 
@@ -88,7 +88,7 @@ async fn annual(args: AnnualArgs, opts: &ClientOpts) -> anyhow::Result<()> {
         year: args.year,
         department_code: args.department.unwrap_or_default(),
     };
-    let report = Connection::open(opts)
+    let report = connect::open(opts)
         .await?
         .report()
         .get_annual_report(request)

@@ -7,10 +7,11 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use futures::StreamExt as _;
+use govshare_client::{Client, ExchangeClient, Pager};
 
 use super::write::{self, EntryOut};
 use super::{dcat, example, progress};
-use crate::connect::{ClientOpts, Connection};
+use crate::connect::{self, ClientOpts};
 use crate::entry::EntryFilterArgs;
 use crate::output::{self, OutputFormat};
 use crate::proto::{
@@ -87,7 +88,7 @@ pub async fn run(args: ExportArgs, opts: &ClientOpts) -> anyhow::Result<()> {
     if !all_states && request.state == 0 {
         request.state = EntryState::Published as i32;
     }
-    let connection = Connection::open(opts).await?;
+    let connection = connect::open(opts).await?;
     let entries = list_all(&connection, request).await?;
     let count = entries.len();
     let bytes = match format {
@@ -122,21 +123,29 @@ pub async fn run(args: ExportArgs, opts: &ClientOpts) -> anyhow::Result<()> {
 
 /// Every entry ListEntries gives for `request`, page after page.
 async fn list_all(
-    connection: &Connection,
+    connection: &Client,
     mut request: ListEntriesRequest,
 ) -> anyhow::Result<Vec<CatalogEntry>> {
-    let mut catalog = connection.catalog();
+    let catalog = connection.catalog();
     let bar = progress::counter(true, "读取目录 listing");
     request.page_size = PAGE_SIZE;
-    let mut entries = Vec::new();
-    loop {
-        let page = catalog.list_entries(request.clone()).await?.into_inner();
-        bar.inc(page.entries.len() as u64);
-        entries.extend(page.entries);
-        if page.next_page_token.is_empty() || page.next_page_token == request.page_token {
-            break;
+    let first = std::mem::take(&mut request.page_token);
+    let mut pager = Pager::new(first, |page_token| {
+        let mut catalog = catalog.clone();
+        let request = ListEntriesRequest {
+            page_token,
+            ..request.clone()
+        };
+        async move {
+            let page = catalog.list_entries(request).await?.into_inner();
+            Ok::<_, tonic::Status>((page.entries, page.next_page_token))
         }
-        request.page_token = page.next_page_token;
+    });
+    let mut entries = Vec::new();
+    while let Some(page) = pager.next_page().await {
+        let page = page?;
+        bar.inc(page.len() as u64);
+        entries.extend(page);
     }
     bar.finish_and_clear();
     Ok(entries)
@@ -144,7 +153,7 @@ async fn list_all(
 
 /// The datasets of the entries, in order, each with the snapshots the caller may list.
 async fn datasets(
-    connection: &Connection,
+    connection: &Client,
     entries: &[CatalogEntry],
 ) -> anyhow::Result<Vec<serde_json::Value>> {
     let bar = progress::bar(true, entries.len(), "读取数据快照 snapshots");
@@ -167,40 +176,34 @@ async fn datasets(
 
 /// Every snapshot of `code`; none when the caller may not list them (only the provider, the
 /// administrator and departments with a grant may).
-async fn snapshots_of(
-    mut exchange: crate::proto::exchange_service_client::ExchangeServiceClient<
-        crate::connect::AuthChannel,
-    >,
-    code: &str,
-) -> anyhow::Result<Vec<DataSnapshot>> {
-    let mut request = ListSnapshotsRequest {
-        entry_code: code.to_string(),
-        page_size: PAGE_SIZE,
-        page_token: String::new(),
-    };
-    let mut snapshots = Vec::new();
-    loop {
-        let page = match exchange.list_snapshots(request.clone()).await {
-            Ok(page) => page.into_inner(),
-            Err(status)
-                if matches!(
-                    status.code(),
-                    tonic::Code::PermissionDenied | tonic::Code::NotFound
-                ) =>
-            {
-                return Ok(Vec::new());
-            }
-            Err(status) => {
-                return Err(anyhow::Error::new(status).context(format!(
-                    "无法列出 {code} 的数据快照 (cannot list the snapshots of {code})"
-                )));
-            }
+async fn snapshots_of(exchange: ExchangeClient, code: &str) -> anyhow::Result<Vec<DataSnapshot>> {
+    let listed = Pager::new("", |page_token| {
+        let mut exchange = exchange.clone();
+        let request = ListSnapshotsRequest {
+            entry_code: code.to_string(),
+            page_size: PAGE_SIZE,
+            page_token,
         };
-        snapshots.extend(page.snapshots);
-        if page.next_page_token.is_empty() || page.next_page_token == request.page_token {
-            return Ok(snapshots);
+        async move {
+            let page = exchange.list_snapshots(request).await?.into_inner();
+            Ok::<_, tonic::Status>((page.snapshots, page.next_page_token))
         }
-        request.page_token = page.next_page_token;
+    })
+    .collect_all()
+    .await;
+    match listed {
+        Ok(snapshots) => Ok(snapshots),
+        Err(status)
+            if matches!(
+                status.code(),
+                tonic::Code::PermissionDenied | tonic::Code::NotFound
+            ) =>
+        {
+            Ok(Vec::new())
+        }
+        Err(status) => Err(anyhow::Error::new(status).context(format!(
+            "无法列出 {code} 的数据快照 (cannot list the snapshots of {code})"
+        ))),
     }
 }
 

@@ -11,17 +11,18 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use futures::StreamExt as _;
+use govshare_client::{AuthChannel, Client, retry};
 use serde::Serialize;
 use tonic_types::StatusExt as _;
 
 use super::parse::{self, ParsedEntry};
 use super::problem::{Problem, ProblemJson};
 use super::{progress, read};
-use crate::connect::{AuthChannel, ClientOpts, Connection};
+use crate::connect::{self, ClientOpts};
+use crate::enums;
 use crate::output::{self, OutputFormat, or_dash};
 use crate::proto::catalog_service_client::CatalogServiceClient;
 use crate::proto::{CatalogEntry, RegisterEntryRequest, SubmitEntryRequest, WhoAmIRequest};
-use crate::{enums, retry};
 
 /// Change notes are at most this long on the server.
 const NOTE_MAX_CHARS: usize = 1000;
@@ -145,7 +146,7 @@ pub async fn run(args: ImportArgs, opts: &ClientOpts) -> anyhow::Result<()> {
         note,
         progress: true,
     };
-    let connection = Connection::open(opts).await?;
+    let connection = connect::open(opts).await?;
     let report = import(&file, &options, &connection).await?;
     print(opts.output, &report)?;
     if let Some(refusal) = report.refusal() {
@@ -165,7 +166,7 @@ pub async fn run(args: ImportArgs, opts: &ClientOpts) -> anyhow::Result<()> {
 pub async fn import(
     path: &Path,
     options: &ImportOptions,
-    connection: &Connection,
+    connection: &Client,
 ) -> anyhow::Result<ImportReport> {
     let file = path.file_name().map_or_else(
         || path.display().to_string(),
@@ -272,7 +273,7 @@ fn note_of(options: &ImportOptions, file: &str, entry: &ParsedEntry) -> String {
 async fn check_on_server(
     entries: &mut [ParsedEntry],
     options: &ImportOptions,
-    connection: &Connection,
+    connection: &Client,
     department: Option<&str>,
     file: &str,
 ) -> anyhow::Result<()> {
@@ -350,7 +351,7 @@ async fn register_entry(
 async fn register(
     entries: &[ParsedEntry],
     options: &ImportOptions,
-    connection: &Connection,
+    connection: &Client,
     report: &mut ImportReport,
 ) -> anyhow::Result<()> {
     let valid: Vec<&ParsedEntry> = entries.iter().filter(|e| e.is_valid()).collect();

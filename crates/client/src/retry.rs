@@ -1,6 +1,22 @@
 //! Calls that a server's quota refused are retried after the wait the server names
-//! (`grpc-retry-pushback-ms`): a bulk command slows down to what its credential may do
-//! instead of failing part-way.
+//! (`grpc-retry-pushback-ms`, [`RETRY_PUSHBACK_HEADER`]): a bulk job slows down to what its
+//! credential may do instead of failing part-way.
+//!
+//! ```no_run
+//! # async fn example(client: govshare_client::Client) -> Result<(), govshare_client::Error> {
+//! use govshare_client::proto::WhoAmIRequest;
+//! use govshare_client::retry::on_pushback;
+//!
+//! let admin = client.admin();
+//! let me = on_pushback(|| {
+//!     let mut admin = admin.clone();
+//!     async move { admin.who_am_i(WhoAmIRequest {}).await }
+//! })
+//! .await?
+//! .into_inner();
+//! # Ok(())
+//! # }
+//! ```
 
 use std::future::Future;
 use std::time::Duration;
