@@ -23,27 +23,27 @@ use crate::config::TlsConfig;
 use crate::error::ApiError;
 use crate::observe::CallNote;
 
-pub use stream::{Revocations, StreamCredential};
+pub(crate) use stream::{Revocations, StreamCredential};
 
 /// Who is calling, as the credential says. Never taken from a request field.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Principal {
-    pub token_id: String,
-    pub token_name: String,
+pub(crate) struct Principal {
+    pub(crate) token_id: String,
+    pub(crate) token_name: String,
     /// `None` for platform-level credentials.
-    pub department: Option<CreditCode>,
-    pub roles: Vec<Role>,
+    pub(crate) department: Option<CreditCode>,
+    pub(crate) roles: Vec<Role>,
 }
 
 impl Principal {
     /// Whether the credential holds `role`. A platform role (ADMIN, AUDITOR) counts only on a
     /// credential without a department, whatever a stored record says.
-    pub fn has(&self, role: Role) -> bool {
+    pub(crate) fn has(&self, role: Role) -> bool {
         self.roles.contains(&role) && (self.department.is_none() || !role.is_platform())
     }
 
     /// Whether the credential belongs to `department`.
-    pub fn is_of(&self, department: &CreditCode) -> bool {
+    pub(crate) fn is_of(&self, department: &CreditCode) -> bool {
         self.department.as_ref() == Some(department)
     }
 
@@ -58,7 +58,7 @@ impl Principal {
 }
 
 /// The principal the auth layer attached to a request.
-pub fn principal<T>(request: &tonic::Request<T>) -> Result<Principal, ApiError> {
+pub(crate) fn principal<T>(request: &tonic::Request<T>) -> Result<Principal, ApiError> {
     request
         .extensions()
         .get::<Principal>()
@@ -172,14 +172,14 @@ async fn valid_token(store: &dyn Store, token: &str) -> Result<TokenRecord, Refu
 
 /// The tower layer that authenticates every call but health and reflection.
 #[derive(Debug, Clone)]
-pub struct AuthLayer {
+pub(crate) struct AuthLayer {
     store: Arc<dyn Store>,
     /// Set when the client certificate names the caller's department.
     certificates: Option<Arc<certificate::CertificateIdentity>>,
 }
 
 impl AuthLayer {
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub(crate) fn new(store: Arc<dyn Store>) -> Self {
         AuthLayer {
             store,
             certificates: None,
@@ -187,7 +187,7 @@ impl AuthLayer {
     }
 
     /// Takes the caller's department from its client certificate when `tls` says so.
-    pub fn with_tls(self, tls: &TlsConfig) -> Self {
+    pub(crate) fn with_tls(self, tls: &TlsConfig) -> Self {
         AuthLayer {
             certificates: certificate::CertificateIdentity::configured(tls).map(Arc::new),
             ..self
@@ -209,7 +209,7 @@ impl<S> Layer<S> for AuthLayer {
 
 /// See [`AuthLayer`].
 #[derive(Debug, Clone)]
-pub struct AuthService<S> {
+pub(crate) struct AuthService<S> {
     inner: S,
     store: Arc<dyn Store>,
     certificates: Option<Arc<certificate::CertificateIdentity>>,

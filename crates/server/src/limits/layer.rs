@@ -23,7 +23,7 @@ use crate::metrics::Metrics;
 use crate::observe::{GrpcType, MethodTable};
 
 /// The trailer gRPC clients read for how long to back off before a retry (gRFC A6).
-pub use govshare_proto::RETRY_PUSHBACK_HEADER;
+use govshare_proto::RETRY_PUSHBACK_HEADER;
 
 /// Methods that may legitimately run for long: verifying the whole access log, counting a
 /// year for its report.

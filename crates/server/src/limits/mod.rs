@@ -9,7 +9,7 @@ mod size;
 
 use std::time::Duration;
 
-pub use layer::{LimitLayer, RETRY_PUSHBACK_HEADER};
+pub use layer::LimitLayer;
 pub use quota::{QuotaConfig, Quotas};
 
 use crate::config::ApiConfig;
