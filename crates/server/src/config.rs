@@ -859,7 +859,8 @@ mod tests {
 
     #[test]
     fn example_file_parses_to_the_defaults() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/govshare.example.toml");
+        // deploy/ is at the top of the workspace, two levels above this package.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/govshare.example.toml");
         let text = std::fs::read_to_string(&path).expect("example config");
         assert_eq!(
             Config::from_toml(&text, &path).expect("parse"),
