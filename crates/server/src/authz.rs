@@ -5,13 +5,20 @@
 //! department, a request or grant between two other departments are answered NOT_FOUND in
 //! the very words used for a code or number that was never issued ([`no_such_entry`],
 //! [`no_such_request`], [`no_such_grant`]), before any other check can tell them apart.
+//! Which entries and versions a reader sees is one rule, in [`visibility`].
 
 use govshare_model::{CreditCode, ResourceCode, Role};
 use govshare_sharing::{GrantId, RequestId};
-use govshare_store::EntryHeader;
 
 use crate::auth::Principal;
 use crate::error::ApiError;
+
+mod visibility;
+
+pub use visibility::{
+    changes_published_catalogue, entry_view, listing, public_version, reads_every_version,
+    sees_entry, sees_event, view_of,
+};
 
 /// The answer about an entry that does not exist or that the caller may not see.
 pub fn no_such_entry(code: &ResourceCode) -> ApiError {
@@ -35,12 +42,6 @@ pub fn no_such_grant(id: GrantId) -> ApiError {
         "授权 {id} 不存在或无权查看 (grant {id} does not exist or is not visible to this \
          credential)"
     ))
-}
-
-/// Whether `p` may know that the entry exists: any entry of the published catalogue; an
-/// unpublished or revoked one only its own department and the administrator.
-pub fn sees_entry(p: &Principal, entry: &EntryHeader) -> bool {
-    entry.is_visible_to_all() || read_all_versions(p, &entry.provider_code).is_ok()
 }
 
 /// Whether `p` may know that a request or grant between `receiver` and `provider` exists: its
@@ -96,7 +97,7 @@ pub fn review_entry(p: &Principal) -> Result<(), ApiError> {
 
 /// Unpublished versions, ListVersions, DiffVersions: the provider or the administrator.
 pub fn read_all_versions(p: &Principal, provider: &CreditCode) -> Result<(), ApiError> {
-    if p.has(Role::Admin) {
+    if reads_every_version(p, provider) {
         return Ok(());
     }
     own_department(p, provider)

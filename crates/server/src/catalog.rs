@@ -8,9 +8,7 @@ use govshare_model::{
     Category, CreditCode, EntryState, ResourceCode, ResourceMetadata, ShareType, UpdateCycle,
     Violations,
 };
-use govshare_store::{
-    EntryFilter, EntryHeader, EntrySummary, NewEntry, NewVersion, VersionRecord, Visibility,
-};
+use govshare_store::{EntryFilter, EntryHeader, EntrySummary, NewEntry, NewVersion, VersionRecord};
 use prost::Message as _;
 use tonic::{Request, Response, Status};
 
@@ -173,9 +171,7 @@ impl CatalogApi {
             .await?
             .ok_or_else(|| authz::no_such_entry(code))?;
         note.owner(&header.provider_code);
-        if !authz::sees_entry(p, &header) {
-            return Err(authz::no_such_entry(code));
-        }
+        authz::view_of(p, &header)?;
         Ok(header)
     }
 
@@ -207,18 +203,6 @@ impl CatalogApi {
     async fn entry_at(&self, header: &EntryHeader, version: u64) -> ApiResult<CatalogEntry> {
         let cached = self.state.version(&header.code, version).await?;
         Ok(convert::entry(header, &cached.info, &cached.metadata))
-    }
-
-    /// The version `p` sees by default: the published one; before publication, the head for
-    /// the provider and the administrator, nothing for anyone else.
-    fn default_version(p: &Principal, header: &EntryHeader) -> Option<u64> {
-        if authz::read_all_versions(p, &header.provider_code).is_ok() {
-            Some(header.published_version.unwrap_or(header.head_version))
-        } else if header.is_visible_to_all() {
-            header.published_version
-        } else {
-            None
-        }
     }
 
     /// The header of an entry whose history `p` wants to read.
@@ -344,11 +328,10 @@ impl CatalogApi {
         let code = field::resource_code("code", &code, &mut v);
         let code = checked(v, code)?;
         let header = self.header(&note, &p, &code).await?;
-        let Some(default) = Self::default_version(&p, &header) else {
-            return Err(authz::no_such_entry(&code));
-        };
+        let view = authz::view_of(&p, &header)?;
+        let default = view.default_version();
         let version = if version == 0 { default } else { version };
-        if version != default && authz::read_all_versions(&p, &header.provider_code).is_err() {
+        if !view.reads(version) {
             return Err(ApiError::PermissionDenied(format!(
                 "其他部门只能读取已发布版本 {default} (outside the providing department only the published version {default} is readable)"
             )));
@@ -390,11 +373,7 @@ impl CatalogApi {
                 UpdateCycle::from_code,
                 &mut v,
             ),
-            visibility: if p.has(govshare_model::Role::Admin) {
-                Visibility::Everything
-            } else {
-                Visibility::PublishedAndOwn(p.department.clone())
-            },
+            visibility: authz::listing(&p),
         };
         let limit = field::page_size(page_size, &self.state.config.api, &mut v);
         let after = field::decode_page_token(&page_token, &mut v);
@@ -409,8 +388,8 @@ impl CatalogApi {
         let mut next = page.next;
         let mut last_taken: Option<&ResourceCode> = None;
         for header in &page.items {
-            if let Some(version) = Self::default_version(&p, header) {
-                let entry = self.entry_at(header, version).await?;
+            if let Some(view) = authz::entry_view(&p, header) {
+                let entry = self.entry_at(header, view.default_version()).await?;
                 if !bytes.admits(entry.encoded_len()) {
                     // The page is full: the next one starts after the last entry listed.
                     next = last_taken.map(ToString::to_string);

@@ -109,11 +109,9 @@ impl AppState {
                 ApiError::Internal(format!("grant {} names a missing entry", grant.id))
             })?;
         let granted = self.version(&grant.entry_code, grant.entry_version).await?;
-        let current = match header.published_version {
-            Some(n) if header.is_visible_to_all() => {
-                Some((n, self.version(&header.code, n).await?))
-            }
-            _ => None,
+        let current = match authz::public_version(&header) {
+            Some(n) => Some((n, self.version(&header.code, n).await?)),
+            None => None,
         };
         Ok(govshare_sharing::grant_flags(
             grant,
@@ -204,9 +202,7 @@ impl SharingApi {
         note.owner(&header.provider_code);
         // As in GetEntry: outside the providing department, an entry that is not in the
         // published catalogue does not exist.
-        if !authz::sees_entry(&p, &header) {
-            return Err(authz::no_such_entry(&code));
-        }
+        authz::view_of(&p, &header)?;
         let published = self.published(&header).await?;
         let view = view(&header, published.as_ref());
         let input = RequestInput {
