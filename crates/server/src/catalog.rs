@@ -50,6 +50,13 @@ fn summary(m: &ResourceMetadata) -> EntrySummary {
     }
 }
 
+/// Adds `errors`, violations of the metadata, to `v` under the request field `metadata`.
+fn under_metadata(errors: Violations, v: &mut Violations) {
+    for e in errors {
+        v.push(format!("metadata.{}", e.field), e.description);
+    }
+}
+
 fn decode_metadata(v: &VersionRecord) -> ApiResult<ResourceMetadata> {
     ResourceMetadata::from_canonical_bytes(&v.canonical)
         .map_err(|e| ApiError::Internal(format!("stored version {} is unreadable: {e}", v.version)))
@@ -93,18 +100,11 @@ impl CatalogApi {
             return Err(v.into());
         };
         let mut input = convert::metadata_input(metadata);
-        if input.provider_code.is_empty()
-            && let Some(d) = &p.department
-        {
-            input.provider_code = d.to_string();
-        }
-        let validated = govshare_model::validate(&input);
-        let metadata = match validated {
+        govshare_model::default_provider(&mut input, p.department.as_ref());
+        let metadata = match govshare_model::validate(&input) {
             Ok(m) => Some(m),
             Err(errors) => {
-                for e in errors.0 {
-                    v.push(format!("metadata.{}", e.field), e.description);
-                }
+                under_metadata(errors, &mut v);
                 None
             }
         };
@@ -283,25 +283,10 @@ impl CatalogApi {
             return Err(ApiError::Internal("validated code missing".into()));
         };
         let mut v = Violations::default();
-        if prepared.metadata.classification.code() != *header.code.classification() {
-            v.push(
-                "metadata.classification",
-                format!(
-                    "分类决定了已分配的代码 {}，不能修改；如需改分类请登记新目录 \
-                     (the classification is part of the assigned code {} and cannot change)",
-                    header.code, header.code
-                ),
-            );
-        }
-        if prepared.metadata.provider_code != header.provider_code {
-            v.push(
-                "metadata.provider_code",
-                format!(
-                    "提供方不能变更，应为 {} (the provider cannot change; it is {})",
-                    header.provider_code, header.provider_code
-                ),
-            );
-        }
+        under_metadata(
+            govshare_model::check_revision(&header.code, &header.provider_code, &prepared.metadata),
+            &mut v,
+        );
         check(v)?;
         let new_version = self.new_version(&p, &prepared, note);
         let (header, record) = self
