@@ -1,6 +1,6 @@
 //! Identity: credentials are bearer tokens, stored only as sha256 digests; a tower layer turns
-//! the `authorization` header into a [`Principal`] before any service method runs. Under mutual
-//! TLS the client certificate may name the department instead (see [`certificate`]).
+//! the `authorization` header into a `Principal` before any service method runs. Under mutual
+//! TLS the client certificate may name the department instead (see `certificate`).
 
 mod certificate;
 mod stream;
