@@ -29,7 +29,7 @@ const COMMENT_MAX: usize = 2000;
 
 /// The CatalogService implementation.
 #[derive(Debug, Clone)]
-pub struct CatalogApi {
+pub(crate) struct CatalogApi {
     state: Arc<AppState>,
     departments: Arc<RwLock<HashMap<CreditCode, String>>>,
 }
@@ -76,7 +76,7 @@ impl CatalogApi {
         crate::auth::StreamCredential::of(request, self.store(), &self.state.revocations).await
     }
 
-    pub fn new(state: Arc<AppState>) -> Self {
+    pub(crate) fn new(state: Arc<AppState>) -> Self {
         CatalogApi {
             state,
             departments: Arc::default(),

@@ -17,7 +17,10 @@
 //! - [`tls::install_crypto_provider`];
 //! - [`proto`], the generated contract.
 //!
-//! Everything else is private to the crate.
+//! Everything else is private to the crate: `pub(crate)` at most, which the lint below keeps
+//! so, and which lets rustc report what nothing uses.
+
+#![warn(unreachable_pub)]
 
 mod access_log;
 mod admin;

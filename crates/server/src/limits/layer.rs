@@ -48,13 +48,13 @@ struct Shared {
 
 /// See the module documentation.
 #[derive(Debug, Clone)]
-pub struct LimitLayer {
+pub(crate) struct LimitLayer {
     shared: Arc<Shared>,
 }
 
 impl LimitLayer {
     /// `timeout`: `None` for no server-side time limit.
-    pub fn new(
+    pub(crate) fn new(
         methods: &MethodTable,
         quotas: Quotas,
         timeout: Option<Duration>,
@@ -99,7 +99,7 @@ impl<S> Layer<S> for LimitLayer {
 
 /// See [`LimitLayer`].
 #[derive(Debug, Clone)]
-pub struct LimitService<S> {
+pub(crate) struct LimitService<S> {
     inner: S,
     shared: Arc<Shared>,
 }

@@ -34,12 +34,12 @@ struct Shared {
 
 /// See the module documentation.
 #[derive(Debug, Clone)]
-pub struct ObserveLayer {
+pub(crate) struct ObserveLayer {
     shared: Arc<Shared>,
 }
 
 impl ObserveLayer {
-    pub fn new(methods: &MethodTable, metrics: Arc<Metrics>, log: AccessLogHandle) -> Self {
+    pub(crate) fn new(methods: &MethodTable, metrics: Arc<Metrics>, log: AccessLogHandle) -> Self {
         let routes = methods
             .iter()
             .map(|(path, info)| {
@@ -89,7 +89,7 @@ impl<S> Layer<S> for ObserveLayer {
 
 /// See [`ObserveLayer`].
 #[derive(Debug, Clone)]
-pub struct ObserveService<S> {
+pub(crate) struct ObserveService<S> {
     inner: S,
     shared: Arc<Shared>,
 }

@@ -9,7 +9,7 @@ mod methods;
 mod note;
 mod text_fields;
 
-pub use layer::ObserveLayer;
-pub use methods::{GrpcType, MethodTable};
-pub use note::{CallNote, note};
-pub use text_fields::EscapedFields;
+pub(crate) use layer::ObserveLayer;
+pub(crate) use methods::{GrpcType, MethodTable};
+pub(crate) use note::{CallNote, note};
+pub(crate) use text_fields::EscapedFields;

@@ -5,7 +5,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone as _, Utc};
 
 /// The instants of one reporting year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Year {
+pub(crate) struct Year {
     pub year: i32,
     /// Inclusive.
     pub start: DateTime<Utc>,
@@ -17,7 +17,7 @@ pub struct Year {
 
 impl Year {
     /// `year` in `offset`, as seen at `now`; `None` for a year that cannot be represented.
-    pub fn new(year: i32, offset: FixedOffset, now: DateTime<Utc>) -> Option<Year> {
+    pub(crate) fn new(year: i32, offset: FixedOffset, now: DateTime<Utc>) -> Option<Year> {
         let start_of = |y: i32| {
             let date = NaiveDate::from_ymd_opt(y, 1, 1)?.and_hms_opt(0, 0, 0)?;
             offset
@@ -35,11 +35,11 @@ impl Year {
     }
 
     /// Whether `t` falls in the year and before the cutoff.
-    pub fn counted(&self, t: DateTime<Utc>) -> bool {
+    pub(crate) fn counted(&self, t: DateTime<Utc>) -> bool {
         self.start <= t && t < self.cutoff
     }
 
-    pub fn is_complete(&self) -> bool {
+    pub(crate) fn is_complete(&self) -> bool {
         self.cutoff == self.end
     }
 }

@@ -38,7 +38,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Starts the indexer of `index` over `store`. It runs until aborted; failures are logged and
 /// retried.
-pub fn spawn(store: Arc<dyn Store>, index: Arc<SearchIndex>) -> JoinHandle<()> {
+pub(crate) fn spawn(store: Arc<dyn Store>, index: Arc<SearchIndex>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let indexer = Indexer { store, index };
         let mut backoff = BACKOFF;

@@ -32,7 +32,7 @@ const REASON_MAX: usize = 2000;
 
 /// The SharingService implementation.
 #[derive(Debug, Clone)]
-pub struct SharingApi {
+pub(crate) struct SharingApi {
     state: Arc<AppState>,
 }
 
@@ -100,7 +100,7 @@ fn party(p: &Principal, direction: i32, v: &mut Violations) -> ApiResult<Party> 
 impl AppState {
     /// The grant's flags: how the entry's current published version departs from the one
     /// the grant was issued against.
-    pub async fn grant_flags(&self, grant: &GrantRecord) -> ApiResult<Vec<GrantFlag>> {
+    pub(crate) async fn grant_flags(&self, grant: &GrantRecord) -> ApiResult<Vec<GrantFlag>> {
         let header = self
             .store
             .get_entry(&grant.entry_code)
@@ -122,7 +122,7 @@ impl AppState {
 }
 
 impl SharingApi {
-    pub fn new(state: Arc<AppState>) -> Self {
+    pub(crate) fn new(state: Arc<AppState>) -> Self {
         SharingApi { state }
     }
 
