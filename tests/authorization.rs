@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "authorization/catalogue_readers.rs"]
+mod catalogue_readers;
 mod common;
 #[path = "authorization/disclosure.rs"]
 mod disclosure;

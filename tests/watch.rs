@@ -14,13 +14,14 @@ use govshare_server::proto::{
 };
 use tonic::Streaming;
 
-/// Department A with a cataloguer, department B with a cataloguer, and an auditor.
+/// Department A with a cataloguer, department B with a cataloguer, and the administrator, who
+/// sees every change.
 struct World {
     server: TestServer,
     provider: String,
     a: Clients,
     b: Clients,
-    auditor: Clients,
+    admin: Clients,
 }
 
 async fn world() -> World {
@@ -29,13 +30,13 @@ async fn world() -> World {
     let a = server.token(&provider, &[Role::Cataloguer]).await;
     let other = server.department(2, "市民政局").await;
     let b = server.token(&other, &[Role::Cataloguer]).await;
-    let auditor = server.token("", &[Role::Auditor]).await;
+    let admin = server.admin();
     World {
         server,
         provider,
         a,
         b,
-        auditor,
+        admin,
     }
 }
 
@@ -79,7 +80,7 @@ async fn events_come_in_commit_order_with_their_entry_and_state() {
     let w = world().await;
     let entry = register_entry(&w.a, sample_metadata(&w.provider)).await;
     publish_entry(&w.server, &w.a, &entry.code).await;
-    let mut stream = watch(&w.auditor, 0).await;
+    let mut stream = watch(&w.admin, 0).await;
     let events = next(&mut stream, 3).await;
     assert_eq!(
         kinds(&events),
@@ -104,7 +105,7 @@ async fn a_resumed_watch_loses_and_repeats_nothing() {
     let first = register_entry(&w.a, sample_metadata(&w.provider)).await;
     publish_entry(&w.server, &w.a, &first.code).await;
 
-    let mut stream = watch(&w.auditor, 0).await;
+    let mut stream = watch(&w.admin, 0).await;
     let seen = next(&mut stream, 2).await;
     drop(stream); // the connection breaks after two of three events
 
@@ -113,7 +114,7 @@ async fn a_resumed_watch_loses_and_repeats_nothing() {
     publish_entry(&w.server, &w.a, &second.code).await;
 
     let last = seen.last().unwrap().sequence;
-    let mut resumed = watch(&w.auditor, last).await;
+    let mut resumed = watch(&w.admin, last).await;
     let rest = next(&mut resumed, 4).await;
     quiet(&mut resumed, Duration::from_millis(400)).await;
     let mut all: Vec<u64> = seen.iter().chain(&rest).map(|e| e.sequence).collect();
@@ -129,7 +130,7 @@ async fn a_resumed_watch_loses_and_repeats_nothing() {
 #[tokio::test]
 async fn a_change_reaches_a_watcher_that_has_caught_up_within_a_second() {
     let w = world().await;
-    let mut stream = watch(&w.auditor, 0).await;
+    let mut stream = watch(&w.admin, 0).await;
     quiet(&mut stream, Duration::from_millis(300)).await;
     let entry = register_entry(&w.a, sample_metadata(&w.provider)).await;
     let event = next(&mut stream, 1).await.remove(0);
@@ -166,9 +167,9 @@ async fn other_departments_see_only_changes_of_the_published_catalogue() {
     // A draft of another department never shows.
     register_entry(&w.a, sample_metadata(&w.provider)).await;
     quiet(&mut other, Duration::from_millis(400)).await;
-    let mut auditor = watch(&w.auditor, 5).await;
+    let mut admin = watch(&w.admin, 5).await;
     assert_eq!(
-        next(&mut auditor, 1).await[0].kind(),
+        next(&mut admin, 1).await[0].kind(),
         CatalogEventKind::Registered
     );
 }
@@ -191,7 +192,7 @@ async fn the_cli_prints_events_as_json_lines_and_resumes_after_a_sequence() {
     let w = world().await;
     let entry = register_entry(&w.a, sample_metadata(&w.provider)).await;
     publish_entry(&w.server, &w.a, &entry.code).await;
-    let token = w.server.token_secret("", &[Role::Auditor]).await;
+    let token = w.server.token_secret("", &[Role::Admin]).await;
     let run = |args: Vec<String>| {
         let url = format!("http://{}", w.server.addr);
         let token = token.clone();

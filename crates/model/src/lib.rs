@@ -13,6 +13,7 @@ pub mod enums;
 pub mod input;
 pub mod metadata;
 pub mod region;
+pub mod revision;
 mod serde_str;
 pub mod validate;
 pub mod violation;
@@ -34,5 +35,6 @@ pub use metadata::{
     Sharing, digest_of,
 };
 pub use region::{RegionCode, RegionCodeError};
+pub use revision::{check_revision, default_provider};
 pub use validate::validate;
 pub use violation::{FieldViolation, MAX_QUOTED_CHARS, Violations, excerpt};

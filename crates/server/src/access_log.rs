@@ -9,7 +9,7 @@ use govshare_audit::{
 
 /// The access log of a running server.
 #[derive(Debug, Clone)]
-pub enum AccessLogHandle {
+pub(crate) enum AccessLogHandle {
     /// Segment files in a directory, written by this server only.
     Files(AccessLog),
     /// Tables in the PostgreSQL database the servers share.
@@ -18,7 +18,7 @@ pub enum AccessLogHandle {
 
 /// Why a read of the log failed: the log's own error, or the blocking task running it died.
 #[derive(Debug, thiserror::Error)]
-pub enum LogError {
+pub(crate) enum LogError {
     #[error(transparent)]
     Log(#[from] AuditError),
     #[error("访问日志任务异常退出 (the access log task failed: {0})")]
@@ -28,7 +28,7 @@ pub enum LogError {
 impl AccessLogHandle {
     /// Appends `record`, returning once it is durable. If the future is dropped after the
     /// record was queued, the record is still written.
-    pub async fn append(&self, record: NewRecord) -> Result<Appended, AuditError> {
+    pub(crate) async fn append(&self, record: NewRecord) -> Result<Appended, AuditError> {
         match self {
             AccessLogHandle::Files(log) => log.append(record).await,
             AccessLogHandle::Postgres(log) => log.append(record).await,
@@ -36,7 +36,7 @@ impl AccessLogHandle {
     }
 
     /// Queues `record` without waiting (for calls whose client went away).
-    pub fn append_detached(&self, record: NewRecord) {
+    pub(crate) fn append_detached(&self, record: NewRecord) {
         match self {
             AccessLogHandle::Files(log) => log.append_detached(record),
             AccessLogHandle::Postgres(log) => log.append_detached(record),
@@ -45,7 +45,7 @@ impl AccessLogHandle {
 
     /// `Ok` while the log accepts appends (for readiness checks); for PostgreSQL, also while
     /// the database answers.
-    pub async fn check_open(&self) -> Result<(), AuditError> {
+    pub(crate) async fn check_open(&self) -> Result<(), AuditError> {
         match self {
             AccessLogHandle::Files(log) => log.check_open(),
             AccessLogHandle::Postgres(log) => log.check_open().await,
@@ -55,7 +55,7 @@ impl AccessLogHandle {
     /// `Ok` unless the log stopped for good (for liveness checks: only a restart brings it
     /// back). A log refusing appends for a while, as on a full disk, is alive; so is a
     /// PostgreSQL log whose database is unreachable (a restart would not help it).
-    pub fn check_alive(&self) -> Result<(), AuditError> {
+    pub(crate) fn check_alive(&self) -> Result<(), AuditError> {
         match self {
             AccessLogHandle::Files(log) => log.check_alive(),
             AccessLogHandle::Postgres(log) => log.check_alive(),
@@ -63,7 +63,7 @@ impl AccessLogHandle {
     }
 
     /// The committed head: for PostgreSQL, as every server sees it.
-    pub async fn head(&self) -> Result<Head, AuditError> {
+    pub(crate) async fn head(&self) -> Result<Head, AuditError> {
         match self {
             AccessLogHandle::Files(log) => Ok(log.head()),
             AccessLogHandle::Postgres(log) => log.head().await,
@@ -71,7 +71,7 @@ impl AccessLogHandle {
     }
 
     /// One page of the records matching `q`, newest first.
-    pub async fn query(&self, q: Query) -> Result<QueryPage, LogError> {
+    pub(crate) async fn query(&self, q: Query) -> Result<QueryPage, LogError> {
         match self {
             AccessLogHandle::Files(log) => {
                 let log = log.clone();
@@ -82,7 +82,7 @@ impl AccessLogHandle {
     }
 
     /// Verifies the chain from `from_seq` to `to_seq` (defaults: the whole log).
-    pub async fn verify(
+    pub(crate) async fn verify(
         &self,
         from_seq: Option<u64>,
         to_seq: Option<u64>,
@@ -97,7 +97,7 @@ impl AccessLogHandle {
     }
 
     /// Commits everything queued and stops appending; reads go on working.
-    pub async fn close(&self) -> Result<(), LogError> {
+    pub(crate) async fn close(&self) -> Result<(), LogError> {
         match self {
             AccessLogHandle::Files(log) => {
                 let log = log.clone();

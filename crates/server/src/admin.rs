@@ -21,12 +21,12 @@ use crate::{AppState, authz, convert};
 
 /// The AdminService implementation.
 #[derive(Debug, Clone)]
-pub struct AdminApi {
+pub(crate) struct AdminApi {
     state: Arc<AppState>,
 }
 
 impl AdminApi {
-    pub fn new(state: Arc<AppState>) -> Self {
+    pub(crate) fn new(state: Arc<AppState>) -> Self {
         AdminApi { state }
     }
 

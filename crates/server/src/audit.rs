@@ -27,7 +27,7 @@ const FILTER_MAX: usize = 200;
 
 /// The AuditService implementation.
 #[derive(Debug, Clone)]
-pub struct AuditApi {
+pub(crate) struct AuditApi {
     state: Arc<AppState>,
 }
 
@@ -54,7 +54,7 @@ const CODES: [(&str, Code); 17] = [
 
 /// The canonical name of gRPC code `code` ("PERMISSION_DENIED"), or the number for an
 /// unknown code.
-pub fn code_name(code: u32) -> String {
+pub(crate) fn code_name(code: u32) -> String {
     CODES
         .iter()
         .find(|(_, c)| *c as u32 == code)
@@ -124,7 +124,7 @@ fn log_error(what: &str, e: LogError) -> ApiError {
 }
 
 impl AuditApi {
-    pub fn new(state: Arc<AppState>) -> Self {
+    pub(crate) fn new(state: Arc<AppState>) -> Self {
         AuditApi { state }
     }
 

@@ -1,6 +1,6 @@
 //! Identity: credentials are bearer tokens, stored only as sha256 digests; a tower layer turns
-//! the `authorization` header into a [`Principal`] before any service method runs. Under mutual
-//! TLS the client certificate may name the department instead (see [`certificate`]).
+//! the `authorization` header into a `Principal` before any service method runs. Under mutual
+//! TLS the client certificate may name the department instead (see `certificate`).
 
 mod certificate;
 mod stream;
@@ -23,27 +23,27 @@ use crate::config::TlsConfig;
 use crate::error::ApiError;
 use crate::observe::CallNote;
 
-pub use stream::{Revocations, StreamCredential};
+pub(crate) use stream::{Revocations, StreamCredential};
 
 /// Who is calling, as the credential says. Never taken from a request field.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Principal {
-    pub token_id: String,
-    pub token_name: String,
+pub(crate) struct Principal {
+    pub(crate) token_id: String,
+    pub(crate) token_name: String,
     /// `None` for platform-level credentials.
-    pub department: Option<CreditCode>,
-    pub roles: Vec<Role>,
+    pub(crate) department: Option<CreditCode>,
+    pub(crate) roles: Vec<Role>,
 }
 
 impl Principal {
     /// Whether the credential holds `role`. A platform role (ADMIN, AUDITOR) counts only on a
     /// credential without a department, whatever a stored record says.
-    pub fn has(&self, role: Role) -> bool {
+    pub(crate) fn has(&self, role: Role) -> bool {
         self.roles.contains(&role) && (self.department.is_none() || !role.is_platform())
     }
 
     /// Whether the credential belongs to `department`.
-    pub fn is_of(&self, department: &CreditCode) -> bool {
+    pub(crate) fn is_of(&self, department: &CreditCode) -> bool {
         self.department.as_ref() == Some(department)
     }
 
@@ -58,7 +58,7 @@ impl Principal {
 }
 
 /// The principal the auth layer attached to a request.
-pub fn principal<T>(request: &tonic::Request<T>) -> Result<Principal, ApiError> {
+pub(crate) fn principal<T>(request: &tonic::Request<T>) -> Result<Principal, ApiError> {
     request
         .extensions()
         .get::<Principal>()
@@ -175,14 +175,14 @@ async fn valid_token(store: &dyn IdentityStore, token: &str) -> Result<TokenReco
 
 /// The tower layer that authenticates every call but health and reflection.
 #[derive(Debug, Clone)]
-pub struct AuthLayer {
+pub(crate) struct AuthLayer {
     store: Arc<dyn IdentityStore>,
     /// Set when the client certificate names the caller's department.
     certificates: Option<Arc<certificate::CertificateIdentity>>,
 }
 
 impl AuthLayer {
-    pub fn new(store: Arc<dyn IdentityStore>) -> Self {
+    pub(crate) fn new(store: Arc<dyn IdentityStore>) -> Self {
         AuthLayer {
             store,
             certificates: None,
@@ -190,7 +190,7 @@ impl AuthLayer {
     }
 
     /// Takes the caller's department from its client certificate when `tls` says so.
-    pub fn with_tls(self, tls: &TlsConfig) -> Self {
+    pub(crate) fn with_tls(self, tls: &TlsConfig) -> Self {
         AuthLayer {
             certificates: certificate::CertificateIdentity::configured(tls).map(Arc::new),
             ..self
@@ -212,7 +212,7 @@ impl<S> Layer<S> for AuthLayer {
 
 /// See [`AuthLayer`].
 #[derive(Debug, Clone)]
-pub struct AuthService<S> {
+pub(crate) struct AuthService<S> {
     inner: S,
     store: Arc<dyn IdentityStore>,
     certificates: Option<Arc<certificate::CertificateIdentity>>,

@@ -5,16 +5,23 @@
 //! department, a request or grant between two other departments are answered NOT_FOUND in
 //! the very words used for a code or number that was never issued ([`no_such_entry`],
 //! [`no_such_request`], [`no_such_grant`]), before any other check can tell them apart.
+//! Which entries and versions a reader sees is one rule, in [`visibility`].
 
 use govshare_model::{CreditCode, ResourceCode, Role};
 use govshare_sharing::{GrantId, RequestId};
-use govshare_store::EntryHeader;
 
 use crate::auth::Principal;
 use crate::error::ApiError;
 
+mod visibility;
+
+pub(crate) use visibility::{
+    changes_published_catalogue, entry_view, listing, public_version, reads_every_version,
+    sees_entry, sees_event, view_of,
+};
+
 /// The answer about an entry that does not exist or that the caller may not see.
-pub fn no_such_entry(code: &ResourceCode) -> ApiError {
+pub(crate) fn no_such_entry(code: &ResourceCode) -> ApiError {
     ApiError::NotFound(format!(
         "目录 {code} 不存在或无权查看 (entry {code} does not exist or is not visible to this \
          credential)"
@@ -22,7 +29,7 @@ pub fn no_such_entry(code: &ResourceCode) -> ApiError {
 }
 
 /// The answer about a request that does not exist or that the caller may not see.
-pub fn no_such_request(id: RequestId) -> ApiError {
+pub(crate) fn no_such_request(id: RequestId) -> ApiError {
     ApiError::NotFound(format!(
         "共享申请 {id} 不存在或无权查看 (request {id} does not exist or is not visible to this \
          credential)"
@@ -30,22 +37,16 @@ pub fn no_such_request(id: RequestId) -> ApiError {
 }
 
 /// The answer about a grant that does not exist or that the caller may not see.
-pub fn no_such_grant(id: GrantId) -> ApiError {
+pub(crate) fn no_such_grant(id: GrantId) -> ApiError {
     ApiError::NotFound(format!(
         "授权 {id} 不存在或无权查看 (grant {id} does not exist or is not visible to this \
          credential)"
     ))
 }
 
-/// Whether `p` may know that the entry exists: any entry of the published catalogue; an
-/// unpublished or revoked one only its own department and the administrator.
-pub fn sees_entry(p: &Principal, entry: &EntryHeader) -> bool {
-    entry.is_visible_to_all() || read_all_versions(p, &entry.provider_code).is_ok()
-}
-
 /// Whether `p` may know that a request or grant between `receiver` and `provider` exists: its
 /// two departments, the platform administrator and the auditor.
-pub fn sees_sharing(p: &Principal, receiver: &CreditCode, provider: &CreditCode) -> bool {
+pub(crate) fn sees_sharing(p: &Principal, receiver: &CreditCode, provider: &CreditCode) -> bool {
     p.has(Role::Admin) || p.has(Role::Auditor) || p.is_of(receiver) || p.is_of(provider)
 }
 
@@ -73,30 +74,30 @@ fn own_department(p: &Principal, department: &CreditCode) -> Result<(), ApiError
 }
 
 /// CreateDepartment, IssueToken, RevokeToken: the platform administrator.
-pub fn administer(p: &Principal) -> Result<(), ApiError> {
+pub(crate) fn administer(p: &Principal) -> Result<(), ApiError> {
     require(p, Role::Admin)
 }
 
 /// ListDepartments, WhoAmI, GetEntry and ListEntries (visibility applies): anyone signed in.
-pub fn read_directory(_p: &Principal) -> Result<(), ApiError> {
+pub(crate) fn read_directory(_p: &Principal) -> Result<(), ApiError> {
     Ok(())
 }
 
 /// RegisterEntry, UpdateEntry, SubmitEntry, RequestRevocation, PublishData: a cataloguer of
 /// the provider.
-pub fn write_entry(p: &Principal, provider: &CreditCode) -> Result<(), ApiError> {
+pub(crate) fn write_entry(p: &Principal, provider: &CreditCode) -> Result<(), ApiError> {
     require(p, Role::Cataloguer)?;
     own_department(p, provider)
 }
 
 /// ReviewEntry: the platform administrator.
-pub fn review_entry(p: &Principal) -> Result<(), ApiError> {
+pub(crate) fn review_entry(p: &Principal) -> Result<(), ApiError> {
     require(p, Role::Admin)
 }
 
 /// Unpublished versions, ListVersions, DiffVersions: the provider or the administrator.
-pub fn read_all_versions(p: &Principal, provider: &CreditCode) -> Result<(), ApiError> {
-    if p.has(Role::Admin) {
+pub(crate) fn read_all_versions(p: &Principal, provider: &CreditCode) -> Result<(), ApiError> {
+    if reads_every_version(p, provider) {
         return Ok(());
     }
     own_department(p, provider)
@@ -127,14 +128,14 @@ fn side(
 }
 
 /// CreateRequest: a consumer, for its own department; returns that department.
-pub fn request_data(p: &Principal) -> Result<CreditCode, ApiError> {
+pub(crate) fn request_data(p: &Principal) -> Result<CreditCode, ApiError> {
     require(p, Role::Consumer)?;
     department_of(p, "申请共享").cloned()
 }
 
 /// ListRequests, ListGrants: everything for the platform administrator and the auditor
 /// (`None`), the caller's department's otherwise.
-pub fn list_sharing(p: &Principal) -> Result<Option<&CreditCode>, ApiError> {
+pub(crate) fn list_sharing(p: &Principal) -> Result<Option<&CreditCode>, ApiError> {
     if p.has(Role::Admin) || p.has(Role::Auditor) {
         return Ok(None);
     }
@@ -142,26 +143,26 @@ pub fn list_sharing(p: &Principal) -> Result<Option<&CreditCode>, ApiError> {
 }
 
 /// DecideRequest: an approver of the providing department.
-pub fn decide_request(p: &Principal, provider: &CreditCode) -> Result<(), ApiError> {
+pub(crate) fn decide_request(p: &Principal, provider: &CreditCode) -> Result<(), ApiError> {
     require(p, Role::Approver)?;
     side(p, provider, "提供方部门", "providing")
 }
 
 /// WithdrawRequest: a consumer of the requesting department.
-pub fn withdraw_request(p: &Principal, requester: &CreditCode) -> Result<(), ApiError> {
+pub(crate) fn withdraw_request(p: &Principal, requester: &CreditCode) -> Result<(), ApiError> {
     require(p, Role::Consumer)?;
     side(p, requester, "申请方部门", "requesting")
 }
 
 /// RevokeGrant: an approver of the providing department.
-pub fn revoke_grant(p: &Principal, provider: &CreditCode) -> Result<(), ApiError> {
+pub(crate) fn revoke_grant(p: &Principal, provider: &CreditCode) -> Result<(), ApiError> {
     require(p, Role::Approver)?;
     side(p, provider, "提供方部门", "providing")
 }
 
 /// Who receives an entry's data.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DataReader {
+pub(crate) enum DataReader {
     /// The providing department's own cataloguer or consumer: every column.
     Provider,
     /// A consumer of another department: what its active grant allows.
@@ -170,7 +171,7 @@ pub enum DataReader {
 
 /// FetchData: the provider's cataloguer or consumer, or a consumer of another department
 /// (whose grant is checked by the caller).
-pub fn read_data(p: &Principal, provider: &CreditCode) -> Result<DataReader, ApiError> {
+pub(crate) fn read_data(p: &Principal, provider: &CreditCode) -> Result<DataReader, ApiError> {
     if p.is_of(provider) && (p.has(Role::Cataloguer) || p.has(Role::Consumer)) {
         return Ok(DataReader::Provider);
     }
@@ -180,7 +181,10 @@ pub fn read_data(p: &Principal, provider: &CreditCode) -> Result<DataReader, Api
 
 /// ListSnapshots: the providing department, the administrator and the auditor see every
 /// snapshot; other departments need an active grant (checked by the caller).
-pub fn list_snapshots<'p>(p: &'p Principal, provider: &CreditCode) -> Option<&'p CreditCode> {
+pub(crate) fn list_snapshots<'p>(
+    p: &'p Principal,
+    provider: &CreditCode,
+) -> Option<&'p CreditCode> {
     if p.has(Role::Admin) || p.has(Role::Auditor) || p.is_of(provider) {
         None
     } else {
@@ -191,7 +195,7 @@ pub fn list_snapshots<'p>(p: &'p Principal, provider: &CreditCode) -> Option<&'p
 /// QueryAccessLog: every record for the platform administrator and the auditor (`None`);
 /// otherwise the records about the caller's department (`Some`): its entries, requests and
 /// grants, and the calls made with its credentials.
-pub fn query_access_log(p: &Principal) -> Result<Option<&CreditCode>, ApiError> {
+pub(crate) fn query_access_log(p: &Principal) -> Result<Option<&CreditCode>, ApiError> {
     if p.has(Role::Admin) || p.has(Role::Auditor) {
         return Ok(None);
     }
@@ -201,7 +205,7 @@ pub fn query_access_log(p: &Principal) -> Result<Option<&CreditCode>, ApiError> 
 /// GetAnnualReport of `department` (`None`: the whole platform): the platform administrator
 /// and the auditor any; a department's credential its own department's only. Returns the
 /// department the report is about.
-pub fn annual_report(
+pub(crate) fn annual_report(
     p: &Principal,
     department: Option<CreditCode>,
 ) -> Result<Option<CreditCode>, ApiError> {
@@ -218,7 +222,7 @@ pub fn annual_report(
 }
 
 /// VerifyAccessLog: the platform administrator or the auditor.
-pub fn verify_access_log(p: &Principal) -> Result<(), ApiError> {
+pub(crate) fn verify_access_log(p: &Principal) -> Result<(), ApiError> {
     if p.has(Role::Admin) {
         return Ok(());
     }

@@ -8,9 +8,7 @@ use govshare_model::{
     Category, CreditCode, EntryState, ResourceCode, ResourceMetadata, ShareType, UpdateCycle,
     Violations,
 };
-use govshare_store::{
-    EntryFilter, EntryHeader, EntrySummary, NewEntry, NewVersion, VersionRecord, Visibility,
-};
+use govshare_store::{EntryFilter, EntryHeader, EntrySummary, NewEntry, NewVersion, VersionRecord};
 use prost::Message as _;
 use tonic::{Request, Response, Status};
 
@@ -31,7 +29,7 @@ const COMMENT_MAX: usize = 2000;
 
 /// The CatalogService implementation.
 #[derive(Debug, Clone)]
-pub struct CatalogApi {
+pub(crate) struct CatalogApi {
     state: Arc<AppState>,
     departments: Arc<RwLock<HashMap<CreditCode, String>>>,
 }
@@ -49,6 +47,13 @@ fn summary(m: &ResourceMetadata) -> EntrySummary {
         category: m.classification.category,
         share_type: m.sharing.share_type,
         update_cycle: m.update_cycle,
+    }
+}
+
+/// Adds `errors`, violations of the metadata, to `v` under the request field `metadata`.
+fn under_metadata(errors: Violations, v: &mut Violations) {
+    for e in errors {
+        v.push(format!("metadata.{}", e.field), e.description);
     }
 }
 
@@ -71,7 +76,7 @@ impl CatalogApi {
         crate::auth::StreamCredential::of(request, self.store(), &self.state.revocations).await
     }
 
-    pub fn new(state: Arc<AppState>) -> Self {
+    pub(crate) fn new(state: Arc<AppState>) -> Self {
         CatalogApi {
             state,
             departments: Arc::default(),
@@ -95,18 +100,11 @@ impl CatalogApi {
             return Err(v.into());
         };
         let mut input = convert::metadata_input(metadata);
-        if input.provider_code.is_empty()
-            && let Some(d) = &p.department
-        {
-            input.provider_code = d.to_string();
-        }
-        let validated = govshare_model::validate(&input);
-        let metadata = match validated {
+        govshare_model::default_provider(&mut input, p.department.as_ref());
+        let metadata = match govshare_model::validate(&input) {
             Ok(m) => Some(m),
             Err(errors) => {
-                for e in errors.0 {
-                    v.push(format!("metadata.{}", e.field), e.description);
-                }
+                under_metadata(errors, &mut v);
                 None
             }
         };
@@ -173,9 +171,7 @@ impl CatalogApi {
             .await?
             .ok_or_else(|| authz::no_such_entry(code))?;
         note.owner(&header.provider_code);
-        if !authz::sees_entry(p, &header) {
-            return Err(authz::no_such_entry(code));
-        }
+        authz::view_of(p, &header)?;
         Ok(header)
     }
 
@@ -207,18 +203,6 @@ impl CatalogApi {
     async fn entry_at(&self, header: &EntryHeader, version: u64) -> ApiResult<CatalogEntry> {
         let cached = self.state.version(&header.code, version).await?;
         Ok(convert::entry(header, &cached.info, &cached.metadata))
-    }
-
-    /// The version `p` sees by default: the published one; before publication, the head for
-    /// the provider and the administrator, nothing for anyone else.
-    fn default_version(p: &Principal, header: &EntryHeader) -> Option<u64> {
-        if authz::read_all_versions(p, &header.provider_code).is_ok() {
-            Some(header.published_version.unwrap_or(header.head_version))
-        } else if header.is_visible_to_all() {
-            header.published_version
-        } else {
-            None
-        }
     }
 
     /// The header of an entry whose history `p` wants to read.
@@ -299,25 +283,10 @@ impl CatalogApi {
             return Err(ApiError::Internal("validated code missing".into()));
         };
         let mut v = Violations::default();
-        if prepared.metadata.classification.code() != *header.code.classification() {
-            v.push(
-                "metadata.classification",
-                format!(
-                    "分类决定了已分配的代码 {}，不能修改；如需改分类请登记新目录 \
-                     (the classification is part of the assigned code {} and cannot change)",
-                    header.code, header.code
-                ),
-            );
-        }
-        if prepared.metadata.provider_code != header.provider_code {
-            v.push(
-                "metadata.provider_code",
-                format!(
-                    "提供方不能变更，应为 {} (the provider cannot change; it is {})",
-                    header.provider_code, header.provider_code
-                ),
-            );
-        }
+        under_metadata(
+            govshare_model::check_revision(&header.code, &header.provider_code, &prepared.metadata),
+            &mut v,
+        );
         check(v)?;
         let new_version = self.new_version(&p, &prepared, note);
         let (header, record) = self
@@ -344,11 +313,10 @@ impl CatalogApi {
         let code = field::resource_code("code", &code, &mut v);
         let code = checked(v, code)?;
         let header = self.header(&note, &p, &code).await?;
-        let Some(default) = Self::default_version(&p, &header) else {
-            return Err(authz::no_such_entry(&code));
-        };
+        let view = authz::view_of(&p, &header)?;
+        let default = view.default_version();
         let version = if version == 0 { default } else { version };
-        if version != default && authz::read_all_versions(&p, &header.provider_code).is_err() {
+        if !view.reads(version) {
             return Err(ApiError::PermissionDenied(format!(
                 "其他部门只能读取已发布版本 {default} (outside the providing department only the published version {default} is readable)"
             )));
@@ -390,11 +358,7 @@ impl CatalogApi {
                 UpdateCycle::from_code,
                 &mut v,
             ),
-            visibility: if p.has(govshare_model::Role::Admin) {
-                Visibility::Everything
-            } else {
-                Visibility::PublishedAndOwn(p.department.clone())
-            },
+            visibility: authz::listing(&p),
         };
         let limit = field::page_size(page_size, &self.state.config.api, &mut v);
         let after = field::decode_page_token(&page_token, &mut v);
@@ -409,8 +373,8 @@ impl CatalogApi {
         let mut next = page.next;
         let mut last_taken: Option<&ResourceCode> = None;
         for header in &page.items {
-            if let Some(version) = Self::default_version(&p, header) {
-                let entry = self.entry_at(header, version).await?;
+            if let Some(view) = authz::entry_view(&p, header) {
+                let entry = self.entry_at(header, view.default_version()).await?;
                 if !bytes.admits(entry.encoded_len()) {
                     // The page is full: the next one starts after the last entry listed.
                     next = last_taken.map(ToString::to_string);

@@ -149,7 +149,7 @@ pub struct StoreConfig {
 }
 
 /// The backends `store.backend` may name.
-pub const STORE_BACKENDS: &[&str] = &["sled", "postgres"];
+pub(crate) const STORE_BACKENDS: &[&str] = &["sled", "postgres"];
 
 impl StoreConfig {
     /// Whether records live in PostgreSQL.
@@ -254,7 +254,7 @@ impl Default for ExchangeConfig {
 
 impl ExchangeConfig {
     /// The bucket, if one is configured (checked by validation).
-    pub fn bucket(&self) -> Option<govshare_exchange::BucketUrl> {
+    pub(crate) fn bucket(&self) -> Option<govshare_exchange::BucketUrl> {
         self.bucket_url
             .as_deref()
             .and_then(|u| govshare_exchange::BucketUrl::parse(u.trim()).ok())
@@ -340,7 +340,7 @@ impl Config {
 }
 
 impl SharingConfig {
-    pub fn policy(&self) -> govshare_sharing::SharingPolicy {
+    pub(crate) fn policy(&self) -> govshare_sharing::SharingPolicy {
         govshare_sharing::SharingPolicy {
             answer_working_days: self.answer_working_days,
             default_grant_days: self.default_grant_days,
@@ -421,7 +421,7 @@ pub enum ConfigError {
 
 impl Config {
     /// Parses a TOML document.
-    pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    pub(crate) fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
         toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_owned(),
             message: e.to_string(),
@@ -859,6 +859,7 @@ mod tests {
 
     #[test]
     fn example_file_parses_to_the_defaults() {
+        // deploy/ is at the top of the workspace, two levels above this package.
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/govshare.example.toml");
         let text = std::fs::read_to_string(&path).expect("example config");
         assert_eq!(

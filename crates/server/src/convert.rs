@@ -7,7 +7,7 @@ pub use govshare_proto::convert::*;
 
 use crate::proto;
 
-pub fn department(d: &DepartmentRecord) -> proto::Department {
+pub(crate) fn department(d: &DepartmentRecord) -> proto::Department {
     proto::Department {
         code: d.code.to_string(),
         name: d.name.clone(),
@@ -21,7 +21,7 @@ pub fn department(d: &DepartmentRecord) -> proto::Department {
     }
 }
 
-pub fn token_info(t: &TokenRecord) -> proto::TokenInfo {
+pub(crate) fn token_info(t: &TokenRecord) -> proto::TokenInfo {
     proto::TokenInfo {
         token_id: t.id.clone(),
         department_code: t
@@ -36,7 +36,7 @@ pub fn token_info(t: &TokenRecord) -> proto::TokenInfo {
     }
 }
 
-pub fn version_info(v: &VersionRecord) -> proto::VersionInfo {
+pub(crate) fn version_info(v: &VersionRecord) -> proto::VersionInfo {
     proto::VersionInfo {
         version: v.version,
         digest: v.digest.clone(),
@@ -47,7 +47,7 @@ pub fn version_info(v: &VersionRecord) -> proto::VersionInfo {
 }
 
 /// An entry as seen at one of its versions.
-pub fn entry(
+pub(crate) fn entry(
     h: &EntryHeader,
     version: &proto::VersionInfo,
     metadata: &proto::ResourceMetadata,

@@ -191,16 +191,16 @@ impl From<ApiError> for Status {
 }
 
 /// The longest status message, in bytes.
-pub const MAX_STATUS_MESSAGE_BYTES: usize = 4096;
+pub(crate) const MAX_STATUS_MESSAGE_BYTES: usize = 4096;
 /// The most field violations a status lists.
-pub const MAX_FIELD_VIOLATIONS: usize = 20;
+pub(crate) const MAX_FIELD_VIOLATIONS: usize = 20;
 /// The longest description of one field violation, in bytes.
 const MAX_VIOLATION_BYTES: usize = 512;
 /// The longest field path of one field violation, in bytes.
 const MAX_FIELD_PATH_BYTES: usize = 128;
 
 /// `text` cut to at most `max` bytes, on a character boundary, with "…" where it was cut.
-pub fn bounded(mut text: String, max: usize) -> String {
+pub(crate) fn bounded(mut text: String, max: usize) -> String {
     const MARK: &str = "…";
     if text.len() <= max {
         return text;
@@ -247,10 +247,10 @@ fn bad_request(violations: Violations) -> (String, Vec<FieldViolation>) {
 }
 
 /// The result of an API operation.
-pub type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 /// Whether `e` is a write refused for want of space (`ENOSPC`, or a quota: `EDQUOT`).
-pub fn is_disk_full(e: &std::io::Error) -> bool {
+pub(crate) fn is_disk_full(e: &std::io::Error) -> bool {
     matches!(
         e.kind(),
         std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
@@ -258,7 +258,7 @@ pub fn is_disk_full(e: &std::io::Error) -> bool {
 }
 
 /// The message of a call refused because the disk is full while doing `zh` / `en`.
-pub fn disk_full_message(zh: &str, en: &str) -> String {
+pub(crate) fn disk_full_message(zh: &str, en: &str) -> String {
     format!(
         "磁盘空间不足，{zh}失败，请稍后重试 (no space left on the device while {en}; try again \
          later)"

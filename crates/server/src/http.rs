@@ -18,7 +18,7 @@ use crate::metrics::Metrics;
 
 /// What the HTTP endpoints read.
 #[derive(Debug, Clone)]
-pub struct HttpState {
+pub(crate) struct HttpState {
     pub store: Arc<dyn Store>,
     pub metrics: Arc<Metrics>,
     pub log: AccessLogHandle,
@@ -77,7 +77,7 @@ async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {
 }
 
 /// Serves the endpoints on `listener` until the task is aborted.
-pub fn spawn(listener: TcpListener, state: HttpState) -> tokio::task::JoinHandle<()> {
+pub(crate) fn spawn(listener: TcpListener, state: HttpState) -> tokio::task::JoinHandle<()> {
     let app = Router::new()
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))

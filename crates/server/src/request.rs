@@ -7,7 +7,7 @@ use crate::config::ApiConfig;
 use crate::error::ApiError;
 
 /// The page size to use: the default for 0, the cap for anything larger; negative is an error.
-pub fn page_size(requested: i32, api: &ApiConfig, v: &mut Violations) -> usize {
+pub(crate) fn page_size(requested: i32, api: &ApiConfig, v: &mut Violations) -> usize {
     match usize::try_from(requested) {
         Ok(0) => api.default_page_size,
         Ok(n) => n.min(api.max_page_size),
@@ -25,13 +25,13 @@ pub fn page_size(requested: i32, api: &ApiConfig, v: &mut Violations) -> usize {
 /// a page ends before the row that would take it over, and continues from there. The first
 /// row is always taken, so that every page moves on; one row is bounded by the request limits.
 #[derive(Debug)]
-pub struct PageBytes {
+pub(crate) struct PageBytes {
     budget: usize,
     used: usize,
 }
 
 impl PageBytes {
-    pub fn new(api: &ApiConfig) -> Self {
+    pub(crate) fn new(api: &ApiConfig) -> Self {
         PageBytes {
             budget: api.max_page_bytes,
             used: 0,
@@ -39,7 +39,7 @@ impl PageBytes {
     }
 
     /// Whether a row of `len` encoded bytes still fits the page; counts it if so.
-    pub fn admits(&mut self, len: usize) -> bool {
+    pub(crate) fn admits(&mut self, len: usize) -> bool {
         // The row's field tag and length prefix.
         let framed = len + 1 + prost::length_delimiter_len(len);
         if self.used > 0 && self.used + framed > self.budget {
@@ -51,12 +51,12 @@ impl PageBytes {
 }
 
 /// An opaque page token for the key to continue after.
-pub fn encode_page_token(after: &str) -> String {
+pub(crate) fn encode_page_token(after: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(after.as_bytes())
 }
 
 /// The key a page token continues after; `None` for the first page.
-pub fn decode_page_token(token: &str, v: &mut Violations) -> Option<String> {
+pub(crate) fn decode_page_token(token: &str, v: &mut Violations) -> Option<String> {
     if token.is_empty() {
         return None;
     }
@@ -74,7 +74,7 @@ pub fn decode_page_token(token: &str, v: &mut Violations) -> Option<String> {
 }
 
 /// A required resource code.
-pub fn resource_code(field: &str, text: &str, v: &mut Violations) -> Option<ResourceCode> {
+pub(crate) fn resource_code(field: &str, text: &str, v: &mut Violations) -> Option<ResourceCode> {
     if text.trim().is_empty() {
         v.push(field, "必填：信息资源代码 (required: the resource code)");
         return None;
@@ -89,7 +89,11 @@ pub fn resource_code(field: &str, text: &str, v: &mut Violations) -> Option<Reso
 }
 
 /// An optional resource code: empty means none.
-pub fn optional_resource_code(field: &str, text: &str, v: &mut Violations) -> Option<ResourceCode> {
+pub(crate) fn optional_resource_code(
+    field: &str,
+    text: &str,
+    v: &mut Violations,
+) -> Option<ResourceCode> {
     if text.is_empty() {
         None
     } else {
@@ -98,7 +102,7 @@ pub fn optional_resource_code(field: &str, text: &str, v: &mut Violations) -> Op
 }
 
 /// An optional enum filter: 0 (unspecified) means none; an unknown code is an error.
-pub fn enum_filter<T>(
+pub(crate) fn enum_filter<T>(
     field: &str,
     code: i32,
     from_code: fn(i32) -> Option<T>,
@@ -115,7 +119,7 @@ pub fn enum_filter<T>(
 }
 
 /// A required credit code.
-pub fn credit_code(field: &str, text: &str, v: &mut Violations) -> Option<CreditCode> {
+pub(crate) fn credit_code(field: &str, text: &str, v: &mut Violations) -> Option<CreditCode> {
     if text.is_empty() {
         v.push(
             field,
@@ -133,7 +137,7 @@ pub fn credit_code(field: &str, text: &str, v: &mut Violations) -> Option<Credit
 }
 
 /// A version number that must be given (versions start at 1).
-pub fn version(field: &str, value: u64, v: &mut Violations) {
+pub(crate) fn version(field: &str, value: u64, v: &mut Violations) {
     if value == 0 {
         v.push(
             field,
@@ -143,7 +147,7 @@ pub fn version(field: &str, value: u64, v: &mut Violations) {
 }
 
 /// Text that must not be blank and must fit `max` characters.
-pub fn required_text(field: &str, text: &str, max: usize, what: &str, v: &mut Violations) {
+pub(crate) fn required_text(field: &str, text: &str, max: usize, what: &str, v: &mut Violations) {
     if text.trim().is_empty() {
         v.push(
             field,
@@ -155,7 +159,7 @@ pub fn required_text(field: &str, text: &str, max: usize, what: &str, v: &mut Vi
 }
 
 /// Text that may be empty but must fit `max` characters.
-pub fn optional_text(field: &str, text: &str, max: usize, v: &mut Violations) {
+pub(crate) fn optional_text(field: &str, text: &str, max: usize, v: &mut Violations) {
     let n = text.chars().count();
     if n > max {
         v.push(
@@ -167,13 +171,13 @@ pub fn optional_text(field: &str, text: &str, max: usize, v: &mut Violations) {
 
 /// Fails with every violation collected so far; otherwise returns the value parsed alongside
 /// them, which is present whenever its field recorded no violation.
-pub fn checked<T>(v: Violations, value: Option<T>) -> Result<T, ApiError> {
+pub(crate) fn checked<T>(v: Violations, value: Option<T>) -> Result<T, ApiError> {
     check(v)?;
     value.ok_or_else(|| ApiError::Internal("a validated field is missing".into()))
 }
 
 /// Fails with every violation collected so far, if any.
-pub fn check(v: Violations) -> Result<(), ApiError> {
+pub(crate) fn check(v: Violations) -> Result<(), ApiError> {
     if v.is_empty() {
         Ok(())
     } else {
@@ -182,7 +186,7 @@ pub fn check(v: Violations) -> Result<(), ApiError> {
 }
 
 /// An optional timestamp field; an invalid one is a violation of `field`.
-pub fn optional_time(
+pub(crate) fn optional_time(
     field: &str,
     t: Option<prost_types::Timestamp>,
     v: &mut Violations,

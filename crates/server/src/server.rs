@@ -46,24 +46,24 @@ mod bootstrap;
 
 /// What every service shares.
 #[derive(Debug)]
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub config: Config,
+pub(crate) struct AppState {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) config: Config,
     /// Decoded versions; they are immutable, so never stale.
-    pub versions: VersionCache,
-    pub policy: SharingPolicy,
-    pub calendar: WorkingCalendar,
+    pub(crate) versions: VersionCache,
+    pub(crate) policy: SharingPolicy,
+    pub(crate) calendar: WorkingCalendar,
     /// Snapshot data, content-addressed.
-    pub blobs: BlobStore,
+    pub(crate) blobs: BlobStore,
     /// The bucket every server shares the blobs through, if one is configured.
-    pub bucket: Option<govshare_exchange::BlobBucket>,
+    pub(crate) bucket: Option<govshare_exchange::BlobBucket>,
     /// The access log: one hash-chained record per call.
-    pub audit: AccessLogHandle,
-    pub metrics: Arc<Metrics>,
+    pub(crate) audit: AccessLogHandle,
+    pub(crate) metrics: Arc<Metrics>,
     /// The full-text index of the published catalogue, kept up to date by the indexer.
-    pub search: Arc<govshare_search::SearchIndex>,
+    pub(crate) search: Arc<govshare_search::SearchIndex>,
     /// Tells open streams that a credential was revoked here.
-    pub revocations: crate::auth::Revocations,
+    pub(crate) revocations: crate::auth::Revocations,
 }
 
 /// The calendar shipped in deploy/calendar/cn.toml, built in.
@@ -185,7 +185,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 /// Opens the access log, feeding its commits to `metrics`: in the PostgreSQL database the
 /// servers share when `store.backend` is "postgres" (with `store.url` and `store.pool_size`),
 /// otherwise in the audit directory.
-pub async fn open_access_log(
+pub(crate) async fn open_access_log(
     config: &Config,
     metrics: &Arc<Metrics>,
 ) -> anyhow::Result<AccessLogHandle> {
@@ -272,7 +272,7 @@ impl From<TcpListener> for Listeners {
 }
 
 /// The tower stack every API call passes, native gRPC and gRPC-Web alike.
-pub type ApiLayers = Stack<LimitLayer, Stack<AuthLayer, Stack<ObserveLayer, Identity>>>;
+pub(crate) type ApiLayers = Stack<LimitLayer, Stack<AuthLayer, Stack<ObserveLayer, Identity>>>;
 
 fn api_layers(observe: ObserveLayer, auth: AuthLayer, limits: LimitLayer) -> ApiLayers {
     ServiceBuilder::new()

@@ -22,7 +22,7 @@ pub fn install_crypto_provider() {
 
 /// A gRPC server builder: plain, or TLS when `tls.cert_file` is set, requiring a client
 /// certificate signed by `tls.client_ca_file` when that is set.
-pub fn server_builder(tls: &TlsConfig) -> anyhow::Result<Server> {
+pub(crate) fn server_builder(tls: &TlsConfig) -> anyhow::Result<Server> {
     install_crypto_provider();
     let builder = Server::builder();
     let (Some(cert_file), Some(key_file)) = (&tls.cert_file, &tls.key_file) else {
@@ -58,7 +58,7 @@ pub fn server_builder(tls: &TlsConfig) -> anyhow::Result<Server> {
 
 /// The DER of the client's own certificate (the first of the chain it presented), on a TLS
 /// connection where it presented one.
-pub fn peer_certificate(extensions: &http::Extensions) -> Option<Vec<u8>> {
+pub(crate) fn peer_certificate(extensions: &http::Extensions) -> Option<Vec<u8>> {
     let info = extensions.get::<TlsConnectInfo<TcpConnectInfo>>()?;
     let chain = info.peer_certs()?;
     chain.first().map(|cert| cert.to_vec())

@@ -11,7 +11,7 @@ use crate::{AppState, convert, proto};
 
 /// One version, decoded, and ready to be put in a reply.
 #[derive(Debug)]
-pub struct CachedVersion {
+pub(crate) struct CachedVersion {
     pub info: proto::VersionInfo,
     pub metadata: proto::ResourceMetadata,
     pub model: ResourceMetadata,
@@ -19,7 +19,7 @@ pub struct CachedVersion {
 
 /// Versions by (entry code, version number).
 #[derive(Debug, Default)]
-pub struct VersionCache {
+pub(crate) struct VersionCache {
     map: RwLock<HashMap<(String, u64), Arc<CachedVersion>>>,
 }
 
@@ -27,12 +27,12 @@ pub struct VersionCache {
 const CAPACITY: usize = 20_000;
 
 impl VersionCache {
-    pub fn get(&self, code: &str, version: u64) -> Option<Arc<CachedVersion>> {
+    pub(crate) fn get(&self, code: &str, version: u64) -> Option<Arc<CachedVersion>> {
         let map = self.map.read().ok()?;
         map.get(&(code.to_owned(), version)).cloned()
     }
 
-    pub fn insert(&self, code: &str, version: u64, value: Arc<CachedVersion>) {
+    pub(crate) fn insert(&self, code: &str, version: u64, value: Arc<CachedVersion>) {
         if let Ok(mut map) = self.map.write() {
             if map.len() >= CAPACITY {
                 // Simple and bounded: hot versions come back on their next read.
@@ -45,7 +45,7 @@ impl VersionCache {
 
 impl AppState {
     /// Version `version` of entry `code`, from the cache or the store.
-    pub async fn version(
+    pub(crate) async fn version(
         &self,
         code: &ResourceCode,
         version: u64,

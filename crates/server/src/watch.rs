@@ -3,9 +3,10 @@
 //! sequence it names, then new ones as they are committed, so a client that resumes with the
 //! last sequence it received loses and repeats nothing.
 //!
-//! What a caller sees: ADMIN and AUDITOR every event; any other credential the events of its
-//! own department's entries, and of other entries the changes of the published catalogue
-//! (publication and revocation), as GetEntry would show them.
+//! What a caller sees is decided in `authz` ([`authz::sees_event`]), by the rule GetEntry and
+//! ListEntries follow: the providing department and ADMIN every change of an entry; anyone
+//! else, AUDITOR included, the changes of the published catalogue (publication and
+//! revocation).
 //!
 //! The caller's credential is checked again before every event and at every poll (see
 //! `StreamCredential`): a revoked or expired one ends the watch within one event or one
@@ -14,13 +15,14 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use govshare_model::{CreditCode, ResourceCode, Role};
+use govshare_model::{CreditCode, ResourceCode};
 use govshare_store::{CatalogEvent as StoredEvent, CatalogEventKind as Kind};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Status};
 
-use crate::auth::{Principal, principal};
+use crate::auth::principal;
+use crate::authz;
 use crate::catalog::CatalogApi;
 use crate::convert::timestamp;
 use crate::error::ApiResult;
@@ -47,14 +49,6 @@ fn kind(k: Kind) -> CatalogEventKind {
         Kind::Revoked => CatalogEventKind::Revoked,
         Kind::RevocationRejected => CatalogEventKind::RevocationRejected,
     }
-}
-
-/// Whether `p` may see `event` of an entry provided by `provider`.
-fn visible(p: &Principal, event: &StoredEvent, provider: &CreditCode) -> bool {
-    p.has(Role::Admin)
-        || p.has(Role::Auditor)
-        || p.is_of(provider)
-        || matches!(event.kind, Kind::Published | Kind::Revoked)
 }
 
 fn message(event: &StoredEvent, provider: &CreditCode) -> CatalogEvent {
@@ -117,7 +111,7 @@ impl CatalogApi {
                             _ => continue,
                         },
                     };
-                    if !visible(&p, &event, &provider) {
+                    if !authz::sees_event(&p, event.kind, &provider) {
                         continue;
                     }
                     if let Err(status) = credential.check().await {

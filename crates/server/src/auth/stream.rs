@@ -20,7 +20,7 @@ const RECHECK: Duration = Duration::from_secs(1);
 
 /// Counts the credentials this server revoked; open streams watch it.
 #[derive(Debug)]
-pub struct Revocations(watch::Sender<u64>);
+pub(crate) struct Revocations(watch::Sender<u64>);
 
 impl Default for Revocations {
     fn default() -> Self {
@@ -30,14 +30,14 @@ impl Default for Revocations {
 
 impl Revocations {
     /// Tells every open stream that a credential was revoked.
-    pub fn revoked(&self) {
+    pub(crate) fn revoked(&self) {
         self.0.send_modify(|n| *n = n.wrapping_add(1));
     }
 }
 
 /// The bearer credential an open stream was authorized with.
 #[derive(Debug)]
-pub struct StreamCredential {
+pub(crate) struct StreamCredential {
     store: Arc<dyn IdentityStore>,
     /// The digest of the bearer token; none for a client certificate alone, which the TLS
     /// handshake vouched for and which has no revocation here.
@@ -62,7 +62,7 @@ fn expired() -> Status {
 impl StreamCredential {
     /// The credential of `request`, read once now: a stream is opened only with one that is
     /// still valid.
-    pub async fn of<T>(
+    pub(crate) async fn of<T>(
         request: &tonic::Request<T>,
         store: Arc<dyn IdentityStore>,
         revocations: &Revocations,
@@ -91,7 +91,7 @@ impl StreamCredential {
 
     /// Whether the credential still stands; reads the store only after a revocation here or
     /// once a second.
-    pub async fn check(&mut self) -> Result<(), Status> {
+    pub(crate) async fn check(&mut self) -> Result<(), Status> {
         if self.digest.is_none() {
             return Ok(());
         }
@@ -106,7 +106,10 @@ impl StreamCredential {
     }
 
     /// [`check`](Self::check) from a blocking thread.
-    pub fn check_blocking(&mut self, runtime: &tokio::runtime::Handle) -> Result<(), Status> {
+    pub(crate) fn check_blocking(
+        &mut self,
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<(), Status> {
         runtime.block_on(self.check())
     }
 

@@ -34,13 +34,13 @@ fn is_grpc_web<B>(request: &Request<B>) -> bool {
 
 /// The service of the console's port: gRPC-Web calls to `api`, the rest to the static files.
 #[derive(Debug, Clone)]
-pub struct ConsoleService<S> {
+pub(crate) struct ConsoleService<S> {
     api: GrpcWebService<S>,
 }
 
 impl<S> ConsoleService<S> {
     /// `api`: the gRPC services behind the API's tower stack.
-    pub fn new(api: S) -> Self {
+    pub(crate) fn new(api: S) -> Self {
         ConsoleService {
             api: GrpcWebLayer::new().layer(api),
         }
@@ -75,7 +75,7 @@ where
 
 /// Serves `service` on `listener` (HTTPS when `tls` names a certificate) until `shutdown`
 /// resolves, then until the open connections have closed.
-pub fn spawn<S>(
+pub(crate) fn spawn<S>(
     listener: TcpListener,
     tls: &TlsConfig,
     service: ConsoleService<S>,

@@ -20,7 +20,7 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 
 /// The reply to a request that is not a gRPC-Web call.
-pub fn reply<B>(request: &Request<B>) -> Response<Body> {
+pub(crate) fn reply<B>(request: &Request<B>) -> Response<Body> {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         let mut response = text(
             StatusCode::METHOD_NOT_ALLOWED,

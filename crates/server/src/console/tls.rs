@@ -24,7 +24,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const QUEUED: usize = 64;
 
 /// The TLS acceptor of `[tls]`'s certificate, if it names one.
-pub fn acceptor(tls: &TlsConfig) -> anyhow::Result<Option<TlsAcceptor>> {
+pub(super) fn acceptor(tls: &TlsConfig) -> anyhow::Result<Option<TlsAcceptor>> {
     let (Some(cert_file), Some(key_file)) = (&tls.cert_file, &tls.key_file) else {
         return Ok(None);
     };
@@ -51,7 +51,7 @@ pub fn acceptor(tls: &TlsConfig) -> anyhow::Result<Option<TlsAcceptor>> {
 
 /// The connections of `listener` once their handshake is done. Accepting stops when the
 /// stream is dropped.
-pub fn incoming(
+pub(super) fn incoming(
     listener: TcpListener,
     acceptor: TlsAcceptor,
 ) -> impl Stream<Item = std::io::Result<TlsStream<TcpStream>>> + Send + 'static {

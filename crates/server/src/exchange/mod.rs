@@ -33,7 +33,7 @@ use crate::{AppState, authz};
 
 /// The bucket named by `[exchange] bucket_url`, if any, reached with the `AWS_*` variables
 /// the configuration was loaded with.
-pub fn open_bucket(config: &ExchangeConfig) -> anyhow::Result<Option<BlobBucket>> {
+pub(crate) fn open_bucket(config: &ExchangeConfig) -> anyhow::Result<Option<BlobBucket>> {
     let Some(url) = config.bucket() else {
         return Ok(None);
     };
@@ -66,7 +66,7 @@ fn bucket_error(e: BucketError, zh: &str, en: &str) -> ApiError {
 
 /// The ExchangeService implementation.
 #[derive(Debug, Clone)]
-pub struct ExchangeApi {
+pub(crate) struct ExchangeApi {
     state: Arc<AppState>,
     /// The cap and idle timeout of PublishData and FetchData, shared by every clone.
     streams: streams::DataStreams,
@@ -104,7 +104,7 @@ pub(crate) fn snapshot(s: &SnapshotRecord) -> DataSnapshot {
 }
 
 impl ExchangeApi {
-    pub fn new(state: Arc<AppState>) -> Self {
+    pub(crate) fn new(state: Arc<AppState>) -> Self {
         let streams = streams::DataStreams::new(&state.config.exchange, &state.metrics);
         ExchangeApi { state, streams }
     }

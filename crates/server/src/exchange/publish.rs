@@ -283,10 +283,7 @@ impl ExchangeApi {
             return Err(authz::no_such_entry(&code));
         }
         authz::write_entry(&p, &entry.provider_code)?;
-        let Some(version) = entry
-            .published_version
-            .filter(|_| entry.is_visible_to_all())
-        else {
+        let Some(version) = authz::public_version(&entry) else {
             return Err(ApiError::FailedPrecondition {
                 kind: "STATE",
                 subject: code.to_string(),

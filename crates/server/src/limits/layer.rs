@@ -23,7 +23,7 @@ use crate::metrics::Metrics;
 use crate::observe::{GrpcType, MethodTable};
 
 /// The trailer gRPC clients read for how long to back off before a retry (gRFC A6).
-pub use govshare_proto::RETRY_PUSHBACK_HEADER;
+use govshare_proto::RETRY_PUSHBACK_HEADER;
 
 /// Methods that may legitimately run for long: verifying the whole access log, counting a
 /// year for its report.
@@ -48,13 +48,13 @@ struct Shared {
 
 /// See the module documentation.
 #[derive(Debug, Clone)]
-pub struct LimitLayer {
+pub(crate) struct LimitLayer {
     shared: Arc<Shared>,
 }
 
 impl LimitLayer {
     /// `timeout`: `None` for no server-side time limit.
-    pub fn new(
+    pub(crate) fn new(
         methods: &MethodTable,
         quotas: Quotas,
         timeout: Option<Duration>,
@@ -99,7 +99,7 @@ impl<S> Layer<S> for LimitLayer {
 
 /// See [`LimitLayer`].
 #[derive(Debug, Clone)]
-pub struct LimitService<S> {
+pub(crate) struct LimitService<S> {
     inner: S,
     shared: Arc<Shared>,
 }

@@ -9,8 +9,8 @@ mod size;
 
 use std::time::Duration;
 
-pub use layer::{LimitLayer, RETRY_PUSHBACK_HEADER};
-pub use quota::{QuotaConfig, Quotas};
+pub(crate) use layer::LimitLayer;
+pub(crate) use quota::{QuotaConfig, Quotas};
 
 use crate::config::ApiConfig;
 

@@ -11,7 +11,7 @@ fn state_label(name: &str) -> String {
 
 /// The gauges counted from the store.
 #[derive(Debug)]
-pub struct DomainGauges {
+pub(crate) struct DomainGauges {
     entries: IntGaugeVec,
     requests: IntGaugeVec,
     requests_pending: IntGauge,
@@ -29,7 +29,7 @@ fn register<T: prometheus::core::Collector + Clone + 'static>(
 }
 
 impl DomainGauges {
-    pub fn new(registry: &Registry) -> prometheus::Result<Self> {
+    pub(crate) fn new(registry: &Registry) -> prometheus::Result<Self> {
         let gauges = DomainGauges {
             entries: register(
                 registry,
@@ -79,7 +79,7 @@ impl DomainGauges {
         Ok(gauges)
     }
 
-    pub fn set(&self, stats: &StoreStats) {
+    pub(crate) fn set(&self, stats: &StoreStats) {
         let count = |n: Option<&u64>| i64::try_from(n.copied().unwrap_or(0)).unwrap_or(i64::MAX);
         for state in EntryState::ALL {
             self.entries

@@ -12,7 +12,7 @@ use crate::observe::{GrpcType, MethodTable};
 
 /// The handles of one method (or of every unknown path together).
 #[derive(Debug, Clone)]
-pub struct MethodMetrics {
+pub(crate) struct MethodMetrics {
     pub started: IntCounter,
     pub handling: Histogram,
     labels: [String; 3],
@@ -20,14 +20,14 @@ pub struct MethodMetrics {
 
 /// The gRPC server metrics.
 #[derive(Debug)]
-pub struct GrpcMetrics {
+pub(crate) struct GrpcMetrics {
     handled: IntCounterVec,
     methods: HashMap<String, MethodMetrics>,
     unknown: MethodMetrics,
 }
 
 /// The label value of a gRPC code, as Go's `codes.Code.String()` spells it.
-pub fn code_label(code: Code) -> &'static str {
+pub(super) fn code_label(code: Code) -> &'static str {
     match code {
         Code::Ok => "OK",
         Code::Cancelled => "Canceled",
@@ -52,7 +52,7 @@ pub fn code_label(code: Code) -> &'static str {
 const LABELS: [&str; 3] = ["grpc_type", "grpc_service", "grpc_method"];
 
 impl GrpcMetrics {
-    pub fn new(registry: &Registry, methods: &MethodTable) -> prometheus::Result<Self> {
+    pub(crate) fn new(registry: &Registry, methods: &MethodTable) -> prometheus::Result<Self> {
         let started = IntCounterVec::new(
             Opts::new(
                 "grpc_server_started_total",
@@ -108,12 +108,12 @@ impl GrpcMetrics {
     }
 
     /// The handles of the method at `path`; every unknown path shares one set.
-    pub fn method(&self, path: &str) -> &MethodMetrics {
+    pub(crate) fn method(&self, path: &str) -> &MethodMetrics {
         self.methods.get(path).unwrap_or(&self.unknown)
     }
 
     /// Counts one finished call.
-    pub fn handled(&self, method: &MethodMetrics, code: Code, seconds: f64) {
+    pub(crate) fn handled(&self, method: &MethodMetrics, code: Code, seconds: f64) {
         let [grpc_type, service, name] = &method.labels;
         self.handled
             .with_label_values(&[grpc_type.as_str(), service, name, code_label(code)])

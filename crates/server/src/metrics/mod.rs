@@ -14,14 +14,14 @@ use prometheus::{
     TextEncoder,
 };
 
-pub use domain::DomainGauges;
-pub use grpc::{GrpcMetrics, MethodMetrics};
+pub(crate) use domain::DomainGauges;
+pub(crate) use grpc::{GrpcMetrics, MethodMetrics};
 
 use crate::observe::MethodTable;
 
 /// Direction of data through the exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
+pub(crate) enum Direction {
     /// PublishData: from the provider into the service.
     Received,
     /// FetchData: from the service to a reader.
@@ -30,7 +30,7 @@ pub enum Direction {
 
 /// Every metric of one server.
 #[derive(Debug)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     registry: Registry,
     pub grpc: GrpcMetrics,
     exchange_bytes: IntCounterVec,
@@ -63,7 +63,7 @@ fn gauge(registry: &Registry, name: &str, help: &str) -> prometheus::Result<IntG
 
 impl Metrics {
     /// Registers every metric; `methods` fixes the gRPC label values.
-    pub fn new(methods: &MethodTable) -> prometheus::Result<Self> {
+    pub(crate) fn new(methods: &MethodTable) -> prometheus::Result<Self> {
         let registry = Registry::new();
         let grpc = GrpcMetrics::new(&registry, methods)?;
         let exchange_bytes = IntCounterVec::new(
@@ -161,7 +161,7 @@ impl Metrics {
     }
 
     /// The counter of data bytes moving in `direction`.
-    pub fn exchange_bytes(&self, direction: Direction) -> IntCounter {
+    pub(crate) fn exchange_bytes(&self, direction: Direction) -> IntCounter {
         self.exchange_bytes.with_label_values(&[match direction {
             Direction::Received => "received",
             Direction::Sent => "sent",
@@ -169,18 +169,18 @@ impl Metrics {
     }
 
     /// The counter of calls refused by `limit` (concurrency, rate, message_size or timeout).
-    pub fn limit_rejections(&self, limit: &str) -> IntCounter {
+    pub(crate) fn limit_rejections(&self, limit: &str) -> IntCounter {
         self.limit_rejections.with_label_values(&[limit])
     }
 
     /// Counts a call refused because its access-log record could not be written.
-    pub fn audit_refused(&self, disk_full: bool) {
+    pub(crate) fn audit_refused(&self, disk_full: bool) {
         let reason = if disk_full { "disk_full" } else { "error" };
         self.audit_refused.with_label_values(&[reason]).inc();
     }
 
     /// Records the result of a hash-chain verification.
-    pub fn verified(&self, ok: bool) {
+    pub(crate) fn verified(&self, ok: bool) {
         self.audit_verify_ok.set(i64::from(ok));
         if !ok {
             self.audit_verify_failures.inc();
@@ -201,7 +201,7 @@ impl Metrics {
     }
 
     /// The text exposition of every metric, counting the store first if the counts are stale.
-    pub async fn render(&self, store: &dyn govshare_store::OperationsStore) -> String {
+    pub(crate) async fn render(&self, store: &dyn govshare_store::OperationsStore) -> String {
         if self.refresh_due() {
             match store.stats(chrono::Utc::now()).await {
                 Ok(stats) => self.domain.set(&stats),

@@ -20,7 +20,7 @@ use super::call::Call;
 type Commit = BoxFuture<'static, Result<(), tonic::Status>>;
 
 /// See the module documentation.
-pub struct ObservedBody {
+pub(super) struct ObservedBody {
     inner: Body,
     /// Until the call ends.
     call: Option<Call>,
@@ -47,7 +47,7 @@ impl std::fmt::Debug for ObservedBody {
 }
 
 impl ObservedBody {
-    pub fn new(inner: Body, call: Call) -> Self {
+    pub(super) fn new(inner: Body, call: Call) -> Self {
         ObservedBody {
             inner,
             call: Some(call),

@@ -15,7 +15,7 @@ use crate::metrics::{MethodMetrics, Metrics};
 
 /// What the layer knows of a path before the call runs.
 #[derive(Debug)]
-pub struct Route {
+pub(super) struct Route {
     pub metrics: MethodMetrics,
     /// Health and reflection: counted, not logged.
     pub infrastructure: bool,
@@ -25,7 +25,7 @@ pub struct Route {
 
 /// A call between its arrival and its end.
 #[derive(Debug)]
-pub struct Call {
+pub(super) struct Call {
     pub log: AccessLogHandle,
     pub metrics: Arc<Metrics>,
     pub route: Arc<Route>,
@@ -73,7 +73,7 @@ impl Call {
     /// Ends the call: counts it and appends its record. The future resolves once the record
     /// is durable, or with the status the reply must carry instead if it cannot be written:
     /// an access that cannot be recorded is not served.
-    pub fn finish(
+    pub(super) fn finish(
         self,
         code: Code,
         message: &str,
@@ -93,7 +93,7 @@ impl Call {
     }
 
     /// Ends a call whose client is gone: the record is written without waiting.
-    pub fn finish_detached(self, code: Code, message: &str) {
+    pub(super) fn finish_detached(self, code: Code, message: &str) {
         if let Some((log, record, _)) = self.end(code, message) {
             log.append_detached(record);
         }

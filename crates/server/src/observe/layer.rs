@@ -13,15 +13,15 @@ use http::{HeaderValue, Request, Response};
 use tonic::body::Body;
 use tower::{Layer, Service};
 
+use super::MethodTable;
 use super::body::ObservedBody;
 use super::call::{Call, Route};
 use super::note::CallNote;
-use super::{MethodTable, RequestId};
 use crate::access_log::AccessLogHandle;
 use crate::metrics::{Direction, Metrics};
 
 /// The response header that carries the request id.
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
+const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// What the layer shares between calls.
 #[derive(Debug)]
@@ -34,12 +34,12 @@ struct Shared {
 
 /// See the module documentation.
 #[derive(Debug, Clone)]
-pub struct ObserveLayer {
+pub(crate) struct ObserveLayer {
     shared: Arc<Shared>,
 }
 
 impl ObserveLayer {
-    pub fn new(methods: &MethodTable, metrics: Arc<Metrics>, log: AccessLogHandle) -> Self {
+    pub(crate) fn new(methods: &MethodTable, metrics: Arc<Metrics>, log: AccessLogHandle) -> Self {
         let routes = methods
             .iter()
             .map(|(path, info)| {
@@ -89,7 +89,7 @@ impl<S> Layer<S> for ObserveLayer {
 
 /// See [`ObserveLayer`].
 #[derive(Debug, Clone)]
-pub struct ObserveService<S> {
+pub(crate) struct ObserveService<S> {
     inner: S,
     shared: Arc<Shared>,
 }
@@ -142,9 +142,6 @@ where
         let request_id = new_request_id();
         let note = CallNote::with_counter(route.exchange.clone());
         request.extensions_mut().insert(note.clone());
-        request
-            .extensions_mut()
-            .insert(RequestId(request_id.clone()));
         let call = Call {
             log: shared.log.clone(),
             metrics: shared.metrics.clone(),

@@ -8,7 +8,7 @@ use prost::Message as _;
 
 /// How a method streams, as go-grpc-prometheus names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GrpcType {
+pub(crate) enum GrpcType {
     Unary,
     ClientStream,
     ServerStream,
@@ -16,7 +16,7 @@ pub enum GrpcType {
 }
 
 impl GrpcType {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             GrpcType::Unary => "unary",
             GrpcType::ClientStream => "client_stream",
@@ -28,7 +28,7 @@ impl GrpcType {
 
 /// One method's labels.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MethodInfo {
+pub(crate) struct MethodInfo {
     /// `govshare.v1.CatalogService`
     pub service: String,
     /// `GetEntry`
@@ -40,13 +40,13 @@ pub struct MethodInfo {
 
 /// Every method of every service served, by path (`/govshare.v1.CatalogService/GetEntry`).
 #[derive(Debug, Clone, Default)]
-pub struct MethodTable {
+pub(crate) struct MethodTable {
     by_path: HashMap<String, MethodInfo>,
 }
 
 impl MethodTable {
     /// The methods of the contract, health and reflection.
-    pub fn served() -> Self {
+    pub(crate) fn served() -> Self {
         let mut table = MethodTable::default();
         table.add(crate::proto::FILE_DESCRIPTOR_SET, false);
         table.add(tonic_health::pb::FILE_DESCRIPTOR_SET, true);
@@ -89,11 +89,7 @@ impl MethodTable {
         }
     }
 
-    pub fn get(&self, path: &str) -> Option<&MethodInfo> {
-        self.by_path.get(path)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &MethodInfo)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &MethodInfo)> {
         self.by_path.iter()
     }
 }
@@ -104,7 +100,7 @@ mod tests {
 
     #[test]
     fn knows_the_contract_health_and_reflection() {
-        let table = MethodTable::served();
+        let table = MethodTable::served().by_path;
         let get = table
             .get("/govshare.v1.CatalogService/GetEntry")
             .expect("GetEntry");
@@ -124,11 +120,7 @@ mod tests {
             .get("/grpc.reflection.v1.ServerReflection/ServerReflectionInfo")
             .expect("reflection");
         assert_eq!(reflect.grpc_type, GrpcType::BidiStream);
-        assert!(
-            table
-                .get("/govshare.v1.AuditService/VerifyAccessLog")
-                .is_some()
-        );
-        assert!(table.get("/made.up/Path").is_none());
+        assert!(table.contains_key("/govshare.v1.AuditService/VerifyAccessLog"));
+        assert!(!table.contains_key("/made.up/Path"));
     }
 }

@@ -9,11 +9,7 @@ mod methods;
 mod note;
 mod text_fields;
 
-pub use layer::{ObserveLayer, REQUEST_ID_HEADER};
-pub use methods::{GrpcType, MethodInfo, MethodTable};
-pub use note::{CallNote, NoteFields, note};
-pub use text_fields::EscapedFields;
-
-/// The request id of a call, in the request's extensions.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestId(pub String);
+pub(crate) use layer::ObserveLayer;
+pub(crate) use methods::{GrpcType, MethodTable};
+pub(crate) use note::{CallNote, note};
+pub(crate) use text_fields::EscapedFields;

@@ -12,11 +12,11 @@ use prometheus::IntCounter;
 use crate::auth::Principal;
 
 /// The longest target a record keeps, in characters: longer ones are a client's bad input.
-pub const MAX_TARGET_CHARS: usize = 200;
+pub(super) const MAX_TARGET_CHARS: usize = 200;
 
 /// What the call's record says beyond the transport's facts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NoteFields {
+pub(crate) struct NoteFields {
     pub department_code: String,
     pub token_id: String,
     pub target: String,
@@ -28,7 +28,7 @@ pub struct NoteFields {
 
 /// A shared handle on one call's [`NoteFields`]; clones write to the same call.
 #[derive(Debug, Clone, Default)]
-pub struct CallNote(Arc<Inner>);
+pub(crate) struct CallNote(Arc<Inner>);
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -39,7 +39,7 @@ struct Inner {
 
 impl CallNote {
     /// A note whose bytes also count in `counter`.
-    pub fn with_counter(counter: Option<IntCounter>) -> Self {
+    pub(crate) fn with_counter(counter: Option<IntCounter>) -> Self {
         CallNote(Arc::new(Inner {
             fields: Mutex::default(),
             bytes_counter: counter,
@@ -55,7 +55,7 @@ impl CallNote {
     }
 
     /// The caller, as its credential says (set by the auth layer).
-    pub fn caller(&self, principal: &Principal) {
+    pub(crate) fn caller(&self, principal: &Principal) {
         let mut f = self.fields();
         f.department_code = principal
             .department
@@ -66,7 +66,7 @@ impl CallNote {
     }
 
     /// A credential that was presented but refused (revoked or expired).
-    pub fn refused_credential(&self, token_id: &str, department: Option<&CreditCode>) {
+    pub(crate) fn refused_credential(&self, token_id: &str, department: Option<&CreditCode>) {
         let mut f = self.fields();
         f.token_id = token_id.to_owned();
         f.department_code = department.map(ToString::to_string).unwrap_or_default();
@@ -74,7 +74,7 @@ impl CallNote {
 
     /// What the call is about: an entry code, request id, grant id, snapshot id, department
     /// code or token id. As the client sent it, so cut to [`MAX_TARGET_CHARS`] with "…".
-    pub fn target(&self, target: impl ToString) -> &Self {
+    pub(crate) fn target(&self, target: impl ToString) -> &Self {
         let mut target = target.to_string();
         if let Some((end, _)) = target.char_indices().nth(MAX_TARGET_CHARS) {
             target.truncate(end);
@@ -85,25 +85,25 @@ impl CallNote {
     }
 
     /// The department whose resource the target is (the provider of an entry).
-    pub fn owner(&self, owner: &CreditCode) -> &Self {
+    pub(crate) fn owner(&self, owner: &CreditCode) -> &Self {
         self.fields().owner_code = owner.to_string();
         self
     }
 
     /// The grant a fetch is served under.
-    pub fn grant(&self, grant: impl ToString) -> &Self {
+    pub(crate) fn grant(&self, grant: impl ToString) -> &Self {
         self.fields().grant_id = grant.to_string();
         self
     }
 
     /// What was done, in a few words.
-    pub fn detail(&self, detail: impl Into<String>) -> &Self {
+    pub(crate) fn detail(&self, detail: impl Into<String>) -> &Self {
         self.fields().detail = detail.into();
         self
     }
 
     /// Data bytes moved so far (added as they move).
-    pub fn add_bytes(&self, n: u64) {
+    pub(crate) fn add_bytes(&self, n: u64) {
         let mut f = self.fields();
         f.bytes = f.bytes.saturating_add(n);
         if let Some(counter) = &self.0.bytes_counter {
@@ -112,14 +112,14 @@ impl CallNote {
     }
 
     /// The fields as they are now.
-    pub fn snapshot(&self) -> NoteFields {
+    pub(crate) fn snapshot(&self) -> NoteFields {
         self.fields().clone()
     }
 }
 
 /// The note of a call. Outside the layer (a handler called directly) it is a detached note
 /// that nothing reads.
-pub fn note<T>(request: &tonic::Request<T>) -> CallNote {
+pub(crate) fn note<T>(request: &tonic::Request<T>) -> CallNote {
     request
         .extensions()
         .get::<CallNote>()

@@ -13,7 +13,7 @@ use tracing_subscriber::fmt::format::Writer;
 /// tracing-subscriber's default field layout (the message bare, then `name=value`, separated
 /// by spaces), every value written through [`Escaped`].
 #[derive(Debug, Clone, Copy, Default)]
-pub struct EscapedFields;
+pub(crate) struct EscapedFields;
 
 impl<'writer> FormatFields<'writer> for EscapedFields {
     fn format_fields<R: RecordFields>(&self, writer: Writer<'writer>, fields: R) -> fmt::Result {
@@ -66,7 +66,7 @@ impl Visit for Visitor<'_> {
 
 /// Writes text to the inner writer with `\n`, `\r` and `\t` as those two-character escapes and
 /// every other C0 or C1 control character, DEL, U+2028 and U+2029 as `\u{..}`.
-pub struct Escaped<W>(pub W);
+pub(super) struct Escaped<W>(pub W);
 
 fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')

@@ -15,7 +15,7 @@ use crate::report::timestamp;
 
 /// One catalogue event with the attributes of the version it concerns.
 #[derive(Debug, Clone)]
-pub struct EventFacts {
+pub(crate) struct EventFacts {
     pub code: String,
     pub provider_code: String,
     pub kind: CatalogEventKind,
@@ -26,8 +26,9 @@ pub struct EventFacts {
     pub share_type: ShareType,
 }
 
-pub const CATEGORIES: [Category; 3] = [Category::Base, Category::Theme, Category::Department];
-pub const SHARE_TYPES: [ShareType; 3] = [
+pub(super) const CATEGORIES: [Category; 3] =
+    [Category::Base, Category::Theme, Category::Department];
+pub(super) const SHARE_TYPES: [ShareType; 3] = [
     ShareType::Unconditional,
     ShareType::Conditional,
     ShareType::NotShared,
@@ -56,7 +57,7 @@ struct EntryState {
 }
 
 /// The figures of `events` (in feed order; only the report's entries) for `year`.
-pub fn figures(
+pub(super) fn figures(
     events: &[EventFacts],
     year: &Year,
     calendar: &WorkingCalendar,

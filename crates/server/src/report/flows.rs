@@ -22,7 +22,7 @@ const REFUSALS: [tonic::Code; 3] = [
 /// The 交换 figures: `snapshots` are those the report's department published (or all),
 /// `rows_of` gives any snapshot's rows by its number, `records` are the access log's records
 /// of the year in the report's scope, `name_of` names departments.
-pub fn exchange(
+pub(super) fn exchange(
     snapshots: &[SnapshotRecord],
     rows_of: &HashMap<String, u64>,
     records: &[AccessRecord],
@@ -83,7 +83,7 @@ pub fn exchange(
 
 /// The 访问 figures of `records` (the year's, in the report's scope); the chain's verification
 /// is filled in by the caller.
-pub fn access(records: &[AccessRecord], year: &Year) -> AccessFigures {
+pub(super) fn access(records: &[AccessRecord], year: &Year) -> AccessFigures {
     let mut counts: BTreeMap<u32, u64> = BTreeMap::new();
     let mut f = AccessFigures::default();
     for r in records.iter().filter(|r| year.counted(r.time)) {

@@ -22,7 +22,7 @@ const PAGE: usize = 1000;
 const SCAN: usize = 500_000;
 
 /// The report of `year` for `scope` (`None`: the whole platform).
-pub async fn annual_report(
+pub(super) async fn annual_report(
     state: &AppState,
     year: Year,
     scope: Option<&CreditCode>,

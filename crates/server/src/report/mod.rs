@@ -24,21 +24,21 @@ use crate::proto::{AnnualReport, GetAnnualReportRequest};
 use crate::request::{self as field, check};
 use crate::{AppState, authz};
 
-pub use crate::convert::timestamp;
-pub use catalogue::EventFacts;
-pub use window::Year;
+pub(crate) use crate::convert::timestamp;
+pub(crate) use catalogue::EventFacts;
+pub(crate) use window::Year;
 
 /// The first year a report may be asked for.
 const FIRST_YEAR: i32 = 2000;
 
 /// The ReportService implementation.
 #[derive(Debug, Clone)]
-pub struct ReportApi {
+pub(crate) struct ReportApi {
     state: Arc<AppState>,
 }
 
 impl ReportApi {
-    pub fn new(state: Arc<AppState>) -> Self {
+    pub(crate) fn new(state: Arc<AppState>) -> Self {
         ReportApi { state }
     }
 

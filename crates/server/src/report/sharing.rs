@@ -26,7 +26,7 @@ fn outcome_before(
 
 /// The figures of `requests` (those the report's department received, or all) for `year`;
 /// `requests_made` is the number the department asked for in the year.
-pub fn figures(
+pub(super) fn figures(
     requests: &[RequestRecord],
     requests_made: u64,
     year: &Year,
@@ -106,7 +106,7 @@ pub fn figures(
 }
 
 /// The median of sorted `v` (the mean of the two middle values for an even count); 0 if empty.
-pub fn median(v: &[u32]) -> f64 {
+pub(super) fn median(v: &[u32]) -> f64 {
     match v.len() {
         0 => 0.0,
         n if n % 2 == 1 => f64::from(v[n / 2]),
@@ -115,7 +115,7 @@ pub fn median(v: &[u32]) -> f64 {
 }
 
 /// The `q` quantile of sorted `v` by the nearest-rank method; 0 if empty.
-pub fn nearest_rank(v: &[u32], q: f64) -> f64 {
+pub(super) fn nearest_rank(v: &[u32], q: f64) -> f64 {
     if v.is_empty() {
         return 0.0;
     }

@@ -5,7 +5,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone as _, Utc};
 
 /// The instants of one reporting year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Year {
+pub(crate) struct Year {
     pub year: i32,
     /// Inclusive.
     pub start: DateTime<Utc>,
@@ -17,7 +17,7 @@ pub struct Year {
 
 impl Year {
     /// `year` in `offset`, as seen at `now`; `None` for a year that cannot be represented.
-    pub fn new(year: i32, offset: FixedOffset, now: DateTime<Utc>) -> Option<Year> {
+    pub(crate) fn new(year: i32, offset: FixedOffset, now: DateTime<Utc>) -> Option<Year> {
         let start_of = |y: i32| {
             let date = NaiveDate::from_ymd_opt(y, 1, 1)?.and_hms_opt(0, 0, 0)?;
             offset
@@ -34,17 +34,12 @@ impl Year {
         })
     }
 
-    /// Whether `t` falls in the year.
-    pub fn contains(&self, t: DateTime<Utc>) -> bool {
-        self.start <= t && t < self.end
-    }
-
     /// Whether `t` falls in the year and before the cutoff.
-    pub fn counted(&self, t: DateTime<Utc>) -> bool {
+    pub(crate) fn counted(&self, t: DateTime<Utc>) -> bool {
         self.start <= t && t < self.cutoff
     }
 
-    pub fn is_complete(&self) -> bool {
+    pub(crate) fn is_complete(&self) -> bool {
         self.cutoff == self.end
     }
 }
@@ -69,7 +64,7 @@ mod tests {
             .with_ymd_and_hms(2026, 12, 31, 20, 0, 0)
             .single()
             .expect("t");
-        assert!(!y.contains(late));
+        assert!(late >= y.end);
     }
 
     #[test]
@@ -81,6 +76,6 @@ mod tests {
         let y = Year::new(2026, FixedOffset::east_opt(0).expect("utc"), now).expect("year");
         assert_eq!(y.cutoff, now);
         assert!(!y.is_complete());
-        assert!(y.contains(now) && !y.counted(now));
+        assert!(y.start <= now && now < y.end && !y.counted(now));
     }
 }

@@ -124,10 +124,7 @@ pub(crate) async fn search_entries(
         let Some(header) = state.store.get_entry(&code).await? else {
             continue;
         };
-        let Some(version) = header
-            .published_version
-            .filter(|_| header.is_visible_to_all())
-        else {
+        let Some(version) = authz::public_version(&header) else {
             continue;
         };
         let cached = state.version(&code, version).await?;

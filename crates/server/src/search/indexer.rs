@@ -19,8 +19,10 @@ use std::time::{Duration, Instant};
 
 use govshare_model::{ResourceCode, ResourceMetadata};
 use govshare_search::{Checkpoint, SearchDoc, SearchIndex};
-use govshare_store::{CatalogEvent, CatalogEventKind, CatalogueStore, EntryFilter, Visibility};
+use govshare_store::{CatalogEvent, CatalogueStore, EntryFilter, Visibility};
 use tokio::task::JoinHandle;
+
+use crate::authz;
 
 /// How often an indexer that has caught up looks for new events.
 const POLL: Duration = Duration::from_millis(100);
@@ -36,7 +38,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Starts the indexer of `index` over `store`. It runs until aborted; failures are logged and
 /// retried.
-pub fn spawn(store: Arc<dyn CatalogueStore>, index: Arc<SearchIndex>) -> JoinHandle<()> {
+pub(crate) fn spawn(store: Arc<dyn CatalogueStore>, index: Arc<SearchIndex>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let indexer = Indexer { store, index };
         let mut backoff = BACKOFF;
@@ -198,10 +200,7 @@ impl Indexer {
                 .await?;
             let mut docs = Vec::with_capacity(page.items.len());
             for header in &page.items {
-                if let Some(version) = header
-                    .published_version
-                    .filter(|_| header.is_visible_to_all())
-                {
+                if let Some(version) = authz::public_version(header) {
                     docs.extend(self.document(&header.code, version).await?);
                 }
             }
@@ -259,19 +258,12 @@ impl Indexer {
         // Per entry: whether one of its events changed the published view.
         let mut entries: BTreeMap<&ResourceCode, bool> = BTreeMap::new();
         for e in events {
-            let publishing = matches!(
-                e.kind,
-                CatalogEventKind::Published | CatalogEventKind::Revoked
-            );
-            *entries.entry(&e.code).or_default() |= publishing;
+            *entries.entry(&e.code).or_default() |= authz::changes_published_catalogue(e.kind);
         }
         let mut changes = Vec::with_capacity(entries.len());
         for (code, publishing) in entries {
             let header = self.store.get_entry(code).await?;
-            let published = header
-                .as_ref()
-                .filter(|h| h.is_visible_to_all())
-                .and_then(|h| h.published_version);
+            let published = header.as_ref().and_then(authz::public_version);
             match (published, publishing) {
                 (Some(version), true) => match self.document(code, version).await? {
                     Some(doc) => changes.push(Change::Upsert(Box::new(doc))),

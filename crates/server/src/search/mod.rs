@@ -3,7 +3,7 @@
 //! SearchEntries handler ([`handler`]). The index itself is `govshare_search`.
 
 pub(crate) mod handler;
-pub mod indexer;
+pub(crate) mod indexer;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,7 +20,7 @@ const LOCK_WAIT: Duration = Duration::from_secs(5);
 /// Opens the configured index. A damaged or incompatible index is removed and started anew
 /// (the indexer then rebuilds it from the store); an index another process keeps open, or a
 /// directory that holds something else, is an error.
-pub async fn open_index(config: &Config) -> anyhow::Result<Arc<SearchIndex>> {
+pub(crate) async fn open_index(config: &Config) -> anyhow::Result<Arc<SearchIndex>> {
     let dir = config.search_dir();
     let deadline = Instant::now() + LOCK_WAIT;
     let opened = loop {

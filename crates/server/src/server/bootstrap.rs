@@ -27,7 +27,7 @@ const PENDING_SUFFIX: &str = ".pending";
 
 /// Makes `dir` (and its missing parents) if it does not exist, readable by the server's user
 /// alone: it holds credentials and records. An existing directory is left as it is.
-pub fn data_directory(dir: &Path) -> anyhow::Result<()> {
+pub(super) fn data_directory(dir: &Path) -> anyhow::Result<()> {
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -37,7 +37,7 @@ pub fn data_directory(dir: &Path) -> anyhow::Result<()> {
 
 /// On the first start, creates the platform administrator's credential; returns its secret if
 /// this server's record is the one the store took (see the module's documentation).
-pub async fn bootstrap_admin(
+pub(super) async fn bootstrap_admin(
     store: &dyn IdentityStore,
     data_dir: &Path,
 ) -> anyhow::Result<Option<String>> {

@@ -39,7 +39,7 @@ fn request_event(e: &RequestEvent) -> proto::RequestEvent {
 }
 
 /// A request as seen at `now` (`overdue` depends on it).
-pub fn request(r: &RequestRecord, now: DateTime<Utc>) -> proto::SharingRequest {
+pub(super) fn request(r: &RequestRecord, now: DateTime<Utc>) -> proto::SharingRequest {
     let RequestRecord {
         id,
         entry_code,
@@ -118,7 +118,7 @@ fn flag(f: &GrantFlag) -> proto::GrantFlag {
 }
 
 /// A grant as seen at `now` (its state depends on it), with its flags.
-pub fn grant(g: &GrantRecord, flags: &[GrantFlag], now: DateTime<Utc>) -> proto::Grant {
+pub(super) fn grant(g: &GrantRecord, flags: &[GrantFlag], now: DateTime<Utc>) -> proto::Grant {
     let GrantRecord {
         id,
         request_id,

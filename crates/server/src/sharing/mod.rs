@@ -32,7 +32,7 @@ const REASON_MAX: usize = 2000;
 
 /// The SharingService implementation.
 #[derive(Debug, Clone)]
-pub struct SharingApi {
+pub(crate) struct SharingApi {
     state: Arc<AppState>,
 }
 
@@ -100,7 +100,7 @@ fn party(p: &Principal, direction: i32, v: &mut Violations) -> ApiResult<Party> 
 impl AppState {
     /// The grant's flags: how the entry's current published version departs from the one
     /// the grant was issued against.
-    pub async fn grant_flags(&self, grant: &GrantRecord) -> ApiResult<Vec<GrantFlag>> {
+    pub(crate) async fn grant_flags(&self, grant: &GrantRecord) -> ApiResult<Vec<GrantFlag>> {
         let header = self
             .store
             .get_entry(&grant.entry_code)
@@ -109,11 +109,9 @@ impl AppState {
                 ApiError::Internal(format!("grant {} names a missing entry", grant.id))
             })?;
         let granted = self.version(&grant.entry_code, grant.entry_version).await?;
-        let current = match header.published_version {
-            Some(n) if header.is_visible_to_all() => {
-                Some((n, self.version(&header.code, n).await?))
-            }
-            _ => None,
+        let current = match authz::public_version(&header) {
+            Some(n) => Some((n, self.version(&header.code, n).await?)),
+            None => None,
         };
         Ok(govshare_sharing::grant_flags(
             grant,
@@ -124,7 +122,7 @@ impl AppState {
 }
 
 impl SharingApi {
-    pub fn new(state: Arc<AppState>) -> Self {
+    pub(crate) fn new(state: Arc<AppState>) -> Self {
         SharingApi { state }
     }
 
@@ -204,9 +202,7 @@ impl SharingApi {
         note.owner(&header.provider_code);
         // As in GetEntry: outside the providing department, an entry that is not in the
         // published catalogue does not exist.
-        if !authz::sees_entry(&p, &header) {
-            return Err(authz::no_such_entry(&code));
-        }
+        authz::view_of(&p, &header)?;
         let published = self.published(&header).await?;
         let view = view(&header, published.as_ref());
         let input = RequestInput {

@@ -1238,10 +1238,10 @@ export const CatalogService: GenService<{
   },
   /**
    * Every catalogue change after `after_sequence`, then new ones as they happen. Resume with
-   * the last sequence received: no event is lost or repeated. ADMIN and AUDITOR see every
-   * change; other callers the changes of their own department's entries and the publications
-   * and revocations of the rest. A credential revoked or expired while watching ends the watch
-   * with UNAUTHENTICATED within one event or one second.
+   * the last sequence received: no event is lost or repeated. ADMIN sees every change; other
+   * callers (AUDITOR included, as in ListEntries) the changes of their own department's entries
+   * and the publications and revocations of the rest. A credential revoked or expired while
+   * watching ends the watch with UNAUTHENTICATED within one event or one second.
    *
    * @generated from rpc govshare.v1.CatalogService.WatchCatalog
    */
