@@ -4,6 +4,9 @@
 //!
 //! `common` is the harness every module shares; `annual_fixture` is the annual report's data.
 
+// Tests unwrap: a failure is a panic with the error in it.
+#![allow(clippy::unwrap_used)]
+
 mod annual_fixture;
 mod common;
 
