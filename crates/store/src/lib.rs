@@ -8,7 +8,7 @@
 //!
 //! Every write method returns only after the write is durable: sled groups concurrent writers
 //! into one flush, PostgreSQL commits each write's transaction (and groups the commits).
-//! `tests/suite` is the behaviour both must show, run against each.
+//! `tests/it/suite` is the behaviour both must show, run against each.
 
 mod codec;
 mod error;

@@ -1,0 +1,5 @@
+//! The integration tests of govshare-exchange, as one test binary, one module per area.
+
+mod blob;
+mod ingest;
+mod project;

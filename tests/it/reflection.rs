@@ -1,0 +1,106 @@
+//! Generic gRPC tooling (grpcurl, grpcui, load balancers) can discover and probe the server
+//! without a credential: reflection describes the contract and health answers for each service.
+
+#![allow(clippy::unwrap_used)]
+
+use crate::common::TestServer;
+use prost::Message as _;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+use tonic_reflection::pb::v1::ServerReflectionRequest;
+use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+
+/// Sends one reflection request on a fresh stream, with no `authorization` metadata.
+async fn reflect(server: &TestServer, request: MessageRequest) -> MessageResponse {
+    let mut client = ServerReflectionClient::new(server.channel.clone());
+    let outbound = tokio_stream::iter(vec![ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(request),
+    }]);
+    let mut inbound = client
+        .server_reflection_info(outbound)
+        .await
+        .unwrap()
+        .into_inner();
+    let reply = inbound.message().await.unwrap().expect("one reply");
+    reply.message_response.expect("a message_response")
+}
+
+#[tokio::test]
+async fn reflection_lists_every_service_without_a_credential() {
+    let server = TestServer::start().await;
+
+    let MessageResponse::ListServicesResponse(list) =
+        reflect(&server, MessageRequest::ListServices(String::new())).await
+    else {
+        panic!("not a list_services_response");
+    };
+
+    let names: Vec<&str> = list.service.iter().map(|s| s.name.as_str()).collect();
+    for expected in [
+        "govshare.v1.AdminService",
+        "govshare.v1.CatalogService",
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn reflection_describes_catalog_service_and_its_register_entry_method() {
+    let server = TestServer::start().await;
+
+    let MessageResponse::FileDescriptorResponse(files) = reflect(
+        &server,
+        MessageRequest::FileContainingSymbol("govshare.v1.CatalogService".into()),
+    )
+    .await
+    else {
+        panic!("not a file_descriptor_response");
+    };
+
+    let files: Vec<prost_types::FileDescriptorProto> = files
+        .file_descriptor_proto
+        .iter()
+        .map(|bytes| prost_types::FileDescriptorProto::decode(bytes.as_slice()).unwrap())
+        .collect();
+    let service = files
+        .iter()
+        .filter(|f| f.package() == "govshare.v1")
+        .flat_map(|f| &f.service)
+        .find(|s| s.name() == "CatalogService")
+        .unwrap_or_else(|| {
+            let names: Vec<&str> = files.iter().map(|f| f.name()).collect();
+            panic!("CatalogService is in none of {names:?}")
+        });
+    let register = service
+        .method
+        .iter()
+        .find(|m| m.name() == "RegisterEntry")
+        .expect("RegisterEntry");
+    assert_eq!(register.input_type(), ".govshare.v1.RegisterEntryRequest");
+    assert_eq!(register.output_type(), ".govshare.v1.CatalogEntry");
+}
+
+#[tokio::test]
+async fn health_reports_admin_service_serving_without_a_credential() {
+    let server = TestServer::start().await;
+    let mut health = HealthClient::new(server.channel.clone());
+
+    let reply = health
+        .check(HealthCheckRequest {
+            service: "govshare.v1.AdminService".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(reply.status, ServingStatus::Serving as i32);
+}
