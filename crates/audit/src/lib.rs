@@ -25,6 +25,7 @@ mod durable;
 mod error;
 mod frame;
 mod links;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 mod read;
 mod record;
@@ -35,6 +36,7 @@ mod verify;
 mod writer;
 
 pub use error::AuditError;
+#[cfg(feature = "postgres")]
 pub use postgres::PgAccessLog;
 pub use read::{Query, QueryPage, StoredRecord};
 pub use record::{

@@ -7,6 +7,7 @@ mod common;
 mod append;
 mod bench;
 mod codec;
+#[cfg(feature = "postgres")]
 mod postgres;
 mod query;
 mod reopen;
