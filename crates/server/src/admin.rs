@@ -8,7 +8,7 @@ use govshare_store::{DepartmentRecord, TokenRecord};
 use tonic::{Request, Response, Status};
 
 use crate::auth::{self, principal};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ServiceError, ServiceResult};
 use crate::observe::note;
 use crate::proto::admin_service_server::AdminService;
 use crate::proto::{
@@ -17,7 +17,9 @@ use crate::proto::{
     WhoAmIRequest, WhoAmIResponse,
 };
 use crate::request::{self as field, check, checked};
-use crate::{AppState, authz, convert};
+use govshare_service::authz;
+
+use crate::{AppState, convert};
 
 /// The AdminService implementation.
 #[derive(Debug, Clone)]
@@ -33,7 +35,7 @@ impl AdminApi {
     async fn create_department(
         &self,
         request: Request<CreateDepartmentRequest>,
-    ) -> ApiResult<Department> {
+    ) -> ServiceResult<Department> {
         let note = note(&request);
         authz::administer(&principal(&request)?)?;
         let CreateDepartmentRequest {
@@ -85,7 +87,7 @@ impl AdminApi {
     async fn list_departments(
         &self,
         request: Request<ListDepartmentsRequest>,
-    ) -> ApiResult<ListDepartmentsResponse> {
+    ) -> ServiceResult<ListDepartmentsResponse> {
         authz::read_directory(&principal(&request)?)?;
         let ListDepartmentsRequest {
             page_size,
@@ -112,7 +114,7 @@ impl AdminApi {
     async fn issue_token(
         &self,
         request: Request<IssueTokenRequest>,
-    ) -> ApiResult<IssueTokenResponse> {
+    ) -> ServiceResult<IssueTokenResponse> {
         authz::administer(&principal(&request)?)?;
         let note = note(&request);
         let IssueTokenRequest {
@@ -130,7 +132,7 @@ impl AdminApi {
         // Each role once at most: a longer list is refused before its elements are read.
         let max_roles = Role::ALL.len();
         if roles.len() > max_roles {
-            return Err(ApiError::field(
+            return Err(ServiceError::field(
                 "roles",
                 format!(
                     "角色不能超过{max_roles}个，实际为{}个 (at most {max_roles} roles, got {})",
@@ -226,13 +228,13 @@ impl AdminApi {
     async fn revoke_token(
         &self,
         request: Request<RevokeTokenRequest>,
-    ) -> ApiResult<RevokeTokenResponse> {
+    ) -> ServiceResult<RevokeTokenResponse> {
         let note = note(&request);
         authz::administer(&principal(&request)?)?;
         let RevokeTokenRequest { token_id } = request.into_inner();
         note.target(&token_id);
         if token_id.trim().is_empty() {
-            return Err(ApiError::field(
+            return Err(ServiceError::field(
                 "token_id",
                 "必填：凭证编号 (required: the token id)",
             ));
@@ -243,7 +245,7 @@ impl AdminApi {
         Ok(RevokeTokenResponse {})
     }
 
-    async fn who_am_i(&self, request: Request<WhoAmIRequest>) -> ApiResult<WhoAmIResponse> {
+    async fn who_am_i(&self, request: Request<WhoAmIRequest>) -> ServiceResult<WhoAmIResponse> {
         let p = principal(&request)?;
         authz::read_directory(&p)?;
         let department = match &p.department {
@@ -270,34 +272,52 @@ impl AdminService for AdminApi {
         &self,
         request: Request<CreateDepartmentRequest>,
     ) -> Result<Response<Department>, Status> {
-        Ok(Response::new(self.create_department(request).await?))
+        Ok(Response::new(
+            self.create_department(request)
+                .await
+                .map_err(crate::error::status)?,
+        ))
     }
 
     async fn list_departments(
         &self,
         request: Request<ListDepartmentsRequest>,
     ) -> Result<Response<ListDepartmentsResponse>, Status> {
-        Ok(Response::new(self.list_departments(request).await?))
+        Ok(Response::new(
+            self.list_departments(request)
+                .await
+                .map_err(crate::error::status)?,
+        ))
     }
 
     async fn issue_token(
         &self,
         request: Request<IssueTokenRequest>,
     ) -> Result<Response<IssueTokenResponse>, Status> {
-        Ok(Response::new(self.issue_token(request).await?))
+        Ok(Response::new(
+            self.issue_token(request)
+                .await
+                .map_err(crate::error::status)?,
+        ))
     }
 
     async fn revoke_token(
         &self,
         request: Request<RevokeTokenRequest>,
     ) -> Result<Response<RevokeTokenResponse>, Status> {
-        Ok(Response::new(self.revoke_token(request).await?))
+        Ok(Response::new(
+            self.revoke_token(request)
+                .await
+                .map_err(crate::error::status)?,
+        ))
     }
 
     async fn who_am_i(
         &self,
         request: Request<WhoAmIRequest>,
     ) -> Result<Response<WhoAmIResponse>, Status> {
-        Ok(Response::new(self.who_am_i(request).await?))
+        Ok(Response::new(
+            self.who_am_i(request).await.map_err(crate::error::status)?,
+        ))
     }
 }

@@ -11,7 +11,8 @@ use std::task::{Context, Poll};
 use base64::Engine as _;
 use chrono::Utc;
 use futures::future::BoxFuture;
-use govshare_model::{CreditCode, Role};
+use govshare_model::CreditCode;
+use govshare_service::Principal;
 use govshare_store::{IdentityStore, TokenRecord};
 use http::{Request, Response};
 use rand::RngCore as _;
@@ -20,50 +21,18 @@ use tonic::body::Body;
 use tower::{Layer, Service};
 
 use crate::config::TlsConfig;
-use crate::error::ApiError;
+use crate::error::ServiceError;
 use crate::observe::CallNote;
 
 pub(crate) use stream::{Revocations, StreamCredential};
 
-/// Who is calling, as the credential says. Never taken from a request field.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Principal {
-    pub(crate) token_id: String,
-    pub(crate) token_name: String,
-    /// `None` for platform-level credentials.
-    pub(crate) department: Option<CreditCode>,
-    pub(crate) roles: Vec<Role>,
-}
-
-impl Principal {
-    /// Whether the credential holds `role`. A platform role (ADMIN, AUDITOR) counts only on a
-    /// credential without a department, whatever a stored record says.
-    pub(crate) fn has(&self, role: Role) -> bool {
-        self.roles.contains(&role) && (self.department.is_none() || !role.is_platform())
-    }
-
-    /// Whether the credential belongs to `department`.
-    pub(crate) fn is_of(&self, department: &CreditCode) -> bool {
-        self.department.as_ref() == Some(department)
-    }
-
-    fn from_record(t: &TokenRecord) -> Self {
-        Principal {
-            token_id: t.id.clone(),
-            token_name: t.name.clone(),
-            department: t.department.clone(),
-            roles: t.roles.clone(),
-        }
-    }
-}
-
 /// The principal the auth layer attached to a request.
-pub(crate) fn principal<T>(request: &tonic::Request<T>) -> Result<Principal, ApiError> {
+pub(crate) fn principal<T>(request: &tonic::Request<T>) -> Result<Principal, ServiceError> {
     request
         .extensions()
         .get::<Principal>()
         .cloned()
-        .ok_or_else(|| ApiError::Unauthenticated("未认证 (not authenticated)".into()))
+        .ok_or_else(|| ServiceError::Unauthenticated("未认证 (not authenticated)".into()))
 }
 
 /// A new secret and its id. The secret is shown once; only its digest is stored.

@@ -1,19 +1,21 @@
 //! CatalogService: registering, editing, reading and reviewing catalogue entries.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use chrono::Utc;
 use govshare_model::{
     Category, CreditCode, EntryState, ResourceCode, ResourceMetadata, ShareType, UpdateCycle,
     Violations,
 };
+use govshare_service::departments::DepartmentNames;
 use govshare_store::{EntryFilter, EntryHeader, EntrySummary, NewEntry, NewVersion, VersionRecord};
 use prost::Message as _;
 use tonic::{Request, Response, Status};
 
-use crate::auth::{Principal, principal};
-use crate::error::{ApiError, ApiResult};
+use govshare_service::Principal;
+
+use crate::auth::principal;
+use crate::error::{ServiceError, ServiceResult};
 use crate::observe::{CallNote, note};
 use crate::proto::catalog_service_server::CatalogService;
 use crate::proto::{
@@ -22,7 +24,9 @@ use crate::proto::{
     RequestRevocationRequest, ReviewEntryRequest, SubmitEntryRequest, UpdateEntryRequest,
 };
 use crate::request::{self as field, check, checked};
-use crate::{AppState, authz, convert};
+use govshare_service::authz;
+
+use crate::{AppState, convert};
 
 const NOTE_MAX: usize = 1000;
 const COMMENT_MAX: usize = 2000;
@@ -31,7 +35,7 @@ const COMMENT_MAX: usize = 2000;
 #[derive(Debug, Clone)]
 pub(crate) struct CatalogApi {
     state: Arc<AppState>,
-    departments: Arc<RwLock<HashMap<CreditCode, String>>>,
+    departments: Arc<DepartmentNames>,
 }
 
 /// Validated metadata ready to be stored as a version.
@@ -57,9 +61,10 @@ fn under_metadata(errors: Violations, v: &mut Violations) {
     }
 }
 
-fn decode_metadata(v: &VersionRecord) -> ApiResult<ResourceMetadata> {
-    ResourceMetadata::from_canonical_bytes(&v.canonical)
-        .map_err(|e| ApiError::Internal(format!("stored version {} is unreadable: {e}", v.version)))
+fn decode_metadata(v: &VersionRecord) -> ServiceResult<ResourceMetadata> {
+    ResourceMetadata::from_canonical_bytes(&v.canonical).map_err(|e| {
+        ServiceError::Internal(format!("stored version {} is unreadable: {e}", v.version))
+    })
 }
 
 impl CatalogApi {
@@ -72,14 +77,14 @@ impl CatalogApi {
     pub(crate) async fn stream_credential<T>(
         &self,
         request: &Request<T>,
-    ) -> ApiResult<crate::auth::StreamCredential> {
+    ) -> ServiceResult<crate::auth::StreamCredential> {
         crate::auth::StreamCredential::of(request, self.store(), &self.state.revocations).await
     }
 
     pub(crate) fn new(state: Arc<AppState>) -> Self {
         CatalogApi {
+            departments: Arc::new(DepartmentNames::new(state.store.clone())),
             state,
-            departments: Arc::default(),
         }
     }
 
@@ -91,7 +96,7 @@ impl CatalogApi {
         p: &Principal,
         metadata: Option<crate::proto::ResourceMetadata>,
         mut v: Violations,
-    ) -> ApiResult<Prepared> {
+    ) -> ServiceResult<Prepared> {
         let Some(metadata) = metadata else {
             v.push(
                 "metadata",
@@ -122,27 +127,15 @@ impl CatalogApi {
 
     /// The registered name of a department. Departments are never renamed or removed, so
     /// names are kept once read.
-    async fn department_name(&self, code: &CreditCode) -> ApiResult<String> {
-        if let Some(name) = self
-            .departments
-            .read()
-            .ok()
-            .and_then(|m| m.get(code).cloned())
-        {
-            return Ok(name);
-        }
-        let department = self.state.store.get_department(code).await?.ok_or_else(|| {
-            ApiError::field(
+    async fn department_name(&self, code: &CreditCode) -> ServiceResult<String> {
+        self.departments.name(code).await?.ok_or_else(|| {
+            ServiceError::field(
                 "metadata.provider_code",
                 format!(
                     "提供方 {code} 未登记为部门 (provider {code} is not a registered department)"
                 ),
             )
-        })?;
-        if let Ok(mut names) = self.departments.write() {
-            names.insert(code.clone(), department.name.clone());
-        }
-        Ok(department.name)
+        })
     }
 
     fn new_version(&self, p: &Principal, prepared: &Prepared, note: String) -> NewVersion {
@@ -163,7 +156,7 @@ impl CatalogApi {
         note: &CallNote,
         p: &Principal,
         code: &ResourceCode,
-    ) -> ApiResult<EntryHeader> {
+    ) -> ServiceResult<EntryHeader> {
         let header = self
             .state
             .store
@@ -175,13 +168,13 @@ impl CatalogApi {
         Ok(header)
     }
 
-    async fn version(&self, code: &ResourceCode, version: u64) -> ApiResult<VersionRecord> {
+    async fn version(&self, code: &ResourceCode, version: u64) -> ServiceResult<VersionRecord> {
         self.state
             .store
             .get_version(code, version)
             .await?
             .ok_or_else(|| {
-                ApiError::NotFound(format!(
+                ServiceError::NotFound(format!(
                     "目录 {code} 没有版本 {version} (entry {code} has no version {version})"
                 ))
             })
@@ -193,16 +186,16 @@ impl CatalogApi {
         note: &CallNote,
         p: &Principal,
         code: &ResourceCode,
-    ) -> ApiResult<EntryHeader> {
+    ) -> ServiceResult<EntryHeader> {
         let header = self.header(note, p, code).await?;
         authz::write_entry(p, &header.provider_code)?;
         Ok(header)
     }
 
     /// The entry as seen at `version`.
-    async fn entry_at(&self, header: &EntryHeader, version: u64) -> ApiResult<CatalogEntry> {
-        let cached = self.state.version(&header.code, version).await?;
-        Ok(convert::entry(header, &cached.info, &cached.metadata))
+    async fn entry_at(&self, header: &EntryHeader, version: u64) -> ServiceResult<CatalogEntry> {
+        let cached = self.state.versions.get(&header.code, version).await?;
+        Ok(convert::entry(header, &cached.record, &cached.metadata))
     }
 
     /// The header of an entry whose history `p` wants to read.
@@ -211,7 +204,7 @@ impl CatalogApi {
         note: &CallNote,
         p: &Principal,
         code: &ResourceCode,
-    ) -> ApiResult<EntryHeader> {
+    ) -> ServiceResult<EntryHeader> {
         let header = self.header(note, p, code).await?;
         authz::read_all_versions(p, &header.provider_code)?;
         Ok(header)
@@ -220,7 +213,7 @@ impl CatalogApi {
     async fn register_entry(
         &self,
         request: Request<RegisterEntryRequest>,
-    ) -> ApiResult<CatalogEntry> {
+    ) -> ServiceResult<CatalogEntry> {
         let p = principal(&request)?;
         let call = note(&request);
         let RegisterEntryRequest {
@@ -252,15 +245,13 @@ impl CatalogApi {
         call.target(&header.code)
             .owner(&header.provider_code)
             .detail(format!("version {}", record.version));
-        let metadata = convert::metadata(&prepared.metadata);
-        Ok(convert::entry(
-            &header,
-            &convert::version_info(&record),
-            &metadata,
-        ))
+        Ok(convert::entry(&header, &record, &prepared.metadata))
     }
 
-    async fn update_entry(&self, request: Request<UpdateEntryRequest>) -> ApiResult<CatalogEntry> {
+    async fn update_entry(
+        &self,
+        request: Request<UpdateEntryRequest>,
+    ) -> ServiceResult<CatalogEntry> {
         let p = principal(&request)?;
         let call = note(&request);
         let UpdateEntryRequest {
@@ -280,7 +271,7 @@ impl CatalogApi {
         };
         let prepared = self.prepare(&p, metadata, v).await?;
         let Some(header) = header else {
-            return Err(ApiError::Internal("validated code missing".into()));
+            return Err(ServiceError::Internal("validated code missing".into()));
         };
         let mut v = Violations::default();
         under_metadata(
@@ -295,15 +286,10 @@ impl CatalogApi {
             .update_entry(&header.code, expected_version, new_version)
             .await?;
         call.detail(format!("version {}", record.version));
-        let metadata = convert::metadata(&prepared.metadata);
-        Ok(convert::entry(
-            &header,
-            &convert::version_info(&record),
-            &metadata,
-        ))
+        Ok(convert::entry(&header, &record, &prepared.metadata))
     }
 
-    async fn get_entry(&self, request: Request<GetEntryRequest>) -> ApiResult<CatalogEntry> {
+    async fn get_entry(&self, request: Request<GetEntryRequest>) -> ServiceResult<CatalogEntry> {
         let p = principal(&request)?;
         let note = note(&request);
         authz::read_directory(&p)?;
@@ -317,7 +303,7 @@ impl CatalogApi {
         let default = view.default_version();
         let version = if version == 0 { default } else { version };
         if !view.reads(version) {
-            return Err(ApiError::PermissionDenied(format!(
+            return Err(ServiceError::PermissionDenied(format!(
                 "其他部门只能读取已发布版本 {default} (outside the providing department only the published version {default} is readable)"
             )));
         }
@@ -328,7 +314,7 @@ impl CatalogApi {
     async fn list_entries(
         &self,
         request: Request<ListEntriesRequest>,
-    ) -> ApiResult<ListEntriesResponse> {
+    ) -> ServiceResult<ListEntriesResponse> {
         let p = principal(&request)?;
         let note = note(&request);
         authz::read_directory(&p)?;
@@ -396,7 +382,7 @@ impl CatalogApi {
     async fn list_versions(
         &self,
         request: Request<ListVersionsRequest>,
-    ) -> ApiResult<ListVersionsResponse> {
+    ) -> ServiceResult<ListVersionsResponse> {
         let p = principal(&request)?;
         let note = note(&request);
         let ListVersionsRequest {
@@ -446,7 +432,7 @@ impl CatalogApi {
     async fn diff_versions(
         &self,
         request: Request<DiffVersionsRequest>,
-    ) -> ApiResult<DiffVersionsResponse> {
+    ) -> ServiceResult<DiffVersionsResponse> {
         let p = principal(&request)?;
         let note = note(&request);
         let DiffVersionsRequest {
@@ -472,7 +458,10 @@ impl CatalogApi {
         })
     }
 
-    async fn submit_entry(&self, request: Request<SubmitEntryRequest>) -> ApiResult<CatalogEntry> {
+    async fn submit_entry(
+        &self,
+        request: Request<SubmitEntryRequest>,
+    ) -> ServiceResult<CatalogEntry> {
         let p = principal(&request)?;
         let note = note(&request);
         let SubmitEntryRequest {
@@ -497,7 +486,7 @@ impl CatalogApi {
     async fn request_revocation(
         &self,
         request: Request<RequestRevocationRequest>,
-    ) -> ApiResult<CatalogEntry> {
+    ) -> ServiceResult<CatalogEntry> {
         let p = principal(&request)?;
         let note = note(&request);
         let RequestRevocationRequest { code, reason } = request.into_inner();
@@ -516,7 +505,10 @@ impl CatalogApi {
         self.entry_at(&header, version).await
     }
 
-    async fn review_entry(&self, request: Request<ReviewEntryRequest>) -> ApiResult<CatalogEntry> {
+    async fn review_entry(
+        &self,
+        request: Request<ReviewEntryRequest>,
+    ) -> ServiceResult<CatalogEntry> {
         let p = principal(&request)?;
         let note = note(&request);
         let ReviewEntryRequest {
@@ -568,70 +560,92 @@ impl CatalogService for CatalogApi {
         &self,
         r: Request<crate::proto::WatchCatalogRequest>,
     ) -> Result<Response<Self::WatchCatalogStream>, Status> {
-        Ok(Response::new(self.watch_catalog(r).await?))
+        Ok(Response::new(
+            self.watch_catalog(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn register_entry(
         &self,
         r: Request<RegisterEntryRequest>,
     ) -> Result<Response<CatalogEntry>, Status> {
-        Ok(Response::new(self.register_entry(r).await?))
+        Ok(Response::new(
+            self.register_entry(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn update_entry(
         &self,
         r: Request<UpdateEntryRequest>,
     ) -> Result<Response<CatalogEntry>, Status> {
-        Ok(Response::new(self.update_entry(r).await?))
+        Ok(Response::new(
+            self.update_entry(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn get_entry(
         &self,
         r: Request<GetEntryRequest>,
     ) -> Result<Response<CatalogEntry>, Status> {
-        Ok(Response::new(self.get_entry(r).await?))
+        Ok(Response::new(
+            self.get_entry(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn list_entries(
         &self,
         r: Request<ListEntriesRequest>,
     ) -> Result<Response<ListEntriesResponse>, Status> {
-        Ok(Response::new(self.list_entries(r).await?))
+        Ok(Response::new(
+            self.list_entries(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn list_versions(
         &self,
         r: Request<ListVersionsRequest>,
     ) -> Result<Response<ListVersionsResponse>, Status> {
-        Ok(Response::new(self.list_versions(r).await?))
+        Ok(Response::new(
+            self.list_versions(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn diff_versions(
         &self,
         r: Request<DiffVersionsRequest>,
     ) -> Result<Response<DiffVersionsResponse>, Status> {
-        Ok(Response::new(self.diff_versions(r).await?))
+        Ok(Response::new(
+            self.diff_versions(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn submit_entry(
         &self,
         r: Request<SubmitEntryRequest>,
     ) -> Result<Response<CatalogEntry>, Status> {
-        Ok(Response::new(self.submit_entry(r).await?))
+        Ok(Response::new(
+            self.submit_entry(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn request_revocation(
         &self,
         r: Request<RequestRevocationRequest>,
     ) -> Result<Response<CatalogEntry>, Status> {
-        Ok(Response::new(self.request_revocation(r).await?))
+        Ok(Response::new(
+            self.request_revocation(r)
+                .await
+                .map_err(crate::error::status)?,
+        ))
     }
 
     async fn review_entry(
         &self,
         r: Request<ReviewEntryRequest>,
     ) -> Result<Response<CatalogEntry>, Status> {
-        Ok(Response::new(self.review_entry(r).await?))
+        Ok(Response::new(
+            self.review_entry(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn search_entries(
@@ -639,7 +653,9 @@ impl CatalogService for CatalogApi {
         r: Request<crate::proto::SearchEntriesRequest>,
     ) -> Result<Response<crate::proto::SearchEntriesResponse>, Status> {
         Ok(Response::new(
-            crate::search::handler::search_entries(&self.state, r).await?,
+            crate::search::handler::search_entries(&self.state, r)
+                .await
+                .map_err(crate::error::status)?,
         ))
     }
 }

@@ -4,7 +4,7 @@ use base64::Engine as _;
 use govshare_model::{CreditCode, ResourceCode, Violations};
 
 use crate::config::ApiConfig;
-use crate::error::ApiError;
+use crate::error::ServiceError;
 
 /// The page size to use: the default for 0, the cap for anything larger; negative is an error.
 pub(crate) fn page_size(requested: i32, api: &ApiConfig, v: &mut Violations) -> usize {
@@ -171,17 +171,17 @@ pub(crate) fn optional_text(field: &str, text: &str, max: usize, v: &mut Violati
 
 /// Fails with every violation collected so far; otherwise returns the value parsed alongside
 /// them, which is present whenever its field recorded no violation.
-pub(crate) fn checked<T>(v: Violations, value: Option<T>) -> Result<T, ApiError> {
+pub(crate) fn checked<T>(v: Violations, value: Option<T>) -> Result<T, ServiceError> {
     check(v)?;
-    value.ok_or_else(|| ApiError::Internal("a validated field is missing".into()))
+    value.ok_or_else(|| ServiceError::Internal("a validated field is missing".into()))
 }
 
 /// Fails with every violation collected so far, if any.
-pub(crate) fn check(v: Violations) -> Result<(), ApiError> {
+pub(crate) fn check(v: Violations) -> Result<(), ServiceError> {
     if v.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::InvalidArgument(v))
+        Err(ServiceError::InvalidArgument(v))
     }
 }
 

@@ -22,12 +22,12 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Status};
 
 use crate::auth::principal;
-use crate::authz;
 use crate::catalog::CatalogApi;
 use crate::convert::timestamp;
-use crate::error::ApiResult;
+use crate::error::ServiceResult;
 use crate::observe::note;
 use crate::proto::{CatalogEvent, CatalogEventKind, WatchCatalogRequest};
+use govshare_service::authz;
 
 /// How often a watcher that has caught up looks for new events.
 const POLL: Duration = Duration::from_millis(100);
@@ -69,7 +69,7 @@ impl CatalogApi {
     pub(crate) async fn watch_catalog(
         &self,
         request: Request<WatchCatalogRequest>,
-    ) -> ApiResult<EventStream> {
+    ) -> ServiceResult<EventStream> {
         let p = principal(&request)?;
         let note = note(&request);
         let mut credential = self.stream_credential(&request).await?;

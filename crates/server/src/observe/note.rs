@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use govshare_model::CreditCode;
 use prometheus::IntCounter;
 
-use crate::auth::Principal;
+use govshare_service::Principal;
 
 /// The longest target a record keeps, in characters: longer ones are a client's bad input.
 pub(super) const MAX_TARGET_CHARS: usize = 200;

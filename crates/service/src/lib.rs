@@ -1,0 +1,19 @@
+//! govshare's use cases without a transport.
+//!
+//! Every operation takes the caller's [`Principal`] (built by the server from the credential,
+//! never from a request field) and typed input, and answers with model or store types, or a
+//! [`ServiceError`] a transport maps to its own status. Every decision about who may do what
+//! is made by [`authz`]; which catalogue entries and versions a reader sees is the one rule in
+//! [`authz::visibility`].
+//!
+//! - [`versions::Versions`] and [`departments::DepartmentNames`]: the caches of decoded
+//!   versions and of department names that these use cases share.
+
+pub mod authz;
+pub mod departments;
+pub mod error;
+mod principal;
+pub mod versions;
+
+pub use error::{ServiceError, ServiceResult};
+pub use principal::Principal;
