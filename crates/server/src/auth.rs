@@ -8,15 +8,12 @@ mod stream;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use base64::Engine as _;
 use chrono::Utc;
 use futures::future::BoxFuture;
 use govshare_model::CreditCode;
 use govshare_service::Principal;
 use govshare_store::{IdentityStore, TokenRecord};
 use http::{Request, Response};
-use rand::RngCore as _;
-use sha2::{Digest as _, Sha256};
 use tonic::body::Body;
 use tower::{Layer, Service};
 
@@ -35,23 +32,7 @@ pub(crate) fn principal<T>(request: &tonic::Request<T>) -> Result<Principal, Ser
         .ok_or_else(|| ServiceError::Unauthenticated("未认证 (not authenticated)".into()))
 }
 
-/// A new secret and its id. The secret is shown once; only its digest is stored.
-pub fn new_token() -> (String, String) {
-    let mut secret = [0u8; 32];
-    rand::rng().fill_bytes(&mut secret);
-    let mut id = [0u8; 8];
-    rand::rng().fill_bytes(&mut id);
-    let token = format!(
-        "gst_{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
-    );
-    (token, format!("tok_{}", hex::encode(id)))
-}
-
-/// The stored form of a token.
-pub fn token_digest(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+pub use govshare_service::tokens::{new_token, token_digest};
 
 /// Methods that need no credential: the standard health and reflection services.
 fn is_public(path: &str) -> bool {
@@ -242,17 +223,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_are_random_and_digests_are_stable() {
-        let (a, id_a) = new_token();
-        let (b, id_b) = new_token();
-        assert_ne!(a, b);
-        assert_ne!(id_a, id_b);
-        assert_eq!(token_digest(&a), token_digest(&a));
-        assert_eq!(token_digest(&a).len(), 64);
-        assert!(!token_digest(&a).contains(&a));
-    }
 
     #[test]
     fn bearer_scheme_is_case_insensitive() {

@@ -173,3 +173,19 @@ pub fn disk_full_message(zh: &str, en: &str) -> String {
          later)"
     )
 }
+
+/// Fails with every violation collected so far, if any.
+pub fn check(v: Violations) -> ServiceResult<()> {
+    if v.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::InvalidArgument(v))
+    }
+}
+
+/// Fails with every violation collected so far; otherwise returns the value parsed alongside
+/// them, which is present whenever its field recorded no violation.
+pub fn checked<T>(v: Violations, value: Option<T>) -> ServiceResult<T> {
+    check(v)?;
+    value.ok_or_else(|| ServiceError::Internal("a validated field is missing".into()))
+}

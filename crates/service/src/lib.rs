@@ -6,14 +6,22 @@
 //! is made by [`authz`]; which catalogue entries and versions a reader sees is the one rule in
 //! [`authz::visibility`].
 //!
+//! - [`catalogue::Catalogue`]: registering, editing, reviewing and reading catalogue entries;
+//! - [`admin::Admin`]: departments, credentials and the caller's own identity;
 //! - [`versions::Versions`] and [`departments::DepartmentNames`]: the caches of decoded
 //!   versions and of department names that these use cases share.
 
+pub mod admin;
 pub mod authz;
+pub mod catalogue;
 pub mod departments;
 pub mod error;
+pub mod fields;
+mod note;
 mod principal;
+pub mod tokens;
 pub mod versions;
 
 pub use error::{ServiceError, ServiceResult};
+pub use note::Note;
 pub use principal::Principal;
