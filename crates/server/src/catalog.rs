@@ -30,7 +30,8 @@ const COMMENT_MAX: usize = 2000;
 #[derive(Debug, Clone)]
 pub(crate) struct CatalogApi {
     state: Arc<AppState>,
-    catalogue: Arc<Catalogue>,
+    /// The use cases, WatchCatalog's feed included.
+    pub(crate) catalogue: Arc<Catalogue>,
 }
 
 /// The message of an entry as seen at one of its versions.

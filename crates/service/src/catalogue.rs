@@ -21,6 +21,7 @@ use govshare_store::{
 use crate::authz;
 use crate::departments::DepartmentNames;
 use crate::error::{ServiceError, ServiceResult, check, checked};
+use crate::feed::Feed;
 use crate::note::Note;
 use crate::principal::Principal;
 use crate::versions::{Version, Versions};
@@ -180,6 +181,11 @@ impl Catalogue {
             versions,
             departments: Arc::new(DepartmentNames::new(identity)),
         }
+    }
+
+    /// WatchCatalog: the changes `reader` sees after sequence `after`.
+    pub fn feed(&self, reader: Principal, after: u64) -> Feed {
+        Feed::new(self.store.clone(), reader, after)
     }
 
     /// RegisterEntry: a new entry, a draft, by a cataloguer of its provider. The provider

@@ -7,6 +7,7 @@
 //! [`authz::visibility`].
 //!
 //! - [`catalogue::Catalogue`]: registering, editing, reviewing and reading catalogue entries;
+//! - [`feed::Feed`]: the catalogue's changes as one reader sees them;
 //! - [`admin::Admin`]: departments, credentials and the caller's own identity;
 //! - [`versions::Versions`] and [`departments::DepartmentNames`]: the caches of decoded
 //!   versions and of department names that these use cases share.
@@ -16,6 +17,7 @@ pub mod authz;
 pub mod catalogue;
 pub mod departments;
 pub mod error;
+pub mod feed;
 pub mod fields;
 mod note;
 mod principal;

@@ -3,4 +3,5 @@
 
 mod admin;
 mod catalogue;
+mod feed;
 mod fixtures;
