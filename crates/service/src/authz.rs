@@ -9,6 +9,7 @@
 
 use govshare_model::{CreditCode, ResourceCode, Role};
 use govshare_sharing::{GrantId, RequestId};
+use govshare_store::EntryHeader;
 
 use crate::Principal;
 use crate::ServiceError;
@@ -187,6 +188,19 @@ pub fn list_snapshots<'p>(p: &'p Principal, provider: &CreditCode) -> Option<&'p
     } else {
         p.department.as_ref()
     }
+}
+
+/// ListSnapshots, for a caller whose department holds no active grant for the entry of
+/// `header` (see [`list_snapshots`]): an entry that does not exist for it is answered as one
+/// that was never registered; one that does is refused for want of a grant.
+pub fn without_grant(p: &Principal, header: &EntryHeader) -> ServiceError {
+    if !sees_entry(p, header) {
+        return no_such_entry(&header.code);
+    }
+    let code = &header.code;
+    ServiceError::PermissionDenied(format!(
+        "本部门没有目录 {code} 的有效授权 (your department holds no active grant for entry {code})"
+    ))
 }
 
 /// QueryAccessLog: every record for the platform administrator and the auditor (`None`);

@@ -9,7 +9,8 @@ use govshare_store::StoreError;
 /// Why a call failed, in terms a client can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    /// Bad input: every failing field, with paths relative to the request message.
+    /// Bad input: every failing field, with paths relative to the input, whose fields are
+    /// named as in the request message that carries it.
     #[error("invalid request: {0}")]
     InvalidArgument(Violations),
     /// No credential, or one that is not (or no longer) valid.

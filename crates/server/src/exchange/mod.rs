@@ -153,13 +153,7 @@ impl ExchangeApi {
         if let Some(department) = authz::list_snapshots(&p, &header.provider_code)
             && self.active_grants(department, &code).await?.is_empty()
         {
-            if !authz::sees_entry(&p, &header) {
-                return Err(authz::no_such_entry(&code));
-            }
-            return Err(ServiceError::PermissionDenied(format!(
-                "本部门没有目录 {code} 的有效授权 (your department holds no active grant for \
-                 entry {code})"
-            )));
+            return Err(authz::without_grant(&p, &header));
         }
         let page = self
             .state

@@ -234,6 +234,22 @@ mod tests {
     }
 
     #[test]
+    fn without_a_grant_an_unpublished_entry_still_does_not_exist() {
+        let reader = principal(Some(B), &[Role::Consumer]);
+        for h in entries() {
+            let err = super::super::without_grant(&reader, &h);
+            if sees_entry(&reader, &h) {
+                assert!(matches!(err, ServiceError::PermissionDenied(_)), "{h:?}");
+            } else {
+                assert_eq!(
+                    err.to_string(),
+                    super::super::no_such_entry(&h.code).to_string()
+                );
+            }
+        }
+    }
+
+    #[test]
     fn outside_the_provider_only_the_published_version_is_read() {
         let p = principal(None, &[Role::Auditor]);
         for h in [

@@ -47,7 +47,7 @@ async fn only_the_platform_administrator_administers() {
         assert!(denied(err), "{p:?}");
         let err = w
             .admin
-            .issue_token(&p, token(&w.a.to_string(), &[Role::Consumer]))
+            .issue_token(&p, token(w.a.as_ref(), &[Role::Consumer]))
             .await
             .expect_err("refused");
         assert!(denied(err), "{p:?}");
@@ -89,17 +89,13 @@ async fn a_department_needs_a_registered_parent_and_a_new_code() {
     assert_eq!(fields(err), ["code"]);
     let child = w
         .admin
-        .create_department(
-            &admin,
-            &(),
-            department(&valid_credit_code(3), &w.a.to_string()),
-        )
+        .create_department(&admin, &(), department(&valid_credit_code(3), w.a.as_ref()))
         .await
         .expect("registered under A");
     assert_eq!(child.parent_code.as_ref(), Some(&w.a));
     let err = w
         .admin
-        .create_department(&admin, &(), department(&w.b.to_string(), ""))
+        .create_department(&admin, &(), department(w.b.as_ref(), ""))
         .await
         .expect_err("B is registered");
     assert!(matches!(err, ServiceError::AlreadyExists(_)), "{err:?}");
@@ -185,7 +181,7 @@ async fn an_issued_credential_is_kept_as_its_digest_until_revoked() {
         .admin
         .issue_token(
             &admin,
-            token(&w.a.to_string(), &[Role::Consumer, Role::Approver]),
+            token(w.a.as_ref(), &[Role::Consumer, Role::Approver]),
         )
         .await
         .expect("issued");
