@@ -10,7 +10,7 @@ use tonic::{Code, Request, Response, Status};
 use crate::access_log::{AccessLogHandle, LogError};
 use crate::auth::principal;
 use crate::convert::timestamp;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ServiceError, ServiceResult};
 use crate::observe::note;
 use crate::proto::audit_service_server::AuditService;
 use crate::proto::{
@@ -18,7 +18,9 @@ use crate::proto::{
     VerifyAccessLogResponse,
 };
 use crate::request::{self as field, check};
-use crate::{AppState, authz};
+use govshare_service::authz;
+
+use crate::AppState;
 
 /// Records examined per QueryAccessLog call at most; a rare filter continues on the next page.
 const SCAN_LIMIT: usize = 200_000;
@@ -116,10 +118,10 @@ fn record(stored: &StoredRecord) -> AccessRecord {
 }
 
 /// A failed read of the log: the log unavailable, or (a bug) its task gone.
-fn log_error(what: &str, e: LogError) -> ApiError {
+fn log_error(what: &str, e: LogError) -> ServiceError {
     match e {
-        LogError::Log(e) => ApiError::Unavailable(format!("{what}: {e}")),
-        LogError::Task(e) => ApiError::Internal(format!("{what}: {e}")),
+        LogError::Log(e) => ServiceError::Unavailable(format!("{what}: {e}")),
+        LogError::Task(e) => ServiceError::Internal(format!("{what}: {e}")),
     }
 }
 
@@ -135,7 +137,7 @@ impl AuditApi {
     async fn query_access_log(
         &self,
         request: Request<QueryAccessLogRequest>,
-    ) -> ApiResult<QueryAccessLogResponse> {
+    ) -> ServiceResult<QueryAccessLogResponse> {
         let p = principal(&request)?;
         let note = note(&request);
         let scope = authz::query_access_log(&p)?.map(ToString::to_string);
@@ -225,13 +227,13 @@ impl AuditApi {
     async fn verify_access_log(
         &self,
         request: Request<VerifyAccessLogRequest>,
-    ) -> ApiResult<VerifyAccessLogResponse> {
+    ) -> ServiceResult<VerifyAccessLogResponse> {
         let p = principal(&request)?;
         let note = note(&request);
         authz::verify_access_log(&p)?;
         let VerifyAccessLogRequest { from_seq, to_seq } = request.into_inner();
         if from_seq != 0 && to_seq != 0 && from_seq > to_seq {
-            return Err(ApiError::field(
+            return Err(ServiceError::field(
                 "to_seq",
                 "结束序号不能小于起始序号 (to_seq must not be below from_seq)",
             ));
@@ -271,14 +273,22 @@ impl AuditService for AuditApi {
         &self,
         r: Request<QueryAccessLogRequest>,
     ) -> Result<Response<QueryAccessLogResponse>, Status> {
-        Ok(Response::new(self.query_access_log(r).await?))
+        Ok(Response::new(
+            self.query_access_log(r)
+                .await
+                .map_err(crate::error::status)?,
+        ))
     }
 
     async fn verify_access_log(
         &self,
         r: Request<VerifyAccessLogRequest>,
     ) -> Result<Response<VerifyAccessLogResponse>, Status> {
-        Ok(Response::new(self.verify_access_log(r).await?))
+        Ok(Response::new(
+            self.verify_access_log(r)
+                .await
+                .map_err(crate::error::status)?,
+        ))
     }
 }
 

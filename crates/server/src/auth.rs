@@ -8,81 +8,31 @@ mod stream;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use base64::Engine as _;
 use chrono::Utc;
 use futures::future::BoxFuture;
-use govshare_model::{CreditCode, Role};
+use govshare_model::CreditCode;
+use govshare_service::Principal;
 use govshare_store::{IdentityStore, TokenRecord};
 use http::{Request, Response};
-use rand::RngCore as _;
-use sha2::{Digest as _, Sha256};
 use tonic::body::Body;
 use tower::{Layer, Service};
 
 use crate::config::TlsConfig;
-use crate::error::ApiError;
+use crate::error::ServiceError;
 use crate::observe::CallNote;
 
 pub(crate) use stream::{Revocations, StreamCredential};
 
-/// Who is calling, as the credential says. Never taken from a request field.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Principal {
-    pub(crate) token_id: String,
-    pub(crate) token_name: String,
-    /// `None` for platform-level credentials.
-    pub(crate) department: Option<CreditCode>,
-    pub(crate) roles: Vec<Role>,
-}
-
-impl Principal {
-    /// Whether the credential holds `role`. A platform role (ADMIN, AUDITOR) counts only on a
-    /// credential without a department, whatever a stored record says.
-    pub(crate) fn has(&self, role: Role) -> bool {
-        self.roles.contains(&role) && (self.department.is_none() || !role.is_platform())
-    }
-
-    /// Whether the credential belongs to `department`.
-    pub(crate) fn is_of(&self, department: &CreditCode) -> bool {
-        self.department.as_ref() == Some(department)
-    }
-
-    fn from_record(t: &TokenRecord) -> Self {
-        Principal {
-            token_id: t.id.clone(),
-            token_name: t.name.clone(),
-            department: t.department.clone(),
-            roles: t.roles.clone(),
-        }
-    }
-}
-
 /// The principal the auth layer attached to a request.
-pub(crate) fn principal<T>(request: &tonic::Request<T>) -> Result<Principal, ApiError> {
+pub(crate) fn principal<T>(request: &tonic::Request<T>) -> Result<Principal, ServiceError> {
     request
         .extensions()
         .get::<Principal>()
         .cloned()
-        .ok_or_else(|| ApiError::Unauthenticated("未认证 (not authenticated)".into()))
+        .ok_or_else(|| ServiceError::Unauthenticated("未认证 (not authenticated)".into()))
 }
 
-/// A new secret and its id. The secret is shown once; only its digest is stored.
-pub fn new_token() -> (String, String) {
-    let mut secret = [0u8; 32];
-    rand::rng().fill_bytes(&mut secret);
-    let mut id = [0u8; 8];
-    rand::rng().fill_bytes(&mut id);
-    let token = format!(
-        "gst_{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
-    );
-    (token, format!("tok_{}", hex::encode(id)))
-}
-
-/// The stored form of a token.
-pub fn token_digest(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+pub use govshare_service::tokens::{new_token, token_digest};
 
 /// Methods that need no credential: the standard health and reflection services.
 fn is_public(path: &str) -> bool {
@@ -273,17 +223,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_are_random_and_digests_are_stable() {
-        let (a, id_a) = new_token();
-        let (b, id_b) = new_token();
-        assert_ne!(a, b);
-        assert_ne!(id_a, id_b);
-        assert_eq!(token_digest(&a), token_digest(&a));
-        assert_eq!(token_digest(&a).len(), 64);
-        assert!(!token_digest(&a).contains(&a));
-    }
 
     #[test]
     fn bearer_scheme_is_case_insensitive() {

@@ -1,20 +1,20 @@
-//! CatalogService: registering, editing, reading and reviewing catalogue entries.
+//! CatalogService: the gRPC adapter of the catalogue's use cases (`govshare_service::catalogue`):
+//! it reads the request's fields, calls the use case and converts what it answers.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
-use chrono::Utc;
-use govshare_model::{
-    Category, CreditCode, EntryState, ResourceCode, ResourceMetadata, ShareType, UpdateCycle,
-    Violations,
+use govshare_model::{Category, EntryState, ResourceCode, ShareType, UpdateCycle, Violations};
+use govshare_service::catalogue::{
+    Catalogue, EntryAt, EntryQuery, Register, Registration, Review, Update,
 };
-use govshare_store::{EntryFilter, EntryHeader, EntrySummary, NewEntry, NewVersion, VersionRecord};
 use prost::Message as _;
 use tonic::{Request, Response, Status};
 
-use crate::auth::{Principal, principal};
-use crate::error::{ApiError, ApiResult};
-use crate::observe::{CallNote, note};
+use crate::AppState;
+use crate::auth::principal;
+use crate::convert;
+use crate::error::ServiceResult;
+use crate::observe::note;
 use crate::proto::catalog_service_server::CatalogService;
 use crate::proto::{
     CatalogEntry, DiffVersionsRequest, DiffVersionsResponse, GetEntryRequest, ListEntriesRequest,
@@ -22,7 +22,6 @@ use crate::proto::{
     RequestRevocationRequest, ReviewEntryRequest, SubmitEntryRequest, UpdateEntryRequest,
 };
 use crate::request::{self as field, check, checked};
-use crate::{AppState, authz, convert};
 
 const NOTE_MAX: usize = 1000;
 const COMMENT_MAX: usize = 2000;
@@ -31,35 +30,13 @@ const COMMENT_MAX: usize = 2000;
 #[derive(Debug, Clone)]
 pub(crate) struct CatalogApi {
     state: Arc<AppState>,
-    departments: Arc<RwLock<HashMap<CreditCode, String>>>,
+    /// The use cases, WatchCatalog's feed included.
+    pub(crate) catalogue: Arc<Catalogue>,
 }
 
-/// Validated metadata ready to be stored as a version.
-struct Prepared {
-    metadata: ResourceMetadata,
-    canonical: Vec<u8>,
-    digest: String,
-}
-
-fn summary(m: &ResourceMetadata) -> EntrySummary {
-    EntrySummary {
-        name: m.name.clone(),
-        category: m.classification.category,
-        share_type: m.sharing.share_type,
-        update_cycle: m.update_cycle,
-    }
-}
-
-/// Adds `errors`, violations of the metadata, to `v` under the request field `metadata`.
-fn under_metadata(errors: Violations, v: &mut Violations) {
-    for e in errors {
-        v.push(format!("metadata.{}", e.field), e.description);
-    }
-}
-
-fn decode_metadata(v: &VersionRecord) -> ApiResult<ResourceMetadata> {
-    ResourceMetadata::from_canonical_bytes(&v.canonical)
-        .map_err(|e| ApiError::Internal(format!("stored version {} is unreadable: {e}", v.version)))
+/// The message of an entry as seen at one of its versions.
+fn entry(e: &EntryAt) -> CatalogEntry {
+    convert::entry(&e.header, &e.version.record, &e.version.metadata)
 }
 
 impl CatalogApi {
@@ -72,155 +49,26 @@ impl CatalogApi {
     pub(crate) async fn stream_credential<T>(
         &self,
         request: &Request<T>,
-    ) -> ApiResult<crate::auth::StreamCredential> {
+    ) -> ServiceResult<crate::auth::StreamCredential> {
         crate::auth::StreamCredential::of(request, self.store(), &self.state.revocations).await
     }
 
     pub(crate) fn new(state: Arc<AppState>) -> Self {
+        let catalogue = Catalogue::new(
+            state.store.clone(),
+            state.store.clone(),
+            state.versions.clone(),
+        );
         CatalogApi {
             state,
-            departments: Arc::default(),
+            catalogue: Arc::new(catalogue),
         }
-    }
-
-    /// Validates metadata for `p`: provider defaults to the caller's department, every
-    /// violation is reported with its path under `metadata.`, and the provider's name is
-    /// filled in from the department record.
-    async fn prepare(
-        &self,
-        p: &Principal,
-        metadata: Option<crate::proto::ResourceMetadata>,
-        mut v: Violations,
-    ) -> ApiResult<Prepared> {
-        let Some(metadata) = metadata else {
-            v.push(
-                "metadata",
-                "必填：目录元数据 (required: the entry's metadata)",
-            );
-            return Err(v.into());
-        };
-        let mut input = convert::metadata_input(metadata);
-        govshare_model::default_provider(&mut input, p.department.as_ref());
-        let metadata = match govshare_model::validate(&input) {
-            Ok(m) => Some(m),
-            Err(errors) => {
-                under_metadata(errors, &mut v);
-                None
-            }
-        };
-        let mut metadata = checked(v, metadata)?;
-        authz::write_entry(p, &metadata.provider_code)?;
-        metadata.provider_name = self.department_name(&metadata.provider_code).await?;
-        let canonical = metadata.canonical_bytes();
-        let digest = govshare_model::digest_of(&canonical);
-        Ok(Prepared {
-            metadata,
-            canonical,
-            digest,
-        })
-    }
-
-    /// The registered name of a department. Departments are never renamed or removed, so
-    /// names are kept once read.
-    async fn department_name(&self, code: &CreditCode) -> ApiResult<String> {
-        if let Some(name) = self
-            .departments
-            .read()
-            .ok()
-            .and_then(|m| m.get(code).cloned())
-        {
-            return Ok(name);
-        }
-        let department = self.state.store.get_department(code).await?.ok_or_else(|| {
-            ApiError::field(
-                "metadata.provider_code",
-                format!(
-                    "提供方 {code} 未登记为部门 (provider {code} is not a registered department)"
-                ),
-            )
-        })?;
-        if let Ok(mut names) = self.departments.write() {
-            names.insert(code.clone(), department.name.clone());
-        }
-        Ok(department.name)
-    }
-
-    fn new_version(&self, p: &Principal, prepared: &Prepared, note: String) -> NewVersion {
-        NewVersion {
-            canonical: prepared.canonical.clone(),
-            digest: prepared.digest.clone(),
-            summary: summary(&prepared.metadata),
-            author: p.token_id.clone(),
-            created_at: Utc::now(),
-            note,
-        }
-    }
-
-    /// The header of an entry `p` may see; its provider becomes the owner in the call's
-    /// record. One `p` may not see is answered as one that does not exist.
-    async fn header(
-        &self,
-        note: &CallNote,
-        p: &Principal,
-        code: &ResourceCode,
-    ) -> ApiResult<EntryHeader> {
-        let header = self
-            .state
-            .store
-            .get_entry(code)
-            .await?
-            .ok_or_else(|| authz::no_such_entry(code))?;
-        note.owner(&header.provider_code);
-        authz::view_of(p, &header)?;
-        Ok(header)
-    }
-
-    async fn version(&self, code: &ResourceCode, version: u64) -> ApiResult<VersionRecord> {
-        self.state
-            .store
-            .get_version(code, version)
-            .await?
-            .ok_or_else(|| {
-                ApiError::NotFound(format!(
-                    "目录 {code} 没有版本 {version} (entry {code} has no version {version})"
-                ))
-            })
-    }
-
-    /// The header of an entry whose code is a request field, for a caller that may write it.
-    async fn writable(
-        &self,
-        note: &CallNote,
-        p: &Principal,
-        code: &ResourceCode,
-    ) -> ApiResult<EntryHeader> {
-        let header = self.header(note, p, code).await?;
-        authz::write_entry(p, &header.provider_code)?;
-        Ok(header)
-    }
-
-    /// The entry as seen at `version`.
-    async fn entry_at(&self, header: &EntryHeader, version: u64) -> ApiResult<CatalogEntry> {
-        let cached = self.state.version(&header.code, version).await?;
-        Ok(convert::entry(header, &cached.info, &cached.metadata))
-    }
-
-    /// The header of an entry whose history `p` wants to read.
-    async fn history(
-        &self,
-        note: &CallNote,
-        p: &Principal,
-        code: &ResourceCode,
-    ) -> ApiResult<EntryHeader> {
-        let header = self.header(note, p, code).await?;
-        authz::read_all_versions(p, &header.provider_code)?;
-        Ok(header)
     }
 
     async fn register_entry(
         &self,
         request: Request<RegisterEntryRequest>,
-    ) -> ApiResult<CatalogEntry> {
+    ) -> ServiceResult<CatalogEntry> {
         let p = principal(&request)?;
         let call = note(&request);
         let RegisterEntryRequest {
@@ -228,39 +76,32 @@ impl CatalogApi {
             note,
             validate_only,
         } = request.into_inner();
-        let mut v = Violations::default();
-        field::optional_text("note", &note, NOTE_MAX, &mut v);
-        let prepared = self.prepare(&p, metadata, v).await?;
-        // validate_only: the checks above (validation, authorization, provider name) are all a
-        // registration makes before storing; answer with the would-be entry, store nothing.
-        if validate_only {
-            call.owner(&prepared.metadata.provider_code)
-                .detail("validate only");
-            return Ok(CatalogEntry {
-                state: EntryState::Draft.code(),
-                provider_code: prepared.metadata.provider_code.to_string(),
-                metadata: Some(convert::metadata(&prepared.metadata)),
-                ..CatalogEntry::default()
-            });
-        }
-        let new = NewEntry {
-            classification: prepared.metadata.classification.code(),
-            provider_code: prepared.metadata.provider_code.clone(),
-            version: self.new_version(&p, &prepared, note),
+        let mut invalid = Violations::default();
+        field::optional_text("note", &note, NOTE_MAX, &mut invalid);
+        let input = Register {
+            metadata: metadata.map(convert::metadata_input),
+            note,
+            validate_only,
+            invalid,
         };
-        let (header, record) = self.state.store.register_entry(new).await?;
-        call.target(&header.code)
-            .owner(&header.provider_code)
-            .detail(format!("version {}", record.version));
-        let metadata = convert::metadata(&prepared.metadata);
-        Ok(convert::entry(
-            &header,
-            &convert::version_info(&record),
-            &metadata,
-        ))
+        match self.catalogue.register(&p, &call, input).await? {
+            Registration::Valid(metadata) => Ok(CatalogEntry {
+                state: EntryState::Draft.code(),
+                provider_code: metadata.provider_code.to_string(),
+                metadata: Some(convert::metadata(&metadata)),
+                ..CatalogEntry::default()
+            }),
+            Registration::Registered(registered) => {
+                call.target(&registered.header.code);
+                Ok(entry(&registered))
+            }
+        }
     }
 
-    async fn update_entry(&self, request: Request<UpdateEntryRequest>) -> ApiResult<CatalogEntry> {
+    async fn update_entry(
+        &self,
+        request: Request<UpdateEntryRequest>,
+    ) -> ServiceResult<CatalogEntry> {
         let p = principal(&request)?;
         let call = note(&request);
         let UpdateEntryRequest {
@@ -270,68 +111,37 @@ impl CatalogApi {
             note,
         } = request.into_inner();
         call.target(&code);
-        let mut v = Violations::default();
-        let code = field::resource_code("code", &code, &mut v);
-        field::version("expected_version", expected_version, &mut v);
-        field::optional_text("note", &note, NOTE_MAX, &mut v);
-        let header = match &code {
-            Some(code) => Some(self.writable(&call, &p, code).await?),
-            None => None,
+        let mut invalid = Violations::default();
+        let code = field::resource_code("code", &code, &mut invalid);
+        field::version("expected_version", expected_version, &mut invalid);
+        field::optional_text("note", &note, NOTE_MAX, &mut invalid);
+        let input = Update {
+            code,
+            expected_version,
+            metadata: metadata.map(convert::metadata_input),
+            note,
+            invalid,
         };
-        let prepared = self.prepare(&p, metadata, v).await?;
-        let Some(header) = header else {
-            return Err(ApiError::Internal("validated code missing".into()));
-        };
-        let mut v = Violations::default();
-        under_metadata(
-            govshare_model::check_revision(&header.code, &header.provider_code, &prepared.metadata),
-            &mut v,
-        );
-        check(v)?;
-        let new_version = self.new_version(&p, &prepared, note);
-        let (header, record) = self
-            .state
-            .store
-            .update_entry(&header.code, expected_version, new_version)
-            .await?;
-        call.detail(format!("version {}", record.version));
-        let metadata = convert::metadata(&prepared.metadata);
-        Ok(convert::entry(
-            &header,
-            &convert::version_info(&record),
-            &metadata,
-        ))
+        Ok(entry(&self.catalogue.update(&p, &call, input).await?))
     }
 
-    async fn get_entry(&self, request: Request<GetEntryRequest>) -> ApiResult<CatalogEntry> {
+    async fn get_entry(&self, request: Request<GetEntryRequest>) -> ServiceResult<CatalogEntry> {
         let p = principal(&request)?;
         let note = note(&request);
-        authz::read_directory(&p)?;
         let GetEntryRequest { code, version } = request.into_inner();
         note.target(&code);
         let mut v = Violations::default();
         let code = field::resource_code("code", &code, &mut v);
         let code = checked(v, code)?;
-        let header = self.header(&note, &p, &code).await?;
-        let view = authz::view_of(&p, &header)?;
-        let default = view.default_version();
-        let version = if version == 0 { default } else { version };
-        if !view.reads(version) {
-            return Err(ApiError::PermissionDenied(format!(
-                "其他部门只能读取已发布版本 {default} (outside the providing department only the published version {default} is readable)"
-            )));
-        }
-        note.detail(format!("version {version}"));
-        self.entry_at(&header, version).await
+        Ok(entry(&self.catalogue.get(&p, &note, &code, version).await?))
     }
 
     async fn list_entries(
         &self,
         request: Request<ListEntriesRequest>,
-    ) -> ApiResult<ListEntriesResponse> {
+    ) -> ServiceResult<ListEntriesResponse> {
         let p = principal(&request)?;
         let note = note(&request);
-        authz::read_directory(&p)?;
         let ListEntriesRequest {
             provider_code,
             category,
@@ -347,7 +157,7 @@ impl CatalogApi {
         } else {
             field::credit_code("provider_code", &provider_code, &mut v)
         };
-        let filter = EntryFilter {
+        let query = EntryQuery {
             provider_code,
             category: field::enum_filter("category", category, Category::from_code, &mut v),
             share_type: field::enum_filter("share_type", share_type, ShareType::from_code, &mut v),
@@ -358,31 +168,24 @@ impl CatalogApi {
                 UpdateCycle::from_code,
                 &mut v,
             ),
-            visibility: authz::listing(&p),
+            limit: field::page_size(page_size, &self.state.config.api, &mut v),
+            after: field::decode_page_token(&page_token, &mut v),
         };
-        let limit = field::page_size(page_size, &self.state.config.api, &mut v);
-        let after = field::decode_page_token(&page_token, &mut v);
         check(v)?;
-        let page = self
-            .state
-            .store
-            .list_entries(&filter, after.as_deref(), limit)
-            .await?;
-        let mut entries = Vec::with_capacity(page.items.len());
+        let page = self.catalogue.list(&p, query).await?;
+        let mut entries = Vec::with_capacity(page.entries.len());
         let mut bytes = field::PageBytes::new(&self.state.config.api);
         let mut next = page.next;
         let mut last_taken: Option<&ResourceCode> = None;
-        for header in &page.items {
-            if let Some(view) = authz::entry_view(&p, header) {
-                let entry = self.entry_at(header, view.default_version()).await?;
-                if !bytes.admits(entry.encoded_len()) {
-                    // The page is full: the next one starts after the last entry listed.
-                    next = last_taken.map(ToString::to_string);
-                    break;
-                }
-                entries.push(entry);
+        for listed in &page.entries {
+            let message = entry(listed);
+            if !bytes.admits(message.encoded_len()) {
+                // The page is full: the next one starts after the last entry listed.
+                next = last_taken.map(ToString::to_string);
+                break;
             }
-            last_taken = Some(&header.code);
+            entries.push(message);
+            last_taken = Some(&listed.header.code);
         }
         note.detail(format!("{} entries", entries.len()));
         Ok(ListEntriesResponse {
@@ -396,7 +199,7 @@ impl CatalogApi {
     async fn list_versions(
         &self,
         request: Request<ListVersionsRequest>,
-    ) -> ApiResult<ListVersionsResponse> {
+    ) -> ServiceResult<ListVersionsResponse> {
         let p = principal(&request)?;
         let note = note(&request);
         let ListVersionsRequest {
@@ -421,8 +224,11 @@ impl CatalogApi {
             None => 0,
         };
         let code = checked(v, code)?;
-        let header = self.history(&note, &p, &code).await?;
-        let mut versions = self.state.store.list_versions(&code, after, limit).await?;
+        let page = self
+            .catalogue
+            .list_versions(&p, &note, &code, after, limit)
+            .await?;
+        let mut versions = page.versions;
         let mut bytes = field::PageBytes::new(&self.state.config.api);
         let listed: Vec<_> = versions
             .iter()
@@ -432,7 +238,7 @@ impl CatalogApi {
         let full = versions.len() == limit || listed.len() < versions.len();
         versions.truncate(listed.len());
         let next_page_token = match versions.last() {
-            Some(last) if full && last.version < header.head_version => {
+            Some(last) if full && last.version < page.head_version => {
                 field::encode_page_token(&last.version.to_string())
             }
             _ => String::new(),
@@ -446,7 +252,7 @@ impl CatalogApi {
     async fn diff_versions(
         &self,
         request: Request<DiffVersionsRequest>,
-    ) -> ApiResult<DiffVersionsResponse> {
+    ) -> ServiceResult<DiffVersionsResponse> {
         let p = principal(&request)?;
         let note = note(&request);
         let DiffVersionsRequest {
@@ -461,18 +267,21 @@ impl CatalogApi {
         field::version("from_version", from_version, &mut v);
         field::version("to_version", to_version, &mut v);
         let code = checked(v, code)?;
-        self.history(&note, &p, &code).await?;
-        let from = self.version(&code, from_version).await?;
-        let to = self.version(&code, to_version).await?;
-        let changes = govshare_model::diff(&decode_metadata(&from)?, &decode_metadata(&to)?);
+        let diff = self
+            .catalogue
+            .diff(&p, &note, &code, from_version, to_version)
+            .await?;
         Ok(DiffVersionsResponse {
-            changes: changes.into_iter().map(convert::change).collect(),
-            from: Some(convert::version_info(&from)),
-            to: Some(convert::version_info(&to)),
+            changes: diff.changes.into_iter().map(convert::change).collect(),
+            from: Some(convert::version_info(&diff.from.record)),
+            to: Some(convert::version_info(&diff.to.record)),
         })
     }
 
-    async fn submit_entry(&self, request: Request<SubmitEntryRequest>) -> ApiResult<CatalogEntry> {
+    async fn submit_entry(
+        &self,
+        request: Request<SubmitEntryRequest>,
+    ) -> ServiceResult<CatalogEntry> {
         let p = principal(&request)?;
         let note = note(&request);
         let SubmitEntryRequest {
@@ -485,19 +294,17 @@ impl CatalogApi {
         let code = field::resource_code("code", &code, &mut v);
         field::version("expected_version", expected_version, &mut v);
         let code = checked(v, code)?;
-        self.writable(&note, &p, &code).await?;
-        let header = self
-            .state
-            .store
-            .submit_entry(&code, expected_version, &p.token_id, Utc::now())
+        let submitted = self
+            .catalogue
+            .submit(&p, &note, &code, expected_version)
             .await?;
-        self.entry_at(&header, header.head_version).await
+        Ok(entry(&submitted))
     }
 
     async fn request_revocation(
         &self,
         request: Request<RequestRevocationRequest>,
-    ) -> ApiResult<CatalogEntry> {
+    ) -> ServiceResult<CatalogEntry> {
         let p = principal(&request)?;
         let note = note(&request);
         let RequestRevocationRequest { code, reason } = request.into_inner();
@@ -506,17 +313,17 @@ impl CatalogApi {
         let code = field::resource_code("code", &code, &mut v);
         field::required_text("reason", &reason, COMMENT_MAX, "撤销理由", &mut v);
         let code = checked(v, code)?;
-        self.writable(&note, &p, &code).await?;
-        let header = self
-            .state
-            .store
-            .request_revocation(&code, reason.trim(), &p.token_id, Utc::now())
+        let requested = self
+            .catalogue
+            .request_revocation(&p, &note, &code, reason.trim())
             .await?;
-        let version = header.published_version.unwrap_or(header.head_version);
-        self.entry_at(&header, version).await
+        Ok(entry(&requested))
     }
 
-    async fn review_entry(&self, request: Request<ReviewEntryRequest>) -> ApiResult<CatalogEntry> {
+    async fn review_entry(
+        &self,
+        request: Request<ReviewEntryRequest>,
+    ) -> ServiceResult<CatalogEntry> {
         let p = principal(&request)?;
         let note = note(&request);
         let ReviewEntryRequest {
@@ -529,34 +336,22 @@ impl CatalogApi {
             "{} version {version}",
             if approve { "approve" } else { "reject" }
         ));
-        if let Ok(parsed) = ResourceCode::parse(&code)
-            && let Ok(Some(current)) = self.state.store.get_entry(&parsed).await
-        {
-            note.owner(&current.provider_code);
-        }
-        authz::review_entry(&p)?;
-        let mut v = Violations::default();
-        let code = field::resource_code("code", &code, &mut v);
-        field::version("version", version, &mut v);
+        let mut invalid = Violations::default();
+        let code = field::resource_code("code", &code, &mut invalid);
+        field::version("version", version, &mut invalid);
         if approve {
-            field::optional_text("comment", &comment, COMMENT_MAX, &mut v);
+            field::optional_text("comment", &comment, COMMENT_MAX, &mut invalid);
         } else {
-            field::required_text("comment", &comment, COMMENT_MAX, "驳回意见", &mut v);
+            field::required_text("comment", &comment, COMMENT_MAX, "驳回意见", &mut invalid);
         }
-        let code = checked(v, code)?;
-        let header = self
-            .state
-            .store
-            .review_entry(
-                &code,
-                version,
-                approve,
-                comment.trim(),
-                &p.token_id,
-                Utc::now(),
-            )
-            .await?;
-        self.entry_at(&header, version).await
+        let input = Review {
+            code,
+            version,
+            approve,
+            comment: comment.trim().to_owned(),
+            invalid,
+        };
+        Ok(entry(&self.catalogue.review(&p, &note, input).await?))
     }
 }
 
@@ -568,70 +363,92 @@ impl CatalogService for CatalogApi {
         &self,
         r: Request<crate::proto::WatchCatalogRequest>,
     ) -> Result<Response<Self::WatchCatalogStream>, Status> {
-        Ok(Response::new(self.watch_catalog(r).await?))
+        Ok(Response::new(
+            self.watch_catalog(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn register_entry(
         &self,
         r: Request<RegisterEntryRequest>,
     ) -> Result<Response<CatalogEntry>, Status> {
-        Ok(Response::new(self.register_entry(r).await?))
+        Ok(Response::new(
+            self.register_entry(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn update_entry(
         &self,
         r: Request<UpdateEntryRequest>,
     ) -> Result<Response<CatalogEntry>, Status> {
-        Ok(Response::new(self.update_entry(r).await?))
+        Ok(Response::new(
+            self.update_entry(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn get_entry(
         &self,
         r: Request<GetEntryRequest>,
     ) -> Result<Response<CatalogEntry>, Status> {
-        Ok(Response::new(self.get_entry(r).await?))
+        Ok(Response::new(
+            self.get_entry(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn list_entries(
         &self,
         r: Request<ListEntriesRequest>,
     ) -> Result<Response<ListEntriesResponse>, Status> {
-        Ok(Response::new(self.list_entries(r).await?))
+        Ok(Response::new(
+            self.list_entries(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn list_versions(
         &self,
         r: Request<ListVersionsRequest>,
     ) -> Result<Response<ListVersionsResponse>, Status> {
-        Ok(Response::new(self.list_versions(r).await?))
+        Ok(Response::new(
+            self.list_versions(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn diff_versions(
         &self,
         r: Request<DiffVersionsRequest>,
     ) -> Result<Response<DiffVersionsResponse>, Status> {
-        Ok(Response::new(self.diff_versions(r).await?))
+        Ok(Response::new(
+            self.diff_versions(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn submit_entry(
         &self,
         r: Request<SubmitEntryRequest>,
     ) -> Result<Response<CatalogEntry>, Status> {
-        Ok(Response::new(self.submit_entry(r).await?))
+        Ok(Response::new(
+            self.submit_entry(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn request_revocation(
         &self,
         r: Request<RequestRevocationRequest>,
     ) -> Result<Response<CatalogEntry>, Status> {
-        Ok(Response::new(self.request_revocation(r).await?))
+        Ok(Response::new(
+            self.request_revocation(r)
+                .await
+                .map_err(crate::error::status)?,
+        ))
     }
 
     async fn review_entry(
         &self,
         r: Request<ReviewEntryRequest>,
     ) -> Result<Response<CatalogEntry>, Status> {
-        Ok(Response::new(self.review_entry(r).await?))
+        Ok(Response::new(
+            self.review_entry(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn search_entries(
@@ -639,7 +456,9 @@ impl CatalogService for CatalogApi {
         r: Request<crate::proto::SearchEntriesRequest>,
     ) -> Result<Response<crate::proto::SearchEntriesResponse>, Status> {
         Ok(Response::new(
-            crate::search::handler::search_entries(&self.state, r).await?,
+            crate::search::handler::search_entries(&self.state, r)
+                .await
+                .map_err(crate::error::status)?,
         ))
     }
 }

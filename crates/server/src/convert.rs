@@ -1,6 +1,7 @@
 //! Conversions from the store's records to the contract's messages; the model's own
 //! conversions are `govshare_proto::convert`.
 
+use govshare_model::ResourceMetadata;
 use govshare_store::{DepartmentRecord, EntryHeader, TokenRecord, VersionRecord};
 
 pub use govshare_proto::convert::*;
@@ -49,16 +50,16 @@ pub(crate) fn version_info(v: &VersionRecord) -> proto::VersionInfo {
 /// An entry as seen at one of its versions.
 pub(crate) fn entry(
     h: &EntryHeader,
-    version: &proto::VersionInfo,
-    metadata: &proto::ResourceMetadata,
+    version: &VersionRecord,
+    metadata: &ResourceMetadata,
 ) -> proto::CatalogEntry {
     proto::CatalogEntry {
         code: h.code.to_string(),
         state: h.state.code(),
         head_version: h.head_version,
         published_version: h.published_version.unwrap_or(0),
-        metadata: Some(metadata.clone()),
-        version: Some(version.clone()),
+        metadata: Some(self::metadata(metadata)),
+        version: Some(version_info(version)),
         provider_code: h.provider_code.to_string(),
         review_comment: h.review_comment.clone(),
         updated_at: Some(timestamp(h.updated_at)),

@@ -1,8 +1,10 @@
 //! govshare: the catalogue-and-exchange service of a government data-sharing platform.
 //!
-//! The API layer: authentication and authorization, the gRPC services, configuration and
-//! server wiring. Domain rules live in `govshare-model` (catalogue) and `govshare-sharing`
-//! (requests and grants), storage in `govshare-store`, the contract in `govshare-proto`.
+//! The API layer: authentication, the gRPC services, configuration and server wiring. Who
+//! may do what, and what a reader sees, is decided in `govshare-service` (with the use cases'
+//! error, whose one mapping to a status is here); domain rules live in `govshare-model`
+//! (catalogue) and `govshare-sharing` (requests and grants), storage in `govshare-store`, the
+//! contract in `govshare-proto`.
 //!
 //! The public surface is what the `govshare` binary, the benchmark and the end-to-end tests
 //! use:
@@ -26,7 +28,6 @@ mod access_log;
 mod admin;
 mod audit;
 pub mod auth;
-mod authz;
 mod catalog;
 pub mod config;
 pub mod console;
@@ -43,7 +44,6 @@ mod search;
 pub mod server;
 mod sharing;
 pub mod tls;
-mod version_cache;
 mod watch;
 
 pub use govshare_proto as proto;

@@ -1,10 +1,13 @@
-//! Request-field helpers shared by the services: page sizes and tokens, codes, required text.
+//! Request-field helpers shared by the services: page sizes and tokens, codes, required text
+//! (the text and credit-code checks are the use cases', `govshare_service::fields`).
 
 use base64::Engine as _;
-use govshare_model::{CreditCode, ResourceCode, Violations};
+use govshare_model::{ResourceCode, Violations};
+
+pub(crate) use govshare_service::error::{check, checked};
+pub(crate) use govshare_service::fields::{credit_code, optional_text, required_text};
 
 use crate::config::ApiConfig;
-use crate::error::ApiError;
 
 /// The page size to use: the default for 0, the cap for anything larger; negative is an error.
 pub(crate) fn page_size(requested: i32, api: &ApiConfig, v: &mut Violations) -> usize {
@@ -118,24 +121,6 @@ pub(crate) fn enum_filter<T>(
     parsed
 }
 
-/// A required credit code.
-pub(crate) fn credit_code(field: &str, text: &str, v: &mut Violations) -> Option<CreditCode> {
-    if text.is_empty() {
-        v.push(
-            field,
-            "必填：统一社会信用代码 (required: the unified social credit code)",
-        );
-        return None;
-    }
-    match CreditCode::parse(text) {
-        Ok(code) => Some(code),
-        Err(e) => {
-            v.push(field, e.to_string());
-            None
-        }
-    }
-}
-
 /// A version number that must be given (versions start at 1).
 pub(crate) fn version(field: &str, value: u64, v: &mut Violations) {
     if value == 0 {
@@ -143,45 +128,6 @@ pub(crate) fn version(field: &str, value: u64, v: &mut Violations) {
             field,
             "必填：版本号从 1 开始 (required: versions start at 1)",
         );
-    }
-}
-
-/// Text that must not be blank and must fit `max` characters.
-pub(crate) fn required_text(field: &str, text: &str, max: usize, what: &str, v: &mut Violations) {
-    if text.trim().is_empty() {
-        v.push(
-            field,
-            format!("必填：{what}不能为空 (required: must not be blank)"),
-        );
-    } else {
-        optional_text(field, text, max, v);
-    }
-}
-
-/// Text that may be empty but must fit `max` characters.
-pub(crate) fn optional_text(field: &str, text: &str, max: usize, v: &mut Violations) {
-    let n = text.chars().count();
-    if n > max {
-        v.push(
-            field,
-            format!("长度为 {n} 字，超过上限 {max} 字 (is {n} characters, at most {max} allowed)"),
-        );
-    }
-}
-
-/// Fails with every violation collected so far; otherwise returns the value parsed alongside
-/// them, which is present whenever its field recorded no violation.
-pub(crate) fn checked<T>(v: Violations, value: Option<T>) -> Result<T, ApiError> {
-    check(v)?;
-    value.ok_or_else(|| ApiError::Internal("a validated field is missing".into()))
-}
-
-/// Fails with every violation collected so far, if any.
-pub(crate) fn check(v: Violations) -> Result<(), ApiError> {
-    if v.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::InvalidArgument(v))
     }
 }
 

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use chrono::{Datelike as _, Utc};
 use govshare_audit::{AccessLog, CommitHook, CommitStats, LogOptions, PgAccessLog};
 use govshare_exchange::BlobStore;
+use govshare_service::versions::Versions;
 use govshare_sharing::{SharingPolicy, WorkingCalendar};
 use govshare_store::postgres::{PgOptions, PgStore};
 use govshare_store::sled::{SledOptions, SledStore};
@@ -40,7 +41,6 @@ use crate::proto::report_service_server::ReportServiceServer;
 use crate::proto::sharing_service_server::SharingServiceServer;
 use crate::report::ReportApi;
 use crate::sharing::SharingApi;
-use crate::version_cache::VersionCache;
 
 mod bootstrap;
 
@@ -50,7 +50,7 @@ pub(crate) struct AppState {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) config: Config,
     /// Decoded versions; they are immutable, so never stale.
-    pub(crate) versions: VersionCache,
+    pub(crate) versions: Arc<Versions>,
     pub(crate) policy: SharingPolicy,
     pub(crate) calendar: WorkingCalendar,
     /// Snapshot data, content-addressed.
@@ -389,7 +389,7 @@ pub async fn start(
         store: store.clone(),
         policy: config.sharing.policy(),
         calendar,
-        versions: VersionCache::default(),
+        versions: Arc::new(Versions::new(store.clone())),
         blobs,
         bucket,
         audit,

@@ -3,29 +3,28 @@
 //! sequence it names, then new ones as they are committed, so a client that resumes with the
 //! last sequence it received loses and repeats nothing.
 //!
-//! What a caller sees is decided in `authz` ([`authz::sees_event`]), by the rule GetEntry and
-//! ListEntries follow: the providing department and ADMIN every change of an entry; anyone
-//! else, AUDITOR included, the changes of the published catalogue (publication and
-//! revocation).
+//! What a caller sees is decided by the use case, `govshare_service::feed` (by
+//! `authz::sees_event`, the rule GetEntry and ListEntries follow): the providing department
+//! and ADMIN every change of an entry; anyone else, AUDITOR included, the changes of the
+//! published catalogue (publication and revocation).
 //!
 //! The caller's credential is checked again before every event and at every poll (see
 //! `StreamCredential`): a revoked or expired one ends the watch within one event or one
 //! second, UNAUTHENTICATED.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use govshare_model::{CreditCode, ResourceCode};
+use govshare_model::CreditCode;
+use govshare_service::feed::SeenEvent;
 use govshare_store::{CatalogEvent as StoredEvent, CatalogEventKind as Kind};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Status};
 
 use crate::auth::principal;
-use crate::authz;
 use crate::catalog::CatalogApi;
 use crate::convert::timestamp;
-use crate::error::ApiResult;
+use crate::error::ServiceResult;
 use crate::observe::note;
 use crate::proto::{CatalogEvent, CatalogEventKind, WatchCatalogRequest};
 
@@ -69,51 +68,29 @@ impl CatalogApi {
     pub(crate) async fn watch_catalog(
         &self,
         request: Request<WatchCatalogRequest>,
-    ) -> ApiResult<EventStream> {
+    ) -> ServiceResult<EventStream> {
         let p = principal(&request)?;
         let note = note(&request);
         let mut credential = self.stream_credential(&request).await?;
         let WatchCatalogRequest { after_sequence } = request.into_inner();
         note.target(format!("after {after_sequence}"));
-        let store = self.store();
+        let mut feed = self.catalogue.feed(p, after_sequence);
         let (tx, rx) = mpsc::channel::<Result<CatalogEvent, Status>>(QUEUE);
         tokio::spawn(async move {
-            let mut after = after_sequence;
-            let mut providers: HashMap<ResourceCode, CreditCode> = HashMap::new();
             let mut sent = 0u64;
             loop {
                 if let Err(status) = credential.check().await {
                     let _ = tx.send(Err(status)).await;
                     return;
                 }
-                let events = match store.catalog_events(after, BATCH).await {
-                    Ok(events) => events,
+                let batch = match feed.next(BATCH).await {
+                    Ok(batch) => batch,
                     Err(e) => {
-                        let _ = tx
-                            .send(Err(Status::unavailable(format!(
-                                "读取目录变更失败 (reading the catalogue changes failed): {e}"
-                            ))))
-                            .await;
+                        let _ = tx.send(Err(crate::error::status(e))).await;
                         return;
                     }
                 };
-                let caught_up = events.len() < BATCH;
-                for event in events {
-                    after = event.seq;
-                    let provider = match providers.get(&event.code) {
-                        Some(provider) => provider.clone(),
-                        None => match store.get_entry(&event.code).await {
-                            Ok(Some(header)) => {
-                                providers.insert(event.code.clone(), header.provider_code.clone());
-                                header.provider_code
-                            }
-                            // Entries are never deleted; an event without one is skipped.
-                            _ => continue,
-                        },
-                    };
-                    if !authz::sees_event(&p, event.kind, &provider) {
-                        continue;
-                    }
+                for SeenEvent { event, provider } in batch.events {
                     if let Err(status) = credential.check().await {
                         let _ = tx.send(Err(status)).await;
                         return;
@@ -122,9 +99,9 @@ impl CatalogApi {
                         return;
                     }
                     sent += 1;
-                    note.detail(format!("{sent} events, last {after}"));
+                    note.detail(format!("{sent} events, last {}", event.seq));
                 }
-                if caught_up {
+                if batch.caught_up {
                     tokio::select! {
                         () = tokio::time::sleep(POLL) => {}
                         () = tx.closed() => return,

@@ -13,7 +13,7 @@ use govshare_store::{IdentityStore, TokenRecord};
 use tokio::sync::watch;
 use tonic::Status;
 
-use crate::error::ApiError;
+use crate::error::ServiceError;
 
 /// How often an open stream re-reads its credential when nothing was revoked here.
 const RECHECK: Duration = Duration::from_secs(1);
@@ -66,7 +66,7 @@ impl StreamCredential {
         request: &tonic::Request<T>,
         store: Arc<dyn IdentityStore>,
         revocations: &Revocations,
-    ) -> Result<StreamCredential, ApiError> {
+    ) -> Result<StreamCredential, ServiceError> {
         let digest = request
             .metadata()
             .get(http::header::AUTHORIZATION.as_str())
@@ -84,7 +84,7 @@ impl StreamCredential {
             credential
                 .reread()
                 .await
-                .map_err(|s| ApiError::Unauthenticated(s.message().to_owned()))?;
+                .map_err(|s| ServiceError::Unauthenticated(s.message().to_owned()))?;
         }
         Ok(credential)
     }

@@ -25,12 +25,12 @@ use tonic::{Request, Status};
 use super::ExchangeApi;
 use super::streams::{self, Abort, idle_download};
 use crate::auth::{StreamCredential, principal};
-use crate::authz::{self, DataReader};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ServiceError, ServiceResult};
 use crate::observe::note;
 use crate::proto::fetch_data_response::Part;
 use crate::proto::{FetchDataRequest, FetchDataResponse, FetchHeader, FetchTrailer};
 use crate::request::{self as field, checked};
+use govshare_service::authz::{self, DataReader};
 
 /// Messages in flight between the blocking thread and the stream.
 const QUEUE: usize = 8;
@@ -46,11 +46,11 @@ async fn downloaded(
     bucket: Option<BlobBucket>,
     blobs: &BlobStore,
     snapshot: &SnapshotRecord,
-) -> ApiResult<File> {
+) -> ServiceResult<File> {
     let id = snapshot.id;
     let (zh, en) = (format!("快照 {id} "), format!("snapshot {id}"));
     let Some(bucket) = bucket else {
-        return Err(ApiError::Internal(format!(
+        return Err(ServiceError::Internal(format!(
             "the data of {en} is not in the blob directory"
         )));
     };
@@ -60,7 +60,7 @@ async fn downloaded(
         .map_err(|e| super::bucket_error(e, &zh, &en))?;
     tracing::info!(snapshot = %id, sha256 = %snapshot.sha256, "downloaded from the bucket");
     File::open(&path)
-        .map_err(|e| ApiError::Internal(format!("the data of {en} is unreadable: {e}")))
+        .map_err(|e| ServiceError::Internal(format!("the data of {en} is unreadable: {e}")))
 }
 
 impl ExchangeApi {
@@ -69,7 +69,7 @@ impl ExchangeApi {
         &self,
         code: &govshare_model::ResourceCode,
         id: Option<SnapshotId>,
-    ) -> ApiResult<SnapshotRecord> {
+    ) -> ServiceResult<SnapshotRecord> {
         let found = match id {
             Some(id) => self
                 .state
@@ -87,10 +87,10 @@ impl ExchangeApi {
                 .next(),
         };
         found.ok_or_else(|| match id {
-            Some(id) => ApiError::NotFound(format!(
+            Some(id) => ServiceError::NotFound(format!(
                 "目录 {code} 没有数据快照 {id} (entry {code} has no snapshot {id})"
             )),
-            None => ApiError::NotFound(format!(
+            None => ServiceError::NotFound(format!(
                 "目录 {code} 尚未发布数据 (no data has been published for entry {code})"
             )),
         })
@@ -99,7 +99,7 @@ impl ExchangeApi {
     pub(super) async fn fetch_data(
         &self,
         request: Request<FetchDataRequest>,
-    ) -> ApiResult<super::BoxStream<FetchDataResponse>> {
+    ) -> ServiceResult<super::BoxStream<FetchDataResponse>> {
         let p = principal(&request)?;
         let note = note(&request);
         let slot = self.streams.admit(&p)?;
@@ -127,7 +127,7 @@ impl ExchangeApi {
         note.owner(&entry.provider_code);
         // Without an active grant, an entry the caller may not see does not exist for it.
         let visible = authz::sees_entry(&p, &entry);
-        let hidden = |refusal: ApiError| {
+        let hidden = |refusal: ServiceError| {
             if visible {
                 refusal
             } else {
@@ -139,7 +139,7 @@ impl ExchangeApi {
             DataReader::Grantee(department) => {
                 let grants = self.active_grants(&department, &code).await?;
                 let Some(newest) = grants.last() else {
-                    return Err(hidden(ApiError::PermissionDenied(format!(
+                    return Err(hidden(ServiceError::PermissionDenied(format!(
                         "本部门没有目录 {code} 的有效授权，请先申请共享 \
                          (your department holds no active grant for entry {code}: request it first)"
                     ))));
@@ -165,7 +165,7 @@ impl ExchangeApi {
             Ok(file) => Some(file),
             Err(e) if e.kind() == io::ErrorKind::NotFound && self.state.bucket.is_some() => None,
             Err(e) => {
-                return Err(ApiError::Internal(format!(
+                return Err(ServiceError::Internal(format!(
                     "the data of snapshot {} is unreadable: {e}",
                     snapshot.id
                 )));
@@ -215,7 +215,7 @@ impl ExchangeApi {
                 None => match runtime.block_on(downloaded(bucket, &blobs, &snapshot)) {
                     Ok(file) => file,
                     Err(e) => {
-                        send(Err(e.into()));
+                        send(Err(crate::error::status(e)));
                         return;
                     }
                 },

@@ -13,7 +13,7 @@ use govshare_sharing::GrantRecord;
 use govshare_store::{GrantFilter, Party, SnapshotRecord};
 
 use super::ExchangeApi;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ServiceError, ServiceResult};
 
 impl ExchangeApi {
     /// Every grant of `consumer` for `entry` that is active now, oldest first.
@@ -21,7 +21,7 @@ impl ExchangeApi {
         &self,
         consumer: &CreditCode,
         entry: &ResourceCode,
-    ) -> ApiResult<Vec<GrantRecord>> {
+    ) -> ServiceResult<Vec<GrantRecord>> {
         let filter = GrantFilter {
             party: Party::Receiving(consumer.clone()),
             entry_code: Some(entry.clone()),
@@ -49,11 +49,15 @@ impl ExchangeApi {
         &self,
         grants: &[GrantRecord],
         snapshot: &SnapshotRecord,
-    ) -> ApiResult<(Vec<String>, Vec<GrantRecord>)> {
+    ) -> ServiceResult<(Vec<String>, Vec<GrantRecord>)> {
         let code = &snapshot.entry_code;
-        let published = self.state.version(code, snapshot.entry_version).await?;
+        let published = self
+            .state
+            .versions
+            .get(code, snapshot.entry_version)
+            .await?;
         let shareable: HashSet<&str> = published
-            .model
+            .metadata
             .shareable_items()
             .map(|i| i.name.as_str())
             .collect();
@@ -74,7 +78,7 @@ impl ExchangeApi {
             snapshot.columns.iter().map(String::as_str).collect()
         } else {
             published
-                .model
+                .metadata
                 .items
                 .iter()
                 .map(|i| i.name.as_str())
@@ -102,7 +106,7 @@ impl ExchangeApi {
         if !MediaKind::of(&snapshot.media_type).is_tabular() {
             if columns.is_empty() || !uncovered.is_empty() {
                 let (zh, en) = (ids().join("、"), ids().join(", "));
-                return Err(ApiError::PermissionDenied(format!(
+                return Err(ServiceError::PermissionDenied(format!(
                     "快照 {} 为不可拆分的 {} 数据，授权 {zh} 未覆盖或该快照发布时不予共享的信息项：{} \
                      (snapshot {} is opaque {} data that cannot be cut down to the grants; \
                      grants {en} do not cover, or the snapshot was published when these were \
@@ -119,7 +123,7 @@ impl ExchangeApi {
         }
         if columns.is_empty() {
             let (zh, en) = (ids().join("、"), ids().join(", "));
-            return Err(ApiError::PermissionDenied(format!(
+            return Err(ServiceError::PermissionDenied(format!(
                 "授权 {zh} 的信息项都不在快照 {} 中、已不可提供或该快照发布时不予共享 \
                  (none of the items of grants {en} can be delivered from snapshot {})",
                 snapshot.id, snapshot.id

@@ -21,7 +21,7 @@ use tonic::{Request, Response, Status, Streaming};
 use crate::auth::principal;
 use crate::config::ExchangeConfig;
 use crate::convert::timestamp;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ServiceError, ServiceResult};
 use crate::observe::note;
 use crate::proto::exchange_service_server::ExchangeService;
 use crate::proto::{
@@ -29,7 +29,9 @@ use crate::proto::{
     PublishDataRequest,
 };
 use crate::request::{self as field, checked};
-use crate::{AppState, authz};
+use govshare_service::authz;
+
+use crate::AppState;
 
 /// The bucket named by `[exchange] bucket_url`, if any, reached with the `AWS_*` variables
 /// the configuration was loaded with.
@@ -46,20 +48,20 @@ pub(crate) fn open_bucket(config: &ExchangeConfig) -> anyhow::Result<Option<Blob
 
 /// A failed transfer between the bucket and the blob directory, as an answer about the data
 /// of `zh` / `en` (this upload, a snapshot).
-fn bucket_error(e: BucketError, zh: &str, en: &str) -> ApiError {
+fn bucket_error(e: BucketError, zh: &str, en: &str) -> ServiceError {
     match e {
-        BucketError::Corrupt { .. } => ApiError::DataLoss(format!(
+        BucketError::Corrupt { .. } => ServiceError::DataLoss(format!(
             "{zh}的数据未通过 sha256 校验，未予保存 (the data of {en} failed its sha256 check \
              and was not kept: {e})"
         )),
-        BucketError::Missing { .. } => ApiError::DataLoss(format!(
+        BucketError::Missing { .. } => ServiceError::DataLoss(format!(
             "{zh}的数据不在共享存储桶中 (the data of {en} is missing from the bucket: {e})"
         )),
-        BucketError::Unavailable { .. } => ApiError::Unavailable(format!(
+        BucketError::Unavailable { .. } => ServiceError::Unavailable(format!(
             "共享存储桶不可用 (the bucket is unavailable for {en}: {e})"
         )),
         BucketError::Io(_) | BucketError::Config(_) => {
-            ApiError::Internal(format!("moving the data of {en}: {e}"))
+            ServiceError::Internal(format!("moving the data of {en}: {e}"))
         }
     }
 }
@@ -109,7 +111,7 @@ impl ExchangeApi {
         ExchangeApi { state, streams }
     }
 
-    async fn header(&self, code: &ResourceCode) -> ApiResult<EntryHeader> {
+    async fn header(&self, code: &ResourceCode) -> ServiceResult<EntryHeader> {
         self.state
             .store
             .get_entry(code)
@@ -120,7 +122,7 @@ impl ExchangeApi {
     async fn list_snapshots(
         &self,
         request: Request<ListSnapshotsRequest>,
-    ) -> ApiResult<ListSnapshotsResponse> {
+    ) -> ServiceResult<ListSnapshotsResponse> {
         let p = principal(&request)?;
         let note = note(&request);
         let ListSnapshotsRequest {
@@ -151,13 +153,7 @@ impl ExchangeApi {
         if let Some(department) = authz::list_snapshots(&p, &header.provider_code)
             && self.active_grants(department, &code).await?.is_empty()
         {
-            if !authz::sees_entry(&p, &header) {
-                return Err(authz::no_such_entry(&code));
-            }
-            return Err(ApiError::PermissionDenied(format!(
-                "本部门没有目录 {code} 的有效授权 (your department holds no active grant for \
-                 entry {code})"
-            )));
+            return Err(authz::without_grant(&p, &header));
         }
         let page = self
             .state
@@ -194,14 +190,18 @@ impl ExchangeService for ExchangeApi {
         &self,
         r: Request<Streaming<PublishDataRequest>>,
     ) -> Result<Response<DataSnapshot>, Status> {
-        Ok(Response::new(self.publish_data(r).await?))
+        Ok(Response::new(
+            self.publish_data(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn list_snapshots(
         &self,
         r: Request<ListSnapshotsRequest>,
     ) -> Result<Response<ListSnapshotsResponse>, Status> {
-        Ok(Response::new(self.list_snapshots(r).await?))
+        Ok(Response::new(
+            self.list_snapshots(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     type FetchDataStream = BoxStream<FetchDataResponse>;
@@ -210,6 +210,8 @@ impl ExchangeService for ExchangeApi {
         &self,
         r: Request<FetchDataRequest>,
     ) -> Result<Response<Self::FetchDataStream>, Status> {
-        Ok(Response::new(self.fetch_data(r).await?))
+        Ok(Response::new(
+            self.fetch_data(r).await.map_err(crate::error::status)?,
+        ))
     }
 }

@@ -24,12 +24,12 @@ use tonic::{Request, Streaming};
 use super::streams::idle_upload;
 use super::{ExchangeApi, snapshot};
 use crate::auth::principal;
-use crate::authz;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ServiceError, ServiceResult};
 use crate::observe::{CallNote, note};
 use crate::proto::publish_data_request::Part;
 use crate::proto::{DataSnapshot, PublishDataRequest, PublishHeader};
 use crate::request::{self as field, checked};
+use govshare_service::authz;
 
 const MEDIA_TYPE_MAX: usize = 200;
 const NOTE_MAX: usize = 1000;
@@ -80,8 +80,8 @@ async fn finished<T>(working: &mut Option<JoinHandle<T>>) -> Result<T, JoinError
     }
 }
 
-fn joined(e: JoinError) -> ApiError {
-    ApiError::Internal(format!("the upload check failed: {e}"))
+fn joined(e: JoinError) -> ServiceError {
+    ServiceError::Internal(format!("the upload check failed: {e}"))
 }
 
 /// Receives the chunks of `stream` up to its end message and runs them through the checks,
@@ -93,14 +93,14 @@ async fn receive(
     announced: u64,
     idle: Duration,
     call: &CallNote,
-) -> ApiResult<Ingested> {
+) -> ServiceResult<Ingested> {
     let mut side = Some(Side::Unstarted(start));
     let mut working: Option<JoinHandle<Result<Box<Ingest>, IngestError>>> = None;
     let mut batch: Vec<Bytes> = Vec::new();
     let mut batch_bytes = 0usize;
     let mut received = 0u64;
     let mut deadline = Instant::now() + idle;
-    let ended: Result<(), ApiError> = loop {
+    let ended: Result<(), ServiceError> = loop {
         if working.is_none()
             && batch_bytes >= BATCH
             && let Some(ready) = side.take()
@@ -128,7 +128,7 @@ async fn receive(
                     // A dropped call also ends the stream cleanly on the server's side: only
                     // the end message tells a complete upload from an interrupted one.
                     Ok(Ok(None)) => {
-                        break Err(ApiError::field(
+                        break Err(ServiceError::field(
                             "end",
                             "上传未以结束消息收尾，视为中断，数据未保存 \
                              (the upload stopped without its end message: it is treated as \
@@ -145,7 +145,7 @@ async fn receive(
                         batch.push(bytes);
                     }
                     Some(Part::End(_)) if announced != 0 && announced != received => {
-                        break Err(ApiError::field(
+                        break Err(ServiceError::field(
                             "header.size_bytes",
                             format!(
                                 "声明 {announced} 字节，实际收到 {received} 字节，数据未保存 \
@@ -156,7 +156,7 @@ async fn receive(
                     }
                     Some(Part::End(_)) => break Ok(()),
                     Some(Part::Header(_)) => {
-                        break Err(ApiError::field(
+                        break Err(ServiceError::field(
                             "header",
                             "数据头只能发送一次 (the header is sent once, first)",
                         ));
@@ -168,7 +168,7 @@ async fn receive(
     };
     let side = match working.take() {
         Some(handle) => Side::Started(handle.await.map_err(joined)?.map_err(ingest_error)?),
-        None => side.ok_or_else(|| ApiError::Internal("the upload lost its checks".into()))?,
+        None => side.ok_or_else(|| ServiceError::Internal("the upload lost its checks".into()))?,
     };
     // The rest goes through the checks even when the stream ended badly: a rule the data
     // broke says more than how the stream ended.
@@ -187,34 +187,36 @@ async fn receive(
         (Err(IngestError::Io(_)) | Ok(_), Err(why)) => Err(why),
         (Err(e), _) => Err(ingest_error(e)),
         (Ok(Some(ingested)), Ok(())) => Ok(ingested),
-        (Ok(None), Ok(())) => Err(ApiError::Internal("the upload was not finished".into())),
+        (Ok(None), Ok(())) => Err(ServiceError::Internal("the upload was not finished".into())),
     }
 }
 
 /// A broken upload stream: refused by a limit (a message over api.max_message_bytes), or
 /// broken off by the client.
-fn interrupted(status: tonic::Status) -> ApiError {
+fn interrupted(status: tonic::Status) -> ServiceError {
     match status.code() {
-        tonic::Code::ResourceExhausted => ApiError::ResourceExhausted(status.message().to_owned()),
-        _ => ApiError::Cancelled(format!("upload interrupted: {}", status.message())),
+        tonic::Code::ResourceExhausted => {
+            ServiceError::ResourceExhausted(status.message().to_owned())
+        }
+        _ => ServiceError::Cancelled(format!("upload interrupted: {}", status.message())),
     }
 }
 
-fn ingest_error(e: IngestError) -> ApiError {
+fn ingest_error(e: IngestError) -> ServiceError {
     let message = e.to_string();
     match e {
-        IngestError::TooLarge { .. } => ApiError::ResourceExhausted(message),
+        IngestError::TooLarge { .. } => ServiceError::ResourceExhausted(message),
         IngestError::Malformed { .. } | IngestError::Columns(_) => {
-            ApiError::field("chunk", message)
+            ServiceError::field("chunk", message)
         }
-        IngestError::Checksum { .. } => ApiError::field("header.sha256", message),
+        IngestError::Checksum { .. } => ServiceError::field("header.sha256", message),
         IngestError::Io(e) if crate::error::is_disk_full(&e) => {
-            ApiError::ResourceExhausted(crate::error::disk_full_message(
+            ServiceError::ResourceExhausted(crate::error::disk_full_message(
                 "存储上传的数据（未保存任何内容）",
                 "storing the upload (nothing was kept)",
             ))
         }
-        IngestError::Io(_) => ApiError::Cancelled(message),
+        IngestError::Io(_) => ServiceError::Cancelled(message),
     }
 }
 
@@ -222,7 +224,7 @@ impl ExchangeApi {
     pub(super) async fn publish_data(
         &self,
         request: Request<Streaming<PublishDataRequest>>,
-    ) -> ApiResult<DataSnapshot> {
+    ) -> ServiceResult<DataSnapshot> {
         let p = principal(&request)?;
         let call = note(&request);
         let _slot = self.streams.admit(&p)?;
@@ -236,7 +238,7 @@ impl ExchangeApi {
             part: Some(Part::Header(header)),
         }) = first
         else {
-            return Err(ApiError::field(
+            return Err(ServiceError::field(
                 "header",
                 "第一条消息必须是数据头（目录代码、媒体类型） \
                  (the first message must be the header: entry code and media type)",
@@ -272,7 +274,7 @@ impl ExchangeApi {
         }
         let code = checked(v, code)?;
         if size_bytes > max {
-            return Err(ApiError::ResourceExhausted(format!(
+            return Err(ServiceError::ResourceExhausted(format!(
                 "数据大小 {size_bytes} 字节超过上限 {max} 字节 \
                  (the snapshot of {size_bytes} bytes is larger than the limit of {max} bytes)"
             )));
@@ -284,7 +286,7 @@ impl ExchangeApi {
         }
         authz::write_entry(&p, &entry.provider_code)?;
         let Some(version) = authz::public_version(&entry) else {
-            return Err(ApiError::FailedPrecondition {
+            return Err(ServiceError::FailedPrecondition {
                 kind: "STATE",
                 subject: code.to_string(),
                 message: format!(
@@ -294,8 +296,8 @@ impl ExchangeApi {
                 ),
             });
         };
-        let metadata = self.state.version(&code, version).await?;
-        let columns: Vec<Column> = metadata.model.items.iter().map(Column::from).collect();
+        let metadata = self.state.versions.get(&code, version).await?;
+        let columns: Vec<Column> = metadata.metadata.items.iter().map(Column::from).collect();
 
         let start = Start {
             blobs: self.state.blobs.clone(),
@@ -314,7 +316,7 @@ impl ExchangeApi {
                 .upload(&self.state.blobs, &ingested.sha256, ingested.size)
                 .await
                 .map_err(|e| match e {
-                    BucketError::Unavailable { .. } => ApiError::Unavailable(format!(
+                    BucketError::Unavailable { .. } => ServiceError::Unavailable(format!(
                         "共享存储桶不可用，快照未记录，请稍后重试 (the bucket is unavailable: \
                          {e}; no snapshot was recorded, try again later)"
                     )),

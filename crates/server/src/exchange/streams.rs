@@ -14,10 +14,10 @@ use tonic::codegen::BoxStream;
 
 use govshare_model::CreditCode;
 
-use crate::auth::Principal;
 use crate::config::ExchangeConfig;
-use crate::error::ApiError;
+use crate::error::ServiceError;
 use crate::metrics::Metrics;
+use govshare_service::Principal;
 
 /// The slots of the data streams. Cheap to clone; clones share the slots.
 #[derive(Debug, Clone)]
@@ -65,13 +65,13 @@ impl DataStreams {
 
     /// A slot for one more stream of `p`, or RESOURCE_EXHAUSTED when its department's or
     /// every slot is taken.
-    pub(super) fn admit(&self, p: &Principal) -> Result<StreamSlot, ApiError> {
+    pub(super) fn admit(&self, p: &Principal) -> Result<StreamSlot, ServiceError> {
         let mut departments = self.departments.lock().unwrap_or_else(|p| p.into_inner());
         let held = departments.get(&p.department).copied().unwrap_or(0);
         if held >= self.per_department {
             self.refused.inc();
             let limit = self.per_department;
-            return Err(ApiError::ResourceExhausted(format!(
+            return Err(ServiceError::ResourceExhausted(format!(
                 "本部门同时进行的数据传输已达上限 {limit} 个，请稍后重试 (your department \
                  already moves data on {limit} streams, the most one department may at once; \
                  retry later)"
@@ -80,7 +80,7 @@ impl DataStreams {
         let Ok(slot) = self.slots.clone().try_acquire_owned() else {
             self.refused.inc();
             let limit = self.limit;
-            return Err(ApiError::ResourceExhausted(format!(
+            return Err(ServiceError::ResourceExhausted(format!(
                 "服务器同时进行的数据传输已达上限 {limit} 个，请稍后重试 (the server already \
                  moves data on {limit} streams, the most it allows at once; retry later)"
             )));
@@ -100,9 +100,9 @@ impl DataStreams {
 }
 
 /// Why an upload that went quiet for `idle` was ended.
-pub(super) fn idle_upload(idle: Duration) -> ApiError {
+pub(super) fn idle_upload(idle: Duration) -> ServiceError {
     let ms = idle.as_millis();
-    ApiError::DeadlineExceeded(format!(
+    ServiceError::DeadlineExceeded(format!(
         "上传已 {ms} 毫秒未收到消息，视为空闲而终止，数据未保存 (no message for {ms} ms: the \
          upload was ended as idle and nothing was kept)"
     ))

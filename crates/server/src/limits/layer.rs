@@ -18,9 +18,9 @@ use tower::{Layer, Service};
 
 use super::quota::{Exceeded, Permit, Quotas, Refusal};
 use super::size::SizedBody;
-use crate::auth::Principal;
 use crate::metrics::Metrics;
 use crate::observe::{GrpcType, MethodTable};
+use govshare_service::Principal;
 
 /// The trailer gRPC clients read for how long to back off before a retry (gRFC A6).
 use govshare_proto::RETRY_PUSHBACK_HEADER;

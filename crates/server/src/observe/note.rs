@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use govshare_model::CreditCode;
 use prometheus::IntCounter;
 
-use crate::auth::Principal;
+use govshare_service::Principal;
 
 /// The longest target a record keeps, in characters: longer ones are a client's bad input.
 pub(super) const MAX_TARGET_CHARS: usize = 200;
@@ -114,6 +114,21 @@ impl CallNote {
     /// The fields as they are now.
     pub(crate) fn snapshot(&self) -> NoteFields {
         self.fields().clone()
+    }
+}
+
+/// What a use case adds to the call's record.
+impl govshare_service::Note for CallNote {
+    fn target(&self, target: &str) {
+        CallNote::target(self, target);
+    }
+
+    fn owner(&self, owner: &CreditCode) {
+        CallNote::owner(self, owner);
+    }
+
+    fn detail(&self, detail: String) {
+        CallNote::detail(self, detail);
     }
 }
 

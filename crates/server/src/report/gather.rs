@@ -13,7 +13,7 @@ use govshare_store::{EntryFilter, EntryHeader, Party, RequestFilter, SnapshotRec
 use super::window::Year;
 use super::{EventFacts, catalogue, flows, sharing, timestamp};
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ServiceError, ServiceResult};
 use crate::proto::AnnualReport;
 
 /// Records read per store call.
@@ -27,11 +27,11 @@ pub(super) async fn annual_report(
     year: Year,
     scope: Option<&CreditCode>,
     now: DateTime<Utc>,
-) -> ApiResult<AnnualReport> {
+) -> ServiceResult<AnnualReport> {
     let names = department_names(state).await?;
     let department_name = match scope {
         Some(d) => names.get(d.as_str()).cloned().ok_or_else(|| {
-            ApiError::NotFound(format!(
+            ServiceError::NotFound(format!(
                 "部门 {d} 不存在 (department {d} is not registered)"
             ))
         })?,
@@ -94,7 +94,7 @@ pub(super) async fn annual_report(
     })
 }
 
-async fn department_names(state: &AppState) -> ApiResult<HashMap<String, String>> {
+async fn department_names(state: &AppState) -> ServiceResult<HashMap<String, String>> {
     let mut names = HashMap::new();
     let mut after: Option<String> = None;
     loop {
@@ -110,7 +110,7 @@ async fn department_names(state: &AppState) -> ApiResult<HashMap<String, String>
 }
 
 /// Every catalogue event of the scope's entries, in feed order, with its version's attributes.
-async fn events(state: &AppState, scope: Option<&CreditCode>) -> ApiResult<Vec<EventFacts>> {
+async fn events(state: &AppState, scope: Option<&CreditCode>) -> ServiceResult<Vec<EventFacts>> {
     let mut headers: HashMap<String, Option<EntryHeader>> = HashMap::new();
     let mut facts = Vec::new();
     let mut after = 0;
@@ -132,21 +132,21 @@ async fn events(state: &AppState, scope: Option<&CreditCode>) -> ApiResult<Vec<E
             if scope.is_some_and(|d| header.provider_code != *d) {
                 continue;
             }
-            let version = state.version(&event.code, event.version).await?;
+            let version = state.versions.get(&event.code, event.version).await?;
             facts.push(EventFacts {
                 provider_code: header.provider_code.to_string(),
                 code,
                 kind: event.kind,
                 at: event.at,
-                name: version.model.name.clone(),
-                category: version.model.classification.category,
-                share_type: version.model.sharing.share_type,
+                name: version.metadata.name.clone(),
+                category: version.metadata.classification.category,
+                share_type: version.metadata.sharing.share_type,
             });
         }
     }
 }
 
-async fn requests(state: &AppState, party: Party) -> ApiResult<Vec<RequestRecord>> {
+async fn requests(state: &AppState, party: Party) -> ServiceResult<Vec<RequestRecord>> {
     let filter = RequestFilter {
         party,
         ..RequestFilter::default()
@@ -164,7 +164,7 @@ async fn requests(state: &AppState, party: Party) -> ApiResult<Vec<RequestRecord
 }
 
 /// Every snapshot of every entry.
-async fn snapshots(state: &AppState) -> ApiResult<Vec<SnapshotRecord>> {
+async fn snapshots(state: &AppState) -> ServiceResult<Vec<SnapshotRecord>> {
     let filter = EntryFilter {
         visibility: Visibility::Everything,
         ..EntryFilter::default()
@@ -203,7 +203,7 @@ async fn access_records(
     state: &AppState,
     year: &Year,
     scope: Option<&CreditCode>,
-) -> ApiResult<Vec<AccessRecord>> {
+) -> ServiceResult<Vec<AccessRecord>> {
     let mut all = Vec::new();
     let mut before_seq = None;
     loop {
@@ -217,7 +217,7 @@ async fn access_records(
             ..Query::default()
         };
         let page = query_log(state, query).await.map_err(|e| {
-            ApiError::Unavailable(format!(
+            ServiceError::Unavailable(format!(
                 "读取访问日志失败 reading the access log failed: {e}"
             ))
         })?;
@@ -235,7 +235,7 @@ async fn verify_chain(
     state: &AppState,
     year: &Year,
     access: &mut crate::proto::AccessFigures,
-) -> ApiResult<()> {
+) -> ServiceResult<()> {
     let last = Query {
         limit: 1,
         scan_limit: SCAN,
@@ -253,7 +253,7 @@ async fn verify_chain(
         )
         .await
         .map_err(|e| {
-            ApiError::Unavailable(format!(
+            ServiceError::Unavailable(format!(
                 "读取访问日志失败 reading the access log failed: {e}"
             ))
         })?;
@@ -271,7 +271,7 @@ async fn verify_chain(
         return Ok(());
     };
     let v = verify_log(state, head).await.map_err(|e| {
-        ApiError::Unavailable(format!(
+        ServiceError::Unavailable(format!(
             "校验访问日志失败 verifying the access log failed: {e}"
         ))
     })?;

@@ -17,12 +17,14 @@ use chrono::{Datelike as _, Utc};
 use tonic::{Request, Response, Status};
 
 use crate::auth::principal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ServiceError, ServiceResult};
 use crate::observe::note;
 use crate::proto::report_service_server::ReportService;
 use crate::proto::{AnnualReport, GetAnnualReportRequest};
 use crate::request::{self as field, check};
-use crate::{AppState, authz};
+use govshare_service::authz;
+
+use crate::AppState;
 
 pub(crate) use crate::convert::timestamp;
 pub(crate) use catalogue::EventFacts;
@@ -45,7 +47,7 @@ impl ReportApi {
     async fn get_annual_report(
         &self,
         request: Request<GetAnnualReportRequest>,
-    ) -> ApiResult<AnnualReport> {
+    ) -> ServiceResult<AnnualReport> {
         let p = principal(&request)?;
         let note = note(&request);
         let GetAnnualReportRequest {
@@ -80,7 +82,7 @@ impl ReportApi {
             note.owner(d);
         }
         let window = Year::new(year, offset, now).ok_or_else(|| {
-            ApiError::field("year", "年份无法表示 (the year cannot be represented)")
+            ServiceError::field("year", "年份无法表示 (the year cannot be represented)")
         })?;
         let report = gather::annual_report(&self.state, window, scope.as_ref(), now).await?;
         note.detail(format!(
@@ -99,6 +101,10 @@ impl ReportService for ReportApi {
         &self,
         r: Request<GetAnnualReportRequest>,
     ) -> Result<Response<AnnualReport>, Status> {
-        Ok(Response::new(self.get_annual_report(r).await?))
+        Ok(Response::new(
+            self.get_annual_report(r)
+                .await
+                .map_err(crate::error::status)?,
+        ))
     }
 }

@@ -10,35 +10,36 @@ use prost::Message as _;
 use tonic::Request;
 
 use crate::auth::principal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ServiceError, ServiceResult};
 use crate::observe::note;
 use crate::proto::{
     Facet, FacetCount, Highlight, SearchEntriesRequest, SearchEntriesResponse, SearchHit,
 };
 use crate::request::{self as field, check};
-use crate::{AppState, authz, convert};
+use govshare_service::authz;
+
+use crate::{AppState, convert};
 
 /// The longest query, in characters.
 const QUERY_MAX: usize = 200;
 /// Providers listed in the provider facet, most matches first.
 const PROVIDER_FACET_MAX: usize = 100;
 
-impl From<SearchError> for ApiError {
-    fn from(e: SearchError) -> Self {
-        match e {
-            SearchError::WindowTooLarge(_) => ApiError::field("page_token", e.to_string()),
-            SearchError::Index(_)
-            | SearchError::Io { .. }
-            | SearchError::NotAnIndex(_)
-            | SearchError::Incompatible(_)
-            | SearchError::Locked(_)
-            | SearchError::WriterPoisoned => {
-                // The details (paths, the index's own errors) are for the operator's log.
-                tracing::error!(error = %e, "search failed");
-                ApiError::Unavailable(
-                    "全文检索暂不可用，请稍后重试 (search is unavailable; try again later)".into(),
-                )
-            }
+/// What a failure of the search index means to the caller.
+fn search_error(e: SearchError) -> ServiceError {
+    match e {
+        SearchError::WindowTooLarge(_) => ServiceError::field("page_token", e.to_string()),
+        SearchError::Index(_)
+        | SearchError::Io { .. }
+        | SearchError::NotAnIndex(_)
+        | SearchError::Incompatible(_)
+        | SearchError::Locked(_)
+        | SearchError::WriterPoisoned => {
+            // The details (paths, the index's own errors) are for the operator's log.
+            tracing::error!(error = %e, "search failed");
+            ServiceError::Unavailable(
+                "全文检索暂不可用，请稍后重试 (search is unavailable; try again later)".into(),
+            )
         }
     }
 }
@@ -64,7 +65,7 @@ fn page_offset(token: &str, v: &mut Violations) -> usize {
 pub(crate) async fn search_entries(
     state: &Arc<AppState>,
     request: Request<SearchEntriesRequest>,
-) -> ApiResult<SearchEntriesResponse> {
+) -> ServiceResult<SearchEntriesResponse> {
     let p = principal(&request)?;
     let note = note(&request);
     authz::read_directory(&p)?;
@@ -110,7 +111,8 @@ pub(crate) async fn search_entries(
     };
     let page = tokio::task::spawn_blocking(move || index.search(&search))
         .await
-        .map_err(|e| ApiError::Internal(format!("search task failed: {e}")))??;
+        .map_err(|e| ServiceError::Internal(format!("search task failed: {e}")))?
+        .map_err(search_error)?;
     note.detail(format!("{} hits", page.total));
     let mut reached = offset + page.hits.len();
     let mut hits = Vec::with_capacity(page.hits.len());
@@ -127,10 +129,10 @@ pub(crate) async fn search_entries(
         let Some(version) = authz::public_version(&header) else {
             continue;
         };
-        let cached = state.version(&code, version).await?;
-        let highlights = page.highlights(&SearchDoc::from_metadata(&code, &cached.model));
+        let cached = state.versions.get(&code, version).await?;
+        let highlights = page.highlights(&SearchDoc::from_metadata(&code, &cached.metadata));
         let hit = SearchHit {
-            entry: Some(convert::entry(&header, &cached.info, &cached.metadata)),
+            entry: Some(convert::entry(&header, &cached.record, &cached.metadata)),
             score: hit.score,
             highlights: highlights
                 .into_iter()

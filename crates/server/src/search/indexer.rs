@@ -22,7 +22,7 @@ use govshare_search::{Checkpoint, SearchDoc, SearchIndex};
 use govshare_store::{CatalogEvent, CatalogueStore, EntryFilter, Visibility};
 use tokio::task::JoinHandle;
 
-use crate::authz;
+use govshare_service::authz;
 
 /// How often an indexer that has caught up looks for new events.
 const POLL: Duration = Duration::from_millis(100);

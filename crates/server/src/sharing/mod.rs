@@ -15,8 +15,10 @@ use govshare_store::{EntryHeader, GrantFilter, Party, RequestFilter};
 use prost::Message as _;
 use tonic::{Request, Response, Status};
 
-use crate::auth::{Principal, principal};
-use crate::error::{ApiError, ApiResult};
+use govshare_service::Principal;
+
+use crate::auth::principal;
+use crate::error::{ServiceError, ServiceResult};
 use crate::observe::{CallNote, note};
 use crate::proto::sharing_service_server::SharingService;
 use crate::proto::{
@@ -25,8 +27,10 @@ use crate::proto::{
     RevokeGrantRequest, SharingRequest, WithdrawRequestRequest,
 };
 use crate::request::{self as field, check, checked};
-use crate::version_cache::CachedVersion;
-use crate::{AppState, authz};
+use govshare_service::authz;
+use govshare_service::versions::Version;
+
+use crate::AppState;
 
 const REASON_MAX: usize = 2000;
 
@@ -57,20 +61,17 @@ where
 }
 
 /// The entry as the sharing rules look at it.
-fn view<'a>(
-    header: &'a EntryHeader,
-    published: Option<&'a (u64, Arc<CachedVersion>)>,
-) -> EntryView<'a> {
+fn view<'a>(header: &'a EntryHeader, published: Option<&'a (u64, Arc<Version>)>) -> EntryView<'a> {
     EntryView {
         code: &header.code,
         provider_code: &header.provider_code,
         state: header.state,
-        published: published.map(|(n, v)| (*n, &v.model)),
+        published: published.map(|(n, v)| (*n, &v.metadata)),
     }
 }
 
 /// The records a caller lists: by the side of its department it asks for.
-fn party(p: &Principal, direction: i32, v: &mut Violations) -> ApiResult<Party> {
+fn party(p: &Principal, direction: i32, v: &mut Violations) -> ServiceResult<Party> {
     let direction = match Direction::try_from(direction) {
         Ok(d) => d,
         Err(_) => {
@@ -100,23 +101,26 @@ fn party(p: &Principal, direction: i32, v: &mut Violations) -> ApiResult<Party> 
 impl AppState {
     /// The grant's flags: how the entry's current published version departs from the one
     /// the grant was issued against.
-    pub(crate) async fn grant_flags(&self, grant: &GrantRecord) -> ApiResult<Vec<GrantFlag>> {
+    pub(crate) async fn grant_flags(&self, grant: &GrantRecord) -> ServiceResult<Vec<GrantFlag>> {
         let header = self
             .store
             .get_entry(&grant.entry_code)
             .await?
             .ok_or_else(|| {
-                ApiError::Internal(format!("grant {} names a missing entry", grant.id))
+                ServiceError::Internal(format!("grant {} names a missing entry", grant.id))
             })?;
-        let granted = self.version(&grant.entry_code, grant.entry_version).await?;
+        let granted = self
+            .versions
+            .get(&grant.entry_code, grant.entry_version)
+            .await?;
         let current = match authz::public_version(&header) {
-            Some(n) => Some((n, self.version(&header.code, n).await?)),
+            Some(n) => Some((n, self.versions.get(&header.code, n).await?)),
             None => None,
         };
         Ok(govshare_sharing::grant_flags(
             grant,
-            &granted.model,
-            current.as_ref().map(|(n, v)| (*n, &v.model)),
+            &granted.metadata,
+            current.as_ref().map(|(n, v)| (*n, &v.metadata)),
         ))
     }
 }
@@ -126,7 +130,7 @@ impl SharingApi {
         SharingApi { state }
     }
 
-    async fn header(&self, code: &ResourceCode) -> ApiResult<EntryHeader> {
+    async fn header(&self, code: &ResourceCode) -> ServiceResult<EntryHeader> {
         self.state
             .store
             .get_entry(code)
@@ -135,12 +139,9 @@ impl SharingApi {
     }
 
     /// The entry's published version, if it has one.
-    async fn published(
-        &self,
-        header: &EntryHeader,
-    ) -> ApiResult<Option<(u64, Arc<CachedVersion>)>> {
+    async fn published(&self, header: &EntryHeader) -> ServiceResult<Option<(u64, Arc<Version>)>> {
         match header.published_version {
-            Some(n) => Ok(Some((n, self.state.version(&header.code, n).await?))),
+            Some(n) => Ok(Some((n, self.state.versions.get(&header.code, n).await?))),
             None => Ok(None),
         }
     }
@@ -152,7 +153,7 @@ impl SharingApi {
         note: &CallNote,
         p: &Principal,
         id: RequestId,
-    ) -> ApiResult<govshare_sharing::RequestRecord> {
+    ) -> ServiceResult<govshare_sharing::RequestRecord> {
         let record = self
             .state
             .store
@@ -169,7 +170,7 @@ impl SharingApi {
     async fn create_request(
         &self,
         request: Request<CreateRequestRequest>,
-    ) -> ApiResult<SharingRequest> {
+    ) -> ServiceResult<SharingRequest> {
         let p = principal(&request)?;
         let note = note(&request);
         let CreateRequestRequest {
@@ -230,7 +231,10 @@ impl SharingApi {
         Ok(convert::request(&record, now))
     }
 
-    async fn get_request(&self, request: Request<GetRequestRequest>) -> ApiResult<SharingRequest> {
+    async fn get_request(
+        &self,
+        request: Request<GetRequestRequest>,
+    ) -> ServiceResult<SharingRequest> {
         let p = principal(&request)?;
         let note = note(&request);
         let GetRequestRequest { id } = request.into_inner();
@@ -245,7 +249,7 @@ impl SharingApi {
     async fn list_requests(
         &self,
         request: Request<ListRequestsRequest>,
-    ) -> ApiResult<ListRequestsResponse> {
+    ) -> ServiceResult<ListRequestsResponse> {
         let p = principal(&request)?;
         let note = note(&request);
         let ListRequestsRequest {
@@ -313,7 +317,7 @@ impl SharingApi {
     async fn decide_request(
         &self,
         request: Request<DecideRequestRequest>,
-    ) -> ApiResult<SharingRequest> {
+    ) -> ServiceResult<SharingRequest> {
         let p = principal(&request)?;
         let note = note(&request);
         let DecideRequestRequest {
@@ -361,7 +365,7 @@ impl SharingApi {
     async fn withdraw_request(
         &self,
         request: Request<WithdrawRequestRequest>,
-    ) -> ApiResult<SharingRequest> {
+    ) -> ServiceResult<SharingRequest> {
         let p = principal(&request)?;
         let note = note(&request);
         let WithdrawRequestRequest { id, reason } = request.into_inner();
@@ -384,7 +388,7 @@ impl SharingApi {
     async fn list_grants(
         &self,
         request: Request<ListGrantsRequest>,
-    ) -> ApiResult<ListGrantsResponse> {
+    ) -> ServiceResult<ListGrantsResponse> {
         let p = principal(&request)?;
         let note = note(&request);
         let ListGrantsRequest {
@@ -455,7 +459,7 @@ impl SharingApi {
         })
     }
 
-    async fn revoke_grant(&self, request: Request<RevokeGrantRequest>) -> ApiResult<Grant> {
+    async fn revoke_grant(&self, request: Request<RevokeGrantRequest>) -> ServiceResult<Grant> {
         let p = principal(&request)?;
         let note = note(&request);
         let RevokeGrantRequest { grant_id, reason } = request.into_inner();
@@ -492,48 +496,64 @@ impl SharingService for SharingApi {
         &self,
         r: Request<CreateRequestRequest>,
     ) -> Result<Response<SharingRequest>, Status> {
-        Ok(Response::new(self.create_request(r).await?))
+        Ok(Response::new(
+            self.create_request(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn get_request(
         &self,
         r: Request<GetRequestRequest>,
     ) -> Result<Response<SharingRequest>, Status> {
-        Ok(Response::new(self.get_request(r).await?))
+        Ok(Response::new(
+            self.get_request(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn list_requests(
         &self,
         r: Request<ListRequestsRequest>,
     ) -> Result<Response<ListRequestsResponse>, Status> {
-        Ok(Response::new(self.list_requests(r).await?))
+        Ok(Response::new(
+            self.list_requests(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn decide_request(
         &self,
         r: Request<DecideRequestRequest>,
     ) -> Result<Response<SharingRequest>, Status> {
-        Ok(Response::new(self.decide_request(r).await?))
+        Ok(Response::new(
+            self.decide_request(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn withdraw_request(
         &self,
         r: Request<WithdrawRequestRequest>,
     ) -> Result<Response<SharingRequest>, Status> {
-        Ok(Response::new(self.withdraw_request(r).await?))
+        Ok(Response::new(
+            self.withdraw_request(r)
+                .await
+                .map_err(crate::error::status)?,
+        ))
     }
 
     async fn list_grants(
         &self,
         r: Request<ListGrantsRequest>,
     ) -> Result<Response<ListGrantsResponse>, Status> {
-        Ok(Response::new(self.list_grants(r).await?))
+        Ok(Response::new(
+            self.list_grants(r).await.map_err(crate::error::status)?,
+        ))
     }
 
     async fn revoke_grant(
         &self,
         r: Request<RevokeGrantRequest>,
     ) -> Result<Response<Grant>, Status> {
-        Ok(Response::new(self.revoke_grant(r).await?))
+        Ok(Response::new(
+            self.revoke_grant(r).await.map_err(crate::error::status)?,
+        ))
     }
 }

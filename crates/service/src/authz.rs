@@ -9,36 +9,37 @@
 
 use govshare_model::{CreditCode, ResourceCode, Role};
 use govshare_sharing::{GrantId, RequestId};
+use govshare_store::EntryHeader;
 
-use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::Principal;
+use crate::ServiceError;
 
-mod visibility;
+pub mod visibility;
 
-pub(crate) use visibility::{
-    changes_published_catalogue, entry_view, listing, public_version, reads_every_version,
-    sees_entry, sees_event, view_of,
+pub use visibility::{
+    EntryView, changes_published_catalogue, entry_view, listing, public_version,
+    reads_every_version, sees_entry, sees_event, view_of,
 };
 
 /// The answer about an entry that does not exist or that the caller may not see.
-pub(crate) fn no_such_entry(code: &ResourceCode) -> ApiError {
-    ApiError::NotFound(format!(
+pub fn no_such_entry(code: &ResourceCode) -> ServiceError {
+    ServiceError::NotFound(format!(
         "目录 {code} 不存在或无权查看 (entry {code} does not exist or is not visible to this \
          credential)"
     ))
 }
 
 /// The answer about a request that does not exist or that the caller may not see.
-pub(crate) fn no_such_request(id: RequestId) -> ApiError {
-    ApiError::NotFound(format!(
+pub fn no_such_request(id: RequestId) -> ServiceError {
+    ServiceError::NotFound(format!(
         "共享申请 {id} 不存在或无权查看 (request {id} does not exist or is not visible to this \
          credential)"
     ))
 }
 
 /// The answer about a grant that does not exist or that the caller may not see.
-pub(crate) fn no_such_grant(id: GrantId) -> ApiError {
-    ApiError::NotFound(format!(
+pub fn no_such_grant(id: GrantId) -> ServiceError {
+    ServiceError::NotFound(format!(
         "授权 {id} 不存在或无权查看 (grant {id} does not exist or is not visible to this \
          credential)"
     ))
@@ -46,15 +47,15 @@ pub(crate) fn no_such_grant(id: GrantId) -> ApiError {
 
 /// Whether `p` may know that a request or grant between `receiver` and `provider` exists: its
 /// two departments, the platform administrator and the auditor.
-pub(crate) fn sees_sharing(p: &Principal, receiver: &CreditCode, provider: &CreditCode) -> bool {
+pub fn sees_sharing(p: &Principal, receiver: &CreditCode, provider: &CreditCode) -> bool {
     p.has(Role::Admin) || p.has(Role::Auditor) || p.is_of(receiver) || p.is_of(provider)
 }
 
-fn require(p: &Principal, role: Role) -> Result<(), ApiError> {
+fn require(p: &Principal, role: Role) -> Result<(), ServiceError> {
     if p.has(role) {
         Ok(())
     } else {
-        Err(ApiError::PermissionDenied(format!(
+        Err(ServiceError::PermissionDenied(format!(
             "需要“{}”角色 (requires role {})",
             role.label_zh(),
             role.name()
@@ -62,11 +63,11 @@ fn require(p: &Principal, role: Role) -> Result<(), ApiError> {
     }
 }
 
-fn own_department(p: &Principal, department: &CreditCode) -> Result<(), ApiError> {
+fn own_department(p: &Principal, department: &CreditCode) -> Result<(), ServiceError> {
     if p.is_of(department) {
         Ok(())
     } else {
-        Err(ApiError::PermissionDenied(format!(
+        Err(ServiceError::PermissionDenied(format!(
             "只能操作本部门的目录，该目录属于 {department} \
              (only the providing department {department} may do this)"
         )))
@@ -74,38 +75,38 @@ fn own_department(p: &Principal, department: &CreditCode) -> Result<(), ApiError
 }
 
 /// CreateDepartment, IssueToken, RevokeToken: the platform administrator.
-pub(crate) fn administer(p: &Principal) -> Result<(), ApiError> {
+pub fn administer(p: &Principal) -> Result<(), ServiceError> {
     require(p, Role::Admin)
 }
 
 /// ListDepartments, WhoAmI, GetEntry and ListEntries (visibility applies): anyone signed in.
-pub(crate) fn read_directory(_p: &Principal) -> Result<(), ApiError> {
+pub fn read_directory(_p: &Principal) -> Result<(), ServiceError> {
     Ok(())
 }
 
 /// RegisterEntry, UpdateEntry, SubmitEntry, RequestRevocation, PublishData: a cataloguer of
 /// the provider.
-pub(crate) fn write_entry(p: &Principal, provider: &CreditCode) -> Result<(), ApiError> {
+pub fn write_entry(p: &Principal, provider: &CreditCode) -> Result<(), ServiceError> {
     require(p, Role::Cataloguer)?;
     own_department(p, provider)
 }
 
 /// ReviewEntry: the platform administrator.
-pub(crate) fn review_entry(p: &Principal) -> Result<(), ApiError> {
+pub fn review_entry(p: &Principal) -> Result<(), ServiceError> {
     require(p, Role::Admin)
 }
 
 /// Unpublished versions, ListVersions, DiffVersions: the provider or the administrator.
-pub(crate) fn read_all_versions(p: &Principal, provider: &CreditCode) -> Result<(), ApiError> {
+pub fn read_all_versions(p: &Principal, provider: &CreditCode) -> Result<(), ServiceError> {
     if reads_every_version(p, provider) {
         return Ok(());
     }
     own_department(p, provider)
 }
 
-fn department_of<'p>(p: &'p Principal, what: &str) -> Result<&'p CreditCode, ApiError> {
+fn department_of<'p>(p: &'p Principal, what: &str) -> Result<&'p CreditCode, ServiceError> {
     p.department.as_ref().ok_or_else(|| {
-        ApiError::PermissionDenied(format!(
+        ServiceError::PermissionDenied(format!(
             "{what}需要部门凭证，平台级凭证没有所属部门 \
              (this needs a department's credential; a platform credential has no department)"
         ))
@@ -117,25 +118,25 @@ fn side(
     department: &CreditCode,
     side_zh: &str,
     side_en: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     if p.is_of(department) {
         Ok(())
     } else {
-        Err(ApiError::PermissionDenied(format!(
+        Err(ServiceError::PermissionDenied(format!(
             "只有{side_zh} {department} 可以这样做 (only the {side_en} department {department} may do this)"
         )))
     }
 }
 
 /// CreateRequest: a consumer, for its own department; returns that department.
-pub(crate) fn request_data(p: &Principal) -> Result<CreditCode, ApiError> {
+pub fn request_data(p: &Principal) -> Result<CreditCode, ServiceError> {
     require(p, Role::Consumer)?;
     department_of(p, "申请共享").cloned()
 }
 
 /// ListRequests, ListGrants: everything for the platform administrator and the auditor
 /// (`None`), the caller's department's otherwise.
-pub(crate) fn list_sharing(p: &Principal) -> Result<Option<&CreditCode>, ApiError> {
+pub fn list_sharing(p: &Principal) -> Result<Option<&CreditCode>, ServiceError> {
     if p.has(Role::Admin) || p.has(Role::Auditor) {
         return Ok(None);
     }
@@ -143,26 +144,26 @@ pub(crate) fn list_sharing(p: &Principal) -> Result<Option<&CreditCode>, ApiErro
 }
 
 /// DecideRequest: an approver of the providing department.
-pub(crate) fn decide_request(p: &Principal, provider: &CreditCode) -> Result<(), ApiError> {
+pub fn decide_request(p: &Principal, provider: &CreditCode) -> Result<(), ServiceError> {
     require(p, Role::Approver)?;
     side(p, provider, "提供方部门", "providing")
 }
 
 /// WithdrawRequest: a consumer of the requesting department.
-pub(crate) fn withdraw_request(p: &Principal, requester: &CreditCode) -> Result<(), ApiError> {
+pub fn withdraw_request(p: &Principal, requester: &CreditCode) -> Result<(), ServiceError> {
     require(p, Role::Consumer)?;
     side(p, requester, "申请方部门", "requesting")
 }
 
 /// RevokeGrant: an approver of the providing department.
-pub(crate) fn revoke_grant(p: &Principal, provider: &CreditCode) -> Result<(), ApiError> {
+pub fn revoke_grant(p: &Principal, provider: &CreditCode) -> Result<(), ServiceError> {
     require(p, Role::Approver)?;
     side(p, provider, "提供方部门", "providing")
 }
 
 /// Who receives an entry's data.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum DataReader {
+pub enum DataReader {
     /// The providing department's own cataloguer or consumer: every column.
     Provider,
     /// A consumer of another department: what its active grant allows.
@@ -171,7 +172,7 @@ pub(crate) enum DataReader {
 
 /// FetchData: the provider's cataloguer or consumer, or a consumer of another department
 /// (whose grant is checked by the caller).
-pub(crate) fn read_data(p: &Principal, provider: &CreditCode) -> Result<DataReader, ApiError> {
+pub fn read_data(p: &Principal, provider: &CreditCode) -> Result<DataReader, ServiceError> {
     if p.is_of(provider) && (p.has(Role::Cataloguer) || p.has(Role::Consumer)) {
         return Ok(DataReader::Provider);
     }
@@ -181,10 +182,7 @@ pub(crate) fn read_data(p: &Principal, provider: &CreditCode) -> Result<DataRead
 
 /// ListSnapshots: the providing department, the administrator and the auditor see every
 /// snapshot; other departments need an active grant (checked by the caller).
-pub(crate) fn list_snapshots<'p>(
-    p: &'p Principal,
-    provider: &CreditCode,
-) -> Option<&'p CreditCode> {
+pub fn list_snapshots<'p>(p: &'p Principal, provider: &CreditCode) -> Option<&'p CreditCode> {
     if p.has(Role::Admin) || p.has(Role::Auditor) || p.is_of(provider) {
         None
     } else {
@@ -192,10 +190,23 @@ pub(crate) fn list_snapshots<'p>(
     }
 }
 
+/// ListSnapshots, for a caller whose department holds no active grant for the entry of
+/// `header` (see [`list_snapshots`]): an entry that does not exist for it is answered as one
+/// that was never registered; one that does is refused for want of a grant.
+pub fn without_grant(p: &Principal, header: &EntryHeader) -> ServiceError {
+    if !sees_entry(p, header) {
+        return no_such_entry(&header.code);
+    }
+    let code = &header.code;
+    ServiceError::PermissionDenied(format!(
+        "本部门没有目录 {code} 的有效授权 (your department holds no active grant for entry {code})"
+    ))
+}
+
 /// QueryAccessLog: every record for the platform administrator and the auditor (`None`);
 /// otherwise the records about the caller's department (`Some`): its entries, requests and
 /// grants, and the calls made with its credentials.
-pub(crate) fn query_access_log(p: &Principal) -> Result<Option<&CreditCode>, ApiError> {
+pub fn query_access_log(p: &Principal) -> Result<Option<&CreditCode>, ServiceError> {
     if p.has(Role::Admin) || p.has(Role::Auditor) {
         return Ok(None);
     }
@@ -205,16 +216,16 @@ pub(crate) fn query_access_log(p: &Principal) -> Result<Option<&CreditCode>, Api
 /// GetAnnualReport of `department` (`None`: the whole platform): the platform administrator
 /// and the auditor any; a department's credential its own department's only. Returns the
 /// department the report is about.
-pub(crate) fn annual_report(
+pub fn annual_report(
     p: &Principal,
     department: Option<CreditCode>,
-) -> Result<Option<CreditCode>, ApiError> {
+) -> Result<Option<CreditCode>, ServiceError> {
     if p.has(Role::Admin) || p.has(Role::Auditor) {
         return Ok(department);
     }
     let own = department_of(p, "查看年度报告")?;
     match department {
-        Some(d) if d != *own => Err(ApiError::PermissionDenied(format!(
+        Some(d) if d != *own => Err(ServiceError::PermissionDenied(format!(
             "只能查看本部门的年度报告 (a department may get its own yearly report only, not {d}'s)"
         ))),
         _ => Ok(Some(own.clone())),
@@ -222,7 +233,7 @@ pub(crate) fn annual_report(
 }
 
 /// VerifyAccessLog: the platform administrator or the auditor.
-pub(crate) fn verify_access_log(p: &Principal) -> Result<(), ApiError> {
+pub fn verify_access_log(p: &Principal) -> Result<(), ServiceError> {
     if p.has(Role::Admin) {
         return Ok(());
     }

@@ -13,18 +13,18 @@
 use govshare_model::{CreditCode, Role};
 use govshare_store::{CatalogEventKind, EntryHeader, Visibility};
 
-use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::Principal;
+use crate::ServiceError;
 
 /// Whether `p` sees every version of the entries `provider` provides: the providing
 /// department itself and the platform administrator.
-pub(crate) fn reads_every_version(p: &Principal, provider: &CreditCode) -> bool {
+pub fn reads_every_version(p: &Principal, provider: &CreditCode) -> bool {
     p.has(Role::Admin) || p.is_of(provider)
 }
 
 /// The entry's version in the published catalogue, the one everybody sees: none before its
 /// first publication and once it is revoked.
-pub(crate) fn public_version(header: &EntryHeader) -> Option<u64> {
+pub fn public_version(header: &EntryHeader) -> Option<u64> {
     header
         .published_version
         .filter(|_| header.is_visible_to_all())
@@ -32,7 +32,7 @@ pub(crate) fn public_version(header: &EntryHeader) -> Option<u64> {
 
 /// What a reader sees of an entry that exists for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum EntryView {
+pub enum EntryView {
     /// Every version (the provider and the administrator). `default`: the published version,
     /// or the head before the first publication.
     Every { default: u64 },
@@ -42,7 +42,7 @@ pub(crate) enum EntryView {
 
 impl EntryView {
     /// The version shown when the caller names none (GetEntry, ListEntries).
-    pub(crate) fn default_version(self) -> u64 {
+    pub fn default_version(self) -> u64 {
         match self {
             EntryView::Every { default } => default,
             EntryView::Published(version) => version,
@@ -50,7 +50,7 @@ impl EntryView {
     }
 
     /// Whether the reader may read version `version`.
-    pub(crate) fn reads(self, version: u64) -> bool {
+    pub fn reads(self, version: u64) -> bool {
         match self {
             EntryView::Every { .. } => true,
             EntryView::Published(published) => version == published,
@@ -59,7 +59,7 @@ impl EntryView {
 }
 
 /// What `p` sees of the entry; `None`: for `p` it does not exist.
-pub(crate) fn entry_view(p: &Principal, header: &EntryHeader) -> Option<EntryView> {
+pub fn entry_view(p: &Principal, header: &EntryHeader) -> Option<EntryView> {
     if reads_every_version(p, &header.provider_code) {
         Some(EntryView::Every {
             default: header.published_version.unwrap_or(header.head_version),
@@ -71,18 +71,18 @@ pub(crate) fn entry_view(p: &Principal, header: &EntryHeader) -> Option<EntryVie
 
 /// What `p` sees of the entry, or the answer for an entry that does not exist
 /// ([`super::no_such_entry`]) when `p` may not know of it.
-pub(crate) fn view_of(p: &Principal, header: &EntryHeader) -> Result<EntryView, ApiError> {
+pub fn view_of(p: &Principal, header: &EntryHeader) -> Result<EntryView, ServiceError> {
     entry_view(p, header).ok_or_else(|| super::no_such_entry(&header.code))
 }
 
 /// Whether the entry exists for `p`.
-pub(crate) fn sees_entry(p: &Principal, header: &EntryHeader) -> bool {
+pub fn sees_entry(p: &Principal, header: &EntryHeader) -> bool {
     entry_view(p, header).is_some()
 }
 
 /// The store's list filter for `p` (ListEntries): exactly the entries [`entry_view`] shows
 /// `p`, each judged on the version it sees.
-pub(crate) fn listing(p: &Principal) -> Visibility {
+pub fn listing(p: &Principal) -> Visibility {
     if p.has(Role::Admin) {
         Visibility::Everything
     } else {
@@ -92,7 +92,7 @@ pub(crate) fn listing(p: &Principal) -> Visibility {
 
 /// Whether a change of `kind` changes the published catalogue: a publication or a revocation.
 /// The search index follows these changes, and readers outside the provider see only these.
-pub(crate) fn changes_published_catalogue(kind: CatalogEventKind) -> bool {
+pub fn changes_published_catalogue(kind: CatalogEventKind) -> bool {
     matches!(
         kind,
         CatalogEventKind::Published | CatalogEventKind::Revoked
@@ -102,7 +102,7 @@ pub(crate) fn changes_published_catalogue(kind: CatalogEventKind) -> bool {
 /// WatchCatalog: whether `p` sees a change of `kind` to an entry `provider` provides: every
 /// change when it reads every version of the entry, otherwise the changes of the published
 /// catalogue.
-pub(crate) fn sees_event(p: &Principal, kind: CatalogEventKind, provider: &CreditCode) -> bool {
+pub fn sees_event(p: &Principal, kind: CatalogEventKind, provider: &CreditCode) -> bool {
     reads_every_version(p, provider) || changes_published_catalogue(kind)
 }
 
@@ -230,6 +230,22 @@ mod tests {
             }
             let revoked = header(EntryState::Revoked, 2, Some(2));
             assert_eq!(entry_view(&p, &revoked), None, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn without_a_grant_an_unpublished_entry_still_does_not_exist() {
+        let reader = principal(Some(B), &[Role::Consumer]);
+        for h in entries() {
+            let err = super::super::without_grant(&reader, &h);
+            if sees_entry(&reader, &h) {
+                assert!(matches!(err, ServiceError::PermissionDenied(_)), "{h:?}");
+            } else {
+                assert_eq!(
+                    err.to_string(),
+                    super::super::no_such_entry(&h.code).to_string()
+                );
+            }
         }
     }
 

@@ -1,0 +1,143 @@
+//! The versions of catalogue entries, decoded, through a bounded in-memory cache. Versions are
+//! immutable, so a cached version can never be stale, on one server or many.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use govshare_model::{ResourceCode, ResourceMetadata};
+use govshare_store::{CatalogueStore, VersionRecord};
+
+use crate::error::{ServiceError, ServiceResult};
+
+/// One version of an entry, decoded.
+#[derive(Debug)]
+pub struct Version {
+    /// The stored record, its canonical bytes left out: `metadata` is what they say.
+    pub record: VersionRecord,
+    /// The version's metadata.
+    pub metadata: ResourceMetadata,
+}
+
+/// The answer about a version number an entry never had.
+pub fn no_such_version(code: &ResourceCode, version: u64) -> ServiceError {
+    ServiceError::NotFound(format!(
+        "目录 {code} 没有版本 {version} (entry {code} has no version {version})"
+    ))
+}
+
+/// The metadata of a stored version.
+pub fn decode(code: &ResourceCode, record: &VersionRecord) -> ServiceResult<ResourceMetadata> {
+    ResourceMetadata::from_canonical_bytes(&record.canonical).map_err(|e| {
+        ServiceError::Internal(format!(
+            "stored version {} of {code} is unreadable: {e}",
+            record.version
+        ))
+    })
+}
+
+/// Versions by (entry code, version number), read from the store once.
+#[derive(Debug)]
+pub struct Versions {
+    store: Arc<dyn CatalogueStore>,
+    map: RwLock<HashMap<(String, u64), Arc<Version>>>,
+}
+
+/// How many versions are kept before the cache starts over.
+const CAPACITY: usize = 20_000;
+
+impl Versions {
+    /// An empty cache in front of `store`.
+    pub fn new(store: Arc<dyn CatalogueStore>) -> Self {
+        Versions {
+            store,
+            map: RwLock::default(),
+        }
+    }
+
+    /// Version `version` of entry `code`, from the cache or the store.
+    pub async fn get(&self, code: &ResourceCode, version: u64) -> ServiceResult<Arc<Version>> {
+        let key = code.to_string();
+        if let Some(v) = self.cached(&key, version) {
+            return Ok(v);
+        }
+        let mut record = self
+            .store
+            .get_version(code, version)
+            .await?
+            .ok_or_else(|| no_such_version(code, version))?;
+        let metadata = decode(code, &record)?;
+        record.canonical = Vec::new();
+        let v = Arc::new(Version { record, metadata });
+        self.insert(key, version, v.clone());
+        Ok(v)
+    }
+
+    fn cached(&self, code: &str, version: u64) -> Option<Arc<Version>> {
+        let map = self.map.read().ok()?;
+        map.get(&(code.to_owned(), version)).cloned()
+    }
+
+    fn insert(&self, code: String, version: u64, value: Arc<Version>) {
+        if let Ok(mut map) = self.map.write() {
+            if map.len() >= CAPACITY {
+                // Simple and bounded: hot versions come back on their next read.
+                map.clear();
+            }
+            map.insert((code, version), value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use govshare_store::sled::{SledOptions, SledStore};
+
+    use super::*;
+
+    fn version(n: u64) -> Arc<Version> {
+        Arc::new(Version {
+            record: VersionRecord {
+                version: n,
+                digest: String::new(),
+                author: "tok_test".into(),
+                created_at: Utc::now(),
+                note: String::new(),
+                canonical: Vec::new(),
+            },
+            metadata: govshare_model::testing::sample_metadata(),
+        })
+    }
+
+    fn versions(dir: &std::path::Path) -> Versions {
+        let store = SledStore::open(dir, &SledOptions::default()).expect("open the sled store");
+        Versions::new(Arc::new(store))
+    }
+
+    #[tokio::test]
+    async fn versions_are_found_by_code_and_number() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let cache = versions(dir.path());
+        cache.insert("101001/000001".into(), 1, version(1));
+        assert_eq!(
+            cache.cached("101001/000001", 1).map(|v| v.record.version),
+            Some(1)
+        );
+        assert!(cache.cached("101001/000001", 2).is_none());
+        assert!(cache.cached("101001/000002", 1).is_none());
+        let code = ResourceCode::parse("101001/000001").expect("code");
+        assert_eq!(cache.get(&code, 1).await.expect("cached").record.version, 1);
+        let err = cache.get(&code, 2).await.expect_err("never stored");
+        assert_eq!(err.to_string(), no_such_version(&code, 2).to_string());
+    }
+
+    #[tokio::test]
+    async fn the_cache_stays_bounded() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let cache = versions(dir.path());
+        for n in 0..(CAPACITY as u64 + 10) {
+            cache.insert("101001/000001".into(), n, version(n));
+        }
+        assert!(cache.map.read().expect("lock").len() <= CAPACITY);
+    }
+}
