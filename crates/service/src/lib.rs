@@ -6,14 +6,21 @@
 //! is made by [`authz`]; which catalogue entries and versions a reader sees is the one rule in
 //! [`authz::visibility`].
 //!
+//! - [`sharing::Sharing`]: requests for entries, the providers' decisions, and grants;
+//! - [`exchange::Exchange`]: who publishes, lists and fetches an entry's data snapshots, and
+//!   the columns a fetch delivers;
 //! - [`versions::Versions`] and [`departments::DepartmentNames`]: the caches of decoded
 //!   versions and of department names that these use cases share.
 
 pub mod authz;
 pub mod departments;
 pub mod error;
+pub mod exchange;
+mod note;
 mod principal;
+pub mod sharing;
 pub mod versions;
 
 pub use error::{ServiceError, ServiceResult};
+pub use note::Note;
 pub use principal::Principal;
