@@ -16,7 +16,9 @@ use govshare_sharing::{
     Actor, DecisionInput, EntryView, GrantFlag, GrantId, GrantRecord, RequestId, RequestInput,
     RequestRecord, SharingPolicy, WorkingCalendar,
 };
-use govshare_store::{CatalogueStore, EntryHeader, GrantFilter, Party, RequestFilter, SharingStore};
+use govshare_store::{
+    CatalogueStore, EntryHeader, GrantFilter, Party, RequestFilter, SharingStore,
+};
 
 use crate::authz;
 use crate::error::{ServiceError, ServiceResult};
@@ -236,7 +238,9 @@ pub(crate) async fn grant_flags(
     let header = catalogue
         .get_entry(&grant.entry_code)
         .await?
-        .ok_or_else(|| ServiceError::Internal(format!("grant {} names a missing entry", grant.id)))?;
+        .ok_or_else(|| {
+            ServiceError::Internal(format!("grant {} names a missing entry", grant.id))
+        })?;
     let granted = versions.get(&grant.entry_code, grant.entry_version).await?;
     let current = match authz::public_version(&header) {
         Some(n) => Some((n, versions.get(&header.code, n).await?)),
@@ -564,4 +568,3 @@ impl Sharing {
         Ok((FlaggedGrant { grant, flags }, now))
     }
 }
-

@@ -117,6 +117,21 @@ impl CallNote {
     }
 }
 
+/// What a use case adds to the call's record.
+impl govshare_service::Note for CallNote {
+    fn target(&self, target: &str) {
+        CallNote::target(self, target);
+    }
+
+    fn owner(&self, owner: &CreditCode) {
+        CallNote::owner(self, owner);
+    }
+
+    fn detail(&self, detail: String) {
+        CallNote::detail(self, detail);
+    }
+}
+
 /// The note of a call. Outside the layer (a handler called directly) it is a detached note
 /// that nothing reads.
 pub(crate) fn note<T>(request: &tonic::Request<T>) -> CallNote {
