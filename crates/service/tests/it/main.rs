@@ -1,0 +1,6 @@
+//! The use cases called directly, without a transport, over a real sled store in a temporary
+//! directory, by principals of different departments and roles.
+
+mod exchange;
+mod sharing;
+mod support_sharing;
