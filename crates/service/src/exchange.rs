@@ -113,7 +113,7 @@ impl Exchange {
     }
 
     /// Every grant of `consumer` for `entry` that is active now, oldest first.
-    pub async fn active_grants(
+    async fn active_grants(
         &self,
         consumer: &CreditCode,
         entry: &ResourceCode,
@@ -344,7 +344,7 @@ impl Exchange {
     /// delivered only if it was shareable under the entry version the snapshot was published
     /// against. Opaque data cannot be cut down, so it goes only to grants covering together
     /// every item of that version.
-    pub async fn granted_columns(
+    async fn granted_columns(
         &self,
         grants: &[GrantRecord],
         snapshot: &SnapshotRecord,

@@ -309,7 +309,7 @@ impl Sharing {
 
     /// The grant's flags: how the entry's current published version departs from the one
     /// the grant was issued against.
-    pub async fn grant_flags(&self, grant: &GrantRecord) -> ServiceResult<Vec<GrantFlag>> {
+    async fn grant_flags(&self, grant: &GrantRecord) -> ServiceResult<Vec<GrantFlag>> {
         grant_flags(self.catalogue.as_ref(), &self.versions, grant).await
     }
 
