@@ -9,6 +9,9 @@
 //! - [`catalogue::Catalogue`]: registering, editing, reviewing and reading catalogue entries;
 //! - [`feed::Feed`]: the catalogue's changes as one reader sees them;
 //! - [`admin::Admin`]: departments, credentials and the caller's own identity;
+//! - [`sharing::Sharing`]: requests for entries, the providers' decisions, and grants;
+//! - [`exchange::Exchange`]: who publishes, lists and fetches an entry's data snapshots, and
+//!   the columns a fetch delivers;
 //! - [`versions::Versions`] and [`departments::DepartmentNames`]: the caches of decoded
 //!   versions and of department names that these use cases share.
 
@@ -17,10 +20,12 @@ pub mod authz;
 pub mod catalogue;
 pub mod departments;
 pub mod error;
+pub mod exchange;
 pub mod feed;
 pub mod fields;
 mod note;
 mod principal;
+pub mod sharing;
 pub mod tokens;
 pub mod versions;
 

@@ -1,6 +1,6 @@
-//! FetchData: picks the snapshot and the caller's active grants, works out the columns they
-//! allow together (the union of their items, bounded by what was shareable under the version
-//! the snapshot was published against), then streams a header, the projected chunks (from a
+//! FetchData: the exchange's use cases pick the caller's active grants and the snapshot and
+//! work out the columns the grants allow together (the union of their items, bounded by what
+//! was shareable under the version the snapshot was published against); this streams a header, the projected chunks (from a
 //! blocking thread reading the blob) and a trailer with the sha256 and size of exactly the
 //! bytes sent. The blob is checked against its recorded sha256 and size as it is read; the
 //! last chunk and the trailer follow only once it passed, and damage ends the stream with
@@ -30,7 +30,7 @@ use crate::observe::note;
 use crate::proto::fetch_data_response::Part;
 use crate::proto::{FetchDataRequest, FetchDataResponse, FetchHeader, FetchTrailer};
 use crate::request::{self as field, checked};
-use govshare_service::authz::{self, DataReader};
+use govshare_service::exchange::Delivery;
 
 /// Messages in flight between the blocking thread and the stream.
 const QUEUE: usize = 8;
@@ -64,38 +64,6 @@ async fn downloaded(
 }
 
 impl ExchangeApi {
-    /// The snapshot asked for: by number (of this entry), or the latest.
-    async fn chosen_snapshot(
-        &self,
-        code: &govshare_model::ResourceCode,
-        id: Option<SnapshotId>,
-    ) -> ServiceResult<SnapshotRecord> {
-        let found = match id {
-            Some(id) => self
-                .state
-                .store
-                .get_snapshot(id)
-                .await?
-                .filter(|s| &s.entry_code == code),
-            None => self
-                .state
-                .store
-                .list_snapshots(code, None, 1)
-                .await?
-                .items
-                .into_iter()
-                .next(),
-        };
-        found.ok_or_else(|| match id {
-            Some(id) => ServiceError::NotFound(format!(
-                "目录 {code} 没有数据快照 {id} (entry {code} has no snapshot {id})"
-            )),
-            None => ServiceError::NotFound(format!(
-                "目录 {code} 尚未发布数据 (no data has been published for entry {code})"
-            )),
-        })
-    }
-
     pub(super) async fn fetch_data(
         &self,
         request: Request<FetchDataRequest>,
@@ -123,37 +91,15 @@ impl ExchangeApi {
                 .ok()
         };
         let code = checked(v, code)?;
-        let entry = self.header(&code).await?;
-        note.owner(&entry.provider_code);
-        // Without an active grant, an entry the caller may not see does not exist for it.
-        let visible = authz::sees_entry(&p, &entry);
-        let hidden = |refusal: ServiceError| {
-            if visible {
-                refusal
-            } else {
-                authz::no_such_entry(&code)
-            }
-        };
-        let active = match authz::read_data(&p, &entry.provider_code).map_err(hidden)? {
-            DataReader::Provider => None,
-            DataReader::Grantee(department) => {
-                let grants = self.active_grants(&department, &code).await?;
-                let Some(newest) = grants.last() else {
-                    return Err(hidden(ServiceError::PermissionDenied(format!(
-                        "本部门没有目录 {code} 的有效授权，请先申请共享 \
-                         (your department holds no active grant for entry {code}: request it first)"
-                    ))));
-                };
-                note.grant(newest.id);
-                Some(grants)
-            }
-        };
-        let snapshot = self.chosen_snapshot(&code, id).await?;
-        note.detail(snapshot.id.to_string());
-        let (columns, grants) = match &active {
-            Some(active) => self.granted_columns(active, &snapshot).await?,
-            None => (snapshot.columns.clone(), Vec::new()),
-        };
+        let access = self.exchange.fetch_access(&p, &note, &code).await?;
+        if let Some(newest) = access.grants.as_ref().and_then(|g| g.last()) {
+            note.grant(newest.id);
+        }
+        let Delivery {
+            snapshot,
+            columns,
+            grants,
+        } = self.exchange.delivery(&note, &access, id).await?;
         let grant_ids: Vec<String> = grants.iter().map(|g| g.id.to_string()).collect();
         if !grant_ids.is_empty() {
             // The record names every grant the delivery is made under.
@@ -183,7 +129,7 @@ impl ExchangeApi {
         }));
         let chunk = self.state.config.exchange.chunk_bytes;
         let max_record = self.state.config.exchange.max_record_bytes;
-        let store = self.state.store.clone();
+        let exchange = self.exchange.clone();
         let runtime = tokio::runtime::Handle::current();
         let abort = Abort::default();
         let gave_up = abort.clone();
@@ -223,22 +169,9 @@ impl ExchangeApi {
             let kind = MediaKind::of(&snapshot.media_type);
             // Before each chunk: is every grant used still in force?
             let still_granted = || -> Result<(), Status> {
-                for grant in &grants {
-                    let current = runtime
-                        .block_on(store.get_grant(grant.id))
-                        .map_err(|e| Status::unavailable(format!("checking the grant: {e}")))?;
-                    match current {
-                        Some(g) if g.authorizes(Utc::now()) => {}
-                        _ => {
-                            return Err(Status::permission_denied(format!(
-                                "授权 {} 已撤销或过期，传输已停止 (grant {} was revoked or \
-                                 expired: the transfer was stopped)",
-                                grant.id, grant.id
-                            )));
-                        }
-                    }
-                }
-                Ok(())
+                runtime
+                    .block_on(exchange.still_granted(&grants, Utc::now()))
+                    .map_err(crate::error::status)
             };
             let mut refused = None;
             let emit = |bytes: Bytes| -> io::Result<()> {

@@ -1,10 +1,11 @@
 //! ExchangeService: snapshots of an entry's data published by its provider, listed, and
-//! fetched under an active grant. The byte work (hashing, checks, projection) runs on blocking
-//! threads in `govshare_exchange`; this layer authorizes, picks the grant and the columns, and
-//! moves the chunks between the gRPC streams and those threads.
+//! fetched under an active grant. Who may publish, list and fetch, under which grants and
+//! which columns, is decided by the exchange's use cases (`govshare_service::exchange`); the
+//! byte work (hashing, checks, projection) runs on blocking threads in `govshare_exchange`;
+//! this layer reads the requests and moves the chunks between the gRPC streams and those
+//! threads.
 
 mod fetch;
-mod grants;
 mod publish;
 mod streams;
 
@@ -12,9 +13,10 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use govshare_exchange::{BlobBucket, BucketError};
-use govshare_model::{ResourceCode, Violations};
+use govshare_model::Violations;
+use govshare_service::exchange::Exchange;
 use govshare_sharing::SnapshotId;
-use govshare_store::{EntryHeader, SnapshotRecord};
+use govshare_store::SnapshotRecord;
 pub(crate) use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status, Streaming};
 
@@ -29,7 +31,6 @@ use crate::proto::{
     PublishDataRequest,
 };
 use crate::request::{self as field, checked};
-use govshare_service::authz;
 
 use crate::AppState;
 
@@ -70,6 +71,8 @@ fn bucket_error(e: BucketError, zh: &str, en: &str) -> ServiceError {
 #[derive(Debug, Clone)]
 pub(crate) struct ExchangeApi {
     state: Arc<AppState>,
+    /// The exchange's use cases.
+    exchange: Arc<Exchange>,
     /// The cap and idle timeout of PublishData and FetchData, shared by every clone.
     streams: streams::DataStreams,
 }
@@ -108,15 +111,17 @@ pub(crate) fn snapshot(s: &SnapshotRecord) -> DataSnapshot {
 impl ExchangeApi {
     pub(crate) fn new(state: Arc<AppState>) -> Self {
         let streams = streams::DataStreams::new(&state.config.exchange, &state.metrics);
-        ExchangeApi { state, streams }
-    }
-
-    async fn header(&self, code: &ResourceCode) -> ServiceResult<EntryHeader> {
-        self.state
-            .store
-            .get_entry(code)
-            .await?
-            .ok_or_else(|| authz::no_such_entry(code))
+        let exchange = Exchange::new(
+            state.store.clone(),
+            state.store.clone(),
+            state.store.clone(),
+            state.versions.clone(),
+        );
+        ExchangeApi {
+            state,
+            exchange: Arc::new(exchange),
+            streams,
+        }
     }
 
     async fn list_snapshots(
@@ -148,17 +153,9 @@ impl ExchangeApi {
             None => None,
         };
         let code = checked(v, code)?;
-        let header = self.header(&code).await?;
-        note.owner(&header.provider_code);
-        if let Some(department) = authz::list_snapshots(&p, &header.provider_code)
-            && self.active_grants(department, &code).await?.is_empty()
-        {
-            return Err(authz::without_grant(&p, &header));
-        }
         let page = self
-            .state
-            .store
-            .list_snapshots(&code, before, limit)
+            .exchange
+            .list_snapshots(&p, &note, &code, before, limit)
             .await?;
         let mut bytes = field::PageBytes::new(&self.state.config.api);
         let snapshots: Vec<_> = page

@@ -11,12 +11,11 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use chrono::Utc;
 use govshare_exchange::{
     BlobStore, Bounds, BucketError, Column, Ingest, IngestError, Ingested, MediaKind,
 };
 use govshare_model::Violations;
-use govshare_store::NewSnapshot;
+use govshare_service::exchange::Upload;
 use tokio::task::{JoinError, JoinHandle};
 use tokio::time::Instant;
 use tonic::{Request, Streaming};
@@ -29,7 +28,6 @@ use crate::observe::{CallNote, note};
 use crate::proto::publish_data_request::Part;
 use crate::proto::{DataSnapshot, PublishDataRequest, PublishHeader};
 use crate::request::{self as field, checked};
-use govshare_service::authz;
 
 const MEDIA_TYPE_MAX: usize = 200;
 const NOTE_MAX: usize = 1000;
@@ -279,25 +277,14 @@ impl ExchangeApi {
                  (the snapshot of {size_bytes} bytes is larger than the limit of {max} bytes)"
             )));
         }
-        let entry = self.header(&code).await?;
-        call.owner(&entry.provider_code);
-        if !authz::sees_entry(&p, &entry) {
-            return Err(authz::no_such_entry(&code));
-        }
-        authz::write_entry(&p, &entry.provider_code)?;
-        let Some(version) = authz::public_version(&entry) else {
-            return Err(ServiceError::FailedPrecondition {
-                kind: "STATE",
-                subject: code.to_string(),
-                message: format!(
-                    "目录 {code} 尚未发布或已撤销，不能发布数据：数据按已发布版本的信息项校验 \
-                     (entry {code} is not published: data is checked against the items of \
-                     its published version)"
-                ),
-            });
-        };
-        let metadata = self.state.versions.get(&code, version).await?;
-        let columns: Vec<Column> = metadata.metadata.items.iter().map(Column::from).collect();
+        let target = self.exchange.publish_target(&p, &call, &code).await?;
+        let columns: Vec<Column> = target
+            .version
+            .metadata
+            .items
+            .iter()
+            .map(Column::from)
+            .collect();
 
         let start = Start {
             blobs: self.state.blobs.clone(),
@@ -323,27 +310,18 @@ impl ExchangeApi {
                     e => super::bucket_error(e, "本次上传", "this upload"),
                 })?;
         }
+        let upload = Upload {
+            sha256: ingested.sha256,
+            size: ingested.size,
+            rows: ingested.rows,
+            media_type,
+            columns: ingested.columns,
+            note,
+        };
         let record = self
-            .state
-            .store
-            .create_snapshot(NewSnapshot {
-                entry_code: code,
-                entry_version: version,
-                provider_code: entry.provider_code,
-                sha256: ingested.sha256,
-                size_bytes: ingested.size,
-                rows: ingested.rows,
-                media_type: media_type.trim().to_owned(),
-                columns: ingested.columns,
-                note: note.trim().to_owned(),
-                author: p.token_id.clone(),
-                created_at: Utc::now(),
-            })
+            .exchange
+            .record_snapshot(&p, &call, target, upload)
             .await?;
-        call.detail(format!(
-            "{} {} bytes {} rows",
-            record.id, record.size_bytes, record.rows
-        ));
         Ok(snapshot(&record))
     }
 }

@@ -3,5 +3,8 @@
 
 mod admin;
 mod catalogue;
+mod exchange;
 mod feed;
 mod fixtures;
+mod sharing;
+mod support_sharing;
