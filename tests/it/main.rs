@@ -20,6 +20,7 @@ mod cli;
 mod cli_data;
 mod cli_import;
 mod cli_sharing;
+mod client_examples;
 mod cluster;
 mod console_e2e;
 mod console_http;

@@ -1,13 +1,11 @@
-//! The examples of crates/client/examples against a real server, started as `govshare serve`
-//! starts it (on 127.0.0.1:0 over a temporary data directory): departments and credentials
-//! are set up with the client itself, then each example's `run` is called and its outcome
-//! checked against what the server holds and what was published.
+//! The examples of crates/client/examples against `govshare serve` (the binary, on
+//! 127.0.0.1:0 over a temporary data directory): departments and credentials are set up with
+//! govshare-client itself, then each example's `run` is called and its outcome checked against
+//! what the server holds and what was published.
 
-#![allow(clippy::unwrap_used)]
-
-#[path = "../examples/register_and_publish.rs"]
+#[path = "../../crates/client/examples/register_and_publish.rs"]
 mod register_and_publish;
-#[path = "../examples/request_and_fetch.rs"]
+#[path = "../../crates/client/examples/request_and_fetch.rs"]
 mod request_and_fetch;
 
 use std::time::Duration;
@@ -18,36 +16,31 @@ use govshare_client::proto::{
     ListRequestsRequest, ListSnapshotsRequest, RequestState, Role,
 };
 use govshare_client::{Client, Config, Credential, Pager};
-use govshare_server::config::Config as ServerConfig;
-use govshare_server::server::{self, Listeners, Running};
 use sha2::{Digest as _, Sha256};
 
-/// A server on 127.0.0.1:0 over its own data directory, as `govshare serve` runs it.
+use crate::common::{Killed, spawn_server};
+
+/// `govshare serve` on ephemeral ports over its own data directory; killed when dropped.
 struct Server {
-    running: Running,
+    _process: Killed,
+    addr: String,
     dir: tempfile::TempDir,
 }
 
 impl Server {
-    async fn start() -> Server {
+    fn start() -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let config = ServerConfig {
-            data_dir: dir.path().to_owned(),
-            ..ServerConfig::default()
-        };
-        let store = server::open_store(&config).await.unwrap();
-        let listeners = Listeners {
-            grpc: tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-            metrics: None,
-            console: None,
-        };
-        let running = server::start(config, store, listeners).await.unwrap();
-        Server { running, dir }
+        let (child, addr) = spawn_server(dir.path());
+        Server {
+            _process: Killed(child),
+            addr,
+            dir,
+        }
     }
 
     /// The configuration of a client of this server with `credential`.
     fn config(&self, credential: Credential) -> Config {
-        Config::new(format!("http://{}", self.running.addr)).credential(credential)
+        Config::new(format!("http://{}", self.addr)).credential(credential)
     }
 
     /// The platform administrator, whose credential the server wrote at its first start.
@@ -97,7 +90,7 @@ fn without_phone(csv: &str) -> String {
 
 #[tokio::test]
 async fn the_examples_register_publish_request_and_fetch() {
-    let server = Server::start().await;
+    let server = Server::start();
     let admin = Client::connect(server.config(server.admin_credential()))
         .await
         .unwrap();
@@ -241,6 +234,4 @@ async fn the_examples_register_publish_request_and_fetch() {
         .collect();
     names.sort();
     assert_eq!(names, ["people.csv", "whole.csv"]);
-
-    server.running.shutdown().await.unwrap();
 }
