@@ -104,3 +104,44 @@ async fn health_reports_admin_service_serving_without_a_credential() {
 
     assert_eq!(reply.status, ServingStatus::Serving as i32);
 }
+
+/// grpcio-reflection's default client (Python) and older grpcurl speak v1alpha: the same
+/// services are listed, without a credential.
+#[tokio::test]
+async fn reflection_v1alpha_lists_every_service_without_a_credential() {
+    use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
+    use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse;
+
+    let server = TestServer::start().await;
+    let mut client = ServerReflectionClient::new(server.channel.clone());
+    let outbound = tokio_stream::iter(vec![ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    }]);
+    let mut inbound = client
+        .server_reflection_info(outbound)
+        .await
+        .unwrap()
+        .into_inner();
+    let reply = inbound.message().await.unwrap().expect("one reply");
+    let Some(MessageResponse::ListServicesResponse(list)) = reply.message_response else {
+        panic!("not a list_services_response");
+    };
+    let names: Vec<&str> = list.service.iter().map(|s| s.name.as_str()).collect();
+    for expected in [
+        "govshare.v1.AdminService",
+        "govshare.v1.CatalogService",
+        "govshare.v1.SharingService",
+        "govshare.v1.ExchangeService",
+        "govshare.v1.AuditService",
+        "govshare.v1.ReportService",
+        "grpc.health.v1.Health",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+}

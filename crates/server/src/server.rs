@@ -285,6 +285,35 @@ fn api_layers(observe: ObserveLayer, auth: AuthLayer, limits: LimitLayer) -> Api
         .into_inner()
 }
 
+/// gRPC server reflection in both versions clients speak: v1, and v1alpha for grpcio-reflection
+/// (Python) and older tools.
+struct Reflection<V1, V1Alpha> {
+    v1: tonic_reflection::server::v1::ServerReflectionServer<V1>,
+    v1alpha: tonic_reflection::server::v1alpha::ServerReflectionServer<V1Alpha>,
+}
+
+/// Reflection over the contract and the health service.
+fn reflection() -> anyhow::Result<
+    Reflection<
+        impl tonic_reflection::server::v1::ServerReflection,
+        impl tonic_reflection::server::v1alpha::ServerReflection,
+    >,
+> {
+    let builder = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    Ok(Reflection {
+        v1: builder()
+            .build_v1()
+            .context("building the reflection service (v1)")?,
+        v1alpha: builder()
+            .build_v1alpha()
+            .context("building the reflection service (v1alpha)")?,
+    })
+}
+
 /// The gRPC services, each with the message-size limit of `[api]`; served on the gRPC port and
 /// to the web console's gRPC-Web calls.
 fn api_routes(
@@ -292,13 +321,15 @@ fn api_routes(
     health: tonic_health::pb::health_server::HealthServer<
         impl tonic_health::pb::health_server::Health,
     >,
-    reflection: tonic_reflection::server::v1::ServerReflectionServer<
+    reflection: Reflection<
         impl tonic_reflection::server::v1::ServerReflection,
+        impl tonic_reflection::server::v1alpha::ServerReflection,
     >,
 ) -> Routes {
     let max_message = state.config.api.max_message_bytes;
     Routes::new(health)
-        .add_service(reflection)
+        .add_service(reflection.v1)
+        .add_service(reflection.v1alpha)
         .add_service(
             AdminServiceServer::new(AdminApi::new(state.clone()))
                 .max_decoding_message_size(max_message),
@@ -418,11 +449,7 @@ pub async fn start(
     health_reporter
         .set_serving::<ReportServiceServer<ReportApi>>()
         .await;
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .context("building the reflection service")?;
+    let reflection = reflection()?;
 
     let routes = api_routes(&state, health, reflection);
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();

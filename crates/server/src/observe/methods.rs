@@ -51,6 +51,7 @@ impl MethodTable {
         table.add(crate::proto::FILE_DESCRIPTOR_SET, false);
         table.add(tonic_health::pb::FILE_DESCRIPTOR_SET, true);
         table.add(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET, true);
+        table.add(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET, true);
         table
     }
 
@@ -120,6 +121,10 @@ mod tests {
             .get("/grpc.reflection.v1.ServerReflection/ServerReflectionInfo")
             .expect("reflection");
         assert_eq!(reflect.grpc_type, GrpcType::BidiStream);
+        let reflect_v1alpha = table
+            .get("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo")
+            .expect("reflection v1alpha");
+        assert!(reflect_v1alpha.infrastructure);
         assert!(table.contains_key("/govshare.v1.AuditService/VerifyAccessLog"));
         assert!(!table.contains_key("/made.up/Path"));
     }
