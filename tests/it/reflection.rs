@@ -145,3 +145,50 @@ async fn reflection_v1alpha_lists_every_service_without_a_credential() {
         );
     }
 }
+
+/// At shutdown every service reports NOT_SERVING, not only the server as a whole: a load
+/// balancer that checks `govshare.v1.CatalogService` stops sending it calls before the port
+/// closes.
+#[tokio::test]
+async fn every_service_reports_not_serving_at_shutdown() {
+    let server = TestServer::start().await;
+    let services = [
+        "",
+        "govshare.v1.AdminService",
+        "govshare.v1.CatalogService",
+        "govshare.v1.SharingService",
+        "govshare.v1.ExchangeService",
+        "govshare.v1.AuditService",
+        "govshare.v1.ReportService",
+    ];
+    let mut watches = Vec::new();
+    for service in services {
+        let mut stream = HealthClient::new(server.channel.clone())
+            .watch(HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let first = stream.message().await.unwrap().expect("the current status");
+        assert_eq!(first.status, ServingStatus::Serving as i32, "{service:?}");
+        watches.push(stream);
+    }
+
+    let stopping = tokio::spawn(server.stop());
+    for (service, mut stream) in services.into_iter().zip(watches) {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(10), stream.message())
+            .await
+            .unwrap_or_else(|_| panic!("{service:?}: no status change within 10 s"));
+        let status = next.ok().flatten().map(|reply| reply.status);
+        assert_eq!(
+            status,
+            Some(ServingStatus::NotServing as i32),
+            "{service:?} at shutdown"
+        );
+    }
+    tokio::time::timeout(std::time::Duration::from_secs(30), stopping)
+        .await
+        .expect("the server stops once its watchers are gone")
+        .unwrap();
+}

@@ -17,6 +17,7 @@ use govshare_store::{OperationsStore, Store};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tonic::server::NamedService;
 use tonic::service::Routes;
 use tonic::transport::server::TcpIncoming;
 use tower::layer::util::{Identity, Stack};
@@ -285,6 +286,26 @@ fn api_layers(observe: ObserveLayer, auth: AuthLayer, limits: LimitLayer) -> Api
         .into_inner()
 }
 
+/// The contract's services, by the names health checks ask for.
+const SERVICES: [&str; 6] = [
+    <AdminServiceServer<AdminApi> as NamedService>::NAME,
+    <CatalogServiceServer<CatalogApi> as NamedService>::NAME,
+    <SharingServiceServer<SharingApi> as NamedService>::NAME,
+    <ExchangeServiceServer<ExchangeApi> as NamedService>::NAME,
+    <AuditServiceServer<AuditApi> as NamedService>::NAME,
+    <ReportServiceServer<ReportApi> as NamedService>::NAME,
+];
+
+/// Sets the health of every service of the contract to `status`.
+async fn report_every_service(
+    reporter: &tonic_health::server::HealthReporter,
+    status: tonic_health::ServingStatus,
+) {
+    for service in SERVICES {
+        reporter.set_service_status(service, status).await;
+    }
+}
+
 /// gRPC server reflection in both versions clients speak: v1, and v1alpha for grpcio-reflection
 /// (Python) and older tools.
 struct Reflection<V1, V1Alpha> {
@@ -431,24 +452,7 @@ pub async fn start(
     });
 
     let (health_reporter, health) = tonic_health::server::health_reporter();
-    health_reporter
-        .set_serving::<AdminServiceServer<AdminApi>>()
-        .await;
-    health_reporter
-        .set_serving::<CatalogServiceServer<CatalogApi>>()
-        .await;
-    health_reporter
-        .set_serving::<SharingServiceServer<SharingApi>>()
-        .await;
-    health_reporter
-        .set_serving::<ExchangeServiceServer<ExchangeApi>>()
-        .await;
-    health_reporter
-        .set_serving::<AuditServiceServer<AuditApi>>()
-        .await;
-    health_reporter
-        .set_serving::<ReportServiceServer<ReportApi>>()
-        .await;
+    report_every_service(&health_reporter, tonic_health::ServingStatus::Serving).await;
     let reflection = reflection()?;
 
     let routes = api_routes(&state, health, reflection);
@@ -496,8 +500,12 @@ pub async fn start(
             // Without TCP_NODELAY, small replies wait for delayed ACKs (tens of milliseconds).
             .serve_with_incoming_shutdown(incoming, async move {
                 let _ = shutdown_rx.await;
+                // Every service, not only the server as a whole: balancers that check one
+                // service stop sending it calls before the port closes.
                 health_reporter
                     .set_service_status("", tonic_health::ServingStatus::NotServing)
+                    .await;
+                report_every_service(&health_reporter, tonic_health::ServingStatus::NotServing)
                     .await;
             })
             .await
