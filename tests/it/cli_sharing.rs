@@ -343,6 +343,51 @@ async fn grant_list_table_shows_items_and_state() {
     assert!(table.contains("有效"), "{table}");
 }
 
+/// `--direction issued` lists what the department issued (the provider's approver sees the
+/// grant, the consumer does not), `received` what it holds (the other way round), in the
+/// console's words 本部门发出的授权 / 本部门获得的授权.
+#[tokio::test(flavor = "multi_thread")]
+async fn grant_list_directions_are_issued_and_received() {
+    let world = World::new().await;
+    let grant = world.granted_at_once().await;
+    let ids = |grants: Vec<Value>| -> Vec<String> {
+        grants
+            .iter()
+            .map(|g| g["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let issued_by_provider = ids(world
+        .grants(&world.approver, &["--direction", "issued"])
+        .await);
+    let received_by_provider = ids(world
+        .grants(&world.approver, &["--direction", "received"])
+        .await);
+    let received_by_consumer = ids(world
+        .grants(&world.consumer, &["--direction", "received"])
+        .await);
+    let issued_by_consumer = ids(world
+        .grants(&world.consumer, &["--direction", "发出"])
+        .await);
+
+    assert_eq!(issued_by_provider, std::slice::from_ref(&grant));
+    assert!(received_by_provider.is_empty(), "{received_by_provider:?}");
+    assert_eq!(received_by_consumer, [grant]);
+    assert!(issued_by_consumer.is_empty(), "{issued_by_consumer:?}");
+
+    let refused = world
+        .run(
+            &world.consumer,
+            &["grant", "list", "--direction", "sideways"],
+        )
+        .await;
+    assert_eq!(refused.code, 2, "{refused:#?}");
+    assert!(
+        refused.stderr.contains("received") && refused.stderr.contains("issued"),
+        "{refused:#?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn grant_revoke_without_a_reason_is_a_usage_error() {
     let refused = govshare_at(NO_SERVER, "unused", &["grant", "revoke", "GRT-000001"]).await;

@@ -21,9 +21,9 @@ pub enum GrantCommand {
 /// Filters of `grant list`.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// OUTGOING (out, 本部门申请): grants my department holds; INCOMING (in, 向本部门申请):
+    /// received (本部门获得的授权): grants my department holds; issued (本部门发出的授权):
     /// grants it issued. Default: both (everything for ADMIN/AUDITOR).
-    #[arg(long, value_parser = sharing_view::parse_direction)]
+    #[arg(long, value_parser = sharing_view::parse_grant_direction)]
     direction: Option<i32>,
     /// Only grants for this entry code.
     #[arg(long, value_name = "CODE")]

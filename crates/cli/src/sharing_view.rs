@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use crate::enums;
 use crate::output::{self, or_dash, time};
 use crate::proto::{
-    Actor, Grant, GrantFlag, ListGrantsResponse, ListRequestsResponse, SharingRequest,
+    Actor, Direction, Grant, GrantFlag, ListGrantsResponse, ListRequestsResponse, SharingRequest,
 };
 
 const REQUEST_STATE: &str = "govshare.v1.RequestState";
@@ -80,6 +80,24 @@ pub fn parse_direction(text: &str) -> Result<i32, String> {
         _ => text,
     };
     parse_enum(DIRECTION, text)
+}
+
+/// `grant list --direction`: `received` (本部门获得的授权, the grants my department holds) or
+/// `issued` (本部门发出的授权, the grants it issued), the console's words; also 获得, 发出, and
+/// the contract's OUTGOING (received) and INCOMING (issued).
+pub fn parse_grant_direction(text: &str) -> Result<i32, String> {
+    let word = text.trim().to_ascii_lowercase();
+    match word.as_str() {
+        "received" | "获得" | "本部门获得的授权" => Ok(Direction::Outgoing as i32),
+        "issued" | "发出" | "本部门发出的授权" => Ok(Direction::Incoming as i32),
+        _ => parse_direction(text).map_err(|_| {
+            format!(
+                "应为 received（本部门获得的授权）或 issued（本部门发出的授权） (expected \
+                 received: the grants your department holds, or issued: the grants it \
+                 issued), not {text:?}"
+            )
+        }),
+    }
 }
 
 /// `request list --state`: PENDING, APPROVED, REJECTED, WITHDRAWN (any case) or 待答复, ….
@@ -304,7 +322,7 @@ pub fn grant_list(list: &ListGrantsResponse) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::proto::{Direction, GrantFlagKind, GrantState, RequestState};
+    use crate::proto::{GrantFlagKind, GrantState, RequestState};
 
     fn rfc3339(ts: &prost_types::Timestamp) -> String {
         DateTime::from_timestamp(ts.seconds, u32::try_from(ts.nanos).unwrap())
@@ -366,6 +384,23 @@ mod tests {
         assert_eq!(parse_direction("向本部门申请"), Ok(incoming));
         assert!(parse_direction("sideways").is_err());
         assert!(parse_direction("unspecified").is_err());
+    }
+
+    #[test]
+    fn grant_directions_are_received_and_issued() {
+        let received = Direction::Outgoing as i32;
+        let issued = Direction::Incoming as i32;
+        assert_eq!(parse_grant_direction("received"), Ok(received));
+        assert_eq!(parse_grant_direction("Received"), Ok(received));
+        assert_eq!(parse_grant_direction("本部门获得的授权"), Ok(received));
+        assert_eq!(parse_grant_direction("issued"), Ok(issued));
+        assert_eq!(parse_grant_direction("发出"), Ok(issued));
+        // The contract's names keep their meaning.
+        assert_eq!(parse_grant_direction("OUTGOING"), Ok(received));
+        assert_eq!(parse_grant_direction("incoming"), Ok(issued));
+        let err = parse_grant_direction("sideways").unwrap_err();
+        assert!(err.contains("received") && err.contains("issued"), "{err}");
+        assert!(parse_grant_direction("unspecified").is_err());
     }
 
     #[test]

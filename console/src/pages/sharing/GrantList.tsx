@@ -54,7 +54,7 @@ const TEXT = {
     title: "Grants",
     tabs: "Direction",
     incoming: "Grants my department issued",
-    outgoing: "Grants my department holds",
+    outgoing: "Grants my department received",
     all: "All grants",
     state: "State",
     anyState: "Any state",
