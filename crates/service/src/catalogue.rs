@@ -476,11 +476,7 @@ impl Catalogue {
         note: &dyn Note,
         code: &ResourceCode,
     ) -> ServiceResult<EntryHeader> {
-        let header = self
-            .store
-            .get_entry(code)
-            .await?
-            .ok_or_else(|| authz::no_such_entry(code))?;
+        let header = stored_entry(self.store.as_ref(), code).await?;
         note.owner(&header.provider_code);
         authz::view_of(p, &header)?;
         Ok(header)
@@ -538,4 +534,16 @@ fn fresh(header: EntryHeader, mut record: VersionRecord, prepared: Prepared) -> 
             metadata: prepared.metadata,
         }),
     }
+}
+
+/// The header of entry `code`; a code never registered is answered as an entry that does not
+/// exist (`authz::no_such_entry`), in the words a hidden one gets.
+pub(crate) async fn stored_entry(
+    store: &dyn CatalogueStore,
+    code: &ResourceCode,
+) -> ServiceResult<EntryHeader> {
+    store
+        .get_entry(code)
+        .await?
+        .ok_or_else(|| authz::no_such_entry(code))
 }

@@ -22,6 +22,7 @@ use govshare_store::{
 };
 
 use crate::authz::{self, DataReader};
+use crate::catalogue::stored_entry;
 use crate::error::{ServiceError, ServiceResult};
 use crate::note::Note;
 use crate::principal::Principal;
@@ -103,11 +104,7 @@ impl Exchange {
 
     /// The entry; its provider becomes the owner in the call's record.
     async fn header(&self, note: &dyn Note, code: &ResourceCode) -> ServiceResult<EntryHeader> {
-        let header = self
-            .catalogue
-            .get_entry(code)
-            .await?
-            .ok_or_else(|| authz::no_such_entry(code))?;
+        let header = stored_entry(self.catalogue.as_ref(), code).await?;
         note.owner(&header.provider_code);
         Ok(header)
     }

@@ -21,6 +21,7 @@ use govshare_store::{
 };
 
 use crate::authz;
+use crate::catalogue::stored_entry;
 use crate::error::{ServiceError, ServiceResult, check, checked};
 use crate::note::Note;
 use crate::principal::Principal;
@@ -258,10 +259,7 @@ impl Sharing {
     }
 
     async fn header(&self, code: &ResourceCode) -> ServiceResult<EntryHeader> {
-        self.catalogue
-            .get_entry(code)
-            .await?
-            .ok_or_else(|| authz::no_such_entry(code))
+        stored_entry(self.catalogue.as_ref(), code).await
     }
 
     /// The entry's published version, if it has one.
