@@ -9,6 +9,7 @@ use prost::Message as _;
 
 const PROTOS: &[&str] = &[
     "govshare/v1/common.proto",
+    "govshare/v1/errors.proto",
     "govshare/v1/admin.proto",
     "govshare/v1/catalog.proto",
     "govshare/v1/sharing.proto",

@@ -37,4 +37,4 @@ pub use metadata::{
 pub use region::{RegionCode, RegionCodeError};
 pub use revision::{check_revision, default_provider};
 pub use validate::validate;
-pub use violation::{FieldViolation, MAX_QUOTED_CHARS, Violations, excerpt};
+pub use violation::{FieldReason, FieldViolation, MAX_QUOTED_CHARS, Text, Violations, excerpt};

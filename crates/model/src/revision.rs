@@ -105,7 +105,7 @@ mod tests {
         let v = check_revision(&sample_code(), &credit(SAMPLE_PROVIDER_CODE), &revised);
         let fields: Vec<&str> = v.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["classification"]);
-        assert!(v.0[0].description.contains("101001/000007"), "{v}");
+        assert!(v.0[0].description().contains("101001/000007"), "{v}");
     }
 
     #[test]
@@ -116,7 +116,7 @@ mod tests {
         let v = check_revision(&sample_code(), &credit(SAMPLE_PROVIDER_CODE), &revised);
         let fields: Vec<&str> = v.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["provider_code"]);
-        assert!(v.0[0].description.contains(SAMPLE_PROVIDER_CODE), "{v}");
+        assert!(v.0[0].description().contains(SAMPLE_PROVIDER_CODE), "{v}");
     }
 
     #[test]

@@ -14,26 +14,144 @@ pub fn excerpt(text: &str) -> String {
     }
 }
 
-/// One failing field: its path in the metadata (proto field names, `items[3].name`) and what is
-/// wrong and what is expected, Chinese first and English in parentheses.
+/// A message for people, in Chinese and in English. Shown as one text, Chinese first and
+/// English in parentheses; a client that knows its user's language shows just that one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Text {
+    /// The message in Chinese (zh-CN).
+    pub zh: String,
+    /// The same message in English (en).
+    pub en: String,
+}
+
+impl Text {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.zh.is_empty(), self.en.is_empty()) {
+            (false, false) => write!(f, "{} ({})", self.zh, self.en),
+            (true, _) => f.write_str(&self.en),
+            (false, true) => f.write_str(&self.zh),
+        }
+    }
+}
+
+/// A [`Text`] from two format strings, Chinese first: `text!("目录 {code} 不存在", "entry {code}
+/// does not exist")`. Each string captures and takes arguments as `format!` does.
+#[macro_export]
+macro_rules! text {
+    ($zh:literal, $en:literal $(,)?) => {
+        $crate::Text {
+            zh: format!($zh),
+            en: format!($en),
+        }
+    };
+    ($zh:literal, $en:literal, $($arg:tt)+) => {
+        $crate::Text {
+            zh: format!($zh, $($arg)+),
+            en: format!($en, $($arg)+),
+        }
+    };
+}
+
+/// Why one field failed, as a program reads it: the `FIELD_*` values of the contract's
+/// `ErrorReason` (proto/govshare/v1/errors.proto).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldReason {
+    /// A required field is empty or missing.
+    Required,
+    /// A text is longer than allowed.
+    TooLong,
+    /// A list has more elements than allowed.
+    TooMany,
+    /// A number, date or time is outside the allowed range.
+    OutOfRange,
+    /// A value is not in the required form (a code, a date, an identifier).
+    InvalidFormat,
+    /// An enum value or name the field does not accept (including UNSPECIFIED).
+    UnknownValue,
+    /// A value appears twice where it must be unique.
+    Duplicate,
+    /// A value contradicts another field of the same input.
+    Inconsistent,
+    /// A value names something the call may not use here.
+    NotAllowed,
+    /// Uploaded data is malformed.
+    InvalidData,
+}
+
+impl FieldReason {
+    /// Every reason, in the contract's order.
+    pub const ALL: [FieldReason; 10] = [
+        FieldReason::Required,
+        FieldReason::TooLong,
+        FieldReason::TooMany,
+        FieldReason::OutOfRange,
+        FieldReason::InvalidFormat,
+        FieldReason::UnknownValue,
+        FieldReason::Duplicate,
+        FieldReason::Inconsistent,
+        FieldReason::NotAllowed,
+        FieldReason::InvalidData,
+    ];
+
+    /// The reason as the contract names it (without `ERROR_REASON_`): `FIELD_REQUIRED`, ….
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldReason::Required => "FIELD_REQUIRED",
+            FieldReason::TooLong => "FIELD_TOO_LONG",
+            FieldReason::TooMany => "FIELD_TOO_MANY",
+            FieldReason::OutOfRange => "FIELD_OUT_OF_RANGE",
+            FieldReason::InvalidFormat => "FIELD_INVALID_FORMAT",
+            FieldReason::UnknownValue => "FIELD_UNKNOWN_VALUE",
+            FieldReason::Duplicate => "FIELD_DUPLICATE",
+            FieldReason::Inconsistent => "FIELD_INCONSISTENT",
+            FieldReason::NotAllowed => "FIELD_NOT_ALLOWED",
+            FieldReason::InvalidData => "FIELD_INVALID_DATA",
+        }
+    }
+}
+
+impl fmt::Display for FieldReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One failing field: its path in the metadata (proto field names, `items[3].name`), why it
+/// failed, and what is wrong and what is expected, in Chinese and in English.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldViolation {
     pub field: String,
-    pub description: String,
+    pub reason: FieldReason,
+    pub text: Text,
 }
 
 impl FieldViolation {
-    pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, reason: FieldReason, text: Text) -> Self {
         Self {
             field: field.into(),
-            description: description.into(),
+            reason,
+            text,
         }
+    }
+
+    /// What is wrong, Chinese first and English in parentheses.
+    pub fn description(&self) -> String {
+        self.text.to_string()
     }
 }
 
 impl fmt::Display for FieldViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.description)
+        write!(f, "{}: {}", self.field, self.text)
     }
 }
 
@@ -65,8 +183,19 @@ impl Violations {
         self.0.len()
     }
 
+    /// Records that `field` failed for `reason`, as `text` explains.
+    pub fn add(&mut self, field: impl Into<String>, reason: FieldReason, text: Text) {
+        self.0.push(FieldViolation::new(field, reason, text));
+    }
+
+    /// Transitional: a violation whose description is one fused text.
     pub fn push(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        self.0.push(FieldViolation::new(field, description));
+        let description = description.into();
+        self.add(
+            field,
+            FieldReason::InvalidFormat,
+            Text::new(description, String::new()),
+        );
     }
 
     pub fn iter(&self) -> std::slice::Iter<'_, FieldViolation> {

@@ -85,16 +85,18 @@ fn bad_request(violations: Violations) -> (String, Vec<FieldViolation>) {
         .into_iter()
         .take(MAX_FIELD_VIOLATIONS)
         .map(|v| {
+            let description = bounded(v.description(), MAX_VIOLATION_BYTES);
             Violation::new(
                 bounded(v.field, MAX_FIELD_PATH_BYTES),
-                bounded(v.description, MAX_VIOLATION_BYTES),
+                v.reason,
+                govshare_model::Text::new(description, String::new()),
             )
         })
         .collect();
     let more = total - listed.len();
     let fields = listed
         .iter()
-        .map(|v| FieldViolation::new(v.field.clone(), v.description.clone()))
+        .map(|v| FieldViolation::new(v.field.clone(), v.description()))
         .collect();
     // As `ServiceError`'s display, counting every violation, listing those that fit.
     let head = format!("invalid request: {total}项校验未通过 ({total} invalid fields): ");

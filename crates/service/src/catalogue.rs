@@ -164,7 +164,7 @@ fn summary(m: &ResourceMetadata) -> EntrySummary {
 /// Adds `errors`, violations of the metadata, to `v` under the input field `metadata`.
 fn under_metadata(errors: Violations, v: &mut Violations) {
     for e in errors {
-        v.push(format!("metadata.{}", e.field), e.description);
+        v.add(format!("metadata.{}", e.field), e.reason, e.text);
     }
 }
 

@@ -209,7 +209,7 @@ fn party(
         (Some(d), Direction::Incoming) => Party::Providing(d.clone()),
     };
     for f in invalid {
-        v.push(f.field, f.description);
+        v.add(f.field, f.reason, f.text);
     }
     Ok((party, v))
 }

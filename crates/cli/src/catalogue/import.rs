@@ -241,7 +241,7 @@ pub(super) fn check_locally(entries: &mut [ParsedEntry], department: Option<&str
             govshare_model::validate(&govshare_proto::convert::metadata_input(metadata))
         {
             for v in violations {
-                entry.add_violation(&v.field, v.description);
+                entry.add_violation(&v.field, v.description());
             }
         }
     }

@@ -18,7 +18,7 @@ fn fields(v: &Violations) -> Vec<&str> {
 fn only_violation(input: &MetadataInput, field: &str) -> String {
     let v = violations(input);
     assert_eq!(fields(&v), vec![field], "{v}");
-    v.0[0].description.clone()
+    v.0[0].description()
 }
 
 fn item(name: &str, share_type: i32) -> InfoItemInput {
@@ -101,13 +101,13 @@ fn empty_input_reports_every_required_field() {
 fn descriptions_are_chinese_then_english() {
     let v = violations(&MetadataInput::default());
     for f in &v {
-        let first = f.description.chars().next().expect("non-empty");
-        assert!(!first.is_ascii(), "{}: {}", f.field, f.description);
+        let first = f.description().chars().next().expect("non-empty");
+        assert!(!first.is_ascii(), "{}: {}", f.field, f.description());
         assert!(
-            f.description.ends_with(')'),
+            f.description().ends_with(')'),
             "{}: {}",
             f.field,
-            f.description
+            f.description()
         );
     }
 }
@@ -347,7 +347,7 @@ fn every_later_duplicate_is_reported_against_the_first() {
     input.items = vec![item("甲", 0), item("甲", 0), item("甲", 0)];
     let v = violations(&input);
     assert_eq!(fields(&v), vec!["items[1].name", "items[2].name"]);
-    assert!(v.iter().all(|f| f.description.contains("第1项相同")));
+    assert!(v.iter().all(|f| f.description().contains("第1项相同")));
 }
 
 #[test]

@@ -364,7 +364,7 @@ fn unknown_not_shared_and_duplicate_items_are_reported_by_position() {
         &input(&["姓名", "户籍地址", "内部编号", "姓名", "出生日期"]),
     ));
     assert_eq!(fields(&v), ["items[1]", "items[2]", "items[3]"], "{v}");
-    let text = |field: &str| v.on(field).next().unwrap().description.clone();
+    let text = |field: &str| v.on(field).next().unwrap().description();
     assert!(text("items[1]").contains("户籍地址"), "{v}");
     assert!(
         text("items[1]").contains("公民身份号码"),
@@ -381,7 +381,7 @@ fn a_not_shared_item_is_refused_with_the_entry_s_basis() {
     let entry = Entry::published(1, m);
     let v = violations(ask(&entry, &input(&["内部编号"])));
     assert_eq!(fields(&v), ["items[0]"]);
-    assert!(v.iter().next().unwrap().description.contains(BASIS), "{v}");
+    assert!(v.iter().next().unwrap().description().contains(BASIS), "{v}");
 }
 
 #[test]
@@ -430,19 +430,19 @@ fn texts_too_long_are_all_reported_at_once() {
         ["purpose", "use_scope", "business_system"],
         "{v}"
     );
-    assert!(v.on("purpose").next().unwrap().description.contains("2000"));
+    assert!(v.on("purpose").next().unwrap().description().contains("2000"));
     assert!(
         v.on("use_scope")
             .next()
             .unwrap()
-            .description
+            .description()
             .contains("1000")
     );
     assert!(
         v.on("business_system")
             .next()
             .unwrap()
-            .description
+            .description()
             .contains("200")
     );
 }
@@ -520,7 +520,7 @@ fn a_requested_end_beyond_the_longest_grant_is_refused() {
         },
     ));
     assert_eq!(fields(&v), ["requested_until"], "{v}");
-    assert!(v.iter().next().unwrap().description.contains("1095"), "{v}");
+    assert!(v.iter().next().unwrap().description().contains("1095"), "{v}");
 
     let new = ask(
         &entry,
@@ -794,7 +794,7 @@ fn an_approval_may_not_widen_the_items() {
         &approve(&["姓名", "出生日期"], None),
     ));
     assert_eq!(fields(&v), ["items[1]"], "{v}");
-    assert!(v.iter().next().unwrap().description.contains("出生日期"));
+    assert!(v.iter().next().unwrap().description().contains("出生日期"));
 }
 
 #[test]
@@ -829,14 +829,14 @@ fn an_approval_refuses_items_the_current_version_no_longer_shares() {
         v.on("items[1]")
             .next()
             .unwrap()
-            .description
+            .description()
             .contains("不予共享")
     );
     assert!(
         v.on("items[2]")
             .next()
             .unwrap()
-            .description
+            .description()
             .contains("出生日期")
     );
     // Every requested item, implicitly: reported on `items`.
@@ -1081,7 +1081,7 @@ fn a_request_naming_more_items_than_an_entry_may_have_is_refused_on_the_count_al
         },
     ));
     assert_eq!(fields(&v), ["items"]);
-    assert!(v.0[0].description.contains("100000"), "{v}");
+    assert!(v.0[0].description().contains("100000"), "{v}");
 
     let request = pending_request(metadata_of(Conditional), &["姓名"], None);
     let outcome = decide(
@@ -1106,7 +1106,7 @@ fn an_unknown_item_name_is_quoted_short_and_the_entry_s_names_listed_in_part() {
     let v = violations(ask(&entry, &input(&[&long, &long])));
     assert_eq!(fields(&v), ["items[0]", "items[1]"]);
     for violation in &v {
-        assert!(violation.description.len() < 2000, "{violation}");
+        assert!(violation.description().len() < 2000, "{violation}");
     }
-    assert!(v.0[0].description.contains("项19、…"), "{v}");
+    assert!(v.0[0].description().contains("项19、…"), "{v}");
 }
