@@ -33,6 +33,31 @@ impl Text {
     }
 }
 
+impl Text {
+    /// The two languages of a message written as one, "中文说明 (English explanation)", as the
+    /// errors of the domain crates display themselves: split at the last " (" whose
+    /// parenthesis closes the message. A message not written so is taken as Chinese alone.
+    pub fn from_fused(message: &str) -> Self {
+        if let Some(body) = message.strip_suffix(')') {
+            let mut depth = 0usize;
+            for (i, c) in body.char_indices().rev() {
+                match c {
+                    ')' => depth += 1,
+                    '(' if depth > 0 => depth -= 1,
+                    '(' => {
+                        return match body[..i].strip_suffix(' ') {
+                            Some(zh) if !zh.is_empty() => Text::new(zh, &body[i + 1..]),
+                            _ => Text::new(message, ""),
+                        };
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Text::new(message, "")
+    }
+}
+
 impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.zh.is_empty(), self.en.is_empty()) {
@@ -40,6 +65,21 @@ impl fmt::Display for Text {
             (true, _) => f.write_str(&self.en),
             (false, true) => f.write_str(&self.zh),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fused_message_splits_at_its_last_parenthesis() {
+        let t = Text::from_fused("目录 (草稿) 不存在 (entry (draft) does not exist)");
+        assert_eq!(t.zh, "目录 (草稿) 不存在");
+        assert_eq!(t.en, "entry (draft) does not exist");
+        assert_eq!(t.to_string(), "目录 (草稿) 不存在 (entry (draft) does not exist)");
+        assert_eq!(Text::from_fused("只有中文").en, "");
+        assert_eq!(Text::from_fused("(only english)").zh, "(only english)");
     }
 }
 

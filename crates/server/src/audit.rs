@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use govshare_audit::{Query, StoredRecord};
-use govshare_model::Violations;
+use govshare_model::{FieldReason, Violations, text};
 use tonic::{Code, Request, Response, Status};
 
 use crate::access_log::{AccessLogHandle, LogError};
 use crate::auth::principal;
 use crate::convert::timestamp;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceError, ServiceResult};
 use crate::observe::note;
 use crate::proto::audit_service_server::AuditService;
 use crate::proto::{
@@ -120,8 +120,14 @@ fn record(stored: &StoredRecord) -> AccessRecord {
 /// A failed read of the log: the log unavailable, or (a bug) its task gone.
 fn log_error(what: &str, e: LogError) -> ServiceError {
     match e {
-        LogError::Log(e) => ServiceError::Unavailable(format!("{what}: {e}")),
-        LogError::Task(e) => ServiceError::Internal(format!("{what}: {e}")),
+        LogError::Log(e) => ServiceError::new(
+            Reason::AccessLogUnavailable,
+            text!(
+                "访问日志暂不可用，请稍后重试（{what}）：{e}",
+                "the access log is unavailable, try again later ({what}): {e}"
+            ),
+        ),
+        LogError::Task(e) => ServiceError::internal(format_args!("{what}: {e}")),
     }
 }
 
@@ -167,20 +173,14 @@ impl AuditApi {
         if let (Some(s), Some(e)) = (start, end)
             && s >= e
         {
-            v.push(
-                "end_time",
-                "结束时间必须晚于开始时间 (end_time must be after start_time)",
-            );
+            v.add("end_time", FieldReason::Inconsistent, text!("结束时间必须晚于开始时间", "end_time must be after start_time"));
         }
         let limit = field::page_size(page_size, &self.state.config.api, &mut v);
         let before_seq = match field::decode_page_token(&page_token, &mut v) {
             Some(t) => match t.parse::<u64>() {
                 Ok(n) => Some(n),
                 Err(_) => {
-                    v.push(
-                        "page_token",
-                        "分页令牌无效 (page_token is not one this service issued)",
-                    );
+                    v.add("page_token", FieldReason::InvalidFormat, text!("分页令牌无效", "page_token is not one this service issued"));
                     None
                 }
             },
@@ -235,7 +235,8 @@ impl AuditApi {
         if from_seq != 0 && to_seq != 0 && from_seq > to_seq {
             return Err(ServiceError::field(
                 "to_seq",
-                "结束序号不能小于起始序号 (to_seq must not be below from_seq)",
+                FieldReason::Inconsistent,
+                text!("结束序号不能小于起始序号", "to_seq must not be below from_seq"),
             ));
         }
         let from = (from_seq != 0).then_some(from_seq);

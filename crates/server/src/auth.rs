@@ -18,7 +18,7 @@ use tonic::body::Body;
 use tower::{Layer, Service};
 
 use crate::config::TlsConfig;
-use crate::error::ServiceError;
+use crate::error::{Reason, ServiceError, refused};
 use crate::observe::CallNote;
 
 pub(crate) use stream::{Revocations, StreamCredential};
@@ -29,7 +29,12 @@ pub(crate) fn principal<T>(request: &tonic::Request<T>) -> Result<Principal, Ser
         .extensions()
         .get::<Principal>()
         .cloned()
-        .ok_or_else(|| ServiceError::Unauthenticated("未认证 (not authenticated)".into()))
+        .ok_or_else(|| {
+            ServiceError::new(
+                crate::error::Reason::CredentialMissing,
+                govshare_model::text!("未认证", "not authenticated"),
+            )
+        })
 }
 
 pub use govshare_service::tokens::{new_token, token_digest};
@@ -51,22 +56,26 @@ fn bearer_token(value: &str) -> Option<&str> {
 
 /// Why a credential was refused, and whose it was if it is known.
 struct Refusal {
+    reason: Reason,
+    /// Why, "中文 (English)".
     message: String,
     /// The id and department of the refused credential, for the access log.
     credential: Option<(String, Option<CreditCode>)>,
 }
 
 impl Refusal {
-    fn new(message: impl Into<String>) -> Self {
+    fn new(reason: Reason, message: impl Into<String>) -> Self {
         Refusal {
+            reason,
             message: message.into(),
             credential: None,
         }
     }
 
     /// A refusal that names the token presented.
-    fn of_token(message: impl Into<String>, token: &TokenRecord) -> Self {
+    fn of_token(reason: Reason, message: impl Into<String>, token: &TokenRecord) -> Self {
         Refusal {
+            reason,
             message: message.into(),
             credential: Some((token.id.clone(), token.department.clone())),
         }
@@ -80,6 +89,7 @@ async fn authenticate(
 ) -> Result<Principal, Refusal> {
     let Some(token) = bearer(headers) else {
         return Err(Refusal::new(
+            Reason::CredentialMissing,
             "缺少凭证：请在 authorization 元数据中提供 Bearer 令牌 \
              (missing credential: send `authorization: Bearer <token>`)",
         ));
@@ -107,18 +117,31 @@ async fn valid_token(store: &dyn IdentityStore, token: &str) -> Result<TokenReco
     let record = store
         .token_by_digest(&token_digest(token))
         .await
-        .map_err(|e| Refusal::new(format!("credential check failed: {e}")))?;
+        .map_err(|e| {
+            Refusal::new(
+                Reason::StoreUnavailable,
+                format!("凭证校验暂不可用，请稍后重试 (credential check failed: {e})"),
+            )
+        })?;
     let now = Utc::now();
     let refusal = match record {
         Some(t) if t.is_valid_at(now) && t.department.is_some() && has_platform_role(&t) => {
-            Refusal::of_token(DEPARTMENT_PLATFORM_ROLE, &t)
+            Refusal::of_token(Reason::CredentialRoleMisbound, DEPARTMENT_PLATFORM_ROLE, &t)
         }
         Some(t) if t.is_valid_at(now) => return Ok(t),
         Some(t) if t.revoked_at.is_some() => {
-            Refusal::of_token("凭证已吊销 (the credential has been revoked)", &t)
+            Refusal::of_token(
+                Reason::CredentialRevoked,
+                "凭证已吊销 (the credential has been revoked)",
+                &t,
+            )
         }
-        Some(t) => Refusal::of_token("凭证已过期 (the credential has expired)", &t),
-        None => Refusal::new("凭证无效 (unknown credential)"),
+        Some(t) => Refusal::of_token(
+            Reason::CredentialExpired,
+            "凭证已过期 (the credential has expired)",
+            &t,
+        ),
+        None => Refusal::new(Reason::CredentialInvalid, "凭证无效 (unknown credential)"),
     };
     Err(refusal)
 }
@@ -211,7 +234,14 @@ where
                         if let (Some(note), Some((id, department))) = (note, &refusal.credential) {
                             note.refused_credential(id, department.as_ref());
                         }
-                        return Ok(tonic::Status::unauthenticated(refusal.message).into_http());
+                        let metadata: Vec<_> = refusal
+                            .credential
+                            .iter()
+                            .filter(|_| refusal.reason != Reason::CertificateRefused)
+                            .map(|(id, _)| ("token_id", id.clone()))
+                            .collect();
+                        let text = govshare_model::Text::from_fused(&refusal.message);
+                        return Ok(refused(refusal.reason, text, &metadata).into_http());
                     }
                 }
             }

@@ -1,6 +1,7 @@
 //! CatalogService: the gRPC adapter of the catalogue's use cases (`govshare_service::catalogue`):
 //! it reads the request's fields, calls the use case and converts what it answers.
 
+use govshare_model::{FieldReason, text};
 use std::sync::Arc;
 
 use govshare_model::{Category, EntryState, ResourceCode, ShareType, UpdateCycle, Violations};
@@ -215,10 +216,7 @@ impl CatalogApi {
             Some(t) => t
                 .parse::<u64>()
                 .map_err(|_| {
-                    v.push(
-                        "page_token",
-                        "分页令牌无效 (page_token is not one this service issued)",
-                    )
+                    v.add("page_token", FieldReason::InvalidFormat, text!("分页令牌无效", "page_token is not one this service issued"))
                 })
                 .unwrap_or(0),
             None => 0,

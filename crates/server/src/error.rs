@@ -1,62 +1,221 @@
 //! The one mapping of a use case's [`ServiceError`] to a `tonic::Status`, with `google.rpc`
-//! details: field violations for bad input, precondition failures for version and state
-//! conflicts and for sharing rules. A status is bounded in size whatever its error quotes, so
-//! that it always fits the reply's headers.
+//! details (proto/govshare/v1/errors.proto): an ErrorInfo with the reason, a LocalizedMessage in
+//! zh-CN and one in en, and, where they apply, the failing fields (BadRequest), the failed
+//! precondition (PreconditionFailure), the resource (ResourceInfo) and when to retry
+//! (RetryInfo). A status is bounded in size whatever its error quotes, so that it always fits
+//! the reply's headers.
 
 use govshare_model::FieldViolation as Violation;
-use govshare_model::Violations;
-pub(crate) use govshare_service::error::disk_full_message;
-pub(crate) use govshare_service::{ServiceError, ServiceResult};
-use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, FieldViolation, PreconditionViolation, StatusExt};
+use govshare_model::{Text, Violations};
+pub(crate) use govshare_service::error::disk_full;
+pub(crate) use govshare_service::{Code, Reason, ServiceError, ServiceResult};
+use tonic::Status;
+use tonic_types::{
+    BadRequest, ErrorDetail, ErrorInfo, FieldViolation, LocalizedMessage, PreconditionFailure,
+    PreconditionViolation, ResourceInfo, RetryInfo, StatusExt,
+};
+
+/// The domain of every ErrorInfo: the contract's package.
+pub(crate) const ERROR_DOMAIN: &str = "govshare.v1";
 
 /// The status of a failed call: the one mapping of [`ServiceError`].
 pub(crate) fn status(e: ServiceError) -> Status {
-    // Bad input has its message built from the violations listed.
-    let message = match &e {
-        ServiceError::InvalidArgument(_) => String::new(),
-        e => bounded(e.to_string(), MAX_STATUS_MESSAGE_BYTES),
-    };
+    let reason = e.reason();
+    let code = grpc_code(reason.code());
     match e {
         ServiceError::InvalidArgument(violations) => {
-            let (message, fields) = bad_request(violations);
-            Status::with_error_details(
-                Code::InvalidArgument,
-                message,
-                ErrorDetails::with_bad_request(fields),
-            )
+            let (message, text, fields) = bad_request(violations);
+            let mut details = described(reason, &[], &text);
+            details.push(ErrorDetail::BadRequest(BadRequest::new(fields)));
+            Status::with_error_details_vec(code, message, details)
         }
-        ServiceError::Unauthenticated(_) => Status::unauthenticated(message),
-        ServiceError::PermissionDenied(_) => Status::permission_denied(message),
-        ServiceError::NotFound(_) => Status::not_found(message),
-        ServiceError::AlreadyExists(_) => Status::already_exists(message),
-        ServiceError::VersionConflict { subject, .. } => Status::with_error_details(
-            Code::Aborted,
-            message.clone(),
-            ErrorDetails::with_precondition_failure(vec![PreconditionViolation::new(
-                "VERSION", subject, message,
-            )]),
-        ),
-        ServiceError::FailedPrecondition { kind, subject, .. } => Status::with_error_details(
-            Code::FailedPrecondition,
-            message.clone(),
-            ErrorDetails::with_precondition_failure(vec![PreconditionViolation::new(
-                kind, subject, message,
-            )]),
-        ),
-        ServiceError::ResourceExhausted(_) => Status::resource_exhausted(message),
-        ServiceError::Cancelled(_) => Status::cancelled(message),
-        ServiceError::DeadlineExceeded(_) => Status::deadline_exceeded(message),
-        ServiceError::Unavailable(_) => Status::unavailable(message),
-        ServiceError::Internal(_) => Status::internal(message),
-        ServiceError::DataLoss(_) => Status::data_loss(message),
+        ServiceError::Refused(refusal) => {
+            let text = Text::new(
+                bounded(refusal.text.zh, MAX_LOCALIZED_BYTES),
+                bounded(refusal.text.en, MAX_LOCALIZED_BYTES),
+            );
+            let message = text.to_string();
+            let metadata: Vec<(&str, String)> = refusal
+                .metadata
+                .into_iter()
+                .map(|(k, v)| (k, bounded(v, MAX_METADATA_VALUE_BYTES)))
+                .collect();
+            let mut details = described(reason, &metadata, &text);
+            if let Some(kind) = precondition_type(reason) {
+                let subject = metadata.first().map(|(_, v)| v.clone()).unwrap_or_default();
+                details.push(ErrorDetail::PreconditionFailure(PreconditionFailure::new(
+                    vec![PreconditionViolation::new(kind, subject, message.clone())],
+                )));
+            }
+            if let Some(resource) = resource_info(&metadata) {
+                details.push(ErrorDetail::ResourceInfo(resource));
+            }
+            if let Some(wait) = refusal.retry_after {
+                details.push(ErrorDetail::RetryInfo(RetryInfo::new(Some(wait))));
+            }
+            Status::with_error_details_vec(code, message, details)
+        }
     }
+}
+
+/// A refusal for `reason`, as `text` explains it, about `metadata`: for the tower layers,
+/// which answer before any use case runs.
+pub(crate) fn refused(reason: Reason, text: Text, metadata: &[(&'static str, String)]) -> Status {
+    let mut e = ServiceError::new(reason, text);
+    for (k, v) in metadata {
+        e = e.with(k, v);
+    }
+    status(e)
+}
+
+/// The refusal a status this server made says (its ErrorInfo's reason, `fallback` if it has
+/// none, and its LocalizedMessages): for a status that a layer answered in the middle of a
+/// stream a use case reads, and that the use case passes on as its own failure.
+pub(crate) fn refusal_of(status: &Status, fallback: Reason) -> ServiceError {
+    let details = status.get_error_details();
+    let reason = details
+        .error_info()
+        .as_ref()
+        .and_then(|info| Reason::ALL.into_iter().find(|r| r.as_str() == info.reason))
+        .unwrap_or(fallback);
+    let mut text = Text::from_fused(status.message());
+    for detail in status.get_error_details_vec() {
+        if let ErrorDetail::LocalizedMessage(m) = detail {
+            match m.locale.as_str() {
+                "zh-CN" => text.zh = m.message,
+                "en" => text.en = m.message,
+                _ => {}
+            }
+        }
+    }
+    ServiceError::new(reason, text)
+}
+
+/// Gives the status in `headers` (a trailers-only reply's headers, or a reply's trailers) the
+/// details every refusal carries when it has none: a status that tonic itself answered (an
+/// unknown method, a message it could not decode) rather than a use case or a layer of ours.
+pub(crate) fn ensure_described(headers: &mut http::HeaderMap) {
+    if headers.contains_key(DETAILS_HEADER) {
+        return;
+    }
+    let Some(status) = Status::from_header_map(headers) else {
+        return;
+    };
+    let reason = match status.code() {
+        tonic::Code::Ok => return,
+        tonic::Code::Unimplemented => Reason::MethodNotFound,
+        tonic::Code::DeadlineExceeded => Reason::CallTimedOut,
+        tonic::Code::ResourceExhausted => Reason::MessageTooLarge,
+        tonic::Code::Cancelled => Reason::UploadInterrupted,
+        _ => Reason::InternalError,
+    };
+    let text = match reason {
+        Reason::MethodNotFound => govshare_model::text!(
+            "服务器不提供该方法",
+            "the server does not offer this method"
+        ),
+        _ => {
+            let said = Text::from_fused(status.message());
+            if said.en.is_empty() {
+                Text::new(said.zh.clone(), said.zh)
+            } else {
+                said
+            }
+        }
+    };
+    let described = Status::with_error_details_vec(
+        status.code(),
+        status.message(),
+        described(reason, &[], &text),
+    );
+    let _ = described.add_header(headers);
+}
+
+/// The header (or trailer) of a status's `google.rpc` details.
+const DETAILS_HEADER: &str = "grpc-status-details-bin";
+
+/// The ErrorInfo and the two LocalizedMessages every refusal carries.
+fn described(reason: Reason, metadata: &[(&str, String)], text: &Text) -> Vec<ErrorDetail> {
+    let metadata: std::collections::HashMap<String, String> = metadata
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    let mut details = vec![ErrorDetail::ErrorInfo(ErrorInfo::new(
+        reason.as_str(),
+        ERROR_DOMAIN,
+        metadata,
+    ))];
+    for (locale, message) in [("zh-CN", &text.zh), ("en", &text.en)] {
+        if !message.is_empty() {
+            details.push(ErrorDetail::LocalizedMessage(LocalizedMessage::new(
+                locale,
+                message.clone(),
+            )));
+        }
+    }
+    details
+}
+
+/// The gRPC code of a [`Code`].
+pub(crate) fn grpc_code(code: Code) -> tonic::Code {
+    match code {
+        Code::InvalidArgument => tonic::Code::InvalidArgument,
+        Code::Unauthenticated => tonic::Code::Unauthenticated,
+        Code::PermissionDenied => tonic::Code::PermissionDenied,
+        Code::NotFound => tonic::Code::NotFound,
+        Code::AlreadyExists => tonic::Code::AlreadyExists,
+        Code::Aborted => tonic::Code::Aborted,
+        Code::FailedPrecondition => tonic::Code::FailedPrecondition,
+        Code::ResourceExhausted => tonic::Code::ResourceExhausted,
+        Code::Cancelled => tonic::Code::Cancelled,
+        Code::DeadlineExceeded => tonic::Code::DeadlineExceeded,
+        Code::Unavailable => tonic::Code::Unavailable,
+        Code::Internal => tonic::Code::Internal,
+        Code::DataLoss => tonic::Code::DataLoss,
+        Code::Unimplemented => tonic::Code::Unimplemented,
+    }
+}
+
+/// The PreconditionFailure type of an ABORTED or FAILED_PRECONDITION reason: what kind of
+/// precondition failed (`VERSION`, `STATE`, `SHARE_TYPE`, `OWN_ENTRY`, `SIZE`).
+fn precondition_type(reason: Reason) -> Option<&'static str> {
+    Some(match reason {
+        Reason::VersionConflict => "VERSION",
+        Reason::EntryStateDisallows
+        | Reason::EntryUnavailable
+        | Reason::RequestNotPending
+        | Reason::GrantNotActive => "STATE",
+        Reason::NotShared => "SHARE_TYPE",
+        Reason::OwnEntry => "OWN_ENTRY",
+        Reason::RecordTooLarge => "SIZE",
+        _ => return None,
+    })
+}
+
+/// The resource a refusal is about, by the most specific key of its metadata.
+fn resource_info(metadata: &[(&str, String)]) -> Option<ResourceInfo> {
+    const KINDS: [(&str, &str); 6] = [
+        ("snapshot_id", "govshare.v1.Snapshot"),
+        ("grant_id", "govshare.v1.Grant"),
+        ("request_id", "govshare.v1.SharingRequest"),
+        ("token_id", "govshare.v1.TokenInfo"),
+        ("code", "govshare.v1.CatalogEntry"),
+        ("department_code", "govshare.v1.Department"),
+    ];
+    KINDS.iter().find_map(|(key, kind)| {
+        let (_, name) = metadata.iter().find(|(k, _)| k == key)?;
+        Some(ResourceInfo::new(*kind, name.clone(), "", ""))
+    })
 }
 
 /// The longest status message, in bytes.
 pub(crate) const MAX_STATUS_MESSAGE_BYTES: usize = 4096;
+/// The longest LocalizedMessage, in bytes: each language's text of the status message.
+const MAX_LOCALIZED_BYTES: usize = 1024;
 /// The most field violations a status lists.
 pub(crate) const MAX_FIELD_VIOLATIONS: usize = 20;
+/// The longest value of an ErrorInfo's metadata, in bytes.
+const MAX_METADATA_VALUE_BYTES: usize = 256;
 /// The longest description of one field violation, in bytes.
 const MAX_VIOLATION_BYTES: usize = 512;
 /// The longest field path of one field violation, in bytes.
@@ -77,38 +236,77 @@ pub(crate) fn bounded(mut text: String, max: usize) -> String {
     text
 }
 
-/// The message and the listed violations of an INVALID_ARGUMENT status: the first
-/// [`MAX_FIELD_VIOLATIONS`], each cut to size, and how many more there were.
-fn bad_request(violations: Violations) -> (String, Vec<FieldViolation>) {
+/// The message, its text in each language, and the listed violations of an INVALID_ARGUMENT
+/// status: the first [`MAX_FIELD_VIOLATIONS`], each cut to size, and how many more there were.
+fn bad_request(violations: Violations) -> (String, Text, Vec<FieldViolation>) {
     let total = violations.len();
     let listed: Vec<Violation> = violations
         .into_iter()
         .take(MAX_FIELD_VIOLATIONS)
         .map(|v| {
-            let description = bounded(v.description(), MAX_VIOLATION_BYTES);
-            Violation::new(
-                bounded(v.field, MAX_FIELD_PATH_BYTES),
-                v.reason,
-                govshare_model::Text::new(description, String::new()),
-            )
+            let text = Text::new(
+                bounded(v.text.zh, MAX_VIOLATION_BYTES / 2),
+                bounded(v.text.en, MAX_VIOLATION_BYTES / 2),
+            );
+            Violation::new(bounded(v.field, MAX_FIELD_PATH_BYTES), v.reason, text)
         })
         .collect();
     let more = total - listed.len();
     let fields = listed
         .iter()
-        .map(|v| FieldViolation::new(v.field.clone(), v.description()))
+        .map(|v| FieldViolation {
+            field: v.field.clone(),
+            description: v.description(),
+            reason: v.reason.as_str().to_owned(),
+            localized_message: None,
+        })
         .collect();
-    // As `ServiceError`'s display, counting every violation, listing those that fit.
-    let head = format!("invalid request: {total}项校验未通过 ({total} invalid fields): ");
-    let tail = if more > 0 {
-        format!("；另有{more}项未列出 ({more} more not listed)")
-    } else {
-        String::new()
+    let list = |max: usize, head: String, lines: Vec<String>, sep: &str, tail: String| {
+        let room = max.saturating_sub(head.len() + tail.len());
+        format!("{head}{}{tail}", bounded(lines.join(sep), room))
     };
-    let lines: Vec<String> = listed.iter().map(ToString::to_string).collect();
-    let room = MAX_STATUS_MESSAGE_BYTES.saturating_sub(head.len() + tail.len());
-    let message = format!("{head}{}{tail}", bounded(lines.join("; "), room));
-    (message, fields)
+    let (tail, tail_zh, tail_en) = if more > 0 {
+        (
+            format!("；另有{more}项未列出 ({more} more not listed)"),
+            format!("；另有{more}项未列出"),
+            format!("; {more} more not listed"),
+        )
+    } else {
+        Default::default()
+    };
+    // As `ServiceError`'s display, counting every violation, listing those that fit.
+    let message = list(
+        MAX_STATUS_MESSAGE_BYTES,
+        format!("invalid request: {total}项校验未通过 ({total} invalid fields): "),
+        listed.iter().map(ToString::to_string).collect(),
+        "; ",
+        tail,
+    );
+    // The same in each language alone (a text missing in one language is given in the other).
+    let either = |a: &String, b: &String| if a.is_empty() { b.clone() } else { a.clone() };
+    let text = Text {
+        zh: list(
+            MAX_LOCALIZED_BYTES,
+            format!("{total}项校验未通过："),
+            listed
+                .iter()
+                .map(|v| format!("{}：{}", v.field, either(&v.text.zh, &v.text.en)))
+                .collect(),
+            "；",
+            tail_zh,
+        ),
+        en: list(
+            MAX_LOCALIZED_BYTES,
+            format!("{total} invalid fields: "),
+            listed
+                .iter()
+                .map(|v| format!("{}: {}", v.field, either(&v.text.en, &v.text.zh)))
+                .collect(),
+            "; ",
+            tail_en,
+        ),
+    };
+    (message, text, fields)
 }
 
 /// Whether `e` is a write refused for want of space (`ENOSPC`, or a quota: `EDQUOT`).
@@ -148,7 +346,7 @@ mod tests {
                 .iter()
                 .all(|f| f.description.len() <= MAX_VIOLATION_BYTES)
         );
-        let internal = status(ServiceError::Internal("长".repeat(1_000_000)));
+        let internal = status(ServiceError::internal("长".repeat(1_000_000)));
         assert!(internal.message().len() <= MAX_STATUS_MESSAGE_BYTES);
     }
 }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use govshare_model::{RegionCode, Role, Violations};
+use govshare_model::{FieldReason, RegionCode, Role, Violations, text};
 use govshare_store::{DepartmentRecord, IdentityStore, Page, TokenRecord};
 
 use crate::authz;
@@ -94,14 +94,15 @@ impl Admin {
         let code = fields::credit_code("code", &code, &mut v);
         fields::required_text("name", &name, NAME_MAX, "部门名称", &mut v);
         let region = if region_code.is_empty() {
-            v.push(
+            v.add(
                 "region_code",
-                "必填：6位行政区划代码 (required: 6-digit region code)",
+                FieldReason::Required,
+                text!("必填：6位行政区划代码", "required: 6-digit region code"),
             );
             None
         } else {
             RegionCode::parse(&region_code)
-                .map_err(|e| v.push("region_code", e.to_string()))
+                .map_err(|e| fields::malformed("region_code", e, &mut v))
                 .ok()
         };
         let parent = if parent_code.is_empty() {
@@ -112,9 +113,13 @@ impl Admin {
         if let Some(p) = &parent
             && self.store.get_department(p).await?.is_none()
         {
-            v.push(
+            v.add(
                 "parent_code",
-                format!("上级部门 {p} 未登记 (parent department {p} is not registered)"),
+                FieldReason::NotAllowed,
+                text!(
+                    "上级部门 {p} 未登记",
+                    "parent department {p} is not registered"
+                ),
             );
         }
         let (code, region_code) = checked(v, code.zip(region))?;
@@ -154,53 +159,75 @@ impl Admin {
         let now = Utc::now();
         let mut parsed_roles = Vec::new();
         if roles.is_empty() {
-            v.push("roles", "至少需要一个角色 (at least one role is required)");
+            v.add(
+                "roles",
+                FieldReason::Required,
+                text!("至少需要一个角色", "at least one role is required"),
+            );
         }
         // Each role once at most: a longer list is refused before its elements are read.
         let max_roles = Role::ALL.len();
         if roles.len() > max_roles {
+            let n = roles.len();
             return Err(ServiceError::field(
                 "roles",
-                format!(
-                    "角色不能超过{max_roles}个，实际为{}个 (at most {max_roles} roles, got {})",
-                    roles.len(),
-                    roles.len()
+                FieldReason::TooMany,
+                text!(
+                    "角色不能超过{max_roles}个，实际为{n}个",
+                    "at most {max_roles} roles, got {n}"
                 ),
             ));
         }
         for (i, code) in roles.iter().enumerate() {
             match Role::from_code(*code) {
                 Some(r) if !parsed_roles.contains(&r) => parsed_roles.push(r),
-                Some(r) => v.push(format!("roles[{i}]"), format!("角色重复 (duplicate role {})", r.name())),
-                None => v.push(
+                Some(r) => v.add(
                     format!("roles[{i}]"),
-                    format!("未知角色代码 {code} (unknown role; expected ADMIN, CATALOGUER, APPROVER, CONSUMER or AUDITOR)"),
+                    FieldReason::Duplicate,
+                    text!("角色 {} 重复", "duplicate role {}", r.name()),
+                ),
+                None => v.add(
+                    format!("roles[{i}]"),
+                    FieldReason::UnknownValue,
+                    text!(
+                        "未知角色代码 {code}",
+                        "unknown role; expected ADMIN, CATALOGUER, APPROVER, CONSUMER or AUDITOR"
+                    ),
                 ),
             }
         }
         if parsed_roles.len() > 1 && parsed_roles.iter().any(|r| r.is_platform()) {
-            v.push(
+            v.add(
                 "roles",
-                "平台管理员、审计员须与其他角色分离，不能合用一个凭证（GB/T 39477 三员分立） \
-                 (ADMIN and AUDITOR cannot be combined with any other role on one credential)",
+                FieldReason::Inconsistent,
+                text!(
+                    "平台管理员、审计员须与其他角色分离，不能合用一个凭证（GB/T 39477 三员分立）",
+                    "ADMIN and AUDITOR cannot be combined with any other role on one credential"
+                ),
             );
         }
         let platform_level = parsed_roles.iter().all(|r| r.is_platform());
         if !department_code.is_empty() && parsed_roles.iter().any(|r| r.is_platform()) {
             // A department's own administrator or auditor would approve and audit itself.
-            v.push(
+            v.add(
                 "department_code",
-                "平台管理员、审计员是平台级凭证，不能属于部门，请留空 department_code（GB/T 39477 \
-                 三员分立） (ADMIN and AUDITOR are platform credentials: leave department_code \
-                 empty)",
+                FieldReason::Inconsistent,
+                text!(
+                    "平台管理员、审计员是平台级凭证，不能属于部门，请留空 department_code\
+                     （GB/T 39477 三员分立）",
+                    "ADMIN and AUDITOR are platform credentials: leave department_code empty"
+                ),
             );
         }
         let department = if department_code.is_empty() {
             if !platform_level {
-                v.push(
+                v.add(
                     "department_code",
-                    "目录编制员、共享审核员和数据使用方的凭证必须属于某个部门 \
-                     (CATALOGUER, APPROVER and CONSUMER credentials need a department)",
+                    FieldReason::Required,
+                    text!(
+                        "目录编制员、共享审核员和数据使用方的凭证必须属于某个部门",
+                        "CATALOGUER, APPROVER and CONSUMER credentials need a department"
+                    ),
                 );
             }
             None
@@ -210,9 +237,10 @@ impl Admin {
         if let Some(d) = &department
             && self.store.get_department(d).await?.is_none()
         {
-            v.push(
+            v.add(
                 "department_code",
-                format!("部门 {d} 未登记 (department {d} is not registered)"),
+                FieldReason::NotAllowed,
+                text!("部门 {d} 未登记", "department {d} is not registered"),
             );
         }
         fields::required_text("name", &name, NAME_MAX, "凭证名称", &mut v);
@@ -220,9 +248,10 @@ impl Admin {
             None => None,
             Some(Some(t)) if t > now => Some(t),
             Some(_) => {
-                v.push(
+                v.add(
                     "expires_at",
-                    "过期时间必须晚于当前时间 (expires_at must be in the future)",
+                    FieldReason::OutOfRange,
+                    text!("过期时间必须晚于当前时间", "expires_at must be in the future"),
                 );
                 None
             }
@@ -256,7 +285,8 @@ impl Admin {
         if token_id.trim().is_empty() {
             return Err(ServiceError::field(
                 "token_id",
-                "必填：凭证编号 (required: the token id)",
+                FieldReason::Required,
+                text!("必填：凭证编号", "required: the token id"),
             ));
         }
         Ok(self.store.revoke_token(token_id, Utc::now()).await?)

@@ -11,8 +11,10 @@ use govshare_model::{CreditCode, ResourceCode, Role};
 use govshare_sharing::{GrantId, RequestId};
 use govshare_store::EntryHeader;
 
-use crate::Principal;
-use crate::ServiceError;
+use govshare_model::text;
+
+use crate::error::entry_not_found;
+use crate::{Principal, Reason, ServiceError};
 
 pub mod visibility;
 
@@ -23,26 +25,31 @@ pub use visibility::{
 
 /// The answer about an entry that does not exist or that the caller may not see.
 pub fn no_such_entry(code: &ResourceCode) -> ServiceError {
-    ServiceError::NotFound(format!(
-        "目录 {code} 不存在或无权查看 (entry {code} does not exist or is not visible to this \
-         credential)"
-    ))
+    entry_not_found(&code.to_string())
 }
 
 /// The answer about a request that does not exist or that the caller may not see.
 pub fn no_such_request(id: RequestId) -> ServiceError {
-    ServiceError::NotFound(format!(
-        "共享申请 {id} 不存在或无权查看 (request {id} does not exist or is not visible to this \
-         credential)"
-    ))
+    ServiceError::new(
+        Reason::RequestNotFound,
+        text!(
+            "共享申请 {id} 不存在或无权查看",
+            "request {id} does not exist or is not visible to this credential"
+        ),
+    )
+    .with("request_id", id)
 }
 
 /// The answer about a grant that does not exist or that the caller may not see.
 pub fn no_such_grant(id: GrantId) -> ServiceError {
-    ServiceError::NotFound(format!(
-        "授权 {id} 不存在或无权查看 (grant {id} does not exist or is not visible to this \
-         credential)"
-    ))
+    ServiceError::new(
+        Reason::GrantNotFound,
+        text!(
+            "授权 {id} 不存在或无权查看",
+            "grant {id} does not exist or is not visible to this credential"
+        ),
+    )
+    .with("grant_id", id)
 }
 
 /// Whether `p` may know that a request or grant between `receiver` and `provider` exists: its
@@ -55,11 +62,12 @@ fn require(p: &Principal, role: Role) -> Result<(), ServiceError> {
     if p.has(role) {
         Ok(())
     } else {
-        Err(ServiceError::PermissionDenied(format!(
-            "需要“{}”角色 (requires role {})",
-            role.label_zh(),
-            role.name()
-        )))
+        let (zh, en) = (role.label_zh(), role.name());
+        Err(ServiceError::new(
+            Reason::RoleRequired,
+            text!("需要“{zh}”角色", "requires role {en}"),
+        )
+        .with("role", en))
     }
 }
 
@@ -67,10 +75,14 @@ fn own_department(p: &Principal, department: &CreditCode) -> Result<(), ServiceE
     if p.is_of(department) {
         Ok(())
     } else {
-        Err(ServiceError::PermissionDenied(format!(
-            "只能操作本部门的目录，该目录属于 {department} \
-             (only the providing department {department} may do this)"
-        )))
+        Err(ServiceError::new(
+            Reason::ProviderOnly,
+            text!(
+                "只能操作本部门的目录，该目录属于 {department}",
+                "only the providing department {department} may do this"
+            ),
+        )
+        .with("department_code", department))
     }
 }
 
@@ -104,34 +116,52 @@ pub fn read_all_versions(p: &Principal, provider: &CreditCode) -> Result<(), Ser
     own_department(p, provider)
 }
 
-fn department_of<'p>(p: &'p Principal, what: &str) -> Result<&'p CreditCode, ServiceError> {
+fn department_of<'p>(
+    p: &'p Principal,
+    what_zh: &str,
+    what_en: &str,
+) -> Result<&'p CreditCode, ServiceError> {
     p.department.as_ref().ok_or_else(|| {
-        ServiceError::PermissionDenied(format!(
-            "{what}需要部门凭证，平台级凭证没有所属部门 \
-             (this needs a department's credential; a platform credential has no department)"
-        ))
+        ServiceError::new(
+            Reason::DepartmentCredentialRequired,
+            text!(
+                "{what_zh}需要部门凭证，平台级凭证没有所属部门",
+                "{what_en} needs a department's credential; a platform credential has no \
+                 department"
+            ),
+        )
     })
 }
 
-fn side(
-    p: &Principal,
-    department: &CreditCode,
-    side_zh: &str,
-    side_en: &str,
-) -> Result<(), ServiceError> {
+/// The two sides of a sharing request.
+#[derive(Clone, Copy)]
+enum Side {
+    Provider,
+    Requester,
+}
+
+fn side(p: &Principal, department: &CreditCode, side: Side) -> Result<(), ServiceError> {
     if p.is_of(department) {
-        Ok(())
-    } else {
-        Err(ServiceError::PermissionDenied(format!(
-            "只有{side_zh} {department} 可以这样做 (only the {side_en} department {department} may do this)"
-        )))
+        return Ok(());
     }
+    let (reason, side_zh, side_en) = match side {
+        Side::Provider => (Reason::ProviderOnly, "提供方部门", "providing"),
+        Side::Requester => (Reason::RequesterOnly, "申请方部门", "requesting"),
+    };
+    Err(ServiceError::new(
+        reason,
+        text!(
+            "只有{side_zh} {department} 可以这样做",
+            "only the {side_en} department {department} may do this"
+        ),
+    )
+    .with("department_code", department))
 }
 
 /// CreateRequest: a consumer, for its own department; returns that department.
 pub fn request_data(p: &Principal) -> Result<CreditCode, ServiceError> {
     require(p, Role::Consumer)?;
-    department_of(p, "申请共享").cloned()
+    department_of(p, "申请共享", "requesting data").cloned()
 }
 
 /// ListRequests, ListGrants: everything for the platform administrator and the auditor
@@ -140,25 +170,25 @@ pub fn list_sharing(p: &Principal) -> Result<Option<&CreditCode>, ServiceError> 
     if p.has(Role::Admin) || p.has(Role::Auditor) {
         return Ok(None);
     }
-    department_of(p, "查看共享申请和授权").map(Some)
+    department_of(p, "查看共享申请和授权", "listing requests and grants").map(Some)
 }
 
 /// DecideRequest: an approver of the providing department.
 pub fn decide_request(p: &Principal, provider: &CreditCode) -> Result<(), ServiceError> {
     require(p, Role::Approver)?;
-    side(p, provider, "提供方部门", "providing")
+    side(p, provider, Side::Provider)
 }
 
 /// WithdrawRequest: a consumer of the requesting department.
 pub fn withdraw_request(p: &Principal, requester: &CreditCode) -> Result<(), ServiceError> {
     require(p, Role::Consumer)?;
-    side(p, requester, "申请方部门", "requesting")
+    side(p, requester, Side::Requester)
 }
 
 /// RevokeGrant: an approver of the providing department.
 pub fn revoke_grant(p: &Principal, provider: &CreditCode) -> Result<(), ServiceError> {
     require(p, Role::Approver)?;
-    side(p, provider, "提供方部门", "providing")
+    side(p, provider, Side::Provider)
 }
 
 /// Who receives an entry's data.
@@ -177,7 +207,7 @@ pub fn read_data(p: &Principal, provider: &CreditCode) -> Result<DataReader, Ser
         return Ok(DataReader::Provider);
     }
     require(p, Role::Consumer)?;
-    department_of(p, "获取数据").map(|d| DataReader::Grantee(d.clone()))
+    department_of(p, "获取数据", "fetching data").map(|d| DataReader::Grantee(d.clone()))
 }
 
 /// ListSnapshots: the providing department, the administrator and the auditor see every
@@ -198,9 +228,19 @@ pub fn without_grant(p: &Principal, header: &EntryHeader) -> ServiceError {
         return no_such_entry(&header.code);
     }
     let code = &header.code;
-    ServiceError::PermissionDenied(format!(
-        "本部门没有目录 {code} 的有效授权 (your department holds no active grant for entry {code})"
-    ))
+    no_active_grant(code)
+}
+
+/// A department that holds no active grant for the entry `code`.
+pub fn no_active_grant(code: &ResourceCode) -> ServiceError {
+    ServiceError::new(
+        Reason::NoActiveGrant,
+        text!(
+            "本部门没有目录 {code} 的有效授权，请先申请共享",
+            "your department holds no active grant for entry {code}: request it first"
+        ),
+    )
+    .with("code", code)
 }
 
 /// QueryAccessLog: every record for the platform administrator and the auditor (`None`);
@@ -210,7 +250,7 @@ pub fn query_access_log(p: &Principal) -> Result<Option<&CreditCode>, ServiceErr
     if p.has(Role::Admin) || p.has(Role::Auditor) {
         return Ok(None);
     }
-    department_of(p, "查询访问日志").map(Some)
+    department_of(p, "查询访问日志", "querying the access log").map(Some)
 }
 
 /// GetAnnualReport of `department` (`None`: the whole platform): the platform administrator
@@ -223,11 +263,16 @@ pub fn annual_report(
     if p.has(Role::Admin) || p.has(Role::Auditor) {
         return Ok(department);
     }
-    let own = department_of(p, "查看年度报告")?;
+    let own = department_of(p, "查看年度报告", "reading a yearly report")?;
     match department {
-        Some(d) if d != *own => Err(ServiceError::PermissionDenied(format!(
-            "只能查看本部门的年度报告 (a department may get its own yearly report only, not {d}'s)"
-        ))),
+        Some(d) if d != *own => Err(ServiceError::new(
+            Reason::OwnReportOnly,
+            text!(
+                "只能查看本部门的年度报告",
+                "a department may get its own yearly report only, not {d}'s"
+            ),
+        )
+        .with("department_code", d)),
         _ => Ok(Some(own.clone())),
     }
 }

@@ -21,6 +21,8 @@ use govshare_store::{
 use crate::authz;
 use crate::departments::DepartmentNames;
 use crate::error::{ServiceError, ServiceResult, check, checked};
+use crate::reason::Reason;
+use govshare_model::{FieldReason, text};
 use crate::feed::Feed;
 use crate::note::Note;
 use crate::principal::Principal;
@@ -244,7 +246,7 @@ impl Catalogue {
         };
         let prepared = self.prepare(p, metadata, invalid).await?;
         let Some(header) = header else {
-            return Err(ServiceError::Internal("validated code missing".into()));
+            return Err(ServiceError::internal("validated code missing"));
         };
         let mut v = Violations::default();
         under_metadata(
@@ -276,9 +278,16 @@ impl Catalogue {
         let default = view.default_version();
         let version = if version == 0 { default } else { version };
         if !view.reads(version) {
-            return Err(ServiceError::PermissionDenied(format!(
-                "其他部门只能读取已发布版本 {default} (outside the providing department only the published version {default} is readable)"
-            )));
+            return Err(ServiceError::new(
+                Reason::PublishedVersionOnly,
+                text!(
+                    "其他部门只能读取已发布版本 {default}",
+                    "outside the providing department only the published version {default} is \
+                     readable"
+                ),
+            )
+            .with("code", code)
+            .with("version", default));
         }
         note.detail(format!("version {version}"));
         self.entry_at(header, version).await
@@ -430,9 +439,10 @@ impl Catalogue {
         mut v: Violations,
     ) -> ServiceResult<Prepared> {
         let Some(mut input) = metadata else {
-            v.push(
+            v.add(
                 "metadata",
-                "必填：目录元数据 (required: the entry's metadata)",
+                FieldReason::Required,
+                text!("必填：目录元数据", "required: the entry's metadata"),
             );
             return Err(v.into());
         };
@@ -461,8 +471,10 @@ impl Catalogue {
         self.departments.name(code).await?.ok_or_else(|| {
             ServiceError::field(
                 "metadata.provider_code",
-                format!(
-                    "提供方 {code} 未登记为部门 (provider {code} is not a registered department)"
+                FieldReason::NotAllowed,
+                text!(
+                    "提供方 {code} 未登记为部门",
+                    "provider {code} is not a registered department"
                 ),
             )
         })

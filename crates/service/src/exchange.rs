@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use govshare_exchange::MediaKind;
-use govshare_model::{CreditCode, GrantState, ResourceCode};
+use govshare_model::{CreditCode, GrantState, ResourceCode, text};
 use govshare_sharing::{GrantRecord, SnapshotId};
 use govshare_store::{
     CatalogueStore, EntryHeader, ExchangeStore, GrantFilter, NewSnapshot, Page, Party,
@@ -23,7 +23,8 @@ use govshare_store::{
 
 use crate::authz::{self, DataReader};
 use crate::catalogue::stored_entry;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{ServiceError, ServiceResult, store_unavailable};
+use crate::reason::Reason;
 use crate::note::Note;
 use crate::principal::Principal;
 use crate::versions::{Version, Versions};
@@ -147,15 +148,15 @@ impl Exchange {
         }
         authz::write_entry(p, &entry.provider_code)?;
         let Some(version) = authz::public_version(&entry) else {
-            return Err(ServiceError::FailedPrecondition {
-                kind: "STATE",
-                subject: code.to_string(),
-                message: format!(
-                    "目录 {code} 尚未发布或已撤销，不能发布数据：数据按已发布版本的信息项校验 \
-                     (entry {code} is not published: data is checked against the items of \
-                     its published version)"
+            return Err(ServiceError::new(
+                Reason::EntryUnavailable,
+                text!(
+                    "目录 {code} 尚未发布或已撤销，不能发布数据：数据按已发布版本的信息项校验",
+                    "entry {code} is not published: data is checked against the items of its \
+                     published version"
                 ),
-            });
+            )
+            .with("code", code));
         };
         let version = self.versions.get(code, version).await?;
         Ok(PublishTarget { entry, version })
@@ -236,10 +237,7 @@ impl Exchange {
             DataReader::Grantee(department) => {
                 let grants = self.active_grants(&department, code).await?;
                 if grants.is_empty() {
-                    return Err(hidden(ServiceError::PermissionDenied(format!(
-                        "本部门没有目录 {code} 的有效授权，请先申请共享 \
-                         (your department holds no active grant for entry {code}: request it first)"
-                    ))));
+                    return Err(hidden(authz::no_active_grant(code)));
                 }
                 Some(grants)
             }
@@ -285,17 +283,26 @@ impl Exchange {
                 .sharing
                 .get_grant(grant.id)
                 .await
-                .map_err(|e| ServiceError::Unavailable(format!("checking the grant: {e}")))?;
-            match current {
-                Some(g) if g.authorizes(at) => {}
-                _ => {
-                    return Err(ServiceError::PermissionDenied(format!(
-                        "授权 {} 已撤销或过期，传输已停止 (grant {} was revoked or expired: the \
-                         transfer was stopped)",
-                        grant.id, grant.id
-                    )));
-                }
-            }
+                .map_err(|e| store_unavailable(format_args!("checking the grant: {e}")))?;
+            let id = grant.id;
+            let refusal = match current.map(|g| g.state_at(at)) {
+                Some(GrantState::Active) => continue,
+                Some(GrantState::Expired) => ServiceError::new(
+                    Reason::GrantExpired,
+                    text!(
+                        "授权 {id} 已过期，传输已停止",
+                        "grant {id} has expired: the transfer was stopped"
+                    ),
+                ),
+                _ => ServiceError::new(
+                    Reason::GrantRevoked,
+                    text!(
+                        "授权 {id} 已撤销，传输已停止",
+                        "grant {id} was revoked: the transfer was stopped"
+                    ),
+                ),
+            };
+            return Err(refusal.with("grant_id", id));
         }
         Ok(())
     }
@@ -321,12 +328,23 @@ impl Exchange {
                 .next(),
         };
         found.ok_or_else(|| match id {
-            Some(id) => ServiceError::NotFound(format!(
-                "目录 {code} 没有数据快照 {id} (entry {code} has no snapshot {id})"
-            )),
-            None => ServiceError::NotFound(format!(
-                "目录 {code} 尚未发布数据 (no data has been published for entry {code})"
-            )),
+            Some(id) => ServiceError::new(
+                Reason::SnapshotNotFound,
+                text!(
+                    "目录 {code} 没有数据快照 {id}",
+                    "entry {code} has no snapshot {id}"
+                ),
+            )
+            .with("code", code)
+            .with("snapshot_id", id),
+            None => ServiceError::new(
+                Reason::DataNotPublished,
+                text!(
+                    "目录 {code} 尚未发布数据",
+                    "no data has been published for entry {code}"
+                ),
+            )
+            .with("code", code),
         })
     }
 
@@ -394,28 +412,33 @@ impl Exchange {
         if !tabular {
             if columns.is_empty() || !uncovered.is_empty() {
                 let (zh, en) = (ids().join("、"), ids().join(", "));
-                return Err(ServiceError::PermissionDenied(format!(
-                    "快照 {} 为不可拆分的 {} 数据，授权 {zh} 未覆盖或该快照发布时不予共享的信息项：{} \
-                     (snapshot {} is opaque {} data that cannot be cut down to the grants; \
-                     grants {en} do not cover, or the snapshot was published when these were \
-                     not shared: {})",
-                    snapshot.id,
-                    snapshot.media_type,
-                    uncovered.join("、"),
-                    snapshot.id,
-                    snapshot.media_type,
-                    uncovered.join(", ")
-                )));
+                let (id, media) = (snapshot.id, &snapshot.media_type);
+                let (items_zh, items_en) = (uncovered.join("、"), uncovered.join(", "));
+                return Err(ServiceError::new(
+                    Reason::ItemsNotGranted,
+                    text!(
+                        "快照 {id} 为不可拆分的 {media} 数据，授权 {zh} 未覆盖或该快照发布时不予共享的\
+                         信息项：{items_zh}",
+                        "snapshot {id} is opaque {media} data that cannot be cut down to the \
+                         grants; grants {en} do not cover, or the snapshot was published when \
+                         these were not shared: {items_en}"
+                    ),
+                )
+                .with("snapshot_id", id));
             }
             return Ok((Vec::new(), used));
         }
         if columns.is_empty() {
             let (zh, en) = (ids().join("、"), ids().join(", "));
-            return Err(ServiceError::PermissionDenied(format!(
-                "授权 {zh} 的信息项都不在快照 {} 中、已不可提供或该快照发布时不予共享 \
-                 (none of the items of grants {en} can be delivered from snapshot {})",
-                snapshot.id, snapshot.id
-            )));
+            let id = snapshot.id;
+            return Err(ServiceError::new(
+                Reason::ItemsNotGranted,
+                text!(
+                    "授权 {zh} 的信息项都不在快照 {id} 中、已不可提供或该快照发布时不予共享",
+                    "none of the items of grants {en} can be delivered from snapshot {id}"
+                ),
+            )
+            .with("snapshot_id", id));
         }
         Ok((columns, used))
     }

@@ -11,7 +11,7 @@ use govshare_model::{CreditCode, ResourceCode};
 use govshare_store::{CatalogEvent, CatalogueStore};
 
 use crate::authz;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::ServiceResult;
 use crate::principal::Principal;
 
 /// One change the reader sees, with the provider of its entry.
@@ -61,8 +61,8 @@ impl Feed {
             .catalog_events(self.after, limit)
             .await
             .map_err(|e| {
-                ServiceError::Unavailable(format!(
-                    "读取目录变更失败 (reading the catalogue changes failed): {e}"
+                crate::error::store_unavailable(format_args!(
+                    "reading the catalogue changes failed: {e}"
                 ))
             })?;
         let caught_up = events.len() < limit;

@@ -25,10 +25,12 @@ pub mod feed;
 pub mod fields;
 mod note;
 mod principal;
+pub mod reason;
 pub mod sharing;
 pub mod tokens;
 pub mod versions;
 
-pub use error::{ServiceError, ServiceResult};
+pub use error::{Refusal, ServiceError, ServiceResult};
+pub use reason::{Code, Reason};
 pub use note::Note;
 pub use principal::Principal;

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use govshare_model::{GrantState, RequestState, ResourceCode, Violations};
+use govshare_model::{FieldReason, GrantState, RequestState, ResourceCode, Violations};
 use govshare_sharing::{
     Actor, DecisionInput, EntryView, GrantFlag, GrantId, GrantRecord, RequestId, RequestInput,
     RequestRecord, SharingPolicy, WorkingCalendar,
@@ -198,9 +198,14 @@ fn party(
     let party = match (department, direction) {
         (None, Direction::Unspecified) => Party::Any,
         (None, _) => {
-            v.push(
+            v.add(
                 "direction",
-                "平台级凭证没有所属部门，请不指定方向以查看全部 (a platform credential has no department: leave direction unset to see everything)",
+                FieldReason::NotAllowed,
+                govshare_model::text!(
+                    "平台级凭证没有所属部门，请不指定方向以查看全部",
+                    "a platform credential has no department: leave direction unset to see \
+                     everything"
+                ),
             );
             Party::Any
         }
@@ -225,7 +230,7 @@ pub(crate) async fn grant_flags(
         .get_entry(&grant.entry_code)
         .await?
         .ok_or_else(|| {
-            ServiceError::Internal(format!("grant {} names a missing entry", grant.id))
+            ServiceError::internal(format_args!("grant {} names a missing entry", grant.id))
         })?;
     let granted = versions.get(&grant.entry_code, grant.entry_version).await?;
     let current = match authz::public_version(&header) {

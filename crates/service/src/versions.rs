@@ -8,6 +8,7 @@ use govshare_model::{ResourceCode, ResourceMetadata};
 use govshare_store::{CatalogueStore, VersionRecord};
 
 use crate::error::{ServiceError, ServiceResult};
+use crate::reason::Reason;
 
 /// One version of an entry, decoded.
 #[derive(Debug)]
@@ -20,15 +21,21 @@ pub struct Version {
 
 /// The answer about a version number an entry never had.
 pub fn no_such_version(code: &ResourceCode, version: u64) -> ServiceError {
-    ServiceError::NotFound(format!(
-        "目录 {code} 没有版本 {version} (entry {code} has no version {version})"
-    ))
+    ServiceError::new(
+        Reason::VersionNotFound,
+        govshare_model::text!(
+            "目录 {code} 没有版本 {version}",
+            "entry {code} has no version {version}"
+        ),
+    )
+    .with("code", code)
+    .with("version", version)
 }
 
 /// The metadata of a stored version.
 pub fn decode(code: &ResourceCode, record: &VersionRecord) -> ServiceResult<ResourceMetadata> {
     ResourceMetadata::from_canonical_bytes(&record.canonical).map_err(|e| {
-        ServiceError::Internal(format!(
+        ServiceError::internal(format_args!(
             "stored version {} of {code} is unreadable: {e}",
             record.version
         ))

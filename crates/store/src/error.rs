@@ -7,9 +7,9 @@ use govshare_model::EntryState;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{0} not found")]
-    NotFound(String),
+    NotFound(Named),
     #[error("{0} already exists")]
-    AlreadyExists(String),
+    AlreadyExists(Named),
     /// Optimistic concurrency: the caller edited a version that is no longer the head.
     #[error("entry {code}: expected version {expected}, but the current version is {actual}")]
     VersionConflict {
@@ -35,6 +35,33 @@ pub enum StoreError {
     Backend(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+}
+
+/// What a store operation found missing or taken: a record by its kind and its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Named {
+    /// A catalogue entry, by its code.
+    Entry(String),
+    /// A sharing request, by its id.
+    Request(String),
+    /// A grant, by its id.
+    Grant(String),
+    /// A credential, by its id.
+    Token(String),
+    /// A department, by its unified social credit code.
+    Department(String),
+}
+
+impl std::fmt::Display for Named {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Named::Entry(code) => write!(f, "entry {code}"),
+            Named::Request(id) => write!(f, "request {id}"),
+            Named::Grant(id) => write!(f, "grant {id}"),
+            Named::Token(id) => write!(f, "token {id}"),
+            Named::Department(code) => write!(f, "department {code}"),
+        }
+    }
 }
 
 impl From<sled::Error> for StoreError {

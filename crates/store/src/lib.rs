@@ -21,7 +21,7 @@ mod sharing;
 pub mod sled;
 mod stats;
 
-pub use error::StoreError;
+pub use error::{Named, StoreError};
 pub use exchange::{NewSnapshot, SnapshotRecord};
 pub use records::{
     CatalogEvent, CatalogEventKind, DepartmentRecord, EntryFilter, EntryHeader, EntrySummary,

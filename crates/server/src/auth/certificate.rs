@@ -18,6 +18,7 @@ use x509_parser::oid_registry::OID_X509_SERIALNUMBER;
 use x509_parser::prelude::{FromDer as _, X509Certificate};
 
 use super::{Principal, Refusal, bearer, valid_token};
+use crate::error::Reason;
 use crate::config::{ClientIdentity, TlsConfig};
 
 /// What a client certificate grants on its own.
@@ -45,6 +46,7 @@ impl CertificateIdentity {
     ) -> Result<Principal, Refusal> {
         let Some(der) = crate::tls::peer_certificate(extensions) else {
             return Err(Refusal::new(
+                Reason::CredentialMissing,
                 "缺少客户端证书 (no client certificate was presented)",
             ));
         };
@@ -59,12 +61,14 @@ impl CertificateIdentity {
         let department = registered_department(store, &der)
             .await
             .map_err(|message| Refusal {
+                reason: Reason::CertificateRefused,
                 message,
                 credential: Some((id.clone(), None)),
             })?;
         let Some(record) = token else {
             if self.roles.is_empty() {
                 return Err(Refusal {
+                    reason: Reason::CertificateRefused,
                     message: format!(
                         "客户端证书不授予任何角色，请同时提供 Bearer 令牌 \
                          (a client certificate alone grants no role on this server: send \
@@ -82,6 +86,7 @@ impl CertificateIdentity {
         };
         match &record.department {
             Some(of_token) if *of_token != department => Err(Refusal::of_token(
+                Reason::CertificateRefused,
                 format!(
                     "凭证与客户端证书的单位不一致 (the credential belongs to another department \
                      than the client certificate: {of_token}, not {department})"

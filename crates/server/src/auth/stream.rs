@@ -13,7 +13,9 @@ use govshare_store::{IdentityStore, TokenRecord};
 use tokio::sync::watch;
 use tonic::Status;
 
-use crate::error::ServiceError;
+use govshare_model::text;
+
+use crate::error::{Reason, ServiceError, status};
 
 /// How often an open stream re-reads its credential when nothing was revoked here.
 const RECHECK: Duration = Duration::from_secs(1);
@@ -47,15 +49,23 @@ pub(crate) struct StreamCredential {
     checked: Instant,
 }
 
-fn revoked() -> Status {
-    Status::unauthenticated(
-        "凭证已吊销，数据流已停止 (the credential has been revoked: the stream was stopped)",
+fn revoked() -> ServiceError {
+    ServiceError::new(
+        Reason::CredentialRevoked,
+        text!(
+            "凭证已吊销，数据流已停止",
+            "the credential has been revoked: the stream was stopped"
+        ),
     )
 }
 
-fn expired() -> Status {
-    Status::unauthenticated(
-        "凭证已过期，数据流已停止 (the credential has expired: the stream was stopped)",
+fn expired() -> ServiceError {
+    ServiceError::new(
+        Reason::CredentialExpired,
+        text!(
+            "凭证已过期，数据流已停止",
+            "the credential has expired: the stream was stopped"
+        ),
     )
 }
 
@@ -81,10 +91,7 @@ impl StreamCredential {
             checked: Instant::now(),
         };
         if credential.digest.is_some() {
-            credential
-                .reread()
-                .await
-                .map_err(|s| ServiceError::Unauthenticated(s.message().to_owned()))?;
+            credential.reread().await?;
         }
         Ok(credential)
     }
@@ -96,13 +103,13 @@ impl StreamCredential {
             return Ok(());
         }
         if self.expires_at.is_some_and(|at| at <= Utc::now()) {
-            return Err(expired());
+            return Err(status(expired()));
         }
         let revoked_here = self.revocations.has_changed().unwrap_or(false);
         if !revoked_here && self.checked.elapsed() < RECHECK {
             return Ok(());
         }
-        self.reread().await
+        self.reread().await.map_err(status)
     }
 
     /// [`check`](Self::check) from a blocking thread.
@@ -113,7 +120,7 @@ impl StreamCredential {
         runtime.block_on(self.check())
     }
 
-    async fn reread(&mut self) -> Result<(), Status> {
+    async fn reread(&mut self) -> Result<(), ServiceError> {
         let Some(digest) = &self.digest else {
             return Ok(());
         };
@@ -123,7 +130,11 @@ impl StreamCredential {
             .store
             .token_by_digest(digest)
             .await
-            .map_err(|e| Status::unavailable(format!("checking the credential failed: {e}")))?;
+            .map_err(|e| {
+                govshare_service::error::store_unavailable(format_args!(
+                    "checking the credential failed: {e}"
+                ))
+            })?;
         match record {
             Some(t) if t.is_valid_at(Utc::now()) => {
                 self.expires_at = t.expires_at;

@@ -16,7 +16,7 @@ use std::io;
 use bytes::Bytes;
 use chrono::Utc;
 use govshare_exchange::{BlobBucket, BlobStore, DeliverError, MediaKind, Recorded, deliver};
-use govshare_model::Violations;
+use govshare_model::{Text, Violations, text};
 use govshare_sharing::SnapshotId;
 use govshare_store::SnapshotRecord;
 use tokio::sync::mpsc;
@@ -25,7 +25,7 @@ use tonic::{Request, Status};
 use super::ExchangeApi;
 use super::streams::{self, Abort, idle_download};
 use crate::auth::{StreamCredential, principal};
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceError, ServiceResult};
 use crate::observe::note;
 use crate::proto::fetch_data_response::Part;
 use crate::proto::{FetchDataRequest, FetchDataResponse, FetchHeader, FetchTrailer};
@@ -50,7 +50,7 @@ async fn downloaded(
     let id = snapshot.id;
     let (zh, en) = (format!("快照 {id} "), format!("snapshot {id}"));
     let Some(bucket) = bucket else {
-        return Err(ServiceError::Internal(format!(
+        return Err(ServiceError::internal(format_args!(
             "the data of {en} is not in the blob directory"
         )));
     };
@@ -60,7 +60,7 @@ async fn downloaded(
         .map_err(|e| super::bucket_error(e, &zh, &en))?;
     tracing::info!(snapshot = %id, sha256 = %snapshot.sha256, "downloaded from the bucket");
     File::open(&path)
-        .map_err(|e| ServiceError::Internal(format!("the data of {en} is unreadable: {e}")))
+        .map_err(|e| ServiceError::internal(format_args!("the data of {en} is unreadable: {e}")))
 }
 
 impl ExchangeApi {
@@ -111,7 +111,7 @@ impl ExchangeApi {
             Ok(file) => Some(file),
             Err(e) if e.kind() == io::ErrorKind::NotFound && self.state.bucket.is_some() => None,
             Err(e) => {
-                return Err(ServiceError::Internal(format!(
+                return Err(ServiceError::internal(format_args!(
                     "the data of snapshot {} is unreadable: {e}",
                     snapshot.id
                 )));
@@ -202,31 +202,50 @@ impl ExchangeApi {
             let last = match (refused, outcome) {
                 (Some(status), _) => Err(status),
                 (None, Err(DeliverError::Damaged { read, longer })) => {
-                    let read = if longer {
-                        format!("多于 {read}")
+                    let (read_zh, read_en) = if longer {
+                        (format!("多于 {read}"), format!("more than {read}"))
                     } else {
-                        read.to_string()
+                        (read.to_string(), read.to_string())
                     };
+                    let (sha256, size) = (&snapshot.sha256, snapshot.size_bytes);
                     tracing::error!(
                         snapshot = %id,
                         sha256 = %snapshot.sha256,
                         "the stored data of a snapshot is damaged"
                     );
-                    Err(Status::data_loss(format!(
-                        "快照 {id} 的数据已损坏：存储的数据（读到 {read} 字节）与记录的 sha256 {} \
-                         和大小 {} 字节不符，传输已停止，已收到的数据不可使用 (snapshot {id} is \
-                         damaged: the stored data ({read} bytes read) does not match its recorded \
-                         sha256 {} and size of {} bytes; the transfer was stopped and what was \
-                         received must not be used)",
-                        snapshot.sha256, snapshot.size_bytes, snapshot.sha256, snapshot.size_bytes
-                    )))
+                    Err(crate::error::status(
+                        ServiceError::new(
+                            Reason::DataDamaged,
+                            text!(
+                                "快照 {id} 的数据已损坏：存储的数据（读到 {read_zh} 字节）与记录的 \
+                                 sha256 {sha256} 和大小 {size} 字节不符，传输已停止，已收到的数据\
+                                 不可使用",
+                                "snapshot {id} is damaged: the stored data ({read_en} bytes read) \
+                                 does not match its recorded sha256 {sha256} and size of {size} \
+                                 bytes; the transfer was stopped and what was received must not \
+                                 be used"
+                            ),
+                        )
+                        .with("snapshot_id", id),
+                    ))
                 }
-                (None, Err(DeliverError::RecordTooLarge(e))) => Err(Status::failed_precondition(
-                    format!("快照 {id} 中有{e}，无法交付 (snapshot {id} cannot be delivered)"),
+                (None, Err(DeliverError::RecordTooLarge(e))) => {
+                    let cause = Text::from_fused(&e.to_string());
+                    let (zh, en) = (cause.zh, cause.en);
+                    Err(crate::error::status(
+                        ServiceError::new(
+                            Reason::RecordTooLarge,
+                            text!(
+                                "快照 {id} 中有{zh}，无法交付",
+                                "snapshot {id} cannot be delivered: {en}"
+                            ),
+                        )
+                        .with("snapshot_id", id),
+                    ))
+                }
+                (None, Err(DeliverError::Io(e))) => Err(crate::error::status(
+                    ServiceError::internal(format_args!("reading snapshot {id} failed: {e}")),
                 )),
-                (None, Err(DeliverError::Io(e))) => Err(Status::internal(format!(
-                    "reading snapshot {id} failed: {e}"
-                ))),
                 (None, Ok(delivered)) if kind.is_tabular() => {
                     Ok(message(Part::Trailer(FetchTrailer {
                         sha256: delivered.sha256,

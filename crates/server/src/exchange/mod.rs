@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use govshare_exchange::{BlobBucket, BucketError};
-use govshare_model::Violations;
+use govshare_model::{FieldReason, Violations, text};
 use govshare_service::exchange::Exchange;
 use govshare_sharing::SnapshotId;
 use govshare_store::SnapshotRecord;
@@ -23,7 +23,7 @@ use tonic::{Request, Response, Status, Streaming};
 use crate::auth::principal;
 use crate::config::ExchangeConfig;
 use crate::convert::timestamp;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceError, ServiceResult};
 use crate::observe::note;
 use crate::proto::exchange_service_server::ExchangeService;
 use crate::proto::{
@@ -51,18 +51,29 @@ pub(crate) fn open_bucket(config: &ExchangeConfig) -> anyhow::Result<Option<Blob
 /// of `zh` / `en` (this upload, a snapshot).
 fn bucket_error(e: BucketError, zh: &str, en: &str) -> ServiceError {
     match e {
-        BucketError::Corrupt { .. } => ServiceError::DataLoss(format!(
-            "{zh}的数据未通过 sha256 校验，未予保存 (the data of {en} failed its sha256 check \
-             and was not kept: {e})"
-        )),
-        BucketError::Missing { .. } => ServiceError::DataLoss(format!(
-            "{zh}的数据不在共享存储桶中 (the data of {en} is missing from the bucket: {e})"
-        )),
-        BucketError::Unavailable { .. } => ServiceError::Unavailable(format!(
-            "共享存储桶不可用 (the bucket is unavailable for {en}: {e})"
-        )),
+        BucketError::Corrupt { .. } => ServiceError::new(
+            Reason::DataDamaged,
+            text!(
+                "{zh}的数据未通过 sha256 校验，未予保存",
+                "the data of {en} failed its sha256 check and was not kept: {e}"
+            ),
+        ),
+        BucketError::Missing { .. } => ServiceError::new(
+            Reason::DataDamaged,
+            text!(
+                "{zh}的数据不在共享存储桶中",
+                "the data of {en} is missing from the bucket: {e}"
+            ),
+        ),
+        BucketError::Unavailable { .. } => ServiceError::new(
+            Reason::BucketUnavailable,
+            text!(
+                "共享存储桶不可用",
+                "the bucket is unavailable for {en}: {e}"
+            ),
+        ),
         BucketError::Io(_) | BucketError::Config(_) => {
-            ServiceError::Internal(format!("moving the data of {en}: {e}"))
+            ServiceError::internal(format_args!("moving the data of {en}: {e}"))
         }
     }
 }
@@ -143,10 +154,7 @@ impl ExchangeApi {
             Some(t) => {
                 let parsed = t.parse::<SnapshotId>().ok();
                 if parsed.is_none() {
-                    v.push(
-                        "page_token",
-                        "分页令牌无效 (page_token is not one this service issued)",
-                    );
+                    v.add("page_token", FieldReason::InvalidFormat, text!("分页令牌无效", "page_token is not one this service issued"));
                 }
                 parsed
             }

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use govshare_exchange::{
     BlobStore, Bounds, BucketError, Column, Ingest, IngestError, Ingested, MediaKind,
 };
-use govshare_model::Violations;
+use govshare_model::{FieldReason, Text, Violations, text};
 use govshare_service::exchange::Upload;
 use tokio::task::{JoinError, JoinHandle};
 use tokio::time::Instant;
@@ -23,7 +23,7 @@ use tonic::{Request, Streaming};
 use super::streams::idle_upload;
 use super::{ExchangeApi, snapshot};
 use crate::auth::principal;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceError, ServiceResult};
 use crate::observe::{CallNote, note};
 use crate::proto::publish_data_request::Part;
 use crate::proto::{DataSnapshot, PublishDataRequest, PublishHeader};
@@ -79,7 +79,7 @@ async fn finished<T>(working: &mut Option<JoinHandle<T>>) -> Result<T, JoinError
 }
 
 fn joined(e: JoinError) -> ServiceError {
-    ServiceError::Internal(format!("the upload check failed: {e}"))
+    ServiceError::internal(format_args!("the upload check failed: {e}"))
 }
 
 /// Receives the chunks of `stream` up to its end message and runs them through the checks,
@@ -126,12 +126,7 @@ async fn receive(
                     // A dropped call also ends the stream cleanly on the server's side: only
                     // the end message tells a complete upload from an interrupted one.
                     Ok(Ok(None)) => {
-                        break Err(ServiceError::field(
-                            "end",
-                            "上传未以结束消息收尾，视为中断，数据未保存 \
-                             (the upload stopped without its end message: it is treated as \
-                             interrupted and nothing was kept)",
-                        ));
+                        break Err(ServiceError::field("end", FieldReason::Required, text!("上传未以结束消息收尾，视为中断，数据未保存", "the upload stopped without its end message: it is treated as interrupted and nothing was kept")));
                     }
                     Ok(Ok(Some(PublishDataRequest { part }))) => part,
                 };
@@ -145,19 +140,17 @@ async fn receive(
                     Some(Part::End(_)) if announced != 0 && announced != received => {
                         break Err(ServiceError::field(
                             "header.size_bytes",
-                            format!(
-                                "声明 {announced} 字节，实际收到 {received} 字节，数据未保存 \
-                                 ({announced} bytes announced, {received} received: nothing \
-                                 was kept)"
+                            FieldReason::Inconsistent,
+                            text!(
+                                "声明 {announced} 字节，实际收到 {received} 字节，数据未保存",
+                                "{announced} bytes announced, {received} received: nothing was \
+                                 kept"
                             ),
                         ));
                     }
                     Some(Part::End(_)) => break Ok(()),
                     Some(Part::Header(_)) => {
-                        break Err(ServiceError::field(
-                            "header",
-                            "数据头只能发送一次 (the header is sent once, first)",
-                        ));
+                        break Err(ServiceError::field("header", FieldReason::Duplicate, text!("数据头只能发送一次", "the header is sent once, first")));
                     }
                     None => {}
                 }
@@ -166,7 +159,7 @@ async fn receive(
     };
     let side = match working.take() {
         Some(handle) => Side::Started(handle.await.map_err(joined)?.map_err(ingest_error)?),
-        None => side.ok_or_else(|| ServiceError::Internal("the upload lost its checks".into()))?,
+        None => side.ok_or_else(|| ServiceError::internal("the upload lost its checks"))?,
     };
     // The rest goes through the checks even when the stream ended badly: a rule the data
     // broke says more than how the stream ended.
@@ -185,7 +178,7 @@ async fn receive(
         (Err(IngestError::Io(_)) | Ok(_), Err(why)) => Err(why),
         (Err(e), _) => Err(ingest_error(e)),
         (Ok(Some(ingested)), Ok(())) => Ok(ingested),
-        (Ok(None), Ok(())) => Err(ServiceError::Internal("the upload was not finished".into())),
+        (Ok(None), Ok(())) => Err(ServiceError::internal("the upload was not finished")),
     }
 }
 
@@ -193,28 +186,35 @@ async fn receive(
 /// broken off by the client.
 fn interrupted(status: tonic::Status) -> ServiceError {
     match status.code() {
-        tonic::Code::ResourceExhausted => {
-            ServiceError::ResourceExhausted(status.message().to_owned())
+        tonic::Code::ResourceExhausted => crate::error::refusal_of(&status, Reason::MessageTooLarge),
+        _ => {
+            let cause = Text::from_fused(status.message());
+            let (zh, en) = (cause.zh, cause.en);
+            ServiceError::new(
+                Reason::UploadInterrupted,
+                text!("上传中断，数据未保存：{zh}", "upload interrupted, nothing was kept: {en}"),
+            )
         }
-        _ => ServiceError::Cancelled(format!("upload interrupted: {}", status.message())),
     }
 }
 
 fn ingest_error(e: IngestError) -> ServiceError {
-    let message = e.to_string();
+    let text = Text::from_fused(&e.to_string());
     match e {
-        IngestError::TooLarge { .. } => ServiceError::ResourceExhausted(message),
+        IngestError::TooLarge { limit, .. } => {
+            ServiceError::new(Reason::SnapshotTooLarge, text).with("limit_bytes", limit)
+        }
         IngestError::Malformed { .. } | IngestError::Columns(_) => {
-            ServiceError::field("chunk", message)
+            ServiceError::field("chunk", FieldReason::InvalidData, text)
         }
-        IngestError::Checksum { .. } => ServiceError::field("header.sha256", message),
-        IngestError::Io(e) if crate::error::is_disk_full(&e) => {
-            ServiceError::ResourceExhausted(crate::error::disk_full_message(
-                "存储上传的数据（未保存任何内容）",
-                "storing the upload (nothing was kept)",
-            ))
+        IngestError::Checksum { .. } => {
+            ServiceError::field("header.sha256", FieldReason::Inconsistent, text)
         }
-        IngestError::Io(_) => ServiceError::Cancelled(message),
+        IngestError::Io(e) if crate::error::is_disk_full(&e) => crate::error::disk_full(
+            "存储上传的数据（未保存任何内容）",
+            "storing the upload (nothing was kept)",
+        ),
+        IngestError::Io(_) => ServiceError::new(Reason::UploadInterrupted, text),
     }
 }
 
@@ -236,11 +236,7 @@ impl ExchangeApi {
             part: Some(Part::Header(header)),
         }) = first
         else {
-            return Err(ServiceError::field(
-                "header",
-                "第一条消息必须是数据头（目录代码、媒体类型） \
-                 (the first message must be the header: entry code and media type)",
-            ));
+            return Err(ServiceError::field("header", FieldReason::Required, text!("第一条消息必须是数据头（目录代码、媒体类型）", "the first message must be the header: entry code and media type")));
         };
         let PublishHeader {
             entry_code,
@@ -265,17 +261,18 @@ impl ExchangeApi {
         if !sha256.is_empty()
             && (sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()))
         {
-            v.push(
-                "header.sha256",
-                "应为 64 位十六进制 sha256 (must be a sha256 in 64 hex digits)",
-            );
+            v.add("header.sha256", FieldReason::InvalidFormat, text!("应为 64 位十六进制 sha256", "must be a sha256 in 64 hex digits"));
         }
         let code = checked(v, code)?;
         if size_bytes > max {
-            return Err(ServiceError::ResourceExhausted(format!(
-                "数据大小 {size_bytes} 字节超过上限 {max} 字节 \
-                 (the snapshot of {size_bytes} bytes is larger than the limit of {max} bytes)"
-            )));
+            return Err(ServiceError::new(
+                Reason::SnapshotTooLarge,
+                text!(
+                    "数据大小 {size_bytes} 字节超过上限 {max} 字节",
+                    "the snapshot of {size_bytes} bytes is larger than the limit of {max} bytes"
+                ),
+            )
+            .with("limit_bytes", max));
         }
         let target = self.exchange.publish_target(&p, &call, &code).await?;
         let columns: Vec<Column> = target
@@ -303,10 +300,14 @@ impl ExchangeApi {
                 .upload(&self.state.blobs, &ingested.sha256, ingested.size)
                 .await
                 .map_err(|e| match e {
-                    BucketError::Unavailable { .. } => ServiceError::Unavailable(format!(
-                        "共享存储桶不可用，快照未记录，请稍后重试 (the bucket is unavailable: \
-                         {e}; no snapshot was recorded, try again later)"
-                    )),
+                    BucketError::Unavailable { .. } => ServiceError::new(
+                        Reason::BucketUnavailable,
+                        text!(
+                            "共享存储桶不可用，快照未记录，请稍后重试",
+                            "the bucket is unavailable: {e}; no snapshot was recorded, try again \
+                             later"
+                        ),
+                    ),
                     e => super::bucket_error(e, "本次上传", "this upload"),
                 })?;
         }

@@ -12,10 +12,10 @@ use prometheus::IntCounter;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tonic::codegen::BoxStream;
 
-use govshare_model::CreditCode;
+use govshare_model::{CreditCode, text};
 
 use crate::config::ExchangeConfig;
-use crate::error::ServiceError;
+use crate::error::{Reason, ServiceError};
 use crate::metrics::Metrics;
 use govshare_service::Principal;
 
@@ -71,19 +71,28 @@ impl DataStreams {
         if held >= self.per_department {
             self.refused.inc();
             let limit = self.per_department;
-            return Err(ServiceError::ResourceExhausted(format!(
-                "本部门同时进行的数据传输已达上限 {limit} 个，请稍后重试 (your department \
-                 already moves data on {limit} streams, the most one department may at once; \
-                 retry later)"
-            )));
+            return Err(ServiceError::new(
+                Reason::TooManyTransfers,
+                text!(
+                    "本部门同时进行的数据传输已达上限 {limit} 个，请稍后重试",
+                    "your department already moves data on {limit} streams, the most one \
+                     department may at once; retry later"
+                ),
+            )
+            .with("scope", "department"));
         }
         let Ok(slot) = self.slots.clone().try_acquire_owned() else {
             self.refused.inc();
             let limit = self.limit;
-            return Err(ServiceError::ResourceExhausted(format!(
-                "服务器同时进行的数据传输已达上限 {limit} 个，请稍后重试 (the server already \
-                 moves data on {limit} streams, the most it allows at once; retry later)"
-            )));
+            return Err(ServiceError::new(
+                Reason::TooManyTransfers,
+                text!(
+                    "服务器同时进行的数据传输已达上限 {limit} 个，请稍后重试",
+                    "the server already moves data on {limit} streams, the most it allows at \
+                     once; retry later"
+                ),
+            )
+            .with("scope", "server"));
         };
         departments.insert(p.department.clone(), held + 1);
         Ok(StreamSlot {
@@ -102,19 +111,29 @@ impl DataStreams {
 /// Why an upload that went quiet for `idle` was ended.
 pub(super) fn idle_upload(idle: Duration) -> ServiceError {
     let ms = idle.as_millis();
-    ServiceError::DeadlineExceeded(format!(
-        "上传已 {ms} 毫秒未收到消息，视为空闲而终止，数据未保存 (no message for {ms} ms: the \
-         upload was ended as idle and nothing was kept)"
-    ))
+    ServiceError::new(
+        Reason::StreamIdle,
+        text!(
+            "上传已 {ms} 毫秒未收到消息，视为空闲而终止，数据未保存",
+            "no message for {ms} ms: the upload was ended as idle and nothing was kept"
+        ),
+    )
+    .with("limit_ms", ms)
 }
 
 /// Why a download whose client took no message for `idle` was ended.
 pub(super) fn idle_download(idle: Duration) -> tonic::Status {
     let ms = idle.as_millis();
-    tonic::Status::deadline_exceeded(format!(
-        "客户端已 {ms} 毫秒未接收数据，视为空闲而终止传输 (the client took no message for \
-         {ms} ms: the download was ended as idle)"
-    ))
+    crate::error::status(
+        ServiceError::new(
+            Reason::StreamIdle,
+            text!(
+                "客户端已 {ms} 毫秒未接收数据，视为空闲而终止传输",
+                "the client took no message for {ms} ms: the download was ended as idle"
+            ),
+        )
+        .with("limit_ms", ms),
+    )
 }
 
 /// Set by a download's sending side when it gives up on its client; the stream then ends with

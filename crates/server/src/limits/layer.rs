@@ -18,7 +18,9 @@ use tower::{Layer, Service};
 
 use super::quota::{Exceeded, Permit, Quotas, Refusal};
 use super::size::SizedBody;
+use crate::error::{Reason, ServiceError};
 use crate::metrics::Metrics;
+use govshare_model::text;
 use crate::observe::{GrpcType, MethodTable};
 use govshare_service::Principal;
 
@@ -169,23 +171,28 @@ where
 /// `google.rpc.RetryInfo` detail.
 fn refused(refusal: &Refusal) -> Response<Body> {
     let millis = refusal.retry_after.as_millis().max(1);
-    let message = match refusal.exceeded {
-        Exceeded::Concurrency { limit } => format!(
-            "该凭证同时进行的请求已达上限 {limit} 个，请在 {millis} 毫秒后重试 \
-             (this credential already has {limit} calls in flight, the most allowed; \
-             retry after {millis} ms)"
+    let (limit, text) = match refusal.exceeded {
+        Exceeded::Concurrency { limit } => (
+            "concurrency",
+            text!(
+                "该凭证同时进行的请求已达上限 {limit} 个，请在 {millis} 毫秒后重试",
+                "this credential already has {limit} calls in flight, the most allowed; retry \
+                 after {millis} ms"
+            ),
         ),
-        Exceeded::Rate { per_second } => format!(
-            "该凭证的请求过于频繁（每秒最多 {per_second} 次），请在 {millis} 毫秒后重试 \
-             (too many calls with this credential: at most {per_second} per second; \
-             retry after {millis} ms)"
+        Exceeded::Rate { per_second } => (
+            "rate",
+            text!(
+                "该凭证的请求过于频繁（每秒最多 {per_second} 次），请在 {millis} 毫秒后重试",
+                "too many calls with this credential: at most {per_second} per second; retry \
+                 after {millis} ms"
+            ),
         ),
     };
-    let details = tonic_types::ErrorDetails::with_retry_info(Some(refusal.retry_after));
-    let mut status = <tonic::Status as tonic_types::StatusExt>::with_error_details(
-        tonic::Code::ResourceExhausted,
-        message,
-        details,
+    let mut status = crate::error::status(
+        ServiceError::new(Reason::QuotaExceeded, text)
+            .with("limit", limit)
+            .retry_after(refusal.retry_after),
     );
     if let Ok(value) = millis.to_string().parse() {
         status.metadata_mut().insert(RETRY_PUSHBACK_HEADER, value);
@@ -195,11 +202,17 @@ fn refused(refusal: &Refusal) -> Response<Body> {
 
 fn timed_out(limit: Duration) -> Response<Body> {
     let millis = limit.as_millis();
-    tonic::Status::deadline_exceeded(format!(
-        "服务器未能在 {millis} 毫秒内完成请求，请稍后重试；写入类请求可能已生效，请先查询再重试 \
-         (the server did not finish the call within its limit of {millis} ms; a write may \
-         still have taken effect, so check before retrying)"
-    ))
+    crate::error::status(
+        ServiceError::new(
+            Reason::CallTimedOut,
+            text!(
+                "服务器未能在 {millis} 毫秒内完成请求，请稍后重试；写入类请求可能已生效，请先查询再重试",
+                "the server did not finish the call within its limit of {millis} ms; a write \
+                 may still have taken effect, so check before retrying"
+            ),
+        )
+        .with("limit_ms", millis),
+    )
     .into_http()
 }
 

@@ -91,11 +91,17 @@ impl SizedBody {
 
 /// RESOURCE_EXHAUSTED for a message of `size` bytes over `limit`.
 pub(super) fn too_large(size: u64, limit: usize) -> tonic::Status {
-    tonic::Status::resource_exhausted(format!(
-        "消息大小为 {size} 字节，超过上限 {limit} 字节；请拆分后重试 \
-         (the message is {size} bytes, more than the limit of {limit} bytes \
-         (api.max_message_bytes); send it in smaller parts)"
-    ))
+    crate::error::status(
+        crate::error::ServiceError::new(
+            crate::error::Reason::MessageTooLarge,
+            govshare_model::text!(
+                "消息大小为 {size} 字节，超过上限 {limit} 字节；请拆分后重试",
+                "the message is {size} bytes, more than the limit of {limit} bytes \
+                 (api.max_message_bytes); send it in smaller parts"
+            ),
+        )
+        .with("limit_bytes", limit),
+    )
 }
 
 impl http_body::Body for SizedBody {

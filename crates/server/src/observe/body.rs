@@ -126,7 +126,10 @@ impl http_body::Body for ObservedBody {
                         None => Poll::Pending,
                     };
                 }
-                Poll::Ready(Some(Ok(frame))) if frame.is_trailers() => {
+                Poll::Ready(Some(Ok(mut frame))) if frame.is_trailers() => {
+                    if let Some(trailers) = frame.trailers_mut() {
+                        crate::error::ensure_described(trailers);
+                    }
                     let status = frame
                         .trailers_ref()
                         .and_then(tonic::Status::from_header_map)

@@ -11,6 +11,8 @@ use tonic::Code;
 
 use super::note::CallNote;
 use crate::access_log::AccessLogHandle;
+use crate::error::{Reason, ServiceError};
+use govshare_model::text;
 use crate::metrics::{MethodMetrics, Metrics};
 
 /// What the layer knows of a path before the call runs.
@@ -103,17 +105,25 @@ impl Call {
 /// The reply of a call whose record could not be written: RESOURCE_EXHAUSTED while the disk
 /// is full (the log takes records again once space is freed), UNAVAILABLE otherwise.
 fn refused(e: &govshare_audit::AuditError, request_id: &str) -> tonic::Status {
-    if e.is_disk_full() {
-        tonic::Status::resource_exhausted(format!(
-            "磁盘空间不足，访问日志暂时无法写入，请求未完成，请稍后重试 (no space left on the \
-             device: the access log cannot be written for now; request {request_id} was not \
-             completed, try again later)"
-        ))
+    let refusal = if e.is_disk_full() {
+        ServiceError::new(
+            Reason::DiskFull,
+            text!(
+                "磁盘空间不足，访问日志暂时无法写入，请求未完成，请稍后重试",
+                "no space left on the device: the access log cannot be written for now; \
+                 request {request_id} was not completed, try again later"
+            ),
+        )
     } else {
-        tonic::Status::unavailable(format!(
-            "访问日志无法写入，请求未完成 (the access log cannot be written; request {request_id} was not completed)"
-        ))
-    }
+        ServiceError::new(
+            Reason::AccessLogUnavailable,
+            text!(
+                "访问日志无法写入，请求未完成",
+                "the access log cannot be written; request {request_id} was not completed"
+            ),
+        )
+    };
+    crate::error::status(refusal)
 }
 
 /// The call's line in the server log, with the same request id as its record.

@@ -181,6 +181,7 @@ where
                     }
                     return Ok(refused);
                 }
+                crate::error::ensure_described(response.headers_mut());
                 return Ok(response);
             }
             let (parts, body) = response.into_parts();

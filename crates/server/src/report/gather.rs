@@ -30,11 +30,10 @@ pub(super) async fn annual_report(
 ) -> ServiceResult<AnnualReport> {
     let names = department_names(state).await?;
     let department_name = match scope {
-        Some(d) => names.get(d.as_str()).cloned().ok_or_else(|| {
-            ServiceError::NotFound(format!(
-                "部门 {d} 不存在 (department {d} is not registered)"
-            ))
-        })?,
+        Some(d) => names
+            .get(d.as_str())
+            .cloned()
+            .ok_or_else(|| govshare_service::error::department_not_found(d.as_str()))?,
         None => String::new(),
     };
     let events = events(state, scope).await?;
@@ -217,9 +216,7 @@ async fn access_records(
             ..Query::default()
         };
         let page = query_log(state, query).await.map_err(|e| {
-            ServiceError::Unavailable(format!(
-                "读取访问日志失败 reading the access log failed: {e}"
-            ))
+            access_log_unavailable("读取访问日志失败", "reading the access log failed", e)
         })?;
         all.extend(page.records.into_iter().map(|r| r.record));
         match page.next_before_seq {
@@ -253,9 +250,7 @@ async fn verify_chain(
         )
         .await
         .map_err(|e| {
-            ServiceError::Unavailable(format!(
-                "读取访问日志失败 reading the access log failed: {e}"
-            ))
+            access_log_unavailable("读取访问日志失败", "reading the access log failed", e)
         })?;
         if let Some(r) = page.records.first() {
             break Some(r.record.seq);
@@ -271,9 +266,7 @@ async fn verify_chain(
         return Ok(());
     };
     let v = verify_log(state, head).await.map_err(|e| {
-        ServiceError::Unavailable(format!(
-            "校验访问日志失败 verifying the access log failed: {e}"
-        ))
+        access_log_unavailable("校验访问日志失败", "verifying the access log failed", e)
     })?;
     access.chain_verified = v.ok;
     access.records_checked = v.records_checked;
@@ -293,4 +286,12 @@ async fn verify_log(state: &AppState, to: u64) -> Result<govshare_audit::Verific
         .verify(None, Some(to))
         .await
         .map_err(|e| e.to_string())
+}
+
+/// The access log could not be read: `zh` / `en` say what was being done.
+fn access_log_unavailable(zh: &str, en: &str, e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::new(
+        crate::error::Reason::AccessLogUnavailable,
+        govshare_model::text!("{zh}：{e}", "{en}: {e}"),
+    )
 }

@@ -11,6 +11,7 @@ mod gather;
 mod sharing;
 mod window;
 
+use govshare_model::{FieldReason, text};
 use std::sync::Arc;
 
 use chrono::{Datelike as _, Utc};
@@ -82,7 +83,7 @@ impl ReportApi {
             note.owner(d);
         }
         let window = Year::new(year, offset, now).ok_or_else(|| {
-            ServiceError::field("year", "年份无法表示 (the year cannot be represented)")
+            ServiceError::field("year", FieldReason::InvalidFormat, text!("年份无法表示", "the year cannot be represented"))
         })?;
         let report = gather::annual_report(&self.state, window, scope.as_ref(), now).await?;
         note.detail(format!(

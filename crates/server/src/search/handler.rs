@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
-use govshare_model::{Category, ResourceCode, ShareType, UpdateCycle, Violations};
+use govshare_model::{Category, FieldReason, ResourceCode, ShareType, Text, UpdateCycle, Violations, text};
 use govshare_search::{Facets, Filters, MAX_RESULT_WINDOW, SearchDoc, SearchError, SearchQuery};
 use prost::Message as _;
 use tonic::Request;
 
 use crate::auth::principal;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{Reason, ServiceError, ServiceResult};
 use crate::observe::note;
 use crate::proto::{
     Facet, FacetCount, Highlight, SearchEntriesRequest, SearchEntriesResponse, SearchHit,
@@ -28,7 +28,11 @@ const PROVIDER_FACET_MAX: usize = 100;
 /// What a failure of the search index means to the caller.
 fn search_error(e: SearchError) -> ServiceError {
     match e {
-        SearchError::WindowTooLarge(_) => ServiceError::field("page_token", e.to_string()),
+        SearchError::WindowTooLarge(_) => ServiceError::field(
+            "page_token",
+            FieldReason::OutOfRange,
+            Text::from_fused(&e.to_string()),
+        ),
         SearchError::Index(_)
         | SearchError::Io { .. }
         | SearchError::NotAnIndex(_)
@@ -37,8 +41,9 @@ fn search_error(e: SearchError) -> ServiceError {
         | SearchError::WriterPoisoned => {
             // The details (paths, the index's own errors) are for the operator's log.
             tracing::error!(error = %e, "search failed");
-            ServiceError::Unavailable(
-                "全文检索暂不可用，请稍后重试 (search is unavailable; try again later)".into(),
+            ServiceError::new(
+                Reason::SearchUnavailable,
+                text!("全文检索暂不可用，请稍后重试", "search is unavailable; try again later"),
             )
         }
     }
@@ -52,10 +57,7 @@ fn page_offset(token: &str, v: &mut Violations) -> usize {
     match text.parse::<usize>() {
         Ok(offset) if offset < MAX_RESULT_WINDOW => offset,
         _ => {
-            v.push(
-                "page_token",
-                "分页令牌无效，请使用上一页返回的 next_page_token (page_token is not one this service issued)",
-            );
+            v.add("page_token", FieldReason::InvalidFormat, text!("分页令牌无效，请使用上一页返回的 next_page_token", "page_token is not one this service issued"));
             0
         }
     }
@@ -111,7 +113,7 @@ pub(crate) async fn search_entries(
     };
     let page = tokio::task::spawn_blocking(move || index.search(&search))
         .await
-        .map_err(|e| ServiceError::Internal(format!("search task failed: {e}")))?
+        .map_err(|e| ServiceError::internal(format_args!("search task failed: {e}")))?
         .map_err(search_error)?;
     note.detail(format!("{} hits", page.total));
     let mut reached = offset + page.hits.len();

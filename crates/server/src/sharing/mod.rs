@@ -4,6 +4,7 @@
 
 mod convert;
 
+use govshare_model::{FieldReason, text};
 use std::sync::Arc;
 
 use govshare_model::{GrantState, RequestState, Violations};
@@ -40,7 +41,7 @@ where
     T::Err: std::fmt::Display,
 {
     if text.trim().is_empty() {
-        v.push(field, "必填：编号 (required: the number)");
+        v.add(field, FieldReason::Required, text!("必填：编号", "required: the number"));
         return None;
     }
     text.parse()
@@ -55,10 +56,7 @@ fn direction(direction: i32, v: &mut Violations) -> Option<Side> {
         Ok(Direction::Outgoing) => Some(Side::Outgoing),
         Ok(Direction::Incoming) => Some(Side::Incoming),
         Err(_) => {
-            v.push(
-                "direction",
-                format!("未知方向 {direction}，应为 1 OUTGOING 或 2 INCOMING (unknown direction {direction}: expected 1 OUTGOING or 2 INCOMING)"),
-            );
+            v.add("direction", FieldReason::UnknownValue, text!("未知方向 {direction}，应为 1 OUTGOING 或 2 INCOMING", "unknown direction {direction}: expected 1 OUTGOING or 2 INCOMING"));
             None
         }
     }
@@ -307,10 +305,7 @@ fn page_after<T: std::str::FromStr>(token: &str, v: &mut Violations) -> Option<T
     let after = field::decode_page_token(token, v)?;
     let parsed = after.parse().ok();
     if parsed.is_none() {
-        v.push(
-            "page_token",
-            "分页令牌无效 (page_token is not one this service issued)",
-        );
+        v.add("page_token", FieldReason::InvalidFormat, text!("分页令牌无效", "page_token is not one this service issued"));
     }
     parsed
 }

@@ -3,7 +3,7 @@
 use chrono::{Duration, Utc};
 use govshare_model::Role;
 use govshare_model::testing::valid_credit_code;
-use govshare_service::ServiceError;
+use govshare_service::{Reason, ServiceError};
 use govshare_service::admin::{NewDepartment, NewToken};
 use govshare_service::tokens::token_digest;
 use govshare_store::IdentityStore as _;
@@ -38,7 +38,7 @@ async fn only_the_platform_administrator_administers() {
         of(&w.a, &[Role::Admin]),
         platform(Role::Auditor),
     ] {
-        let denied = |e: ServiceError| matches!(e, ServiceError::PermissionDenied(_));
+        let denied = |e: ServiceError| e.reason() == Reason::RoleRequired;
         let err = w
             .admin
             .create_department(&p, &(), department(&new_code, ""))
@@ -67,7 +67,7 @@ async fn only_the_platform_administrator_administers() {
         )
         .await
         .expect_err("refused");
-    assert!(matches!(err, ServiceError::PermissionDenied(_)), "{err:?}");
+    assert_eq!(err.reason(), Reason::RoleRequired, "{err:?}");
 }
 
 #[tokio::test]
@@ -98,7 +98,8 @@ async fn a_department_needs_a_registered_parent_and_a_new_code() {
         .create_department(&admin, &(), department(w.b.as_ref(), ""))
         .await
         .expect_err("B is registered");
-    assert!(matches!(err, ServiceError::AlreadyExists(_)), "{err:?}");
+    assert_eq!(err.reason(), Reason::DepartmentExists, "{err:?}");
+    assert_eq!(err.metadata("department_code"), Some(w.b.as_ref()));
     let page = w
         .admin
         .list_departments(&of(&w.b, &[Role::Consumer]), None, 10)

@@ -2,7 +2,7 @@
 
 use govshare_model::testing::sample_input;
 use govshare_model::{EntryState, MetadataInput, Role, Violations};
-use govshare_service::ServiceError;
+use govshare_service::Reason;
 use govshare_service::authz::no_such_entry;
 use govshare_service::catalogue::{EntryQuery, Register, Registration, Review, Update};
 
@@ -66,7 +66,7 @@ async fn only_the_providers_cataloguer_registers_and_validate_only_stores_nothin
             .await
             .expect_err("refused");
         assert!(
-            matches!(err, ServiceError::PermissionDenied(_)),
+            matches!(err.reason(), Reason::ProviderOnly | Reason::RoleRequired),
             "{p:?}: {err:?}"
         );
     }
@@ -128,7 +128,7 @@ async fn an_unpublished_entry_does_not_exist_outside_its_provider() {
         of(&w.b, &[Role::Admin]),
     ] {
         let err = w.catalogue.get(&p, &(), code, 0).await.expect_err("hidden");
-        assert!(matches!(err, ServiceError::NotFound(_)), "{p:?}: {err:?}");
+        assert_eq!(err.reason(), Reason::EntryNotFound, "{p:?}: {err:?}");
         assert_eq!(err.to_string(), no_such_entry(code).to_string());
         // Its history too, in the same words.
         let err = w
@@ -169,10 +169,8 @@ async fn review_by_anyone_but_the_platform_administrator_is_refused() {
             .review(&p, &(), review())
             .await
             .expect_err("refused");
-        assert!(
-            matches!(err, ServiceError::PermissionDenied(_)),
-            "{p:?}: {err:?}"
-        );
+        assert_eq!(err.reason(), Reason::RoleRequired, "{p:?}: {err:?}");
+        assert_eq!(err.metadata("role"), Some("ADMIN"), "{p:?}: {err:?}");
     }
     // Refused before any field is looked at.
     let mut invalid = Violations::default();
@@ -189,7 +187,7 @@ async fn review_by_anyone_but_the_platform_administrator_is_refused() {
         )
         .await
         .expect_err("refused");
-    assert!(matches!(err, ServiceError::PermissionDenied(_)), "{err:?}");
+    assert_eq!(err.reason(), Reason::RoleRequired, "{err:?}");
 
     let published = w
         .catalogue
@@ -227,7 +225,10 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing() {
         .await
         .expect_err("stale");
     match &err {
-        ServiceError::VersionConflict { subject, .. } => assert_eq!(subject, &code.to_string()),
+        err if err.reason() == Reason::VersionConflict => {
+            assert_eq!(err.metadata("code"), Some(code.to_string().as_str()));
+            assert_eq!(err.metadata("expected_version"), Some("1"));
+        }
         other => panic!("expected a version conflict, got {other:?}"),
     }
     let err = w
@@ -236,7 +237,7 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing() {
         .await
         .expect_err("stale");
     assert!(
-        matches!(err, ServiceError::VersionConflict { .. }),
+        err.reason() == Reason::VersionConflict,
         "{err:?}"
     );
     let head = w
@@ -309,13 +310,14 @@ async fn outside_the_provider_only_the_published_version_is_read() {
         .get(&reader, &(), &code, 2)
         .await
         .expect_err("the edit is the provider's");
-    assert!(matches!(err, ServiceError::PermissionDenied(_)), "{err:?}");
+    assert_eq!(err.reason(), Reason::PublishedVersionOnly, "{err:?}");
+    assert_eq!(err.metadata("version"), Some("1"), "{err:?}");
     let err = w
         .catalogue
         .diff(&reader, &(), &code, 1, 2)
         .await
         .expect_err("history is the provider's");
-    assert!(matches!(err, ServiceError::PermissionDenied(_)), "{err:?}");
+    assert_eq!(err.reason(), Reason::ProviderOnly, "{err:?}");
     // The provider reads both and what changed.
     let diff = w
         .catalogue
@@ -412,7 +414,7 @@ async fn only_the_provider_requests_a_revocation() {
         .request_revocation(&of(&w.b, &[Role::Cataloguer]), &(), &code, "不再维护")
         .await
         .expect_err("not B's");
-    assert!(matches!(err, ServiceError::PermissionDenied(_)), "{err:?}");
+    assert_eq!(err.reason(), Reason::ProviderOnly, "{err:?}");
     let pending = w
         .catalogue
         .request_revocation(&of(&w.a, &[Role::Cataloguer]), &(), &code, "不再维护")

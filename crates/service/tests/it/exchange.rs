@@ -2,7 +2,7 @@
 //! and which grants and columns a fetch is served under.
 
 use govshare_model::{Role, ShareType};
-use govshare_service::ServiceError;
+use govshare_service::Reason;
 use govshare_service::exchange::{PublishTarget, Upload};
 use govshare_store::SnapshotRecord;
 
@@ -35,7 +35,7 @@ async fn only_the_providers_cataloguer_publishes_against_the_published_version()
         .await
         .expect_err("a draft takes no data");
     assert!(
-        matches!(err, ServiceError::FailedPrecondition { kind: "STATE", .. }),
+        err.reason() == Reason::EntryUnavailable,
         "{err:?}"
     );
     // Another department's cataloguer does not learn that the draft exists.
@@ -44,7 +44,7 @@ async fn only_the_providers_cataloguer_publishes_against_the_published_version()
         .publish_target(&of(&w.b, &[Role::Cataloguer]), &(), &draft.code)
         .await
         .expect_err("hidden");
-    assert!(matches!(err, ServiceError::NotFound(_)), "{err:?}");
+    assert_eq!(err.reason(), Reason::EntryNotFound, "{err:?}");
 
     let entry = w.published(&metadata(ShareType::Conditional)).await;
     for p in [of(&w.b, &[Role::Cataloguer]), of(&w.a, &[Role::Consumer])] {
@@ -53,7 +53,10 @@ async fn only_the_providers_cataloguer_publishes_against_the_published_version()
             .publish_target(&p, &(), &entry.code)
             .await
             .expect_err("not the provider's cataloguer");
-        assert!(matches!(err, ServiceError::PermissionDenied(_)), "{err:?}");
+        assert!(
+            matches!(err.reason(), Reason::RoleRequired | Reason::ProviderOnly),
+            "{err:?}"
+        );
     }
     let target = w
         .exchange
@@ -159,7 +162,7 @@ async fn without_a_grant_there_is_no_data_and_no_snapshot_list() {
         .await
         .expect_err("no grant");
     assert!(
-        matches!(err, ServiceError::PermissionDenied(ref m) if m.contains("no active grant")),
+        err.reason() == Reason::NoActiveGrant && err.metadata("code") == Some(&entry.code.to_string()),
         "{err:?}"
     );
     let err = w
@@ -167,7 +170,7 @@ async fn without_a_grant_there_is_no_data_and_no_snapshot_list() {
         .list_snapshots(&consumer, &(), &entry.code, None, 10)
         .await
         .expect_err("no grant");
-    assert!(matches!(err, ServiceError::PermissionDenied(_)), "{err:?}");
+    assert_eq!(err.reason(), Reason::NoActiveGrant, "{err:?}");
     // A draft of another department does not exist for it, rather than lacking a grant.
     let draft = w.draft(&metadata(ShareType::Conditional)).await;
     let err = w

@@ -2,7 +2,7 @@
 //! their reasons, who sees which request, listing, withdrawal and revocation.
 
 use govshare_model::{GrantState, RequestState, Role, ShareType};
-use govshare_service::ServiceError;
+use govshare_service::Reason;
 use govshare_service::sharing::{Decide, Direction, GrantQuery, RequestQuery};
 
 use crate::support_sharing::{ask, fields, metadata, of, platform, world};
@@ -55,7 +55,7 @@ async fn a_conditional_request_waits_for_an_approver_of_the_provider() {
             .await
             .expect_err("not the provider's approver");
         assert!(
-            matches!(err, ServiceError::PermissionDenied(ref m) if m.contains(needs)),
+            matches!(err.reason(), Reason::RoleRequired | Reason::ProviderOnly) && err.to_string().contains(needs),
             "{err:?}"
         );
     }
@@ -65,7 +65,7 @@ async fn a_conditional_request_waits_for_an_approver_of_the_provider() {
         .decide_request(&of(&w.c, &[Role::Approver]), &(), approve())
         .await
         .expect_err("hidden");
-    assert!(matches!(err, ServiceError::NotFound(_)), "{err:?}");
+    assert_eq!(err.reason(), Reason::RequestNotFound, "{err:?}");
     let decided = w
         .sharing
         .decide_request(&of(&w.a, &[Role::Approver]), &(), approve())
@@ -82,7 +82,7 @@ async fn a_conditional_request_waits_for_an_approver_of_the_provider() {
         .await
         .expect_err("no longer pending");
     assert!(
-        matches!(err, ServiceError::FailedPrecondition { kind: "STATE", ref subject, .. } if *subject == id.to_string()),
+        err.reason() == Reason::RequestNotPending && err.metadata("request_id") == Some(id.to_string().as_str()),
         "{err:?}"
     );
 }
@@ -98,13 +98,9 @@ async fn a_non_shared_entry_is_refused_with_its_basis() {
         .await
         .expect_err("不予共享");
     match err {
-        ServiceError::FailedPrecondition {
-            kind,
-            subject,
-            message,
-        } => {
-            assert_eq!(kind, "SHARE_TYPE");
-            assert_eq!(subject, entry.code.to_string());
+        err if err.reason() == Reason::NotShared => {
+            assert_eq!(err.metadata("code"), Some(entry.code.to_string().as_str()));
+            let message = err.to_string();
             assert!(message.contains(&m.sharing.basis), "{message}");
         }
         other => panic!("expected the share type's refusal, got {other:?}"),
@@ -139,7 +135,7 @@ async fn transport_violations_come_after_the_role_and_before_the_entry() {
         .await
         .expect_err("no consumer role");
     assert!(
-        matches!(err, ServiceError::PermissionDenied(ref m) if m.contains("CONSUMER")),
+        err.reason() == Reason::RoleRequired && err.metadata("role") == Some("CONSUMER"),
         "{err:?}"
     );
     let err = w
@@ -250,7 +246,7 @@ async fn the_requester_withdraws_and_the_provider_revokes() {
         .withdraw_request(&of(&w.a, &[Role::Consumer]), &(), pending, "不再需要")
         .await
         .expect_err("only the requester withdraws");
-    assert!(matches!(err, ServiceError::PermissionDenied(_)), "{err:?}");
+    assert_eq!(err.reason(), Reason::RequesterOnly, "{err:?}");
     let withdrawn = w
         .sharing
         .withdraw_request(&of(&w.b, &[Role::Consumer]), &(), pending, "  不再需要  ")
@@ -265,7 +261,7 @@ async fn the_requester_withdraws_and_the_provider_revokes() {
         .revoke_grant(&of(&w.b, &[Role::Approver]), &(), grant.id, "越权使用")
         .await
         .expect_err("the consumer cannot revoke");
-    assert!(matches!(err, ServiceError::PermissionDenied(_)), "{err:?}");
+    assert_eq!(err.reason(), Reason::ProviderOnly, "{err:?}");
     let err = w
         .sharing
         .revoke_grant(&of(&w.c, &[Role::Approver]), &(), grant.id, "越权使用")

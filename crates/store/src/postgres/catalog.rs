@@ -3,6 +3,7 @@
 //! and takes its event number last, so the feed's numbers follow commit order with no gap a
 //! reader could pass over. [`CatalogueStore`] for [`PgStore`].
 
+use crate::Named;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
@@ -103,7 +104,7 @@ pub(super) async fn locked_header(
         .query_opt(&sql, &[&code.to_string()])
         .await
         .map_err(backend)?
-        .ok_or_else(|| StoreError::NotFound(format!("entry {code}")))?;
+        .ok_or_else(|| StoreError::NotFound(Named::Entry(code.to_string())))?;
     decode(row.get::<_, &[u8]>(0))
 }
 

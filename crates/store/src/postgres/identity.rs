@@ -1,5 +1,6 @@
 //! Departments and credentials in PostgreSQL: [`IdentityStore`] for [`PgStore`].
 
+use crate::Named;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use govshare_model::CreditCode;
@@ -20,7 +21,7 @@ impl IdentityStore for PgStore {
             .await
             .map_err(backend)?;
         if inserted == 0 {
-            return Err(StoreError::AlreadyExists(format!("department {}", d.code)));
+            return Err(StoreError::AlreadyExists(Named::Department(d.code.to_string())));
         }
         Ok(d)
     }
@@ -113,7 +114,7 @@ impl IdentityStore for PgStore {
             )
             .await
             .map_err(backend)?
-            .ok_or_else(|| StoreError::NotFound(format!("token {token_id}")))?;
+            .ok_or_else(|| StoreError::NotFound(Named::Token(token_id.to_string())))?;
         let mut record: TokenRecord = decode(row.get::<_, &[u8]>(0))?;
         if record.revoked_at.is_none() {
             record.revoked_at = Some(at);
@@ -141,7 +142,7 @@ async fn put_new_token(tx: &deadpool_postgres::Transaction<'_>, token: &TokenRec
         .await
         .map_err(backend)?;
     if inserted == 0 {
-        return Err(StoreError::AlreadyExists(format!("token {}", token.id)));
+        return Err(StoreError::AlreadyExists(Named::Token(token.id.clone())));
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! the record; numbers come from counter rows locked until the commit. [`SharingStore`] for
 //! [`PgStore`].
 
+use crate::Named;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
@@ -96,7 +97,7 @@ async fn locked_request(tx: &Transaction<'_>, id: RequestId) -> Result<RequestRe
         )
         .await
         .map_err(backend)?
-        .ok_or_else(|| StoreError::NotFound(format!("request {id}")))?;
+        .ok_or_else(|| StoreError::NotFound(Named::Request(id.to_string())))?;
     decode(row.get::<_, &[u8]>(0))
 }
 
@@ -197,7 +198,7 @@ impl SharingStore for PgStore {
             .query_opt("SELECT record FROM grants WHERE id = $1 FOR UPDATE", &[&n])
             .await
             .map_err(backend)?
-            .ok_or_else(|| StoreError::NotFound(format!("grant {id}")))?;
+            .ok_or_else(|| StoreError::NotFound(Named::Grant(id.to_string())))?;
         let current: GrantRecord = decode(row.get::<_, &[u8]>(0))?;
         let grant = current.revoke(reason, actor, at)?;
         tx.execute(

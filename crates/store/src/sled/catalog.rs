@@ -2,6 +2,7 @@
 //! [`CatalogueStore`] for [`SledStore`]. Every change is decided on the writer thread and
 //! staged as a whole: header, new version (never overwriting one) and event together.
 
+use crate::Named;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use govshare_model::{MAX_SEQUENCE, ResourceCode};
@@ -100,7 +101,7 @@ fn change_entry(
         .get(&keys::key(keys::ENTRY, &code.to_string()))?
         .map(|v| decode(&v))
         .transpose()?
-        .ok_or_else(|| StoreError::NotFound(format!("entry {code}")))?;
+        .ok_or_else(|| StoreError::NotFound(Named::Entry(code.to_string())))?;
     let transition = decide(&current)?;
     let version = new_version.map(|n| n.record(transition.header.head_version));
     write_transition(change, &transition, version.as_ref(), cause)?;

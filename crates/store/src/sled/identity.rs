@@ -1,6 +1,7 @@
 //! Departments and credentials in sled: [`IdentityStore`] for [`SledStore`], each write a
 //! change the writer thread decides and makes durable with its group.
 
+use crate::Named;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use govshare_model::CreditCode;
@@ -77,7 +78,7 @@ impl IdentityStore for SledStore {
 fn create_department(change: &mut Change<'_, '_>, d: &DepartmentRecord) -> Result<()> {
     let key = keys::key(keys::DEPARTMENT, d.code.as_str());
     if change.contains(&key)? {
-        return Err(StoreError::AlreadyExists(format!("department {}", d.code)));
+        return Err(StoreError::AlreadyExists(Named::Department(d.code.to_string())));
     }
     change.insert(key, encode(d)?);
     Ok(())
@@ -96,7 +97,7 @@ fn check_new_token(change: &Change<'_, '_>, token: &TokenRecord) -> Result<()> {
     if change.contains(&keys::key(keys::TOKEN_ID, &token.id))?
         || change.contains(&keys::key(keys::TOKEN, &token.digest))?
     {
-        return Err(StoreError::AlreadyExists(format!("token {}", token.id)));
+        return Err(StoreError::AlreadyExists(Named::Token(token.id.clone())));
     }
     Ok(())
 }
@@ -124,7 +125,7 @@ fn revoke_token(
     token_id: &str,
     at: DateTime<Utc>,
 ) -> Result<TokenRecord> {
-    let not_found = || StoreError::NotFound(format!("token {token_id}"));
+    let not_found = || StoreError::NotFound(Named::Token(token_id.to_string()));
     let digest = change
         .get(&keys::key(keys::TOKEN_ID, token_id))?
         .ok_or_else(not_found)?;

@@ -3,6 +3,7 @@
 //! the record with its indexes; numbers come from counters written in the same batch.
 //! [`SharingStore`] for [`SledStore`].
 
+use crate::Named;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use govshare_model::ResourceCode;
@@ -39,7 +40,7 @@ fn entry_still_at(change: &Change<'_, '_>, code: &ResourceCode, version: u64) ->
         .get(&keys::key(keys::ENTRY, &code.to_string()))?
         .map(|v| decode(&v))
         .transpose()?
-        .ok_or_else(|| StoreError::NotFound(format!("entry {code}")))?;
+        .ok_or_else(|| StoreError::NotFound(Named::Entry(code.to_string())))?;
     lifecycle::still_publishes(&header, version)
 }
 
@@ -95,7 +96,7 @@ fn current_request(change: &Change<'_, '_>, id: RequestId) -> Result<RequestReco
         .get(&keys::numbered(keys::REQUEST, id.get()))?
         .map(|v| decode(&v))
         .transpose()?
-        .ok_or_else(|| StoreError::NotFound(format!("request {id}")))
+        .ok_or_else(|| StoreError::NotFound(Named::Request(id.to_string())))
 }
 
 fn decide_request(
@@ -139,7 +140,7 @@ fn revoke_grant(
         .get(&keys::numbered(keys::GRANT, id.get()))?
         .map(|v| decode(&v))
         .transpose()?
-        .ok_or_else(|| StoreError::NotFound(format!("grant {id}")))?;
+        .ok_or_else(|| StoreError::NotFound(Named::Grant(id.to_string())))?;
     let grant = current.revoke(reason, actor, at)?;
     stage_grant(change, &grant, false)?;
     Ok(grant)
