@@ -6,7 +6,8 @@ use crate::code::ResourceCode;
 use crate::credit_code::CreditCode;
 use crate::input::MetadataInput;
 use crate::metadata::ResourceMetadata;
-use crate::violation::Violations;
+use crate::text;
+use crate::violation::{FieldReason, Violations};
 
 /// Fills in a provider that `input` leaves empty with the writer's department. A platform
 /// credential (no department) fills in nothing, and validation then reports the empty field.
@@ -28,19 +29,22 @@ pub fn check_revision(
 ) -> Violations {
     let mut v = Violations::new();
     if revised.classification.code() != *code.classification() {
-        v.push(
+        v.add(
             "classification",
-            format!(
-                "分类决定了已分配的代码 {code}，不能修改；如需改分类请登记新目录 \
-                 (the classification is part of the assigned code {code} and cannot change)"
+            FieldReason::NotAllowed,
+            text!(
+                "分类决定了已分配的代码 {code}，不能修改；如需改分类请登记新目录",
+                "the classification is part of the assigned code {code} and cannot change"
             ),
         );
     }
     if revised.provider_code != *provider {
-        v.push(
+        v.add(
             "provider_code",
-            format!(
-                "提供方不能变更，应为 {provider} (the provider cannot change; it is {provider})"
+            FieldReason::NotAllowed,
+            text!(
+                "提供方不能变更，应为 {provider}",
+                "the provider cannot change; it is {provider}"
             ),
         );
     }

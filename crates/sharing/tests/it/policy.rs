@@ -381,7 +381,10 @@ fn a_not_shared_item_is_refused_with_the_entry_s_basis() {
     let entry = Entry::published(1, m);
     let v = violations(ask(&entry, &input(&["内部编号"])));
     assert_eq!(fields(&v), ["items[0]"]);
-    assert!(v.iter().next().unwrap().description().contains(BASIS), "{v}");
+    assert!(
+        v.iter().next().unwrap().description().contains(BASIS),
+        "{v}"
+    );
 }
 
 #[test]
@@ -430,7 +433,13 @@ fn texts_too_long_are_all_reported_at_once() {
         ["purpose", "use_scope", "business_system"],
         "{v}"
     );
-    assert!(v.on("purpose").next().unwrap().description().contains("2000"));
+    assert!(
+        v.on("purpose")
+            .next()
+            .unwrap()
+            .description()
+            .contains("2000")
+    );
     assert!(
         v.on("use_scope")
             .next()
@@ -520,7 +529,10 @@ fn a_requested_end_beyond_the_longest_grant_is_refused() {
         },
     ));
     assert_eq!(fields(&v), ["requested_until"], "{v}");
-    assert!(v.iter().next().unwrap().description().contains("1095"), "{v}");
+    assert!(
+        v.iter().next().unwrap().description().contains("1095"),
+        "{v}"
+    );
 
     let new = ask(
         &entry,
