@@ -109,7 +109,9 @@ mod tests {
         let v = check_revision(&sample_code(), &credit(SAMPLE_PROVIDER_CODE), &revised);
         let fields: Vec<&str> = v.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["classification"]);
-        assert!(v.0[0].description().contains("101001/000007"), "{v}");
+        assert_eq!(v.0[0].reason, FieldReason::NotAllowed);
+        assert!(v.0[0].text.zh.contains("101001/000007"), "{v}");
+        assert!(v.0[0].text.en.contains("101001/000007"), "{v}");
     }
 
     #[test]
@@ -120,7 +122,15 @@ mod tests {
         let v = check_revision(&sample_code(), &credit(SAMPLE_PROVIDER_CODE), &revised);
         let fields: Vec<&str> = v.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["provider_code"]);
-        assert!(v.0[0].description().contains(SAMPLE_PROVIDER_CODE), "{v}");
+        assert_eq!(v.0[0].reason, FieldReason::NotAllowed);
+        assert_eq!(
+            v.0[0].text.zh,
+            format!("提供方不能变更，应为 {SAMPLE_PROVIDER_CODE}")
+        );
+        assert_eq!(
+            v.0[0].text.en,
+            format!("the provider cannot change; it is {SAMPLE_PROVIDER_CODE}")
+        );
     }
 
     #[test]
