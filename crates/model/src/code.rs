@@ -5,7 +5,8 @@ use std::str::FromStr;
 
 use crate::enums::Category;
 use crate::serde_str::serde_as_str;
-use crate::violation::excerpt;
+use crate::text;
+use crate::violation::{Text, excerpt};
 
 /// The largest 顺序码: six digits.
 pub const MAX_SEQUENCE: u32 = 999_999;
@@ -25,25 +26,45 @@ pub struct ResourceCode {
 }
 
 /// Why a text is not a classification or resource code.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeError {
-    #[error(
-        "分类码应为6至18位数字，实际为“{0}” (classification code must be 6 to 18 digits, got \"{0}\")"
-    )]
     Classification(String),
-    #[error(
-        "分类码首位为类，应为1 基础、2 主题或3 部门，实际为“{0}” (the first digit of a classification code is the category 1, 2 or 3, got \"{0}\")"
-    )]
     Category(String),
-    #[error(
-        "信息资源代码应为“分类码/顺序码”，如303084122704/000001，实际为“{0}” (resource code must be \"classification/sequence\", e.g. 303084122704/000001, got \"{0}\")"
-    )]
     Separator(String),
-    #[error(
-        "顺序码应为000001至999999之间的6位数字，实际为“{0}” (sequence must be 6 digits from 000001 to 999999, got \"{0}\")"
-    )]
     Sequence(String),
 }
+
+impl CodeError {
+    /// What is wrong, in Chinese and in English.
+    pub fn text(&self) -> Text {
+        match self {
+            CodeError::Classification(s) => text!(
+                "分类码应为6至18位数字，实际为“{s}”",
+                "classification code must be 6 to 18 digits, got \"{s}\""
+            ),
+            CodeError::Category(s) => text!(
+                "分类码首位为类，应为1 基础、2 主题或3 部门，实际为“{s}”",
+                "the first digit of a classification code is the category 1, 2 or 3, got \"{s}\""
+            ),
+            CodeError::Separator(s) => text!(
+                "信息资源代码应为“分类码/顺序码”，如303084122704/000001，实际为“{s}”",
+                "resource code must be \"classification/sequence\", e.g. 303084122704/000001, got \"{s}\""
+            ),
+            CodeError::Sequence(s) => text!(
+                "顺序码应为000001至999999之间的6位数字，实际为“{s}”",
+                "sequence must be 6 digits from 000001 to 999999, got \"{s}\""
+            ),
+        }
+    }
+}
+
+impl fmt::Display for CodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.text().fmt(f)
+    }
+}
+
+impl std::error::Error for CodeError {}
 
 impl ClassificationCode {
     pub fn parse(s: &str) -> Result<Self, CodeError> {

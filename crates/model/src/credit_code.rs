@@ -4,6 +4,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::serde_str::serde_as_str;
+use crate::text;
+use crate::violation::Text;
 
 /// The code's alphabet; a character's value is its index (0–30). No I, O, S, V, Z.
 const ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -17,29 +19,50 @@ const LEN: usize = 18;
 pub struct CreditCode(String);
 
 /// Why a text is not a 统一社会信用代码. Positions count from 1.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CreditCodeError {
-    #[error(
-        "统一社会信用代码应为18位，实际为{actual}位 (credit code must be 18 characters, got {actual})"
-    )]
     Length { actual: usize },
-    #[error(
-        "统一社会信用代码第{position}位“{found}”为小写字母，应使用大写 (credit code character {position} '{found}' is lower case; use upper case)"
-    )]
     Lowercase { position: usize, found: char },
-    #[error(
-        "统一社会信用代码第{position}位“{found}”不是有效字符，应为数字或除I、O、S、V、Z外的大写字母 (credit code character {position} '{found}' is invalid; expected a digit or an upper-case letter other than I, O, S, V, Z)"
-    )]
     InvalidCharacter { position: usize, found: char },
-    #[error(
-        "统一社会信用代码第3–8位为行政区划码，应为数字，第{position}位为“{found}” (credit code positions 3-8 are the region code and must be digits; character {position} is '{found}')"
-    )]
     RegionNotDigits { position: usize, found: char },
-    #[error(
-        "校验码应为{expected}，实际为{actual} (check character should be {expected}, got {actual})"
-    )]
     CheckCharacter { expected: char, actual: char },
 }
+
+impl CreditCodeError {
+    /// What is wrong, in Chinese and in English.
+    pub fn text(&self) -> Text {
+        match *self {
+            CreditCodeError::Length { actual } => text!(
+                "统一社会信用代码应为18位，实际为{actual}位",
+                "credit code must be 18 characters, got {actual}"
+            ),
+            CreditCodeError::Lowercase { position, found } => text!(
+                "统一社会信用代码第{position}位“{found}”为小写字母，应使用大写",
+                "credit code character {position} '{found}' is lower case; use upper case"
+            ),
+            CreditCodeError::InvalidCharacter { position, found } => text!(
+                "统一社会信用代码第{position}位“{found}”不是有效字符，应为数字或除I、O、S、V、Z外的大写字母",
+                "credit code character {position} '{found}' is invalid; expected a digit or an upper-case letter other than I, O, S, V, Z"
+            ),
+            CreditCodeError::RegionNotDigits { position, found } => text!(
+                "统一社会信用代码第3–8位为行政区划码，应为数字，第{position}位为“{found}”",
+                "credit code positions 3-8 are the region code and must be digits; character {position} is '{found}'"
+            ),
+            CreditCodeError::CheckCharacter { expected, actual } => text!(
+                "校验码应为{expected}，实际为{actual}",
+                "check character should be {expected}, got {actual}"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for CreditCodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.text().fmt(f)
+    }
+}
+
+impl std::error::Error for CreditCodeError {}
 
 fn value_of(c: char) -> Option<u32> {
     ALPHABET.find(c).map(|i| i as u32)

@@ -4,21 +4,43 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::serde_str::serde_as_str;
-use crate::violation::excerpt;
+use crate::text;
+use crate::violation::{Text, excerpt};
 
 /// Six ASCII digits, not starting with "00" (no province is numbered 00).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RegionCode(String);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a text is not a 行政区划代码.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegionCodeError {
-    #[error("行政区划代码应为6位数字，实际为“{0}” (region code must be 6 digits, got \"{0}\")")]
     Format(String),
-    #[error(
-        "行政区划代码不能以00开头，实际为“{0}” (region code cannot start with 00, got \"{0}\")"
-    )]
     NoProvince(String),
 }
+
+impl RegionCodeError {
+    /// What is wrong, in Chinese and in English.
+    pub fn text(&self) -> Text {
+        match self {
+            RegionCodeError::Format(s) => text!(
+                "行政区划代码应为6位数字，实际为“{s}”",
+                "region code must be 6 digits, got \"{s}\""
+            ),
+            RegionCodeError::NoProvince(s) => text!(
+                "行政区划代码不能以00开头，实际为“{s}”",
+                "region code cannot start with 00, got \"{s}\""
+            ),
+        }
+    }
+}
+
+impl fmt::Display for RegionCodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.text().fmt(f)
+    }
+}
+
+impl std::error::Error for RegionCodeError {}
 
 impl RegionCode {
     pub fn parse(s: &str) -> Result<Self, RegionCodeError> {

@@ -6,7 +6,8 @@ use crate::code::ResourceCode;
 use crate::credit_code::CreditCode;
 use crate::input::MetadataInput;
 use crate::metadata::ResourceMetadata;
-use crate::violation::Violations;
+use crate::text;
+use crate::violation::{FieldReason, Violations};
 
 /// Fills in a provider that `input` leaves empty with the writer's department. A platform
 /// credential (no department) fills in nothing, and validation then reports the empty field.
@@ -28,19 +29,22 @@ pub fn check_revision(
 ) -> Violations {
     let mut v = Violations::new();
     if revised.classification.code() != *code.classification() {
-        v.push(
+        v.add(
             "classification",
-            format!(
-                "分类决定了已分配的代码 {code}，不能修改；如需改分类请登记新目录 \
-                 (the classification is part of the assigned code {code} and cannot change)"
+            FieldReason::NotAllowed,
+            text!(
+                "分类决定了已分配的代码 {code}，不能修改；如需改分类请登记新目录",
+                "the classification is part of the assigned code {code} and cannot change"
             ),
         );
     }
     if revised.provider_code != *provider {
-        v.push(
+        v.add(
             "provider_code",
-            format!(
-                "提供方不能变更，应为 {provider} (the provider cannot change; it is {provider})"
+            FieldReason::NotAllowed,
+            text!(
+                "提供方不能变更，应为 {provider}",
+                "the provider cannot change; it is {provider}"
             ),
         );
     }
@@ -105,7 +109,9 @@ mod tests {
         let v = check_revision(&sample_code(), &credit(SAMPLE_PROVIDER_CODE), &revised);
         let fields: Vec<&str> = v.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["classification"]);
-        assert!(v.0[0].description().contains("101001/000007"), "{v}");
+        assert_eq!(v.0[0].reason, FieldReason::NotAllowed);
+        assert!(v.0[0].text.zh.contains("101001/000007"), "{v}");
+        assert!(v.0[0].text.en.contains("101001/000007"), "{v}");
     }
 
     #[test]
@@ -116,7 +122,15 @@ mod tests {
         let v = check_revision(&sample_code(), &credit(SAMPLE_PROVIDER_CODE), &revised);
         let fields: Vec<&str> = v.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["provider_code"]);
-        assert!(v.0[0].description().contains(SAMPLE_PROVIDER_CODE), "{v}");
+        assert_eq!(v.0[0].reason, FieldReason::NotAllowed);
+        assert_eq!(
+            v.0[0].text.zh,
+            format!("提供方不能变更，应为 {SAMPLE_PROVIDER_CODE}")
+        );
+        assert_eq!(
+            v.0[0].text.en,
+            format!("the provider cannot change; it is {SAMPLE_PROVIDER_CODE}")
+        );
     }
 
     #[test]

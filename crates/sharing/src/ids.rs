@@ -4,19 +4,41 @@
 use std::fmt;
 use std::str::FromStr;
 
+use govshare_model::{Text, text};
 use serde::{Deserialize, Serialize};
 
 /// Why a request or grant number was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "“{value}”不是有效的{what}编号，应为 {prefix}-000001 的形式 ({value:?} is not a {what_en} number such as {prefix}-000001)"
-)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdError {
     value: String,
     what: &'static str,
     what_en: &'static str,
     prefix: &'static str,
 }
+
+impl IdError {
+    /// What is wrong, in Chinese and in English.
+    pub fn text(&self) -> Text {
+        let IdError {
+            value,
+            what,
+            what_en,
+            prefix,
+        } = self;
+        text!(
+            "“{value}”不是有效的{what}编号，应为 {prefix}-000001 的形式",
+            "{value:?} is not a {what_en} number such as {prefix}-000001"
+        )
+    }
+}
+
+impl fmt::Display for IdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.text().fmt(f)
+    }
+}
+
+impl std::error::Error for IdError {}
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $prefix:literal, $what:literal, $what_en:literal) => {

@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use govshare_model::validate::MAX_ITEMS;
 use govshare_model::{
-    CreditCode, EntryState, InfoItem, ResourceCode, ResourceMetadata, ShareType, Violations,
-    excerpt,
+    CreditCode, EntryState, FieldReason, InfoItem, ResourceCode, ResourceMetadata, ShareType, Text,
+    Violations, excerpt, text,
 };
 
 use crate::{Actor, Decision, NewRequest, RequestRecord, SharingError, WorkingCalendar};
@@ -51,9 +51,13 @@ pub fn check_item_count(items: &[String]) -> Result<(), SharingError> {
     }
     let n = items.len();
     let mut violations = Violations::new();
-    violations.push(
+    violations.add(
         "items",
-        format!("信息项不能超过{MAX_ITEMS}个，实际为{n}个 (at most {MAX_ITEMS} items, got {n})"),
+        FieldReason::TooMany,
+        text!(
+            "信息项不能超过{MAX_ITEMS}个，实际为{n}个",
+            "at most {MAX_ITEMS} items, got {n}"
+        ),
     );
     Err(SharingError::Invalid(violations))
 }
@@ -174,9 +178,13 @@ pub fn evaluate(
     let items = if input.items.is_empty() {
         let all = shareable_items(metadata);
         if all.is_empty() {
-            violations.push(
+            violations.add(
                 "items",
-                "该目录没有可共享的信息项 (the entry has no shareable item)",
+                FieldReason::NotAllowed,
+                text!(
+                    "该目录没有可共享的信息项",
+                    "the entry has no shareable item"
+                ),
             );
         }
         all
@@ -186,26 +194,25 @@ pub fn evaluate(
     let latest = now + Duration::days(i64::from(policy.max_grant_days));
     let until = match input.requested_until {
         Some(until) if until <= now => {
-            violations.push(
+            let end = beijing(until);
+            violations.add(
                 "requested_until",
-                format!(
-                    "授权截止时间 {} 已过 (the requested end {} is not in the future)",
-                    beijing(until),
-                    beijing(until)
+                FieldReason::OutOfRange,
+                text!(
+                    "授权截止时间 {end} 已过",
+                    "the requested end {end} is not in the future"
                 ),
             );
             until
         }
         Some(until) if until > latest => {
-            violations.push(
+            let (days, latest) = (policy.max_grant_days, beijing(latest));
+            violations.add(
                 "requested_until",
-                format!(
-                    "授权期限最长 {} 天，截止时间不能晚于 {} \
-                     (a grant lasts at most {} days: end at {} or earlier)",
-                    policy.max_grant_days,
-                    beijing(latest),
-                    policy.max_grant_days,
-                    beijing(latest)
+                FieldReason::OutOfRange,
+                text!(
+                    "授权期限最长 {days} 天，截止时间不能晚于 {latest}",
+                    "a grant lasts at most {days} days: end at {latest} or earlier"
                 ),
             );
             until
@@ -252,13 +259,17 @@ pub fn review_decision(
     let mut violations = Violations::new();
     let reason = input.reason.trim().to_owned();
     if reason.chars().count() > MAX_REASON {
-        violations.push("reason", too_long("理由", "reason", MAX_REASON));
+        too_long(&mut violations, "reason", ("理由", "reason"), MAX_REASON);
     }
     if !input.approve {
         if reason.is_empty() {
-            violations.push(
+            violations.add(
                 "reason",
-                "拒绝共享申请必须说明理由 (a refusal must give its reasons)",
+                FieldReason::Required,
+                text!(
+                    "拒绝共享申请必须说明理由",
+                    "a refusal must give its reasons"
+                ),
             );
         }
         if !violations.is_empty() {
@@ -279,7 +290,7 @@ pub fn review_decision(
     let items = if input.items.is_empty() {
         for name in &request.items {
             if let Some(problem) = index.problem(name) {
-                violations.push("items", problem);
+                violations.add("items", FieldReason::NotAllowed, problem);
             }
         }
         request.items.clone()
@@ -291,17 +302,18 @@ pub fn review_decision(
             let field = format!("items[{i}]");
             if !requested.contains(name) {
                 let name = excerpt(name);
-                violations.push(
+                violations.add(
                     field,
-                    format!(
-                        "申请中没有信息项“{name}”：只能缩小、不能扩大授权范围 \
-                         ({name:?} was not requested: a decision may narrow a request, not widen it)"
+                    FieldReason::NotAllowed,
+                    text!(
+                        "申请中没有信息项“{name}”：只能缩小、不能扩大授权范围",
+                        "{name:?} was not requested: a decision may narrow a request, not widen it"
                     ),
                 );
             } else if seen.contains(name) {
-                violations.push(field, duplicate(name));
+                duplicate(&mut violations, field, name);
             } else if let Some(problem) = index.problem(name) {
-                violations.push(field, problem);
+                violations.add(field, FieldReason::NotAllowed, problem);
             }
             seen.insert(name);
         }
@@ -319,37 +331,38 @@ pub fn review_decision(
         .min(now + Duration::days(i64::from(policy.max_grant_days)));
     let valid_until = match input.valid_until {
         Some(until) if until <= now => {
-            violations.push(
+            let end = beijing(until);
+            violations.add(
                 "valid_until",
-                format!(
-                    "授权截止时间 {} 已过 (the end {} is not in the future)",
-                    beijing(until),
-                    beijing(until)
+                FieldReason::OutOfRange,
+                text!(
+                    "授权截止时间 {end} 已过",
+                    "the end {end} is not in the future"
                 ),
             );
             until
         }
         Some(until) if until > latest => {
-            violations.push(
+            let latest = beijing(latest);
+            violations.add(
                 "valid_until",
-                format!(
-                    "授权截止时间不能晚于申请的 {} \
-                     (a decision may shorten the requested period, ending at {} at the latest)",
-                    beijing(latest),
-                    beijing(latest)
+                FieldReason::OutOfRange,
+                text!(
+                    "授权截止时间不能晚于申请的 {latest}",
+                    "a decision may shorten the requested period, ending at {latest} at the latest"
                 ),
             );
             until
         }
         Some(until) => until,
         None if latest <= now => {
-            violations.push(
+            let end = beijing(latest);
+            violations.add(
                 "valid_until",
-                format!(
-                    "申请的授权截止时间 {} 已过，请申请方重新申请 \
-                     (the requested end {} has passed: the requester must ask again)",
-                    beijing(latest),
-                    beijing(latest)
+                FieldReason::OutOfRange,
+                text!(
+                    "申请的授权截止时间 {end} 已过，请申请方重新申请",
+                    "the requested end {end} has passed: the requester must ask again"
                 ),
             );
             latest
@@ -382,11 +395,11 @@ fn requested_items(
         let name = name.trim();
         let field = format!("items[{i}]");
         if wanted.contains(name) {
-            violations.push(field, duplicate(name));
+            duplicate(violations, field, name);
             continue;
         }
         if let Some(problem) = index.problem(name) {
-            violations.push(field, problem);
+            violations.add(field, FieldReason::NotAllowed, problem);
         }
         wanted.insert(name);
     }
@@ -416,8 +429,8 @@ impl<'a> ItemIndex<'a> {
         }
     }
 
-    /// Why `name` cannot be shared from this version, if it cannot.
-    fn problem(&self, name: &str) -> Option<String> {
+    /// Why `name` cannot be shared from this version, if it cannot: a [`FieldReason::NotAllowed`].
+    fn problem(&self, name: &str) -> Option<Text> {
         let metadata = self.metadata;
         match self.by_name.get(name) {
             None => {
@@ -431,10 +444,10 @@ impl<'a> ItemIndex<'a> {
                 if metadata.items.len() > LISTED_ITEM_NAMES {
                     names.push("…");
                 }
-                Some(format!(
-                    "目录没有名为“{name}”的信息项，现有：{} (the entry has no item {name:?}; it has: {})",
-                    names.join("、"),
-                    names.join(", ")
+                let (listed_zh, listed_en) = (names.join("、"), names.join(", "));
+                Some(text!(
+                    "目录没有名为“{name}”的信息项，现有：{listed_zh}",
+                    "the entry has no item {name:?}; it has: {listed_en}"
                 ))
             }
             Some(item) if item.share_type == ShareType::NotShared => {
@@ -442,9 +455,9 @@ impl<'a> ItemIndex<'a> {
                     "" => String::new(),
                     basis => format!("。依据：{basis}"),
                 };
-                Some(format!(
-                    "信息项“{name}”为不予共享，不能申请 (item {name:?} is not shared and cannot be \
-                     requested){basis}"
+                Some(text!(
+                    "信息项“{name}”为不予共享，不能申请{basis}",
+                    "item {name:?} is not shared and cannot be requested"
                 ))
             }
             Some(_) => None,
@@ -477,15 +490,27 @@ fn required(
 ) -> String {
     let value = value.trim();
     if value.is_empty() {
-        violations.push(field, format!("{zh}不能为空 ({en} is required)"));
+        violations.add(
+            field,
+            FieldReason::Required,
+            text!("{zh}不能为空", "{en} is required"),
+        );
     } else if value.chars().count() > max {
-        violations.push(field, too_long(zh, en, max));
+        too_long(violations, field, (zh, en), max);
     }
     value.to_owned()
 }
 
-fn too_long(zh: &str, en: &str, max: usize) -> String {
-    format!("{zh}不能超过 {max} 个字符 ({en} is longer than {max} characters)")
+/// Reports a text in `field` over `max` characters.
+fn too_long(violations: &mut Violations, field: &str, (zh, en): (&str, &str), max: usize) {
+    violations.add(
+        field,
+        FieldReason::TooLong,
+        text!(
+            "{zh}不能超过 {max} 个字符",
+            "{en} is longer than {max} characters"
+        ),
+    );
 }
 
 /// An instant as the users read it: Beijing time, to the second.
@@ -500,7 +525,12 @@ fn beijing(t: DateTime<Utc>) -> String {
     }
 }
 
-fn duplicate(name: &str) -> String {
+/// Reports an item name listed twice in `field`.
+fn duplicate(violations: &mut Violations, field: String, name: &str) {
     let name = excerpt(name);
-    format!("信息项“{name}”重复 (item {name:?} is listed twice)")
+    violations.add(
+        field,
+        FieldReason::Duplicate,
+        text!("信息项“{name}”重复", "item {name:?} is listed twice"),
+    );
 }

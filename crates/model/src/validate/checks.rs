@@ -3,16 +3,21 @@
 use std::ops::RangeInclusive;
 
 use crate::enums::{CodeEnum, choices};
-use crate::violation::{Violations, excerpt};
+use crate::text;
+use crate::violation::{FieldReason, Violations, excerpt};
 
 /// A coded value that must be given (not 0) and known.
 pub(super) fn required_enum<E: CodeEnum>(v: &mut Violations, field: &str, code: i32) -> Option<E> {
     if code == 0 {
         let (what_zh, what_en) = E::WHAT;
         let (zh, en) = choices::<E>();
-        v.push(
+        v.add(
             field,
-            format!("{what_zh}为必填项，可选：{zh} ({what_en} is required; one of: {en})"),
+            FieldReason::UnknownValue,
+            text!(
+                "{what_zh}为必填项，可选：{zh}",
+                "{what_en} is required; one of: {en}"
+            ),
         );
         return None;
     }
@@ -31,15 +36,18 @@ pub(super) fn optional_enum<E: CodeEnum>(
     known_enum(v, field, code).map(Some).ok_or(())
 }
 
-fn known_enum<E: CodeEnum>(v: &mut Violations, field: &str, code: i32) -> Option<E> {
+/// The coded value `code`, reported when it is none of `E`'s.
+pub(super) fn known_enum<E: CodeEnum>(v: &mut Violations, field: &str, code: i32) -> Option<E> {
     let found = E::from_code(code);
     if found.is_none() {
         let (what_zh, what_en) = E::WHAT;
         let (zh, en) = choices::<E>();
-        v.push(
+        v.add(
             field,
-            format!(
-                "未知的{what_zh}代码{code}，可选：{zh} (unknown {what_en} code {code}; expected one of: {en})"
+            FieldReason::UnknownValue,
+            text!(
+                "未知的{what_zh}代码{code}，可选：{zh}",
+                "unknown {what_en} code {code}; expected one of: {en}"
             ),
         );
     }
@@ -56,20 +64,19 @@ pub(super) fn trimmed_text(
 ) -> Option<String> {
     let text = text.trim();
     if text.is_empty() {
-        v.push(
+        v.add(
             field,
-            format!("{what_zh}为必填项，不能为空 ({what_en} is required and must not be blank)"),
+            FieldReason::Required,
+            text!(
+                "{what_zh}为必填项，不能为空",
+                "{what_en} is required and must not be blank"
+            ),
         );
         return None;
     }
     let chars = text.chars().count();
     if chars > max_chars {
-        v.push(
-            field,
-            format!(
-                "{what_zh}不能超过{max_chars}个字符，实际为{chars}个 ({what_en} must be at most {max_chars} characters, got {chars})"
-            ),
-        );
+        too_long(v, field, (what_zh, what_en), max_chars, chars);
         return None;
     }
     Some(text.to_owned())
@@ -80,7 +87,7 @@ pub(super) fn bounded_text(
     v: &mut Violations,
     field: &str,
     text: &str,
-    (what_zh, what_en): (&str, &str),
+    what: (&str, &str),
     max_chars: usize,
 ) -> bool {
     // No more bytes than characters allowed: it fits without counting.
@@ -91,13 +98,26 @@ pub(super) fn bounded_text(
     if chars <= max_chars {
         return true;
     }
-    v.push(
+    too_long(v, field, what, max_chars, chars);
+    false
+}
+
+/// Reports a text of `chars` characters over `max_chars`.
+fn too_long(
+    v: &mut Violations,
+    field: &str,
+    (what_zh, what_en): (&str, &str),
+    max_chars: usize,
+    chars: usize,
+) {
+    v.add(
         field,
-        format!(
-            "{what_zh}不能超过{max_chars}个字符，实际为{chars}个 ({what_en} must be at most {max_chars} characters, got {chars})"
+        FieldReason::TooLong,
+        text!(
+            "{what_zh}不能超过{max_chars}个字符，实际为{chars}个",
+            "{what_en} must be at most {max_chars} characters, got {chars}"
         ),
     );
-    false
 }
 
 /// A string of ASCII digits whose length is in `len`; a range starting at 0 makes it optional.
@@ -124,13 +144,24 @@ pub(super) fn digits(
         ),
     };
     let text = excerpt(text);
-    let description = if text.is_empty() {
-        format!("{what_zh}为必填项，应{expected_zh} ({what_en} is required: {expected_en})")
+    if text.is_empty() {
+        v.add(
+            field,
+            FieldReason::Required,
+            text!(
+                "{what_zh}为必填项，应{expected_zh}",
+                "{what_en} is required: {expected_en}"
+            ),
+        );
     } else {
-        format!(
-            "{what_zh}应{expected_zh}，实际为“{text}” ({what_en} must be {expected_en}, got \"{text}\")"
-        )
-    };
-    v.push(field, description);
+        v.add(
+            field,
+            FieldReason::InvalidFormat,
+            text!(
+                "{what_zh}应{expected_zh}，实际为“{text}”",
+                "{what_en} must be {expected_en}, got \"{text}\""
+            ),
+        );
+    }
     None
 }

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use crate::enums::{DataType, ShareType};
 use crate::input::InfoItemInput;
-use crate::violation::Violations;
+use crate::text;
+use crate::violation::{FieldReason, Violations};
 
 use super::checks::{bounded_text, optional_enum, required_enum, trimmed_text};
 use super::{MAX_ITEM_DESCRIPTION_CHARS, MAX_ITEM_LENGTH, MAX_ITEM_NAME_CHARS, MAX_ITEMS};
@@ -40,24 +41,17 @@ pub(super) struct Items {
 /// Over [`MAX_ITEMS`] items: reported, and [`validate`](super::validate) checks nothing
 /// else, so that the work of a call never grows with more than the limit.
 pub(super) fn too_many_items(v: &mut Violations, items: &[InfoItemInput]) -> bool {
-    if items.len() <= MAX_ITEMS {
-        return false;
-    }
-    v.push(
-        "items",
-        format!(
-            "信息项不能超过{MAX_ITEMS}个，实际为{}个 (at most {MAX_ITEMS} items, got {})",
-            items.len(),
-            items.len()
-        ),
-    );
-    true
+    super::too_many(v, "items", items.len(), MAX_ITEMS, ("信息项", "items"))
 }
 
 pub(super) fn check_items(v: &mut Violations, items: &[InfoItemInput]) -> Items {
     let mut all_ok = true;
     if items.is_empty() {
-        v.push("items", "至少应有1个信息项 (at least one item is required)");
+        v.add(
+            "items",
+            FieldReason::Required,
+            text!("至少应有1个信息项", "at least one item is required"),
+        );
         all_ok = false;
     }
     let mut shares = Vec::with_capacity(items.len());
@@ -85,10 +79,12 @@ pub(super) fn check_items(v: &mut Violations, items: &[InfoItemInput]) -> Items 
             match names.get(trimmed) {
                 Some(first) => {
                     let (this, first) = (i + 1, first + 1);
-                    v.push(
+                    v.add(
                         path("name"),
-                        format!(
-                            "信息项名称“{n}”重复（第{this}项与第{first}项相同） (item name \"{n}\" at item {this} duplicates item {first})"
+                        FieldReason::Duplicate,
+                        text!(
+                            "信息项名称“{n}”重复（第{this}项与第{first}项相同）",
+                            "item name \"{n}\" at item {this} duplicates item {first}"
                         ),
                     );
                     name_ok = None;
@@ -136,17 +132,20 @@ pub(super) fn check_items(v: &mut Violations, items: &[InfoItemInput]) -> Items 
 
 fn check_length(v: &mut Violations, field: &str, length: u32) -> Option<u32> {
     if length == 0 {
-        v.push(
+        v.add(
             field,
-            "信息项长度应至少为1 (item length must be at least 1)",
+            FieldReason::OutOfRange,
+            text!("信息项长度应至少为1", "item length must be at least 1"),
         );
         return None;
     }
     if length > MAX_ITEM_LENGTH {
-        v.push(
+        v.add(
             field,
-            format!(
-                "信息项长度不能超过{MAX_ITEM_LENGTH}，实际为{length} (item length must be at most {MAX_ITEM_LENGTH}, got {length})"
+            FieldReason::OutOfRange,
+            text!(
+                "信息项长度不能超过{MAX_ITEM_LENGTH}，实际为{length}",
+                "item length must be at most {MAX_ITEM_LENGTH}, got {length}"
             ),
         );
         return None;

@@ -10,11 +10,10 @@ use crate::date::{self, DateError};
 use crate::enums::{Category, FormatKind, UpdateCycle};
 use crate::input::{ClassificationInput, FormatInput, MetadataInput, OpenInput};
 use crate::metadata::{Classification, OpenAttributes, ResourceFormat, ResourceMetadata};
-use crate::violation::Violations;
+use crate::text;
+use crate::violation::{FieldReason, Violations, excerpt};
 use checks::{bounded_text, required_enum, trimmed_text};
 use std::collections::HashMap;
-
-use crate::violation::excerpt;
 
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_SUMMARY_CHARS: usize = 4000;
@@ -93,9 +92,13 @@ pub fn validate(input: &MetadataInput) -> Result<ResourceMetadata, Violations> {
     let related_codes = check_related_codes(v, related_codes);
     let keywords = check_keywords(v, keywords);
     if *classified {
-        v.push(
+        v.add(
             "classified",
-            "涉密信息资源不得在共享平台登记 (classified resources cannot be registered on the sharing platform)",
+            FieldReason::NotAllowed,
+            text!(
+                "涉密信息资源不得在共享平台登记",
+                "classified resources cannot be registered on the sharing platform"
+            ),
         );
     }
 
@@ -147,7 +150,7 @@ pub fn validate(input: &MetadataInput) -> Result<ResourceMetadata, Violations> {
 }
 
 /// Reports a list of `count` elements over `max`; true if it is.
-fn too_many(
+pub(super) fn too_many(
     v: &mut Violations,
     field: &str,
     count: usize,
@@ -157,9 +160,13 @@ fn too_many(
     if count <= max {
         return false;
     }
-    v.push(
+    v.add(
         field,
-        format!("{what_zh}不能超过{max}个，实际为{count}个 (at most {max} {what_en}, got {count})"),
+        FieldReason::TooMany,
+        text!(
+            "{what_zh}不能超过{max}个，实际为{count}个",
+            "at most {max} {what_en}, got {count}"
+        ),
     );
     true
 }
@@ -197,14 +204,18 @@ fn check_classification(v: &mut Violations, input: &ClassificationInput) -> Opti
 
 fn check_provider_code(v: &mut Violations, code: &str) -> Option<CreditCode> {
     if code.is_empty() {
-        v.push(
+        v.add(
             "provider_code",
-            "提供方代码为必填项，应为18位统一社会信用代码 (provider_code is required: the 18-character unified social credit code)",
+            FieldReason::Required,
+            text!(
+                "提供方代码为必填项，应为18位统一社会信用代码",
+                "provider_code is required: the 18-character unified social credit code"
+            ),
         );
         return None;
     }
     CreditCode::parse(code)
-        .map_err(|e| v.push("provider_code", e.to_string()))
+        .map_err(|e| v.add("provider_code", FieldReason::InvalidFormat, e.text()))
         .ok()
 }
 
@@ -226,9 +237,13 @@ fn check_format(v: &mut Violations, input: &FormatInput) -> Option<ResourceForma
         FormatKind::SelfDescribing => detail.clone(),
         FormatKind::Other => {
             if detail.trim().is_empty() {
-                v.push(
+                v.add(
                     "format.detail",
-                    "格式类型为其他时须说明具体格式 (format.detail is required for OTHER: describe the format)",
+                    FieldReason::Required,
+                    text!(
+                        "格式类型为其他时须说明具体格式",
+                        "format.detail is required for OTHER: describe the format"
+                    ),
                 );
                 return None;
             }
@@ -241,20 +256,26 @@ fn check_format(v: &mut Violations, input: &FormatInput) -> Option<ResourceForma
                 None => {
                     let list = allowed.join(", ");
                     let detail = excerpt(detail);
-                    let description = if wanted.is_empty() {
-                        format!(
-                            "格式类型为{}时须填写具体格式，可选：{list} (format.detail is required for {}; one of: {list})",
-                            kind.label_zh(),
-                            kind.name()
-                        )
+                    let (label, name) = (kind.label_zh(), kind.name());
+                    if wanted.is_empty() {
+                        v.add(
+                            "format.detail",
+                            FieldReason::Required,
+                            text!(
+                                "格式类型为{label}时须填写具体格式，可选：{list}",
+                                "format.detail is required for {name}; one of: {list}"
+                            ),
+                        );
                     } else {
-                        format!(
-                            "“{detail}”不是{}的格式，可选：{list} (\"{detail}\" is not a {} format; expected one of: {list})",
-                            kind.label_zh(),
-                            kind.name()
-                        )
-                    };
-                    v.push("format.detail", description);
+                        v.add(
+                            "format.detail",
+                            FieldReason::UnknownValue,
+                            text!(
+                                "“{detail}”不是{label}的格式，可选：{list}",
+                                "\"{detail}\" is not a {name} format; expected one of: {list}"
+                            ),
+                        );
+                    }
                     return None;
                 }
             }
@@ -276,9 +297,13 @@ fn check_open(v: &mut Violations, input: &OpenInput) -> OpenAttributes {
         MAX_CONDITION_CHARS,
     );
     if !open_to_public && !condition.trim().is_empty() {
-        v.push(
+        v.add(
             "open.condition",
-            "不向社会开放时不应填写开放条件 (open.condition must be empty when the resource is not open to the public)",
+            FieldReason::Inconsistent,
+            text!(
+                "不向社会开放时不应填写开放条件",
+                "open.condition must be empty when the resource is not open to the public"
+            ),
         );
     }
     OpenAttributes {
@@ -289,9 +314,13 @@ fn check_open(v: &mut Violations, input: &OpenInput) -> OpenAttributes {
 
 fn check_publish_date(v: &mut Violations, s: &str) -> Option<chrono::NaiveDate> {
     if s.is_empty() {
-        v.push(
+        v.add(
             "publish_date",
-            "发布日期为必填项，格式为YYYY-MM-DD (publish_date is required, as YYYY-MM-DD)",
+            FieldReason::Required,
+            text!(
+                "发布日期为必填项，格式为YYYY-MM-DD",
+                "publish_date is required, as YYYY-MM-DD"
+            ),
         );
         return None;
     }
@@ -299,16 +328,24 @@ fn check_publish_date(v: &mut Violations, s: &str) -> Option<chrono::NaiveDate> 
         Ok(d) => Some(d),
         Err(DateError::Format) => {
             let s = excerpt(s);
-            v.push(
+            v.add(
                 "publish_date",
-                format!("发布日期应为YYYY-MM-DD格式，实际为“{s}” (publish_date must be YYYY-MM-DD, got \"{s}\")"),
+                FieldReason::InvalidFormat,
+                text!(
+                    "发布日期应为YYYY-MM-DD格式，实际为“{s}”",
+                    "publish_date must be YYYY-MM-DD, got \"{s}\""
+                ),
             );
             None
         }
         Err(DateError::NoSuchDay) => {
-            v.push(
+            v.add(
                 "publish_date",
-                format!("发布日期“{s}”不是有效日期 (publish_date \"{s}\" is not a real date)"),
+                FieldReason::InvalidFormat,
+                text!(
+                    "发布日期“{s}”不是有效日期",
+                    "publish_date \"{s}\" is not a real date"
+                ),
             );
             None
         }
@@ -326,10 +363,12 @@ fn check_related_codes(v: &mut Violations, codes: &[String]) -> Option<Vec<Resou
             Ok(code) => match first_at.get(&code) {
                 Some(first) => {
                     let (n, m) = (i + 1, first + 1);
-                    v.push(
+                    v.add(
                         field,
-                        format!(
-                            "关联资源代码“{raw}”重复（第{n}个与第{m}个相同） (related code \"{raw}\" at position {n} duplicates position {m})"
+                        FieldReason::Duplicate,
+                        text!(
+                            "关联资源代码“{raw}”重复（第{n}个与第{m}个相同）",
+                            "related code \"{raw}\" at position {n} duplicates position {m}"
                         ),
                     );
                     ok = false;
@@ -340,7 +379,7 @@ fn check_related_codes(v: &mut Violations, codes: &[String]) -> Option<Vec<Resou
                 }
             },
             Err(e) => {
-                v.push(field, e.to_string());
+                v.add(field, FieldReason::InvalidFormat, e.text());
                 ok = false;
             }
         }

@@ -1,12 +1,13 @@
 //! 共享属性: the entry's share type (given, or derived from its items), and what each type
 //! requires (condition, basis, mode).
 
-use crate::enums::{CodeEnum, ShareMode, ShareType, choices, display};
+use crate::enums::{ShareMode, ShareType, choices, display};
 use crate::input::SharingInput;
 use crate::metadata::{InfoItem, Sharing};
-use crate::violation::Violations;
+use crate::text;
+use crate::violation::{FieldReason, Violations};
 
-use super::checks::{bounded_text, optional_enum};
+use super::checks::{bounded_text, known_enum, optional_enum};
 use super::items::{Items, OwnShare};
 use super::{MAX_BASIS_CHARS, MAX_CONDITION_CHARS};
 
@@ -45,28 +46,37 @@ pub(super) fn check_sharing(
 
     let mut ok = texts_ok;
     if entry == ShareType::Conditional && condition.trim().is_empty() {
-        v.push(
+        v.add(
             "sharing.condition",
-            "有条件共享须填写共享条件 (sharing.condition is required for CONDITIONAL sharing)",
+            FieldReason::Required,
+            text!(
+                "有条件共享须填写共享条件",
+                "sharing.condition is required for CONDITIONAL sharing"
+            ),
         );
         ok = false;
     }
     if entry == ShareType::NotShared && basis.trim().is_empty() {
-        v.push(
+        v.add(
             "sharing.basis",
-            "不予共享须填写法律、行政法规或党中央、国务院政策依据 (sharing.basis is required for NOT_SHARED: the law, administrative regulation or central policy it rests on)",
+            FieldReason::Required,
+            text!(
+                "不予共享须填写法律、行政法规或党中央、国务院政策依据",
+                "sharing.basis is required for NOT_SHARED: the law, administrative regulation or central policy it rests on"
+            ),
         );
         ok = false;
     }
     let mode = match mode {
         Ok(None) if entry != ShareType::NotShared => {
             let (zh, en) = choices::<ShareMode>();
-            v.push(
+            let (label, name) = (entry.label_zh(), entry.name());
+            v.add(
                 "sharing.mode",
-                format!(
-                    "{}须填写共享方式，可选：{zh} (sharing.mode is required for {}; one of: {en})",
-                    entry.label_zh(),
-                    entry.name()
+                FieldReason::UnknownValue,
+                text!(
+                    "{label}须填写共享方式，可选：{zh}",
+                    "sharing.mode is required for {name}; one of: {en}"
                 ),
             );
             None
@@ -123,10 +133,12 @@ fn entry_share_type(
             !shares.is_empty() && shares.iter().all(|(_, s)| *s != OwnShare::Inherit);
         if !every_item_typed {
             let (zh, en) = choices::<ShareType>();
-            v.push(
+            v.add(
                 "sharing.share_type",
-                format!(
-                    "共享类型为必填项（仅当每个信息项都有自己的共享类型时可省略），可选：{zh} (sharing.share_type is required unless every item has its own; one of: {en})"
+                FieldReason::UnknownValue,
+                text!(
+                    "共享类型为必填项（仅当每个信息项都有自己的共享类型时可省略），可选：{zh}",
+                    "sharing.share_type is required unless every item has its own; one of: {en}"
                 ),
             );
             return None;
@@ -137,17 +149,7 @@ fn entry_share_type(
         }
         return ShareType::most_open(own().map(|(_, _, t)| t));
     }
-    let Some(entry) = ShareType::from_code(code) else {
-        let (what_zh, what_en) = <ShareType as CodeEnum>::WHAT;
-        let (zh, en) = choices::<ShareType>();
-        v.push(
-            "sharing.share_type",
-            format!(
-                "未知的{what_zh}代码{code}，可选：{zh} (unknown {what_en} code {code}; expected one of: {en})"
-            ),
-        );
-        return None;
-    };
+    let entry = known_enum::<ShareType>(v, "sharing.share_type", code)?;
     let inherits = shares.iter().any(|(_, s)| *s == OwnShare::Inherit);
     // The item giving the most open explicit type; an inheriting item contributes the entry's.
     let most_open_item = own().min_by_key(|(i, _, t)| (t.openness_rank(), *i));
@@ -159,15 +161,14 @@ fn entry_share_type(
         };
         if effective_most != entry {
             let n = i + 1;
-            v.push(
+            let (most_zh, most_label, entry_zh) = (display(most), most.label_zh(), display(entry));
+            let (most_en, entry_en) = (most.name(), entry.name());
+            v.add(
                 "sharing.share_type",
-                format!(
-                    "共享类型应为各信息项中最开放的类型{}（第{n}项“{name}”为{}），实际为{} (sharing.share_type must be the most open of the items' types: {} (item {n} \"{name}\"), got {})",
-                    display(most),
-                    most.label_zh(),
-                    display(entry),
-                    most.name(),
-                    entry.name()
+                FieldReason::Inconsistent,
+                text!(
+                    "共享类型应为各信息项中最开放的类型{most_zh}（第{n}项“{name}”为{most_label}），实际为{entry_zh}",
+                    "sharing.share_type must be the most open of the items' types: {most_en} (item {n} \"{name}\"), got {entry_en}"
                 ),
             );
         }

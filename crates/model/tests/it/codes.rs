@@ -242,4 +242,21 @@ fn code_errors_are_bilingual() {
         text.contains("顺序码") && text.contains("sequence"),
         "{text}"
     );
+    // Each language on its own, and the message is both, Chinese first.
+    let text = err.text();
+    assert_eq!(text.zh, "顺序码应为000001至999999之间的6位数字，实际为“0”");
+    assert_eq!(
+        text.en,
+        "sequence must be 6 digits from 000001 to 999999, got \"0\""
+    );
+    assert_eq!(err.to_string(), format!("{} ({})", text.zh, text.en));
+    let err = RegionCode::parse("001100").expect_err("00");
+    assert_eq!(err.text().zh, "行政区划代码不能以00开头，实际为“001100”");
+    assert_eq!(
+        err.text().en,
+        "region code cannot start with 00, got \"001100\""
+    );
+    let err = CreditCode::parse("9111").expect_err("short");
+    assert_eq!(err.text().zh, "统一社会信用代码应为18位，实际为4位");
+    assert_eq!(err.text().en, "credit code must be 18 characters, got 4");
 }

@@ -1,9 +1,11 @@
 //! Every validation rule of the guideline, one behaviour per test.
 
 use govshare_model::testing::sample_input;
+use std::collections::HashSet;
+
 use govshare_model::{
-    Category, DataType, FormatKind, InfoItemInput, MetadataInput, ShareMode, ShareType,
-    UpdateCycle, Violations, validate,
+    Category, DataType, FieldReason, FieldViolation, FormatKind, InfoItemInput, MetadataInput,
+    ShareMode, ShareType, UpdateCycle, Violations, validate,
 };
 
 fn violations(input: &MetadataInput) -> Violations {
@@ -14,11 +16,31 @@ fn fields(v: &Violations) -> Vec<&str> {
     v.iter().map(|f| f.field.as_str()).collect()
 }
 
-/// The only violation is on `field`; returns its description.
-fn only_violation(input: &MetadataInput, field: &str) -> String {
+/// The only violation is on `field`; returns it.
+fn only(input: &MetadataInput, field: &str) -> FieldViolation {
     let v = violations(input);
     assert_eq!(fields(&v), vec![field], "{v}");
-    v.0[0].description()
+    v.0[0].clone()
+}
+
+/// The only violation is on `field`; returns its description.
+fn only_violation(input: &MetadataInput, field: &str) -> String {
+    only(input, field).description()
+}
+
+/// The text is in both languages, each on its own: Chinese in `zh`, English in `en`.
+fn assert_bilingual(f: &FieldViolation) {
+    let (zh, en) = (&f.text.zh, &f.text.en);
+    assert!(
+        zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "{f}: no Chinese in {zh:?}"
+    );
+    assert!(
+        en.starts_with(|c: char| c.is_ascii_alphabetic() || c == '"'),
+        "{f}: English {en:?}"
+    );
+    assert!(!zh.contains(en.as_str()), "{f}: fused {zh:?}");
+    assert_eq!(f.description(), format!("{zh} ({en})"));
 }
 
 fn item(name: &str, share_type: i32) -> InfoItemInput {
@@ -101,6 +123,7 @@ fn empty_input_reports_every_required_field() {
 fn descriptions_are_chinese_then_english() {
     let v = violations(&MetadataInput::default());
     for f in &v {
+        assert_bilingual(f);
         let first = f.description().chars().next().expect("non-empty");
         assert!(!first.is_ascii(), "{}: {}", f.field, f.description());
         assert!(
@@ -116,8 +139,11 @@ fn descriptions_are_chinese_then_english() {
 fn category_is_required() {
     let mut input = sample_input();
     input.classification.category = 0;
-    let d = only_violation(&input, "classification.category");
-    assert!(d.contains("必填") && d.contains("required"), "{d}");
+    let f = only(&input, "classification.category");
+    // UNSPECIFIED is a value the field does not accept.
+    assert_eq!(f.reason, FieldReason::UnknownValue, "{f}");
+    assert!(f.text.zh.contains("必填"), "{f}");
+    assert!(f.text.en.contains("required"), "{f}");
 }
 
 #[test]
@@ -165,8 +191,9 @@ fn classification_detail_is_empty_or_up_to_twelve_digits() {
 fn name_is_required() {
     let mut input = sample_input();
     input.name = " \t ".into();
-    let d = only_violation(&input, "name");
-    assert!(d.contains("不能为空"), "{d}");
+    let f = only(&input, "name");
+    assert_eq!(f.reason, FieldReason::Required, "{f}");
+    assert!(f.text.zh.contains("不能为空"), "{f}");
 }
 
 #[test]
@@ -175,8 +202,10 @@ fn name_length_counts_characters_not_bytes() {
     input.name = "人".repeat(200);
     assert!(validate(&input).is_ok());
     input.name = "人".repeat(201);
-    let d = only_violation(&input, "name");
-    assert!(d.contains("got 201"), "{d}");
+    let f = only(&input, "name");
+    assert_eq!(f.reason, FieldReason::TooLong, "{f}");
+    assert!(f.text.en.contains("got 201"), "{f}");
+    assert!(f.text.zh.contains("实际为201个"), "{f}");
 }
 
 #[test]
@@ -205,8 +234,10 @@ fn provider_code_is_required() {
 fn provider_code_with_wrong_check_character_is_reported() {
     let mut input = sample_input();
     input.provider_code = "91110000600037341X".into();
-    let d = only_violation(&input, "provider_code");
-    assert!(d.contains("校验码应为L，实际为X"), "{d}");
+    let f = only(&input, "provider_code");
+    assert_eq!(f.reason, FieldReason::InvalidFormat, "{f}");
+    assert_eq!(f.text.zh, "校验码应为L，实际为X");
+    assert_eq!(f.text.en, "check character should be L, got X");
 }
 
 #[test]
@@ -336,9 +367,10 @@ fn item_name_may_hold_a_hundred_characters() {
 fn duplicate_item_name_is_reported_once_with_both_positions() {
     let mut input = sample_input();
     input.items[2].name = " 姓名".into();
-    let d = only_violation(&input, "items[2].name");
-    assert!(d.contains("第3项与第1项相同"), "{d}");
-    assert!(d.contains("item 3 duplicates item 1"), "{d}");
+    let f = only(&input, "items[2].name");
+    assert_eq!(f.reason, FieldReason::Duplicate, "{f}");
+    assert!(f.text.zh.contains("第3项与第1项相同"), "{f}");
+    assert!(f.text.en.contains("item 3 duplicates item 1"), "{f}");
 }
 
 #[test]
@@ -621,9 +653,15 @@ fn at_most_twenty_keywords() {
 fn classified_resource_is_refused() {
     let mut input = sample_input();
     input.classified = true;
-    let d = only_violation(&input, "classified");
+    let f = only(&input, "classified");
+    assert_eq!(f.reason, FieldReason::NotAllowed);
+    assert_eq!(f.text.zh, "涉密信息资源不得在共享平台登记");
     assert_eq!(
-        d,
+        f.text.en,
+        "classified resources cannot be registered on the sharing platform"
+    );
+    assert_eq!(
+        f.description(),
         "涉密信息资源不得在共享平台登记 (classified resources cannot be registered on the sharing platform)"
     );
 }
@@ -736,4 +774,214 @@ fn quoted_input_is_cut_to_64_characters() {
     input.classification.item = "x".repeat(10_000);
     let d = only_violation(&input, "classification.item");
     assert!(d.len() < 500, "{d}");
+}
+
+/// One way to break a valid input: what to change, the field reported and its reason.
+type Case = (&'static str, FieldReason, fn(&mut MetadataInput));
+
+/// Every check validation makes, each broken on its own.
+const CASES: &[Case] = &[
+    ("classification.category", FieldReason::UnknownValue, |i| {
+        i.classification.category = 0
+    }),
+    ("classification.category", FieldReason::UnknownValue, |i| {
+        i.classification.category = 9
+    }),
+    ("classification.item", FieldReason::Required, |i| {
+        i.classification.item.clear()
+    }),
+    ("classification.item", FieldReason::InvalidFormat, |i| {
+        i.classification.item = "1".into()
+    }),
+    ("classification.subitem", FieldReason::Required, |i| {
+        i.classification.subitem.clear()
+    }),
+    ("classification.subitem", FieldReason::InvalidFormat, |i| {
+        i.classification.subitem = "0001".into()
+    }),
+    ("classification.detail", FieldReason::InvalidFormat, |i| {
+        i.classification.detail = "12a".into()
+    }),
+    ("name", FieldReason::Required, |i| i.name = " ".into()),
+    ("name", FieldReason::TooLong, |i| i.name = "名".repeat(201)),
+    ("provider_code", FieldReason::Required, |i| {
+        i.provider_code.clear()
+    }),
+    ("provider_code", FieldReason::InvalidFormat, |i| {
+        i.provider_code = "91110000600037341X".into()
+    }),
+    ("provider_code", FieldReason::InvalidFormat, |i| {
+        i.provider_code = "9111".into()
+    }),
+    ("provider_code", FieldReason::InvalidFormat, |i| {
+        i.provider_code = "91110000600037341l".into()
+    }),
+    ("provider_code", FieldReason::InvalidFormat, |i| {
+        i.provider_code = "9111000060003734IL".into()
+    }),
+    ("provider_code", FieldReason::InvalidFormat, |i| {
+        i.provider_code = "911A0000600037341L".into()
+    }),
+    ("summary", FieldReason::Required, |i| i.summary.clear()),
+    ("summary", FieldReason::TooLong, |i| {
+        i.summary = "摘".repeat(4001)
+    }),
+    ("format.kind", FieldReason::UnknownValue, |i| {
+        i.format.kind = 0
+    }),
+    ("format.kind", FieldReason::UnknownValue, |i| {
+        i.format.kind = 42
+    }),
+    ("format.detail", FieldReason::TooLong, |i| {
+        i.format.detail = "库".repeat(201)
+    }),
+    ("format.detail", FieldReason::UnknownValue, |i| {
+        i.format.detail = "pdf".into()
+    }),
+    ("format.detail", FieldReason::Required, |i| {
+        i.format.detail.clear()
+    }),
+    ("format.detail", FieldReason::Required, |i| {
+        i.format.kind = FormatKind::Other.code();
+        i.format.detail = " ".into();
+    }),
+    ("items", FieldReason::Required, |i| i.items.clear()),
+    ("items", FieldReason::TooMany, |i| {
+        i.items = vec![i.items[0].clone(); 1001]
+    }),
+    ("items[0].name", FieldReason::Required, |i| {
+        i.items[0].name.clear()
+    }),
+    ("items[0].name", FieldReason::TooLong, |i| {
+        i.items[0].name = "名".repeat(101)
+    }),
+    ("items[1].name", FieldReason::Duplicate, |i| {
+        i.items[1].name = "姓名".into()
+    }),
+    ("items[0].data_type", FieldReason::UnknownValue, |i| {
+        i.items[0].data_type = 0
+    }),
+    ("items[0].data_type", FieldReason::UnknownValue, |i| {
+        i.items[0].data_type = 12
+    }),
+    ("items[0].length", FieldReason::OutOfRange, |i| {
+        i.items[0].length = 0
+    }),
+    ("items[0].length", FieldReason::OutOfRange, |i| {
+        i.items[0].length = 1_000_001
+    }),
+    ("items[0].share_type", FieldReason::UnknownValue, |i| {
+        i.items[0].share_type = 7
+    }),
+    ("items[0].description", FieldReason::TooLong, |i| {
+        i.items[0].description = "述".repeat(2001)
+    }),
+    ("sharing.share_type", FieldReason::UnknownValue, |i| {
+        i.sharing.share_type = 0
+    }),
+    ("sharing.share_type", FieldReason::UnknownValue, |i| {
+        i.sharing.share_type = 4
+    }),
+    ("sharing.share_type", FieldReason::Inconsistent, |i| {
+        i.items[1].share_type = ShareType::Unconditional.code();
+    }),
+    ("sharing.condition", FieldReason::Required, |i| {
+        i.sharing.condition.clear()
+    }),
+    ("sharing.condition", FieldReason::TooLong, |i| {
+        i.sharing.condition = "条".repeat(2001)
+    }),
+    ("sharing.basis", FieldReason::Required, |i| {
+        i.sharing.share_type = ShareType::NotShared.code();
+    }),
+    ("sharing.basis", FieldReason::TooLong, |i| {
+        i.sharing.basis = "据".repeat(2001)
+    }),
+    ("sharing.mode", FieldReason::UnknownValue, |i| {
+        i.sharing.mode = 0
+    }),
+    ("sharing.mode", FieldReason::UnknownValue, |i| {
+        i.sharing.mode = 7
+    }),
+    ("open.condition", FieldReason::Inconsistent, |i| {
+        i.open.condition = "注册后可下载".into()
+    }),
+    ("open.condition", FieldReason::TooLong, |i| {
+        i.open.open_to_public = true;
+        i.open.condition = "开".repeat(2001);
+    }),
+    ("update_cycle", FieldReason::UnknownValue, |i| {
+        i.update_cycle = 0
+    }),
+    ("update_cycle", FieldReason::UnknownValue, |i| {
+        i.update_cycle = 9
+    }),
+    ("publish_date", FieldReason::Required, |i| {
+        i.publish_date.clear()
+    }),
+    ("publish_date", FieldReason::InvalidFormat, |i| {
+        i.publish_date = "2026/01/15".into()
+    }),
+    ("publish_date", FieldReason::InvalidFormat, |i| {
+        i.publish_date = "2026-02-29".into()
+    }),
+    ("related_codes", FieldReason::TooMany, |i| {
+        i.related_codes = vec!["101001/000002".into(); 101]
+    }),
+    ("related_codes[0]", FieldReason::InvalidFormat, |i| {
+        i.related_codes = vec!["101001-000002".into()]
+    }),
+    ("related_codes[0]", FieldReason::InvalidFormat, |i| {
+        i.related_codes = vec!["1/000002".into()]
+    }),
+    ("related_codes[0]", FieldReason::InvalidFormat, |i| {
+        i.related_codes = vec!["901001/000002".into()]
+    }),
+    ("related_codes[0]", FieldReason::InvalidFormat, |i| {
+        i.related_codes = vec!["101001/0".into()]
+    }),
+    ("related_codes[1]", FieldReason::Duplicate, |i| {
+        i.related_codes = vec!["101001/000002".into(); 2]
+    }),
+    ("keywords", FieldReason::TooMany, |i| {
+        i.keywords = vec!["词".into(); 21]
+    }),
+    ("keywords[0]", FieldReason::Required, |i| {
+        i.keywords = vec![" ".into()]
+    }),
+    ("keywords[0]", FieldReason::TooLong, |i| {
+        i.keywords = vec!["词".repeat(51)]
+    }),
+    ("classified", FieldReason::NotAllowed, |i| {
+        i.classified = true
+    }),
+];
+
+#[test]
+fn each_check_reports_its_reason_and_its_text_in_chinese_and_in_english() {
+    let mut seen = HashSet::new();
+    for (n, (field, reason, break_it)) in CASES.iter().enumerate() {
+        let mut input = sample_input();
+        break_it(&mut input);
+        let v = violations(&input);
+        assert_eq!(fields(&v), vec![*field], "case {n}: {v}");
+        let f = &v.0[0];
+        assert_eq!(f.reason, *reason, "case {n}: {f}");
+        assert_bilingual(f);
+        seen.insert(f.reason);
+    }
+    // Validation reports every reason but the one for uploaded data.
+    let all: HashSet<FieldReason> = FieldReason::ALL.into_iter().collect();
+    let missing: Vec<_> = all.difference(&seen).collect();
+    assert_eq!(missing, [&FieldReason::InvalidData]);
+}
+
+#[test]
+fn the_required_enum_choices_are_listed_in_each_language() {
+    let mut input = sample_input();
+    input.update_cycle = 0;
+    let f = only(&input, "update_cycle");
+    assert!(f.text.zh.contains("、"), "{f}");
+    assert!(!f.text.en.contains("、"), "{f}");
+    assert!(f.text.en.contains(", "), "{f}");
 }

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use govshare_model::testing::{sample_metadata, valid_credit_code};
 use govshare_model::{
-    CreditCode, DataType, EntryState, InfoItem, RequestState, ResourceCode, ResourceMetadata,
-    ShareMode, ShareType, Violations,
+    CreditCode, DataType, EntryState, FieldReason, InfoItem, RequestState, ResourceCode,
+    ResourceMetadata, ShareMode, ShareType, Violations,
 };
 use govshare_sharing::{
     Actor, DecisionInput, EntryView, NewRequest, RequestId, RequestInput, RequestRecord,
@@ -183,6 +183,26 @@ fn violations(outcome: Result<NewRequest, SharingError>) -> Violations {
 
 fn fields(v: &Violations) -> Vec<&str> {
     v.iter().map(|f| f.field.as_str()).collect()
+}
+
+fn reasons(v: &Violations) -> Vec<FieldReason> {
+    v.iter().map(|f| f.reason).collect()
+}
+
+/// Every violation explains itself in Chinese and in English, each on its own.
+fn assert_bilingual(v: &Violations) {
+    for f in v {
+        let (zh, en) = (&f.text.zh, &f.text.en);
+        assert!(
+            zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{f}: no Chinese in {zh:?}"
+        );
+        assert!(
+            en.starts_with(|c: char| c.is_ascii_alphabetic() || c == '"'),
+            "{f}: English {en:?}"
+        );
+        assert!(!zh.contains(en.as_str()), "{f}: fused {zh:?}");
+    }
 }
 
 fn names(items: &[String]) -> Vec<&str> {
@@ -372,6 +392,9 @@ fn unknown_not_shared_and_duplicate_items_are_reported_by_position() {
     );
     assert!(text("items[2]").contains("不予共享"), "{v}");
     assert!(text("items[3]").contains("重复"), "{v}");
+    use FieldReason::{Duplicate, NotAllowed};
+    assert_eq!(reasons(&v), [NotAllowed, NotAllowed, Duplicate], "{v}");
+    assert_bilingual(&v);
 }
 
 #[test]
@@ -381,7 +404,28 @@ fn a_not_shared_item_is_refused_with_the_entry_s_basis() {
     let entry = Entry::published(1, m);
     let v = violations(ask(&entry, &input(&["内部编号"])));
     assert_eq!(fields(&v), ["items[0]"]);
-    assert!(v.iter().next().unwrap().description().contains(BASIS), "{v}");
+    let f = &v.0[0];
+    assert_eq!(f.reason, FieldReason::NotAllowed);
+    assert_eq!(
+        f.text.zh,
+        format!("信息项“内部编号”为不予共享，不能申请。依据：{BASIS}")
+    );
+    assert_eq!(
+        f.text.en,
+        "item \"内部编号\" is not shared and cannot be requested"
+    );
+}
+
+#[test]
+fn an_entry_without_a_shareable_item_is_refused_on_items() {
+    let mut m = metadata_of(Conditional);
+    for item in &mut m.items {
+        item.share_type = NotShared;
+    }
+    let v = violations(ask(&Entry::published(1, m), &input(&[])));
+    assert_eq!(fields(&v), ["items"], "{v}");
+    assert_eq!(reasons(&v), [FieldReason::NotAllowed], "{v}");
+    assert_bilingual(&v);
 }
 
 #[test]
@@ -411,6 +455,9 @@ fn blank_texts_are_all_reported_at_once() {
         ["purpose", "use_scope", "business_system"],
         "{v}"
     );
+    assert_eq!(reasons(&v), [FieldReason::Required; 3], "{v}");
+    assert_eq!(v.0[1].text.zh, "使用范围不能为空");
+    assert_eq!(v.0[1].text.en, "use scope is required");
 }
 
 #[test]
@@ -430,7 +477,14 @@ fn texts_too_long_are_all_reported_at_once() {
         ["purpose", "use_scope", "business_system"],
         "{v}"
     );
-    assert!(v.on("purpose").next().unwrap().description().contains("2000"));
+    assert_eq!(reasons(&v), [FieldReason::TooLong; 3], "{v}");
+    assert!(
+        v.on("purpose")
+            .next()
+            .unwrap()
+            .description()
+            .contains("2000")
+    );
     assert!(
         v.on("use_scope")
             .next()
@@ -489,6 +543,13 @@ fn every_wrong_field_is_reported_at_once() {
         ],
         "{v}"
     );
+    use FieldReason::*;
+    assert_eq!(
+        reasons(&v),
+        [Required, TooLong, Required, NotAllowed, OutOfRange],
+        "{v}"
+    );
+    assert_bilingual(&v);
 }
 
 // --- evaluate: the grant period ----------------------------------------------------------
@@ -505,6 +566,7 @@ fn a_requested_end_in_the_past_or_now_is_refused() {
             },
         ));
         assert_eq!(fields(&v), ["requested_until"], "{until}: {v}");
+        assert_eq!(reasons(&v), [FieldReason::OutOfRange], "{v}");
     }
 }
 
@@ -520,7 +582,10 @@ fn a_requested_end_beyond_the_longest_grant_is_refused() {
         },
     ));
     assert_eq!(fields(&v), ["requested_until"], "{v}");
-    assert!(v.iter().next().unwrap().description().contains("1095"), "{v}");
+    assert_eq!(reasons(&v), [FieldReason::OutOfRange], "{v}");
+    assert!(v.0[0].text.zh.contains("1095"), "{v}");
+    assert!(v.0[0].text.en.contains("1095"), "{v}");
+    assert_bilingual(&v);
 
     let new = ask(
         &entry,
@@ -706,6 +771,8 @@ fn a_refusal_needs_a_reason() {
     for reason in ["", "   ", "\n\t"] {
         let v = decision_violations(decide(&request, &entry, &refuse(reason)));
         assert_eq!(fields(&v), ["reason"], "{reason:?}: {v}");
+        assert_eq!(reasons(&v), [FieldReason::Required], "{v}");
+        assert_bilingual(&v);
     }
 }
 
@@ -728,6 +795,9 @@ fn a_reason_too_long_is_refused() {
     let entry = Entry::published(1, metadata_of(Conditional));
     let v = decision_violations(decide(&request, &entry, &refuse(&"理".repeat(2001))));
     assert_eq!(fields(&v), ["reason"]);
+    assert_eq!(reasons(&v), [FieldReason::TooLong], "{v}");
+    assert_eq!(v.0[0].text.zh, "理由不能超过 2000 个字符");
+    assert_eq!(v.0[0].text.en, "reason is longer than 2000 characters");
     let v = decision_violations(decide(
         &request,
         &entry,
@@ -795,6 +865,8 @@ fn an_approval_may_not_widen_the_items() {
     ));
     assert_eq!(fields(&v), ["items[1]"], "{v}");
     assert!(v.iter().next().unwrap().description().contains("出生日期"));
+    assert_eq!(reasons(&v), [FieldReason::NotAllowed], "{v}");
+    assert_bilingual(&v);
 }
 
 #[test]
@@ -807,6 +879,9 @@ fn an_approval_may_not_list_an_item_twice() {
         &approve(&["姓名", "出生日期", "姓名"], None),
     ));
     assert_eq!(fields(&v), ["items[2]"], "{v}");
+    assert_eq!(reasons(&v), [FieldReason::Duplicate], "{v}");
+    assert_eq!(v.0[0].text.zh, "信息项“姓名”重复");
+    assert_eq!(v.0[0].text.en, "item \"姓名\" is listed twice");
 }
 
 /// Version 2 of the conditional entry: 出生日期 removed, 公民身份号码 made 不予共享.
@@ -842,6 +917,8 @@ fn an_approval_refuses_items_the_current_version_no_longer_shares() {
     // Every requested item, implicitly: reported on `items`.
     let v = decision_violations(decide(&request, &entry, &approve(&[], None)));
     assert_eq!(fields(&v), ["items", "items"], "{v}");
+    assert_eq!(reasons(&v), [FieldReason::NotAllowed; 2], "{v}");
+    assert_bilingual(&v);
     // What the current version still shares may be granted, against that version.
     let decision = decide(&request, &entry, &approve(&["姓名"], None)).unwrap();
     assert_eq!(names(&decision.items), ["姓名"]);
@@ -879,6 +956,8 @@ fn the_granted_end_must_be_in_the_future() {
     for until in [now(), now() - Duration::seconds(1)] {
         let v = decision_violations(decide(&request, &entry, &approve(&[], Some(until))));
         assert_eq!(fields(&v), ["valid_until"], "{until}: {v}");
+        assert_eq!(reasons(&v), [FieldReason::OutOfRange], "{v}");
+        assert_bilingual(&v);
     }
 }
 
@@ -898,6 +977,8 @@ fn the_granted_end_may_shorten_but_not_extend_the_requested_one() {
         &approve(&[], Some(requested + Duration::seconds(1))),
     ));
     assert_eq!(fields(&v), ["valid_until"], "{v}");
+    assert_eq!(reasons(&v), [FieldReason::OutOfRange], "{v}");
+    assert_bilingual(&v);
 }
 
 #[test]
@@ -951,6 +1032,8 @@ fn a_requested_end_that_passed_before_the_decision_must_be_asked_again() {
     let entry = Entry::published(1, metadata_of(Conditional));
     let v = decision_violations(decide(&request, &entry, &approve(&[], None)));
     assert_eq!(fields(&v), ["valid_until"], "{v}");
+    assert_eq!(reasons(&v), [FieldReason::OutOfRange], "{v}");
+    assert_bilingual(&v);
 }
 
 #[test]
@@ -1081,7 +1164,9 @@ fn a_request_naming_more_items_than_an_entry_may_have_is_refused_on_the_count_al
         },
     ));
     assert_eq!(fields(&v), ["items"]);
-    assert!(v.0[0].description().contains("100000"), "{v}");
+    assert_eq!(reasons(&v), [FieldReason::TooMany], "{v}");
+    assert_eq!(v.0[0].text.zh, "信息项不能超过1000个，实际为100000个");
+    assert_eq!(v.0[0].text.en, "at most 1000 items, got 100000");
 
     let request = pending_request(metadata_of(Conditional), &["姓名"], None);
     let outcome = decide(

@@ -767,6 +767,12 @@ fn the_refusal_names_the_value_and_the_expected_form() {
         message.contains("REQ-000001"),
         "names the form expected: {message}"
     );
+    let text = "GRT-1".parse::<GrantId>().unwrap_err().text();
+    assert_eq!(text.zh, "“GRT-1”不是有效的授权编号，应为 GRT-000001 的形式");
+    assert_eq!(
+        text.en,
+        "\"GRT-1\" is not a grant number such as GRT-000001"
+    );
 }
 
 #[test]
