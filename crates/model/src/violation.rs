@@ -77,7 +77,10 @@ mod tests {
         let t = Text::from_fused("目录 (草稿) 不存在 (entry (draft) does not exist)");
         assert_eq!(t.zh, "目录 (草稿) 不存在");
         assert_eq!(t.en, "entry (draft) does not exist");
-        assert_eq!(t.to_string(), "目录 (草稿) 不存在 (entry (draft) does not exist)");
+        assert_eq!(
+            t.to_string(),
+            "目录 (草稿) 不存在 (entry (draft) does not exist)"
+        );
         assert_eq!(Text::from_fused("只有中文").en, "");
         assert_eq!(Text::from_fused("(only english)").zh, "(only english)");
     }
@@ -226,16 +229,6 @@ impl Violations {
     /// Records that `field` failed for `reason`, as `text` explains.
     pub fn add(&mut self, field: impl Into<String>, reason: FieldReason, text: Text) {
         self.0.push(FieldViolation::new(field, reason, text));
-    }
-
-    /// Transitional: a violation whose description is one fused text.
-    pub fn push(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        let description = description.into();
-        self.add(
-            field,
-            FieldReason::InvalidFormat,
-            Text::new(description, String::new()),
-        );
     }
 
     pub fn iter(&self) -> std::slice::Iter<'_, FieldViolation> {

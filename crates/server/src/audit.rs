@@ -79,11 +79,13 @@ fn outcome(text: &str, v: &mut Violations) -> Option<u32> {
     {
         return Some(*code as u32);
     }
-    v.push(
+    v.add(
         "outcome",
-        format!(
-            "未知结果代码 {text:?}，应为 gRPC 状态码名称或 0–16 (unknown outcome: expected a gRPC \
-             code name such as OK or PERMISSION_DENIED, or a number 0 to 16)"
+        FieldReason::UnknownValue,
+        text!(
+            "未知结果代码 {text:?}，应为 gRPC 状态码名称或 0–16",
+            "unknown outcome: expected a gRPC code name such as OK or PERMISSION_DENIED, or a \
+             number 0 to 16"
         ),
     );
     None
@@ -173,14 +175,25 @@ impl AuditApi {
         if let (Some(s), Some(e)) = (start, end)
             && s >= e
         {
-            v.add("end_time", FieldReason::Inconsistent, text!("结束时间必须晚于开始时间", "end_time must be after start_time"));
+            v.add(
+                "end_time",
+                FieldReason::Inconsistent,
+                text!(
+                    "结束时间必须晚于开始时间",
+                    "end_time must be after start_time"
+                ),
+            );
         }
         let limit = field::page_size(page_size, &self.state.config.api, &mut v);
         let before_seq = match field::decode_page_token(&page_token, &mut v) {
             Some(t) => match t.parse::<u64>() {
                 Ok(n) => Some(n),
                 Err(_) => {
-                    v.add("page_token", FieldReason::InvalidFormat, text!("分页令牌无效", "page_token is not one this service issued"));
+                    v.add(
+                        "page_token",
+                        FieldReason::InvalidFormat,
+                        text!("分页令牌无效", "page_token is not one this service issued"),
+                    );
                     None
                 }
             },
@@ -236,7 +249,10 @@ impl AuditApi {
             return Err(ServiceError::field(
                 "to_seq",
                 FieldReason::Inconsistent,
-                text!("结束序号不能小于起始序号", "to_seq must not be below from_seq"),
+                text!(
+                    "结束序号不能小于起始序号",
+                    "to_seq must not be below from_seq"
+                ),
             ));
         }
         let from = (from_seq != 0).then_some(from_seq);

@@ -129,13 +129,11 @@ async fn valid_token(store: &dyn IdentityStore, token: &str) -> Result<TokenReco
             Refusal::of_token(Reason::CredentialRoleMisbound, DEPARTMENT_PLATFORM_ROLE, &t)
         }
         Some(t) if t.is_valid_at(now) => return Ok(t),
-        Some(t) if t.revoked_at.is_some() => {
-            Refusal::of_token(
-                Reason::CredentialRevoked,
-                "凭证已吊销 (the credential has been revoked)",
-                &t,
-            )
-        }
+        Some(t) if t.revoked_at.is_some() => Refusal::of_token(
+            Reason::CredentialRevoked,
+            "凭证已吊销 (the credential has been revoked)",
+            &t,
+        ),
         Some(t) => Refusal::of_token(
             Reason::CredentialExpired,
             "凭证已过期 (the credential has expired)",

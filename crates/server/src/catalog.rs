@@ -216,7 +216,11 @@ impl CatalogApi {
             Some(t) => t
                 .parse::<u64>()
                 .map_err(|_| {
-                    v.add("page_token", FieldReason::InvalidFormat, text!("分页令牌无效", "page_token is not one this service issued"))
+                    v.add(
+                        "page_token",
+                        FieldReason::InvalidFormat,
+                        text!("分页令牌无效", "page_token is not one this service issued"),
+                    )
                 })
                 .unwrap_or(0),
             None => 0,

@@ -333,7 +333,11 @@ mod tests {
     fn a_status_lists_a_bounded_number_of_bounded_violations() {
         let mut v = Violations::new();
         for i in 0..1000 {
-            v.push(format!("items[{i}]"), "错".repeat(10_000));
+            v.add(
+                format!("items[{i}]"),
+                govshare_model::FieldReason::TooLong,
+                Text::new("错".repeat(10_000), "wrong".repeat(10_000)),
+            );
         }
         let bad = status(ServiceError::InvalidArgument(v));
         assert!(bad.message().len() <= MAX_STATUS_MESSAGE_BYTES);

@@ -1,8 +1,8 @@
 //! Request-field helpers shared by the services: page sizes and tokens, codes, required text
 //! (the text and credit-code checks are the use cases', `govshare_service::fields`).
 
-use govshare_model::{FieldReason, text};
 use base64::Engine as _;
+use govshare_model::{FieldReason, text};
 use govshare_model::{ResourceCode, Violations};
 
 pub(crate) use govshare_service::error::{check, checked};
@@ -16,7 +16,11 @@ pub(crate) fn page_size(requested: i32, api: &ApiConfig, v: &mut Violations) -> 
         Ok(0) => api.default_page_size,
         Ok(n) => n.min(api.max_page_size),
         Err(_) => {
-            v.add("page_size", FieldReason::OutOfRange, text!("每页条数不能为负数", "page_size must not be negative"));
+            v.add(
+                "page_size",
+                FieldReason::OutOfRange,
+                text!("每页条数不能为负数", "page_size must not be negative"),
+            );
             0
         }
     }
@@ -66,7 +70,14 @@ pub(crate) fn decode_page_token(token: &str, v: &mut Violations) -> Option<Strin
         .ok()
         .and_then(|b| String::from_utf8(b).ok());
     if decoded.is_none() {
-        v.add("page_token", FieldReason::InvalidFormat, text!("分页令牌无效，请使用上一页返回的 next_page_token", "page_token is not one this service issued"));
+        v.add(
+            "page_token",
+            FieldReason::InvalidFormat,
+            text!(
+                "分页令牌无效，请使用上一页返回的 next_page_token",
+                "page_token is not one this service issued"
+            ),
+        );
     }
     decoded
 }
@@ -74,13 +85,17 @@ pub(crate) fn decode_page_token(token: &str, v: &mut Violations) -> Option<Strin
 /// A required resource code.
 pub(crate) fn resource_code(field: &str, text: &str, v: &mut Violations) -> Option<ResourceCode> {
     if text.trim().is_empty() {
-        v.add(field, FieldReason::Required, text!("必填：信息资源代码", "required: the resource code"));
+        v.add(
+            field,
+            FieldReason::Required,
+            text!("必填：信息资源代码", "required: the resource code"),
+        );
         return None;
     }
     match ResourceCode::parse(text) {
         Ok(code) => Some(code),
         Err(e) => {
-            v.push(field, e.to_string());
+            govshare_service::fields::malformed(field, e, v);
             None
         }
     }
@@ -111,7 +126,11 @@ pub(crate) fn enum_filter<T>(
     }
     let parsed = from_code(code);
     if parsed.is_none() {
-        v.add(field, FieldReason::UnknownValue, text!("未知代码 {code}", "unknown value {code}"));
+        v.add(
+            field,
+            FieldReason::UnknownValue,
+            text!("未知代码 {code}", "unknown value {code}"),
+        );
     }
     parsed
 }
@@ -119,7 +138,11 @@ pub(crate) fn enum_filter<T>(
 /// A version number that must be given (versions start at 1).
 pub(crate) fn version(field: &str, value: u64, v: &mut Violations) {
     if value == 0 {
-        v.add(field, FieldReason::Required, text!("必填：版本号从 1 开始", "required: versions start at 1"));
+        v.add(
+            field,
+            FieldReason::Required,
+            text!("必填：版本号从 1 开始", "required: versions start at 1"),
+        );
     }
 }
 
@@ -132,7 +155,11 @@ pub(crate) fn optional_time(
     let t = t?;
     let parsed = crate::convert::from_timestamp(&t);
     if parsed.is_none() {
-        v.add(field, FieldReason::InvalidFormat, text!("时间无效", "not a valid timestamp"));
+        v.add(
+            field,
+            FieldReason::InvalidFormat,
+            text!("时间无效", "not a valid timestamp"),
+        );
     }
     parsed
 }

@@ -251,7 +251,10 @@ impl Admin {
                 v.add(
                     "expires_at",
                     FieldReason::OutOfRange,
-                    text!("过期时间必须晚于当前时间", "expires_at must be in the future"),
+                    text!(
+                        "过期时间必须晚于当前时间",
+                        "expires_at must be in the future"
+                    ),
                 );
                 None
             }

@@ -21,12 +21,12 @@ use govshare_store::{
 use crate::authz;
 use crate::departments::DepartmentNames;
 use crate::error::{ServiceError, ServiceResult, check, checked};
-use crate::reason::Reason;
-use govshare_model::{FieldReason, text};
 use crate::feed::Feed;
 use crate::note::Note;
 use crate::principal::Principal;
+use crate::reason::Reason;
 use crate::versions::{Version, Versions};
+use govshare_model::{FieldReason, text};
 
 /// The catalogue's use cases, over the catalogue store and the two caches.
 #[derive(Debug, Clone)]

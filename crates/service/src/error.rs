@@ -193,7 +193,10 @@ fn already_exists(what: Named) -> ServiceError {
     match what {
         Named::Department(code) => ServiceError::new(
             Reason::DepartmentExists,
-            text!("部门 {code} 已登记", "department {code} is already registered"),
+            text!(
+                "部门 {code} 已登记",
+                "department {code} is already registered"
+            ),
         )
         .with("department_code", code),
         Named::Token(id) => ServiceError::new(

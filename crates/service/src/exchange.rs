@@ -24,9 +24,9 @@ use govshare_store::{
 use crate::authz::{self, DataReader};
 use crate::catalogue::stored_entry;
 use crate::error::{ServiceError, ServiceResult, store_unavailable};
-use crate::reason::Reason;
 use crate::note::Note;
 use crate::principal::Principal;
+use crate::reason::Reason;
 use crate::versions::{Version, Versions};
 
 /// What a snapshot is published as: the entry and its published version, whose items the

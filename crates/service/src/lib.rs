@@ -31,6 +31,6 @@ pub mod tokens;
 pub mod versions;
 
 pub use error::{Refusal, ServiceError, ServiceResult};
-pub use reason::{Code, Reason};
 pub use note::Note;
 pub use principal::Principal;
+pub use reason::{Code, Reason};

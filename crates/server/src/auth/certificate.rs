@@ -18,8 +18,8 @@ use x509_parser::oid_registry::OID_X509_SERIALNUMBER;
 use x509_parser::prelude::{FromDer as _, X509Certificate};
 
 use super::{Principal, Refusal, bearer, valid_token};
-use crate::error::Reason;
 use crate::config::{ClientIdentity, TlsConfig};
+use crate::error::Reason;
 
 /// What a client certificate grants on its own.
 #[derive(Debug)]

@@ -126,15 +126,11 @@ impl StreamCredential {
         };
         self.revocations.mark_unchanged();
         self.checked = Instant::now();
-        let record = self
-            .store
-            .token_by_digest(digest)
-            .await
-            .map_err(|e| {
-                govshare_service::error::store_unavailable(format_args!(
-                    "checking the credential failed: {e}"
-                ))
-            })?;
+        let record = self.store.token_by_digest(digest).await.map_err(|e| {
+            govshare_service::error::store_unavailable(format_args!(
+                "checking the credential failed: {e}"
+            ))
+        })?;
         match record {
             Some(t) if t.is_valid_at(Utc::now()) => {
                 self.expires_at = t.expires_at;

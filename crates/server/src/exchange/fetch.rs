@@ -87,7 +87,7 @@ impl ExchangeApi {
         } else {
             snapshot_id
                 .parse::<SnapshotId>()
-                .map_err(|e| v.push("snapshot_id", e.to_string()))
+                .map_err(|e| govshare_service::fields::malformed("snapshot_id", e, &mut v))
                 .ok()
         };
         let code = checked(v, code)?;

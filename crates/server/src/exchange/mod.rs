@@ -154,7 +154,11 @@ impl ExchangeApi {
             Some(t) => {
                 let parsed = t.parse::<SnapshotId>().ok();
                 if parsed.is_none() {
-                    v.add("page_token", FieldReason::InvalidFormat, text!("分页令牌无效", "page_token is not one this service issued"));
+                    v.add(
+                        "page_token",
+                        FieldReason::InvalidFormat,
+                        text!("分页令牌无效", "page_token is not one this service issued"),
+                    );
                 }
                 parsed
             }

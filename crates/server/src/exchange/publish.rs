@@ -186,13 +186,18 @@ async fn receive(
 /// broken off by the client.
 fn interrupted(status: tonic::Status) -> ServiceError {
     match status.code() {
-        tonic::Code::ResourceExhausted => crate::error::refusal_of(&status, Reason::MessageTooLarge),
+        tonic::Code::ResourceExhausted => {
+            crate::error::refusal_of(&status, Reason::MessageTooLarge)
+        }
         _ => {
             let cause = Text::from_fused(status.message());
             let (zh, en) = (cause.zh, cause.en);
             ServiceError::new(
                 Reason::UploadInterrupted,
-                text!("上传中断，数据未保存：{zh}", "upload interrupted, nothing was kept: {en}"),
+                text!(
+                    "上传中断，数据未保存：{zh}",
+                    "upload interrupted, nothing was kept: {en}"
+                ),
             )
         }
     }
@@ -236,7 +241,14 @@ impl ExchangeApi {
             part: Some(Part::Header(header)),
         }) = first
         else {
-            return Err(ServiceError::field("header", FieldReason::Required, text!("第一条消息必须是数据头（目录代码、媒体类型）", "the first message must be the header: entry code and media type")));
+            return Err(ServiceError::field(
+                "header",
+                FieldReason::Required,
+                text!(
+                    "第一条消息必须是数据头（目录代码、媒体类型）",
+                    "the first message must be the header: entry code and media type"
+                ),
+            ));
         };
         let PublishHeader {
             entry_code,
@@ -261,7 +273,14 @@ impl ExchangeApi {
         if !sha256.is_empty()
             && (sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()))
         {
-            v.add("header.sha256", FieldReason::InvalidFormat, text!("应为 64 位十六进制 sha256", "must be a sha256 in 64 hex digits"));
+            v.add(
+                "header.sha256",
+                FieldReason::InvalidFormat,
+                text!(
+                    "应为 64 位十六进制 sha256",
+                    "must be a sha256 in 64 hex digits"
+                ),
+            );
         }
         let code = checked(v, code)?;
         if size_bytes > max {

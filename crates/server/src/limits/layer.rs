@@ -20,8 +20,8 @@ use super::quota::{Exceeded, Permit, Quotas, Refusal};
 use super::size::SizedBody;
 use crate::error::{Reason, ServiceError};
 use crate::metrics::Metrics;
-use govshare_model::text;
 use crate::observe::{GrpcType, MethodTable};
+use govshare_model::text;
 use govshare_service::Principal;
 
 /// The trailer gRPC clients read for how long to back off before a retry (gRFC A6).

@@ -12,8 +12,8 @@ use tonic::Code;
 use super::note::CallNote;
 use crate::access_log::AccessLogHandle;
 use crate::error::{Reason, ServiceError};
-use govshare_model::text;
 use crate::metrics::{MethodMetrics, Metrics};
+use govshare_model::text;
 
 /// What the layer knows of a path before the call runs.
 #[derive(Debug)]

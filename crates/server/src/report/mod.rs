@@ -64,11 +64,12 @@ impl ReportApi {
         let offset = self.state.calendar.offset();
         let this_year = now.with_timezone(&offset).year();
         if !(FIRST_YEAR..=this_year).contains(&year) {
-            v.push(
+            v.add(
                 "year",
-                format!(
-                    "年份应在 {FIRST_YEAR} 至 {this_year} 之间 (year must be from {FIRST_YEAR} \
-                     to {this_year}; a later year has no record yet)"
+                FieldReason::OutOfRange,
+                text!(
+                    "年份应在 {FIRST_YEAR} 至 {this_year} 之间",
+                    "year must be from {FIRST_YEAR} to {this_year}; a later year has no record yet"
                 ),
             );
         }
@@ -83,7 +84,11 @@ impl ReportApi {
             note.owner(d);
         }
         let window = Year::new(year, offset, now).ok_or_else(|| {
-            ServiceError::field("year", FieldReason::InvalidFormat, text!("年份无法表示", "the year cannot be represented"))
+            ServiceError::field(
+                "year",
+                FieldReason::InvalidFormat,
+                text!("年份无法表示", "the year cannot be represented"),
+            )
         })?;
         let report = gather::annual_report(&self.state, window, scope.as_ref(), now).await?;
         note.detail(format!(

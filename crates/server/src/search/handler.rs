@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use govshare_model::{Category, FieldReason, ResourceCode, ShareType, Text, UpdateCycle, Violations, text};
+use govshare_model::{
+    Category, FieldReason, ResourceCode, ShareType, Text, UpdateCycle, Violations, text,
+};
 use govshare_search::{Facets, Filters, MAX_RESULT_WINDOW, SearchDoc, SearchError, SearchQuery};
 use prost::Message as _;
 use tonic::Request;
@@ -43,7 +45,10 @@ fn search_error(e: SearchError) -> ServiceError {
             tracing::error!(error = %e, "search failed");
             ServiceError::new(
                 Reason::SearchUnavailable,
-                text!("全文检索暂不可用，请稍后重试", "search is unavailable; try again later"),
+                text!(
+                    "全文检索暂不可用，请稍后重试",
+                    "search is unavailable; try again later"
+                ),
             )
         }
     }
@@ -57,7 +62,14 @@ fn page_offset(token: &str, v: &mut Violations) -> usize {
     match text.parse::<usize>() {
         Ok(offset) if offset < MAX_RESULT_WINDOW => offset,
         _ => {
-            v.add("page_token", FieldReason::InvalidFormat, text!("分页令牌无效，请使用上一页返回的 next_page_token", "page_token is not one this service issued"));
+            v.add(
+                "page_token",
+                FieldReason::InvalidFormat,
+                text!(
+                    "分页令牌无效，请使用上一页返回的 next_page_token",
+                    "page_token is not one this service issued"
+                ),
+            );
             0
         }
     }

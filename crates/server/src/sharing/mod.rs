@@ -41,11 +41,15 @@ where
     T::Err: std::fmt::Display,
 {
     if text.trim().is_empty() {
-        v.add(field, FieldReason::Required, text!("必填：编号", "required: the number"));
+        v.add(
+            field,
+            FieldReason::Required,
+            text!("必填：编号", "required: the number"),
+        );
         return None;
     }
     text.parse()
-        .map_err(|e: T::Err| v.push(field, e.to_string()))
+        .map_err(|e: T::Err| govshare_service::fields::malformed(field, e, v))
         .ok()
 }
 
@@ -56,7 +60,14 @@ fn direction(direction: i32, v: &mut Violations) -> Option<Side> {
         Ok(Direction::Outgoing) => Some(Side::Outgoing),
         Ok(Direction::Incoming) => Some(Side::Incoming),
         Err(_) => {
-            v.add("direction", FieldReason::UnknownValue, text!("未知方向 {direction}，应为 1 OUTGOING 或 2 INCOMING", "unknown direction {direction}: expected 1 OUTGOING or 2 INCOMING"));
+            v.add(
+                "direction",
+                FieldReason::UnknownValue,
+                text!(
+                    "未知方向 {direction}，应为 1 OUTGOING 或 2 INCOMING",
+                    "unknown direction {direction}: expected 1 OUTGOING or 2 INCOMING"
+                ),
+            );
             None
         }
     }
@@ -305,7 +316,11 @@ fn page_after<T: std::str::FromStr>(token: &str, v: &mut Violations) -> Option<T
     let after = field::decode_page_token(token, v)?;
     let parsed = after.parse().ok();
     if parsed.is_none() {
-        v.add("page_token", FieldReason::InvalidFormat, text!("分页令牌无效", "page_token is not one this service issued"));
+        v.add(
+            "page_token",
+            FieldReason::InvalidFormat,
+            text!("分页令牌无效", "page_token is not one this service issued"),
+        );
     }
     parsed
 }

@@ -3,9 +3,9 @@
 use chrono::{Duration, Utc};
 use govshare_model::Role;
 use govshare_model::testing::valid_credit_code;
-use govshare_service::{Reason, ServiceError};
 use govshare_service::admin::{NewDepartment, NewToken};
 use govshare_service::tokens::token_digest;
+use govshare_service::{Reason, ServiceError};
 use govshare_store::IdentityStore as _;
 
 use crate::fixtures::{fields, of, platform, world};

@@ -1,7 +1,7 @@
 //! The catalogue's use cases: who may register, edit, review and read what.
 
 use govshare_model::testing::sample_input;
-use govshare_model::{EntryState, MetadataInput, Role, Violations};
+use govshare_model::{EntryState, FieldReason, MetadataInput, Role, Text, Violations};
 use govshare_service::Reason;
 use govshare_service::authz::no_such_entry;
 use govshare_service::catalogue::{EntryQuery, Register, Registration, Review, Update};
@@ -91,7 +91,7 @@ async fn only_the_providers_cataloguer_registers_and_validate_only_stores_nothin
 async fn the_transports_violations_are_listed_with_the_metadatas() {
     let w = world().await;
     let mut invalid = Violations::default();
-    invalid.push("note", "too long");
+    invalid.add("note", FieldReason::TooLong, Text::new("过长", "too long"));
     let input = Register {
         metadata: Some(MetadataInput {
             name: String::new(),
@@ -174,7 +174,11 @@ async fn review_by_anyone_but_the_platform_administrator_is_refused() {
     }
     // Refused before any field is looked at.
     let mut invalid = Violations::default();
-    invalid.push("comment", "required");
+    invalid.add(
+        "comment",
+        FieldReason::Required,
+        Text::new("必填", "required"),
+    );
     let err = w
         .catalogue
         .review(
@@ -236,10 +240,7 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing() {
         .submit(&cataloguer, &(), &code, 1)
         .await
         .expect_err("stale");
-    assert!(
-        err.reason() == Reason::VersionConflict,
-        "{err:?}"
-    );
+    assert!(err.reason() == Reason::VersionConflict, "{err:?}");
     let head = w
         .catalogue
         .get(&cataloguer, &(), &code, 0)

@@ -34,10 +34,7 @@ async fn only_the_providers_cataloguer_publishes_against_the_published_version()
         .publish_target(&cataloguer, &(), &draft.code)
         .await
         .expect_err("a draft takes no data");
-    assert!(
-        err.reason() == Reason::EntryUnavailable,
-        "{err:?}"
-    );
+    assert!(err.reason() == Reason::EntryUnavailable, "{err:?}");
     // Another department's cataloguer does not learn that the draft exists.
     let err = w
         .exchange
@@ -162,7 +159,8 @@ async fn without_a_grant_there_is_no_data_and_no_snapshot_list() {
         .await
         .expect_err("no grant");
     assert!(
-        err.reason() == Reason::NoActiveGrant && err.metadata("code") == Some(&entry.code.to_string()),
+        err.reason() == Reason::NoActiveGrant
+            && err.metadata("code") == Some(&entry.code.to_string()),
         "{err:?}"
     );
     let err = w

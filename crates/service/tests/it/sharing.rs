@@ -1,7 +1,7 @@
 //! The sharing use cases: requests granted at once or decided by the provider, refusals with
 //! their reasons, who sees which request, listing, withdrawal and revocation.
 
-use govshare_model::{GrantState, RequestState, Role, ShareType};
+use govshare_model::{FieldReason, GrantState, RequestState, Role, ShareType, Text};
 use govshare_service::Reason;
 use govshare_service::sharing::{Decide, Direction, GrantQuery, RequestQuery};
 
@@ -55,7 +55,8 @@ async fn a_conditional_request_waits_for_an_approver_of_the_provider() {
             .await
             .expect_err("not the provider's approver");
         assert!(
-            matches!(err.reason(), Reason::RoleRequired | Reason::ProviderOnly) && err.to_string().contains(needs),
+            matches!(err.reason(), Reason::RoleRequired | Reason::ProviderOnly)
+                && err.to_string().contains(needs),
             "{err:?}"
         );
     }
@@ -82,7 +83,8 @@ async fn a_conditional_request_waits_for_an_approver_of_the_provider() {
         .await
         .expect_err("no longer pending");
     assert!(
-        err.reason() == Reason::RequestNotPending && err.metadata("request_id") == Some(id.to_string().as_str()),
+        err.reason() == Reason::RequestNotPending
+            && err.metadata("request_id") == Some(id.to_string().as_str()),
         "{err:?}"
     );
 }
@@ -127,7 +129,11 @@ async fn transport_violations_come_after_the_role_and_before_the_entry() {
     let w = world().await;
     let entry = w.published(&metadata(ShareType::Conditional)).await;
     let mut input = ask(&entry, &[]);
-    input.invalid.push("requested_until", "不是有效时间");
+    input.invalid.add(
+        "requested_until",
+        FieldReason::InvalidFormat,
+        Text::new("不是有效时间", "not a valid time"),
+    );
     // Without the consumer role the refusal is the role's, whatever the input.
     let err = w
         .sharing
@@ -227,7 +233,11 @@ async fn a_platform_credential_picks_no_side_and_its_violation_comes_first() {
         limit: 50,
         ..RequestQuery::default()
     };
-    query.invalid.push("state", "未知状态");
+    query.invalid.add(
+        "state",
+        FieldReason::UnknownValue,
+        Text::new("未知状态", "unknown state"),
+    );
     let err = w
         .sharing
         .list_requests(&platform(Role::Auditor), query)

@@ -21,7 +21,9 @@ impl IdentityStore for PgStore {
             .await
             .map_err(backend)?;
         if inserted == 0 {
-            return Err(StoreError::AlreadyExists(Named::Department(d.code.to_string())));
+            return Err(StoreError::AlreadyExists(Named::Department(
+                d.code.to_string(),
+            )));
         }
         Ok(d)
     }

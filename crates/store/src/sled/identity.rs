@@ -78,7 +78,9 @@ impl IdentityStore for SledStore {
 fn create_department(change: &mut Change<'_, '_>, d: &DepartmentRecord) -> Result<()> {
     let key = keys::key(keys::DEPARTMENT, d.code.as_str());
     if change.contains(&key)? {
-        return Err(StoreError::AlreadyExists(Named::Department(d.code.to_string())));
+        return Err(StoreError::AlreadyExists(Named::Department(
+            d.code.to_string(),
+        )));
     }
     change.insert(key, encode(d)?);
     Ok(())
