@@ -1065,7 +1065,7 @@ export type Highlight = Message<"govshare.v1.Highlight"> & {
   field: string;
 
   /**
-   * The fragment, with each matched word inside <em> and </em>.
+   * The fragment, with each matched word inside `<em>` and `</em>`.
    *
    * @generated from field: string fragment = 2;
    */
@@ -1382,7 +1382,7 @@ export const CatalogEventKindSchema: GenEnum<CatalogEventKind> = /*@__PURE__*/
 
 /**
  * CatalogService: the resource catalogue (政务信息资源目录). Departments' CATALOGUERs register and
- * edit entries; every change is a new immutable version; ADMIN reviews publications and
+ * edit entries; every edit is a new immutable version; ADMIN reviews publications and
  * revocations. Every caller reads the published catalogue; the providing department and ADMIN
  * also read drafts and every version. An entry a caller may not see (another department's
  * entry never published, or revoked) does not exist for it: NOT_FOUND ENTRY_NOT_FOUND, in the
