@@ -460,8 +460,7 @@ export const FetchTrailerSchema: GenMessage<FetchTrailer> = /*@__PURE__*/
  * flight by default, or `api.per_token_rate`), MESSAGE_TOO_LARGE (a request message over
  * `api.max_message_bytes`, 4 MiB by default); DEADLINE_EXCEEDED CALL_TIMED_OUT (ListSnapshots,
  * and FetchData until its stream starts: no reply within `api.request_timeout_ms`, 30 s by
- * default);
- * UNAVAILABLE STORE_UNAVAILABLE, ACCESS_LOG_UNAVAILABLE; INTERNAL INTERNAL_ERROR.
+ * default); UNAVAILABLE STORE_UNAVAILABLE, ACCESS_LOG_UNAVAILABLE; INTERNAL INTERNAL_ERROR.
  * INVALID_ARGUMENT always carries the reason INVALID_FIELDS and a google.rpc.BadRequest listing
  * every failing field (`header.media_type`, `chunk`), each with a FIELD_* reason.
  *
