@@ -20,102 +20,111 @@ export const file_govshare_v1_audit: GenFile = /*@__PURE__*/
   fileDesc("Chdnb3ZzaGFyZS92MS9hdWRpdC5wcm90bxILZ292c2hhcmUudjEitQIKDEFjY2Vzc1JlY29yZBILCgNzZXEYASABKAQSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcmVxdWVzdF9pZBgDIAEoCRIXCg9kZXBhcnRtZW50X2NvZGUYBCABKAkSEAoIdG9rZW5faWQYBSABKAkSDgoGbWV0aG9kGAYgASgJEg4KBnRhcmdldBgHIAEoCRIPCgdvdXRjb21lGAggASgNEg4KBmRldGFpbBgJIAEoCRIrCghkdXJhdGlvbhgKIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhINCgVieXRlcxgLIAEoBBIMCgRoYXNoGAwgASgJEhIKCm93bmVyX2NvZGUYDSABKAkSEAoIZ3JhbnRfaWQYDiABKAki+gEKFVF1ZXJ5QWNjZXNzTG9nUmVxdWVzdBIXCg9kZXBhcnRtZW50X2NvZGUYASABKAkSDgoGbWV0aG9kGAIgASgJEg4KBnRhcmdldBgDIAEoCRIPCgdvdXRjb21lGAQgASgJEi4KCnN0YXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpvd25lcl9jb2RlGAcgASgJEhEKCXBhZ2Vfc2l6ZRgIIAEoBRISCgpwYWdlX3Rva2VuGAkgASgJIl0KFlF1ZXJ5QWNjZXNzTG9nUmVzcG9uc2USKgoHcmVjb3JkcxgBIAMoCzIZLmdvdnNoYXJlLnYxLkFjY2Vzc1JlY29yZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiOgoWVmVyaWZ5QWNjZXNzTG9nUmVxdWVzdBIQCghmcm9tX3NlcRgBIAEoBBIOCgZ0b19zZXEYAiABKAQiiwEKF1ZlcmlmeUFjY2Vzc0xvZ1Jlc3BvbnNlEgoKAm9rGAEgASgIEhcKD3JlY29yZHNfY2hlY2tlZBgCIAEoBBIRCgloZWFkX2hhc2gYAyABKAkSEAoIaGVhZF9zZXEYBCABKAQSFQoNZmlyc3RfYmFkX3NlcRgFIAEoBBIPCgdwcm9ibGVtGAYgASgJMscBCgxBdWRpdFNlcnZpY2USWQoOUXVlcnlBY2Nlc3NMb2cSIi5nb3ZzaGFyZS52MS5RdWVyeUFjY2Vzc0xvZ1JlcXVlc3QaIy5nb3ZzaGFyZS52MS5RdWVyeUFjY2Vzc0xvZ1Jlc3BvbnNlElwKD1ZlcmlmeUFjY2Vzc0xvZxIjLmdvdnNoYXJlLnYxLlZlcmlmeUFjY2Vzc0xvZ1JlcXVlc3QaJC5nb3ZzaGFyZS52MS5WZXJpZnlBY2Nlc3NMb2dSZXNwb25zZUJYChJjbi5nb3YuZ292c2hhcmUudjFCCkF1ZGl0UHJvdG9QAVomZ292c2hhcmUvZ2VuL2dvL2dvdnNoYXJlL3YxO2dvdnNoYXJldjGqAgtHb3ZzaGFyZS5WMWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
+ * One call as the access log recorded it: who called which method about what, how it ended,
+ * and the record's place in the hash chain.
+ *
  * @generated from message govshare.v1.AccessRecord
  */
 export type AccessRecord = Message<"govshare.v1.AccessRecord"> & {
   /**
+   * The record's sequence number: 1 for the first record, then each record the next.
+   *
    * @generated from field: uint64 seq = 1;
    */
   seq: bigint;
 
   /**
-   * when the call arrived
+   * When the call arrived.
    *
    * @generated from field: google.protobuf.Timestamp time = 2;
    */
   time?: Timestamp | undefined;
 
   /**
-   * also in the response header x-request-id and the log line
+   * The server's id of the call: also in the reply header x-request-id and the server's log
+   * line.
    *
    * @generated from field: string request_id = 3;
    */
   requestId: string;
 
   /**
-   * the caller's department, empty for platform credentials
+   * The caller's department: empty for platform credentials and unauthenticated calls.
    *
    * @generated from field: string department_code = 4;
    */
   departmentCode: string;
 
   /**
-   * and unauthenticated calls
-   *
-   * the credential's id (never the secret)
+   * The credential's id (`tok_…`, or `cert:…` for a client certificate alone; never the
+   * secret); empty when the call presented no known credential.
    *
    * @generated from field: string token_id = 5;
    */
   tokenId: string;
 
   /**
-   * the gRPC path, /govshare.v1.CatalogService/GetEntry
+   * The gRPC path, such as /govshare.v1.CatalogService/GetEntry.
    *
    * @generated from field: string method = 6;
    */
   method: string;
 
   /**
-   * entry code, request id, grant id, snapshot id, department
+   * What the call was about, as the method names it: an entry code, request id, grant id,
+   * snapshot id, department code or token id (empty when the call names none).
    *
    * @generated from field: string target = 7;
    */
   target: string;
 
   /**
-   * code or token id, as the method names it
-   *
-   * the gRPC status code of the reply (0 OK)
+   * The gRPC status code of the reply (0 OK, 7 PERMISSION_DENIED, …).
    *
    * @generated from field: uint32 outcome = 8;
    */
   outcome: number;
 
   /**
-   * what was done, or the error message
+   * What was done (such as "version 2" or "12 entries"), or the error message.
    *
    * @generated from field: string detail = 9;
    */
   detail: string;
 
   /**
+   * How long the call took, to the microsecond.
+   *
    * @generated from field: google.protobuf.Duration duration = 10;
    */
   duration?: Duration | undefined;
 
   /**
-   * data bytes moved (PublishData received, FetchData sent)
+   * Data bytes moved: PublishData received, FetchData sent; 0 for other calls.
    *
    * @generated from field: uint64 bytes = 11;
    */
   bytes: bigint;
 
   /**
-   * hex sha256 of the chain at this record
+   * The chain hash at this record, 64 hex digits: sha256 of the previous record's hash and
+   * this record's canonical bytes.
    *
    * @generated from field: string hash = 12;
    */
   hash: string;
 
   /**
-   * the department whose resource the target is
+   * The department whose resource the target is (an entry's provider); empty when none.
    *
    * @generated from field: string owner_code = 13;
    */
   ownerCode: string;
 
   /**
-   * the grant a fetch was served under; several
+   * The grant a fetch was served under, or the grant a request or revocation issued or
+   * named; several comma-separated (GRT-000002,GRT-000003) when the delivery combined active
+   * grants. Empty when none.
    *
    * @generated from field: string grant_id = 14;
    */
@@ -130,65 +139,77 @@ export const AccessRecordSchema: GenMessage<AccessRecord> = /*@__PURE__*/
   messageDesc(file_govshare_v1_audit, 0);
 
 /**
+ * QueryAccessLog's input: filters (each empty for any) and the page.
+ *
  * @generated from message govshare.v1.QueryAccessLogRequest
  */
 export type QueryAccessLogRequest = Message<"govshare.v1.QueryAccessLogRequest"> & {
   /**
-   * The text filters (department_code, method, target, owner_code) hold 至多 200 个字符 (at most 200
-   * characters) each.
-   *
-   * the caller's department
+   * Records of calls made with this department's credentials (its 18-character credit code).
+   * The text filters (department_code, method, target, owner_code) hold 至多 200 个字符 (at
+   * most 200 characters) each and match exactly, after trimming.
    *
    * @generated from field: string department_code = 1;
    */
   departmentCode: string;
 
   /**
-   * full path, or just the method name (GetEntry)
+   * The method: the full path (/govshare.v1.CatalogService/GetEntry) or just its name
+   * (GetEntry).
    *
    * @generated from field: string method = 2;
    */
   method: string;
 
   /**
+   * Records about this target (an entry code, request id, grant id, …; see
+   * AccessRecord.target).
+   *
    * @generated from field: string target = 3;
    */
   target: string;
 
   /**
-   * The outcome, as a gRPC code name (OK, PERMISSION_DENIED) or number. Empty: any.
+   * The outcome, as a gRPC code name in any letter case (OK, PERMISSION_DENIED) or a number
+   * from 0 to 16. Empty: any.
    *
    * @generated from field: string outcome = 4;
    */
   outcome: string;
 
   /**
-   * inclusive
+   * Records of calls that arrived at or after this instant (inclusive). Unset: from the first.
    *
    * @generated from field: google.protobuf.Timestamp start_time = 5;
    */
   startTime?: Timestamp | undefined;
 
   /**
-   * exclusive
+   * Records of calls that arrived before this instant (exclusive); must be after start_time.
+   * Unset: up to the last.
    *
    * @generated from field: google.protobuf.Timestamp end_time = 6;
    */
   endTime?: Timestamp | undefined;
 
   /**
-   * records about this department's resources
+   * Records about this department's resources (AccessRecord.owner_code).
    *
    * @generated from field: string owner_code = 7;
    */
   ownerCode: string;
 
   /**
+   * The most records to return: 0 for the default (50), at most 500; negative is
+   * INVALID_ARGUMENT.
+   *
    * @generated from field: int32 page_size = 8;
    */
   pageSize: number;
 
   /**
+   * Empty for the newest records; otherwise the next_page_token of the previous reply.
+   *
    * @generated from field: string page_token = 9;
    */
   pageToken: string;
@@ -202,19 +223,24 @@ export const QueryAccessLogRequestSchema: GenMessage<QueryAccessLogRequest> = /*
   messageDesc(file_govshare_v1_audit, 1);
 
 /**
+ * One page of access records.
+ *
  * @generated from message govshare.v1.QueryAccessLogResponse
  */
 export type QueryAccessLogResponse = Message<"govshare.v1.QueryAccessLogResponse"> & {
   /**
+   * The matching records, newest first.
+   *
    * @generated from field: repeated govshare.v1.AccessRecord records = 1;
    */
   records: AccessRecord[];
 
   /**
-   * Set while older records remain. A page can hold fewer records than page_size (even none)
-   * when a filter matches rarely: each call scans a bounded number of records.
-   * Set when older records remain; a page is bounded by page_size and api.max_page_bytes (1 MiB by
-   * default).
+   * Set while older records remain unexamined: pass it as page_token to continue. A page ends
+   * at page_size records, before the record that would take the reply over
+   * `api.max_page_bytes` (1 MiB by default), or after 200 000 records examined, so a page can
+   * hold fewer records than page_size (even none) when a filter matches rarely. Empty once
+   * the oldest record was examined.
    *
    * @generated from field: string next_page_token = 2;
    */
@@ -229,18 +255,20 @@ export const QueryAccessLogResponseSchema: GenMessage<QueryAccessLogResponse> = 
   messageDesc(file_govshare_v1_audit, 2);
 
 /**
+ * VerifyAccessLog's input: the range of records, both ends inclusive.
+ *
  * @generated from message govshare.v1.VerifyAccessLogRequest
  */
 export type VerifyAccessLogRequest = Message<"govshare.v1.VerifyAccessLogRequest"> & {
   /**
-   * 0: from the first record
+   * The first record to check; 0: from the first record.
    *
    * @generated from field: uint64 from_seq = 1;
    */
   fromSeq: bigint;
 
   /**
-   * 0: to the last record
+   * The last record to check; 0: to the last record. Not below from_seq when both are set.
    *
    * @generated from field: uint64 to_seq = 2;
    */
@@ -255,40 +283,49 @@ export const VerifyAccessLogRequestSchema: GenMessage<VerifyAccessLogRequest> = 
   messageDesc(file_govshare_v1_audit, 3);
 
 /**
+ * What the verification found.
+ *
  * @generated from message govshare.v1.VerifyAccessLogResponse
  */
 export type VerifyAccessLogResponse = Message<"govshare.v1.VerifyAccessLogResponse"> & {
   /**
+   * Whether every record checked is intact and in place.
+   *
    * @generated from field: bool ok = 1;
    */
   ok: boolean;
 
   /**
+   * How many records were checked.
+   *
    * @generated from field: uint64 records_checked = 2;
    */
   recordsChecked: bigint;
 
   /**
-   * hex hash of the last record checked
+   * The chain hash at head_seq, 64 hex digits.
    *
    * @generated from field: string head_hash = 3;
    */
   headHash: string;
 
   /**
+   * The last good record checked; when none after from_seq was, the record before it (0, with
+   * a head_hash of 64 zeros, before the first record).
+   *
    * @generated from field: uint64 head_seq = 4;
    */
   headSeq: bigint;
 
   /**
-   * 0 when ok
+   * The first record at which something is wrong; 0 when ok.
    *
    * @generated from field: uint64 first_bad_seq = 5;
    */
   firstBadSeq: bigint;
 
   /**
-   * what is wrong at first_bad_seq, in words
+   * What is wrong at first_bad_seq, in words; empty when ok.
    *
    * @generated from field: string problem = 6;
    */
@@ -303,13 +340,33 @@ export const VerifyAccessLogResponseSchema: GenMessage<VerifyAccessLogResponse> 
   messageDesc(file_govshare_v1_audit, 4);
 
 /**
+ * AuditService: reading and verifying the access log (访问日志). The platform's ADMIN and
+ * AUDITOR read every record and verify the chain; a department's credentials read the records
+ * that concern their department.
+ *
+ * Errors any call can end with, beside those listed with each method (reasons are ErrorReason
+ * names, errors.proto): UNAUTHENTICATED CREDENTIAL_MISSING, CREDENTIAL_INVALID,
+ * CREDENTIAL_REVOKED, CREDENTIAL_EXPIRED, CREDENTIAL_ROLE_MISBOUND, CERTIFICATE_REFUSED;
+ * RESOURCE_EXHAUSTED QUOTA_EXCEEDED, MESSAGE_TOO_LARGE; DEADLINE_EXCEEDED CALL_TIMED_OUT (not
+ * VerifyAccessLog, which has no time limit); UNAVAILABLE STORE_UNAVAILABLE,
+ * ACCESS_LOG_UNAVAILABLE (also when the log cannot be read); INTERNAL INTERNAL_ERROR.
+ * INVALID_ARGUMENT always carries the reason INVALID_FIELDS and a google.rpc.BadRequest whose
+ * violations carry FIELD_* reasons.
+ *
  * @generated from service govshare.v1.AuditService
  */
 export const AuditService: GenService<{
   /**
    * Records newest first. ADMIN and AUDITOR see every record; any other credential sees the
    * records about its department's entries, requests and grants, and the calls made with its
-   * department's credentials.
+   * department's credentials. The filters are exact matches and combine (all must hold).
+   * Paged: page_size records at most (default 50, at most 500) and `api.max_page_bytes` (1 MiB
+   * by default); one call examines at most 200 000 records, so a page can hold fewer records
+   * than page_size, even none, while next_page_token is set.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_TOO_LONG for a text filter,
+   * FIELD_UNKNOWN_VALUE for an outcome, FIELD_OUT_OF_RANGE for an end_time not after
+   * start_time, an invalid timestamp or a negative page_size, FIELD_INVALID_FORMAT for a
+   * page_token this service did not issue).
    *
    * @generated from rpc govshare.v1.AuditService.QueryAccessLog
    */
@@ -319,7 +376,11 @@ export const AuditService: GenService<{
     output: typeof QueryAccessLogResponseSchema;
   },
   /**
-   * Recomputes the hash chain over a range of records (ADMIN, AUDITOR).
+   * Recomputes the hash chain over a range of records (ADMIN, AUDITOR) and says whether every
+   * record is intact and in place. The record before from_seq is taken as stored. No server
+   * time limit: the whole log can take a while.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_OUT_OF_RANGE for a to_seq below from_seq);
+   * PERMISSION_DENIED ROLE_REQUIRED (AUDITOR).
    *
    * @generated from rpc govshare.v1.AuditService.VerifyAccessLog
    */

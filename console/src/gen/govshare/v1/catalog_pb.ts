@@ -19,32 +19,35 @@ export const file_govshare_v1_catalog: GenFile = /*@__PURE__*/
   fileDesc("Chlnb3ZzaGFyZS92MS9jYXRhbG9nLnByb3RvEgtnb3ZzaGFyZS52MSJoCg5DbGFzc2lmaWNhdGlvbhInCghjYXRlZ29yeRgBIAEoDjIVLmdvdnNoYXJlLnYxLkNhdGVnb3J5EgwKBGl0ZW0YAiABKAkSDwoHc3ViaXRlbRgDIAEoCRIOCgZkZXRhaWwYBCABKAkiRwoOUmVzb3VyY2VGb3JtYXQSJQoEa2luZBgBIAEoDjIXLmdvdnNoYXJlLnYxLkZvcm1hdEtpbmQSDgoGZGV0YWlsGAIgASgJIpMBCghJbmZvSXRlbRIMCgRuYW1lGAEgASgJEigKCWRhdGFfdHlwZRgCIAEoDjIVLmdvdnNoYXJlLnYxLkRhdGFUeXBlEg4KBmxlbmd0aBgDIAEoDRIqCgpzaGFyZV90eXBlGAQgASgOMhYuZ292c2hhcmUudjEuU2hhcmVUeXBlEhMKC2Rlc2NyaXB0aW9uGAUgASgJIocBChFTaGFyaW5nQXR0cmlidXRlcxIqCgpzaGFyZV90eXBlGAEgASgOMhYuZ292c2hhcmUudjEuU2hhcmVUeXBlEhEKCWNvbmRpdGlvbhgCIAEoCRIkCgRtb2RlGAMgASgOMhYuZ292c2hhcmUudjEuU2hhcmVNb2RlEg0KBWJhc2lzGAQgASgJIjsKDk9wZW5BdHRyaWJ1dGVzEhYKDm9wZW5fdG9fcHVibGljGAEgASgIEhEKCWNvbmRpdGlvbhgCIAEoCSLGAwoQUmVzb3VyY2VNZXRhZGF0YRIzCg5jbGFzc2lmaWNhdGlvbhgBIAEoCzIbLmdvdnNoYXJlLnYxLkNsYXNzaWZpY2F0aW9uEgwKBG5hbWUYAiABKAkSFQoNcHJvdmlkZXJfY29kZRgDIAEoCRIVCg1wcm92aWRlcl9uYW1lGAQgASgJEg8KB3N1bW1hcnkYBSABKAkSKwoGZm9ybWF0GAYgASgLMhsuZ292c2hhcmUudjEuUmVzb3VyY2VGb3JtYXQSJAoFaXRlbXMYByADKAsyFS5nb3ZzaGFyZS52MS5JbmZvSXRlbRIvCgdzaGFyaW5nGAggASgLMh4uZ292c2hhcmUudjEuU2hhcmluZ0F0dHJpYnV0ZXMSKQoEb3BlbhgJIAEoCzIbLmdvdnNoYXJlLnYxLk9wZW5BdHRyaWJ1dGVzEi4KDHVwZGF0ZV9jeWNsZRgKIAEoDjIYLmdvdnNoYXJlLnYxLlVwZGF0ZUN5Y2xlEhQKDHB1Ymxpc2hfZGF0ZRgLIAEoCRIVCg1yZWxhdGVkX2NvZGVzGAwgAygJEhAKCGtleXdvcmRzGA0gAygJEhIKCmNsYXNzaWZpZWQYDiABKAgifAoLVmVyc2lvbkluZm8SDwoHdmVyc2lvbhgBIAEoBBIOCgZkaWdlc3QYAiABKAkSDgoGYXV0aG9yGAMgASgJEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBG5vdGUYBSABKAkisAIKDENhdGFsb2dFbnRyeRIMCgRjb2RlGAEgASgJEiYKBXN0YXRlGAIgASgOMhcuZ292c2hhcmUudjEuRW50cnlTdGF0ZRIUCgxoZWFkX3ZlcnNpb24YAyABKAQSGQoRcHVibGlzaGVkX3ZlcnNpb24YBCABKAQSLwoIbWV0YWRhdGEYBSABKAsyHS5nb3ZzaGFyZS52MS5SZXNvdXJjZU1ldGFkYXRhEikKB3ZlcnNpb24YBiABKAsyGC5nb3ZzaGFyZS52MS5WZXJzaW9uSW5mbxIVCg1wcm92aWRlcl9jb2RlGAcgASgJEhYKDnJldmlld19jb21tZW50GAggASgJEi4KCnVwZGF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImwKFFJlZ2lzdGVyRW50cnlSZXF1ZXN0Ei8KCG1ldGFkYXRhGAEgASgLMh0uZ292c2hhcmUudjEuUmVzb3VyY2VNZXRhZGF0YRIMCgRub3RlGAIgASgJEhUKDXZhbGlkYXRlX29ubHkYAyABKAgiewoSVXBkYXRlRW50cnlSZXF1ZXN0EgwKBGNvZGUYASABKAkSGAoQZXhwZWN0ZWRfdmVyc2lvbhgCIAEoBBIvCghtZXRhZGF0YRgDIAEoCzIdLmdvdnNoYXJlLnYxLlJlc291cmNlTWV0YWRhdGESDAoEbm90ZRgEIAEoCSIwCg9HZXRFbnRyeVJlcXVlc3QSDAoEY29kZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEIv8BChJMaXN0RW50cmllc1JlcXVlc3QSFQoNcHJvdmlkZXJfY29kZRgBIAEoCRInCghjYXRlZ29yeRgCIAEoDjIVLmdvdnNoYXJlLnYxLkNhdGVnb3J5EioKCnNoYXJlX3R5cGUYAyABKA4yFi5nb3ZzaGFyZS52MS5TaGFyZVR5cGUSJgoFc3RhdGUYBCABKA4yFy5nb3ZzaGFyZS52MS5FbnRyeVN0YXRlEi4KDHVwZGF0ZV9jeWNsZRgFIAEoDjIYLmdvdnNoYXJlLnYxLlVwZGF0ZUN5Y2xlEhEKCXBhZ2Vfc2l6ZRgGIAEoBRISCgpwYWdlX3Rva2VuGAcgASgJIloKE0xpc3RFbnRyaWVzUmVzcG9uc2USKgoHZW50cmllcxgBIAMoCzIZLmdvdnNoYXJlLnYxLkNhdGFsb2dFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiSgoTTGlzdFZlcnNpb25zUmVxdWVzdBIMCgRjb2RlGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlsKFExpc3RWZXJzaW9uc1Jlc3BvbnNlEioKCHZlcnNpb25zGAEgAygLMhguZ292c2hhcmUudjEuVmVyc2lvbkluZm8SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIk0KE0RpZmZWZXJzaW9uc1JlcXVlc3QSDAoEY29kZRgBIAEoCRIUCgxmcm9tX3ZlcnNpb24YAiABKAQSEgoKdG9fdmVyc2lvbhgDIAEoBCI6CgtGaWVsZENoYW5nZRIMCgRwYXRoGAEgASgJEg4KBmJlZm9yZRgCIAEoCRINCgVhZnRlchgDIAEoCSKPAQoURGlmZlZlcnNpb25zUmVzcG9uc2USKQoHY2hhbmdlcxgBIAMoCzIYLmdvdnNoYXJlLnYxLkZpZWxkQ2hhbmdlEiYKBGZyb20YAiABKAsyGC5nb3ZzaGFyZS52MS5WZXJzaW9uSW5mbxIkCgJ0bxgDIAEoCzIYLmdvdnNoYXJlLnYxLlZlcnNpb25JbmZvIjwKElN1Ym1pdEVudHJ5UmVxdWVzdBIMCgRjb2RlGAEgASgJEhgKEGV4cGVjdGVkX3ZlcnNpb24YAiABKAQiOAoYUmVxdWVzdFJldm9jYXRpb25SZXF1ZXN0EgwKBGNvZGUYASABKAkSDgoGcmVhc29uGAIgASgJIlUKElJldmlld0VudHJ5UmVxdWVzdBIMCgRjb2RlGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSDwoHYXBwcm92ZRgDIAEoCBIPCgdjb21tZW50GAQgASgJIugBChRTZWFyY2hFbnRyaWVzUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIVCg1wcm92aWRlcl9jb2RlGAIgASgJEicKCGNhdGVnb3J5GAMgASgOMhUuZ292c2hhcmUudjEuQ2F0ZWdvcnkSKgoKc2hhcmVfdHlwZRgEIAEoDjIWLmdvdnNoYXJlLnYxLlNoYXJlVHlwZRIuCgx1cGRhdGVfY3ljbGUYBSABKA4yGC5nb3ZzaGFyZS52MS5VcGRhdGVDeWNsZRIRCglwYWdlX3NpemUYBiABKAUSEgoKcGFnZV90b2tlbhgHIAEoCSJwCglTZWFyY2hIaXQSKAoFZW50cnkYASABKAsyGS5nb3ZzaGFyZS52MS5DYXRhbG9nRW50cnkSDQoFc2NvcmUYAiABKAISKgoKaGlnaGxpZ2h0cxgDIAMoCzIWLmdvdnNoYXJlLnYxLkhpZ2hsaWdodCIsCglIaWdobGlnaHQSDQoFZmllbGQYASABKAkSEAoIZnJhZ21lbnQYAiABKAkiOQoKRmFjZXRDb3VudBINCgV2YWx1ZRgBIAEoCRINCgVsYWJlbBgCIAEoCRINCgVjb3VudBgDIAEoBCI/CgVGYWNldBINCgVmaWVsZBgBIAEoCRInCgZjb3VudHMYAiADKAsyFy5nb3ZzaGFyZS52MS5GYWNldENvdW50IokBChVTZWFyY2hFbnRyaWVzUmVzcG9uc2USJAoEaGl0cxgBIAMoCzIWLmdvdnNoYXJlLnYxLlNlYXJjaEhpdBINCgV0b3RhbBgCIAEoBBIiCgZmYWNldHMYAyADKAsyEi5nb3ZzaGFyZS52MS5GYWNldBIXCg9uZXh0X3BhZ2VfdG9rZW4YBCABKAkiLQoTV2F0Y2hDYXRhbG9nUmVxdWVzdBIWCg5hZnRlcl9zZXF1ZW5jZRgBIAEoBCL1AQoMQ2F0YWxvZ0V2ZW50EhAKCHNlcXVlbmNlGAEgASgEEgwKBGNvZGUYAiABKAkSKwoEa2luZBgDIAEoDjIdLmdvdnNoYXJlLnYxLkNhdGFsb2dFdmVudEtpbmQSDwoHdmVyc2lvbhgEIAEoBBImCgVzdGF0ZRgFIAEoDjIXLmdvdnNoYXJlLnYxLkVudHJ5U3RhdGUSDQoFYWN0b3IYBiABKAkSKAoEdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHY29tbWVudBgIIAEoCRIVCg1wcm92aWRlcl9jb2RlGAkgASgJKt8CChBDYXRhbG9nRXZlbnRLaW5kEiIKHkNBVEFMT0dfRVZFTlRfS0lORF9VTlNQRUNJRklFRBAAEiEKHUNBVEFMT0dfRVZFTlRfS0lORF9SRUdJU1RFUkVEEAESHgoaQ0FUQUxPR19FVkVOVF9LSU5EX1VQREFURUQQAhIgChxDQVRBTE9HX0VWRU5UX0tJTkRfU1VCTUlUVEVEEAMSIAocQ0FUQUxPR19FVkVOVF9LSU5EX1BVQkxJU0hFRBAEEicKI0NBVEFMT0dfRVZFTlRfS0lORF9QVUJMSVNIX1JFSkVDVEVEEAUSKwonQ0FUQUxPR19FVkVOVF9LSU5EX1JFVk9DQVRJT05fUkVRVUVTVEVEEAYSHgoaQ0FUQUxPR19FVkVOVF9LSU5EX1JFVk9LRUQQBxIqCiZDQVRBTE9HX0VWRU5UX0tJTkRfUkVWT0NBVElPTl9SRUpFQ1RFRBAIMv8GCg5DYXRhbG9nU2VydmljZRJNCg1SZWdpc3RlckVudHJ5EiEuZ292c2hhcmUudjEuUmVnaXN0ZXJFbnRyeVJlcXVlc3QaGS5nb3ZzaGFyZS52MS5DYXRhbG9nRW50cnkSSQoLVXBkYXRlRW50cnkSHy5nb3ZzaGFyZS52MS5VcGRhdGVFbnRyeVJlcXVlc3QaGS5nb3ZzaGFyZS52MS5DYXRhbG9nRW50cnkSQwoIR2V0RW50cnkSHC5nb3ZzaGFyZS52MS5HZXRFbnRyeVJlcXVlc3QaGS5nb3ZzaGFyZS52MS5DYXRhbG9nRW50cnkSUAoLTGlzdEVudHJpZXMSHy5nb3ZzaGFyZS52MS5MaXN0RW50cmllc1JlcXVlc3QaIC5nb3ZzaGFyZS52MS5MaXN0RW50cmllc1Jlc3BvbnNlElMKDExpc3RWZXJzaW9ucxIgLmdvdnNoYXJlLnYxLkxpc3RWZXJzaW9uc1JlcXVlc3QaIS5nb3ZzaGFyZS52MS5MaXN0VmVyc2lvbnNSZXNwb25zZRJTCgxEaWZmVmVyc2lvbnMSIC5nb3ZzaGFyZS52MS5EaWZmVmVyc2lvbnNSZXF1ZXN0GiEuZ292c2hhcmUudjEuRGlmZlZlcnNpb25zUmVzcG9uc2USSQoLU3VibWl0RW50cnkSHy5nb3ZzaGFyZS52MS5TdWJtaXRFbnRyeVJlcXVlc3QaGS5nb3ZzaGFyZS52MS5DYXRhbG9nRW50cnkSVQoRUmVxdWVzdFJldm9jYXRpb24SJS5nb3ZzaGFyZS52MS5SZXF1ZXN0UmV2b2NhdGlvblJlcXVlc3QaGS5nb3ZzaGFyZS52MS5DYXRhbG9nRW50cnkSSQoLUmV2aWV3RW50cnkSHy5nb3ZzaGFyZS52MS5SZXZpZXdFbnRyeVJlcXVlc3QaGS5nb3ZzaGFyZS52MS5DYXRhbG9nRW50cnkSVgoNU2VhcmNoRW50cmllcxIhLmdvdnNoYXJlLnYxLlNlYXJjaEVudHJpZXNSZXF1ZXN0GiIuZ292c2hhcmUudjEuU2VhcmNoRW50cmllc1Jlc3BvbnNlEk0KDFdhdGNoQ2F0YWxvZxIgLmdvdnNoYXJlLnYxLldhdGNoQ2F0YWxvZ1JlcXVlc3QaGS5nb3ZzaGFyZS52MS5DYXRhbG9nRXZlbnQwAUJaChJjbi5nb3YuZ292c2hhcmUudjFCDENhdGFsb2dQcm90b1ABWiZnb3ZzaGFyZS9nZW4vZ28vZ292c2hhcmUvdjE7Z292c2hhcmV2MaoCC0dvdnNoYXJlLlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_govshare_v1_common]);
 
 /**
- * 信息资源分类: 类 + 项 + 目 + 细目.
+ * 信息资源分类: 类 + 项 + 目 + 细目. Together, in that order, its digits are the entry's 分类码
+ * (6 to 18 digits), the part of the resource code before the "/"; fixed once registered.
  *
  * @generated from message govshare.v1.Classification
  */
 export type Classification = Message<"govshare.v1.Classification"> & {
   /**
+   * Required: 类, which is the first digit of the 分类码.
+   *
    * @generated from field: govshare.v1.Category category = 1;
    */
   category: Category;
 
   /**
-   * 项, 2 digits
+   * Required: 项, exactly 2 digits.
    *
    * @generated from field: string item = 2;
    */
   item: string;
 
   /**
-   * 目, 3 digits
+   * Required: 目, exactly 3 digits.
    *
    * @generated from field: string subitem = 3;
    */
   subitem: string;
 
   /**
-   * 细目, digits, optional
+   * Optional: 细目, empty or 1 to 12 digits.
    *
    * @generated from field: string detail = 4;
    */
@@ -65,14 +68,17 @@ export const ClassificationSchema: GenMessage<Classification> = /*@__PURE__*/
  */
 export type ResourceFormat = Message<"govshare.v1.ResourceFormat"> & {
   /**
+   * Required: the kind of format.
+   *
    * @generated from field: govshare.v1.FormatKind kind = 1;
    */
   kind: FormatKind;
 
   /**
-   * 至多 200 个字符 (at most 200 characters).
-   *
-   * e.g. "xlsx"; free text for FORMAT_KIND_OTHER
+   * The concrete format, e.g. "xlsx": one of the formats FormatKind lists for `kind` (any
+   * letter case, stored as listed), required for those kinds; free text for
+   * FORMAT_KIND_OTHER (required) and FORMAT_KIND_SELF_DESCRIBING (optional). 至多 200 个字符
+   * (at most 200 characters).
    *
    * @generated from field: string detail = 2;
    */
@@ -87,30 +93,38 @@ export const ResourceFormatSchema: GenMessage<ResourceFormat> = /*@__PURE__*/
   messageDesc(file_govshare_v1_catalog, 1);
 
 /**
- * 信息项
+ * 信息项: one data item (column) of the resource.
  *
  * @generated from message govshare.v1.InfoItem
  */
 export type InfoItem = Message<"govshare.v1.InfoItem"> & {
   /**
-   * Required; 至多 100 个字符 (at most 100 characters), unique within the entry.
+   * Required; 至多 100 个字符 (at most 100 characters), unique within the entry; surrounding
+   * blanks are trimmed. Data columns and grants name items by it.
    *
    * @generated from field: string name = 1;
    */
   name: string;
 
   /**
+   * Required: the item's data type.
+   *
    * @generated from field: govshare.v1.DataType data_type = 2;
    */
   dataType: DataType;
 
   /**
+   * Required: 1 to 1 000 000; characters for C, M and G, digits for N, Y, B, F and I; for D,
+   * T and L how the guideline writes the value (8 for CCYYMMDD).
+   *
    * @generated from field: uint32 length = 3;
    */
   length: number;
 
   /**
-   * unspecified: the entry's share type
+   * Optional: the item's own share type; unspecified: the entry's. The entry's share type
+   * must then be the most open of its items' types. In replies, always the item's effective
+   * type.
    *
    * @generated from field: govshare.v1.ShareType share_type = 4;
    */
@@ -138,30 +152,32 @@ export const InfoItemSchema: GenMessage<InfoItem> = /*@__PURE__*/
  */
 export type SharingAttributes = Message<"govshare.v1.SharingAttributes"> & {
   /**
+   * 共享类型: the most open of the items' types. Required unless every item has its own type;
+   * then, when unspecified, it is derived from them.
+   *
    * @generated from field: govshare.v1.ShareType share_type = 1;
    */
   shareType: ShareType;
 
   /**
-   * 至多 2000 个字符 (at most 2000 characters).
-   *
-   * 共享条件, required for SHARE_TYPE_CONDITIONAL
+   * 共享条件: under which conditions the resource is shared; required for
+   * SHARE_TYPE_CONDITIONAL. 至多 2000 个字符 (at most 2000 characters).
    *
    * @generated from field: string condition = 2;
    */
   condition: string;
 
   /**
-   * 共享方式
+   * 共享方式: required unless the share type is SHARE_TYPE_NOT_SHARED.
    *
    * @generated from field: govshare.v1.ShareMode mode = 3;
    */
   mode: ShareMode;
 
   /**
+   * 不予共享依据: the law, administrative regulation or central policy the refusal to share
+   * rests on; required for SHARE_TYPE_NOT_SHARED, and quoted to whoever requests the entry.
    * 至多 2000 个字符 (at most 2000 characters).
-   *
-   * 不予共享依据, required for SHARE_TYPE_NOT_SHARED
    *
    * @generated from field: string basis = 4;
    */
@@ -176,18 +192,21 @@ export const SharingAttributesSchema: GenMessage<SharingAttributes> = /*@__PURE_
   messageDesc(file_govshare_v1_catalog, 3);
 
 /**
- * 开放属性
+ * 开放属性: whether the resource is open to the public (向社会开放).
  *
  * @generated from message govshare.v1.OpenAttributes
  */
 export type OpenAttributes = Message<"govshare.v1.OpenAttributes"> & {
   /**
+   * Whether the resource is open to the public. Default false.
+   *
    * @generated from field: bool open_to_public = 1;
    */
   openToPublic: boolean;
 
   /**
-   * 至多 2000 个字符 (at most 2000 characters).
+   * 开放条件: the conditions of opening; must be empty unless open_to_public. 至多 2000 个字符
+   * (at most 2000 characters).
    *
    * @generated from field: string condition = 2;
    */
@@ -202,94 +221,111 @@ export const OpenAttributesSchema: GenMessage<OpenAttributes> = /*@__PURE__*/
   messageDesc(file_govshare_v1_catalog, 4);
 
 /**
- * The 13 core elements of a catalogue entry (政务信息资源目录编制指南).
+ * The 13 core elements of a catalogue entry (政务信息资源目录编制指南). Every rule failed is
+ * reported at once, each under its path (`metadata.items[2].length`); a list over its limit
+ * (items, keywords, related_codes) is refused before any of its elements is checked.
  *
  * @generated from message govshare.v1.ResourceMetadata
  */
 export type ResourceMetadata = Message<"govshare.v1.ResourceMetadata"> & {
   /**
+   * Required: 信息资源分类. Cannot change after registration (it is part of the code).
+   *
    * @generated from field: govshare.v1.Classification classification = 1;
    */
   classification?: Classification | undefined;
 
   /**
-   * Required; 至多 200 个字符 (at most 200 characters).
+   * Required: 信息资源名称; 至多 200 个字符 (at most 200 characters); trimmed.
    *
    * @generated from field: string name = 2;
    */
   name: string;
 
   /**
-   * 提供方代码; defaults to the caller's department
+   * 提供方代码: the providing department's 18-character credit code; a registered department.
+   * Defaults to the caller's department; cannot change after registration.
    *
    * @generated from field: string provider_code = 3;
    */
   providerCode: string;
 
   /**
-   * 提供方, set by the service from the department record
+   * 提供方: set by the service from the department record; ignored in requests.
    *
    * @generated from field: string provider_name = 4;
    */
   providerName: string;
 
   /**
-   * Required; 至多 4000 个字符 (at most 4000 characters).
+   * Required: 信息资源摘要; 至多 4000 个字符 (at most 4000 characters); trimmed.
    *
    * @generated from field: string summary = 5;
    */
   summary: string;
 
   /**
+   * Required: 信息资源格式 (format.kind must be set).
+   *
    * @generated from field: govshare.v1.ResourceFormat format = 6;
    */
   format?: ResourceFormat | undefined;
 
   /**
    * 1 至 1000 个信息项 (1 to 1000 items); a longer list is refused before any item is checked.
+   * The order is kept and matters.
    *
    * @generated from field: repeated govshare.v1.InfoItem items = 7;
    */
   items: InfoItem[];
 
   /**
+   * Required: 共享属性.
+   *
    * @generated from field: govshare.v1.SharingAttributes sharing = 8;
    */
   sharing?: SharingAttributes | undefined;
 
   /**
+   * Optional: 开放属性; unset: not open to the public.
+   *
    * @generated from field: govshare.v1.OpenAttributes open = 9;
    */
   open?: OpenAttributes | undefined;
 
   /**
+   * Required: 更新周期.
+   *
    * @generated from field: govshare.v1.UpdateCycle update_cycle = 10;
    */
   updateCycle: UpdateCycle;
 
   /**
-   * CCYY-MM-DD
+   * Required: 发布日期, CCYY-MM-DD, a real date.
    *
    * @generated from field: string publish_date = 11;
    */
   publishDate: string;
 
   /**
-   * 至多 100 个 (at most 100 codes), each a resource code, no repeats.
+   * 关联资源代码: 至多 100 个 (at most 100 codes), each a resource code (分类码/顺序码), no
+   * repeats. Optional; the codes need not be registered here.
    *
    * @generated from field: repeated string related_codes = 12;
    */
   relatedCodes: string[];
 
   /**
-   * 至多 20 个，每个至多 50 个字符 (at most 20 keywords of at most 50 characters each).
+   * 至多 20 个，每个至多 50 个字符 (at most 20 keywords of at most 50 characters each); each
+   * non-blank, trimmed. Optional.
    *
    * @generated from field: repeated string keywords = 13;
    */
   keywords: string[];
 
   /**
-   * 涉密: such resources are refused
+   * 涉密: must be false; classified resources do not belong on the sharing platform and are
+   * refused (INVALID_ARGUMENT).
    *
    * @generated from field: bool classified = 14;
    */
@@ -304,34 +340,44 @@ export const ResourceMetadataSchema: GenMessage<ResourceMetadata> = /*@__PURE__*
   messageDesc(file_govshare_v1_catalog, 5);
 
 /**
+ * One version of an entry: immutable once written.
+ *
  * @generated from message govshare.v1.VersionInfo
  */
 export type VersionInfo = Message<"govshare.v1.VersionInfo"> & {
   /**
+   * The version number: 1 for the registration, then one more for each update.
+   *
    * @generated from field: uint64 version = 1;
    */
   version: bigint;
 
   /**
-   * sha256 hex of the version's canonical bytes
+   * sha256 hex of the version's canonical bytes (64 hex digits): equal digests, equal
+   * metadata.
    *
    * @generated from field: string digest = 2;
    */
   digest: string;
 
   /**
-   * token id of the writer
+   * Token id of the writer (`tok_…`, or `cert:…` for a client certificate alone).
    *
    * @generated from field: string author = 3;
    */
   author: string;
 
   /**
+   * When the version was written.
+   *
    * @generated from field: google.protobuf.Timestamp created_at = 4;
    */
   createdAt?: Timestamp | undefined;
 
   /**
+   * The writer's note on the version (RegisterEntryRequest.note, UpdateEntryRequest.note);
+   * empty when none was given.
+   *
    * @generated from field: string note = 5;
    */
   note: string;
@@ -345,56 +391,74 @@ export const VersionInfoSchema: GenMessage<VersionInfo> = /*@__PURE__*/
   messageDesc(file_govshare_v1_catalog, 6);
 
 /**
+ * A catalogue entry, as seen at one of its versions.
+ *
  * @generated from message govshare.v1.CatalogEntry
  */
 export type CatalogEntry = Message<"govshare.v1.CatalogEntry"> & {
   /**
+   * 信息资源代码: 分类码/顺序码, such as 303084122704/000001. Empty only in the reply of a
+   * validate_only registration.
+   *
    * @generated from field: string code = 1;
    */
   code: string;
 
   /**
+   * The entry's state now.
+   *
    * @generated from field: govshare.v1.EntryState state = 2;
    */
   state: EntryState;
 
   /**
+   * The newest version (the one UpdateEntry and SubmitEntry expect).
+   *
    * @generated from field: uint64 head_version = 3;
    */
   headVersion: bigint;
 
   /**
-   * 0 when never published
+   * The version in the published catalogue; 0 when never published. After a revocation, the
+   * last version published.
    *
    * @generated from field: uint64 published_version = 4;
    */
   publishedVersion: bigint;
 
   /**
-   * the metadata of `version`
+   * The metadata of `version`.
    *
    * @generated from field: govshare.v1.ResourceMetadata metadata = 5;
    */
   metadata?: ResourceMetadata | undefined;
 
   /**
+   * The version shown: the one asked for, the caller's default (the published version, or
+   * the head before the first publication), or the one the call wrote or reviewed.
+   *
    * @generated from field: govshare.v1.VersionInfo version = 6;
    */
   version?: VersionInfo | undefined;
 
   /**
+   * The providing department's credit code (metadata.provider_code).
+   *
    * @generated from field: string provider_code = 7;
    */
   providerCode: string;
 
   /**
-   * the last reviewer's comment or revocation reason
+   * The last reviewer's comment or revocation reason, whichever came last; empty before
+   * either.
    *
    * @generated from field: string review_comment = 8;
    */
   reviewComment: string;
 
   /**
+   * When the entry last changed (a version written or a state entered).
+   *
    * @generated from field: google.protobuf.Timestamp updated_at = 9;
    */
   updatedAt?: Timestamp | undefined;
@@ -408,16 +472,20 @@ export const CatalogEntrySchema: GenMessage<CatalogEntry> = /*@__PURE__*/
   messageDesc(file_govshare_v1_catalog, 7);
 
 /**
+ * RegisterEntry's input.
+ *
  * @generated from message govshare.v1.RegisterEntryRequest
  */
 export type RegisterEntryRequest = Message<"govshare.v1.RegisterEntryRequest"> & {
   /**
+   * Required: the entry's metadata (see ResourceMetadata for each element's rules).
+   *
    * @generated from field: govshare.v1.ResourceMetadata metadata = 1;
    */
   metadata?: ResourceMetadata | undefined;
 
   /**
-   * Optional; 至多 1000 个字符 (at most 1000 characters).
+   * Optional; 至多 1000 个字符 (at most 1000 characters): a note on version 1.
    *
    * @generated from field: string note = 2;
    */
@@ -441,26 +509,36 @@ export const RegisterEntryRequestSchema: GenMessage<RegisterEntryRequest> = /*@_
   messageDesc(file_govshare_v1_catalog, 8);
 
 /**
+ * UpdateEntry's input: a new version of an entry.
+ *
  * @generated from message govshare.v1.UpdateEntryRequest
  */
 export type UpdateEntryRequest = Message<"govshare.v1.UpdateEntryRequest"> & {
   /**
+   * Required: the entry's resource code (分类码/顺序码).
+   *
    * @generated from field: string code = 1;
    */
   code: string;
 
   /**
+   * Required (from 1): the head version the edit is based on; any other is ABORTED
+   * VERSION_CONFLICT.
+   *
    * @generated from field: uint64 expected_version = 2;
    */
   expectedVersion: bigint;
 
   /**
+   * Required: the whole new metadata (not a patch), under the rules of RegisterEntry; the
+   * classification and provider_code must stay the entry's.
+   *
    * @generated from field: govshare.v1.ResourceMetadata metadata = 3;
    */
   metadata?: ResourceMetadata | undefined;
 
   /**
-   * Optional; 至多 1000 个字符 (at most 1000 characters).
+   * Optional; 至多 1000 个字符 (at most 1000 characters): a note on the new version.
    *
    * @generated from field: string note = 4;
    */
@@ -475,16 +553,21 @@ export const UpdateEntryRequestSchema: GenMessage<UpdateEntryRequest> = /*@__PUR
   messageDesc(file_govshare_v1_catalog, 9);
 
 /**
+ * GetEntry's input.
+ *
  * @generated from message govshare.v1.GetEntryRequest
  */
 export type GetEntryRequest = Message<"govshare.v1.GetEntryRequest"> & {
   /**
+   * Required: the entry's resource code (分类码/顺序码).
+   *
    * @generated from field: string code = 1;
    */
   code: string;
 
   /**
-   * 0: the published version (or the head, for the provider before publication)
+   * 0: the published version (or the head, for the provider and ADMIN before publication).
+   * Outside the providing department and ADMIN only the published version may be named.
    *
    * @generated from field: uint64 version = 2;
    */
@@ -499,40 +582,58 @@ export const GetEntryRequestSchema: GenMessage<GetEntryRequest> = /*@__PURE__*/
   messageDesc(file_govshare_v1_catalog, 10);
 
 /**
+ * ListEntries' input: filters (each unspecified or empty for any) and the page.
+ *
  * @generated from message govshare.v1.ListEntriesRequest
  */
 export type ListEntriesRequest = Message<"govshare.v1.ListEntriesRequest"> & {
   /**
+   * Entries of this provider only: an 18-character credit code.
+   *
    * @generated from field: string provider_code = 1;
    */
   providerCode: string;
 
   /**
+   * Entries of this category only.
+   *
    * @generated from field: govshare.v1.Category category = 2;
    */
   category: Category;
 
   /**
+   * Entries of this share type only.
+   *
    * @generated from field: govshare.v1.ShareType share_type = 3;
    */
   shareType: ShareType;
 
   /**
+   * Entries in this state only.
+   *
    * @generated from field: govshare.v1.EntryState state = 4;
    */
   state: EntryState;
 
   /**
+   * Entries with this update cycle only.
+   *
    * @generated from field: govshare.v1.UpdateCycle update_cycle = 5;
    */
   updateCycle: UpdateCycle;
 
   /**
+   * The most entries to return: 0 for the default (`api.default_page_size`, 50), larger than
+   * `api.max_page_size` (500) served as that; negative is INVALID_ARGUMENT.
+   *
    * @generated from field: int32 page_size = 6;
    */
   pageSize: number;
 
   /**
+   * Empty for the first page; otherwise the next_page_token of the previous reply, with the
+   * same filters.
+   *
    * @generated from field: string page_token = 7;
    */
   pageToken: string;
@@ -546,10 +647,14 @@ export const ListEntriesRequestSchema: GenMessage<ListEntriesRequest> = /*@__PUR
   messageDesc(file_govshare_v1_catalog, 11);
 
 /**
+ * One page of entries.
+ *
  * @generated from message govshare.v1.ListEntriesResponse
  */
 export type ListEntriesResponse = Message<"govshare.v1.ListEntriesResponse"> & {
   /**
+   * The entries, in the order of their codes.
+   *
    * @generated from field: repeated govshare.v1.CatalogEntry entries = 1;
    */
   entries: CatalogEntry[];
@@ -571,20 +676,29 @@ export const ListEntriesResponseSchema: GenMessage<ListEntriesResponse> = /*@__P
   messageDesc(file_govshare_v1_catalog, 12);
 
 /**
+ * ListVersions' input.
+ *
  * @generated from message govshare.v1.ListVersionsRequest
  */
 export type ListVersionsRequest = Message<"govshare.v1.ListVersionsRequest"> & {
   /**
+   * Required: the entry's resource code.
+   *
    * @generated from field: string code = 1;
    */
   code: string;
 
   /**
+   * The most versions to return: 0 for the default (50), at most 500; negative is
+   * INVALID_ARGUMENT.
+   *
    * @generated from field: int32 page_size = 2;
    */
   pageSize: number;
 
   /**
+   * Empty for the first page; otherwise the next_page_token of the previous reply.
+   *
    * @generated from field: string page_token = 3;
    */
   pageToken: string;
@@ -598,10 +712,14 @@ export const ListVersionsRequestSchema: GenMessage<ListVersionsRequest> = /*@__P
   messageDesc(file_govshare_v1_catalog, 13);
 
 /**
+ * One page of an entry's versions.
+ *
  * @generated from message govshare.v1.ListVersionsResponse
  */
 export type ListVersionsResponse = Message<"govshare.v1.ListVersionsResponse"> & {
   /**
+   * The versions, oldest first.
+   *
    * @generated from field: repeated govshare.v1.VersionInfo versions = 1;
    */
   versions: VersionInfo[];
@@ -622,20 +740,28 @@ export const ListVersionsResponseSchema: GenMessage<ListVersionsResponse> = /*@_
   messageDesc(file_govshare_v1_catalog, 14);
 
 /**
+ * DiffVersions' input.
+ *
  * @generated from message govshare.v1.DiffVersionsRequest
  */
 export type DiffVersionsRequest = Message<"govshare.v1.DiffVersionsRequest"> & {
   /**
+   * Required: the entry's resource code.
+   *
    * @generated from field: string code = 1;
    */
   code: string;
 
   /**
+   * Required (from 1): the version compared from.
+   *
    * @generated from field: uint64 from_version = 2;
    */
   fromVersion: bigint;
 
   /**
+   * Required (from 1): the version compared to.
+   *
    * @generated from field: uint64 to_version = 3;
    */
   toVersion: bigint;
@@ -649,20 +775,30 @@ export const DiffVersionsRequestSchema: GenMessage<DiffVersionsRequest> = /*@__P
   messageDesc(file_govshare_v1_catalog, 15);
 
 /**
+ * One changed field of the metadata.
+ *
  * @generated from message govshare.v1.FieldChange
  */
 export type FieldChange = Message<"govshare.v1.FieldChange"> & {
   /**
+   * The field's path: `name`, `sharing.condition`, `classification.item`, `items[姓名]` (an
+   * item added or removed, by name), `items[姓名].length`, …
+   *
    * @generated from field: string path = 1;
    */
   path: string;
 
   /**
+   * The value in from_version, as text a reviewer reads (coded values as their Chinese label
+   * and code, such as 有条件共享(2)); empty where there was none.
+   *
    * @generated from field: string before = 2;
    */
   before: string;
 
   /**
+   * The value in to_version, in the same form; empty where there is none.
+   *
    * @generated from field: string after = 3;
    */
   after: string;
@@ -676,20 +812,29 @@ export const FieldChangeSchema: GenMessage<FieldChange> = /*@__PURE__*/
   messageDesc(file_govshare_v1_catalog, 16);
 
 /**
+ * What changed from one version to another.
+ *
  * @generated from message govshare.v1.DiffVersionsResponse
  */
 export type DiffVersionsResponse = Message<"govshare.v1.DiffVersionsResponse"> & {
   /**
+   * The changed fields, in the order of the metadata's elements; empty when the versions have
+   * the same metadata.
+   *
    * @generated from field: repeated govshare.v1.FieldChange changes = 1;
    */
   changes: FieldChange[];
 
   /**
+   * The version compared from.
+   *
    * @generated from field: govshare.v1.VersionInfo from = 2;
    */
   from?: VersionInfo | undefined;
 
   /**
+   * The version compared to.
+   *
    * @generated from field: govshare.v1.VersionInfo to = 3;
    */
   to?: VersionInfo | undefined;
@@ -703,15 +848,22 @@ export const DiffVersionsResponseSchema: GenMessage<DiffVersionsResponse> = /*@_
   messageDesc(file_govshare_v1_catalog, 17);
 
 /**
+ * SubmitEntry's input.
+ *
  * @generated from message govshare.v1.SubmitEntryRequest
  */
 export type SubmitEntryRequest = Message<"govshare.v1.SubmitEntryRequest"> & {
   /**
+   * Required: the entry's resource code.
+   *
    * @generated from field: string code = 1;
    */
   code: string;
 
   /**
+   * Required (from 1): the head version being submitted; any other is ABORTED
+   * VERSION_CONFLICT.
+   *
    * @generated from field: uint64 expected_version = 2;
    */
   expectedVersion: bigint;
@@ -725,16 +877,21 @@ export const SubmitEntryRequestSchema: GenMessage<SubmitEntryRequest> = /*@__PUR
   messageDesc(file_govshare_v1_catalog, 18);
 
 /**
+ * RequestRevocation's input.
+ *
  * @generated from message govshare.v1.RequestRevocationRequest
  */
 export type RequestRevocationRequest = Message<"govshare.v1.RequestRevocationRequest"> & {
   /**
+   * Required: the entry's resource code.
+   *
    * @generated from field: string code = 1;
    */
   code: string;
 
   /**
-   * Required; 至多 2000 个字符 (at most 2000 characters).
+   * Required; 至多 2000 个字符 (at most 2000 characters): why the entry should be withdrawn;
+   * trimmed.
    *
    * @generated from field: string reason = 2;
    */
@@ -749,28 +906,36 @@ export const RequestRevocationRequestSchema: GenMessage<RequestRevocationRequest
   messageDesc(file_govshare_v1_catalog, 19);
 
 /**
+ * ReviewEntry's input: ADMIN's decision.
+ *
  * @generated from message govshare.v1.ReviewEntryRequest
  */
 export type ReviewEntryRequest = Message<"govshare.v1.ReviewEntryRequest"> & {
   /**
+   * Required: the entry's resource code.
+   *
    * @generated from field: string code = 1;
    */
   code: string;
 
   /**
+   * Required (from 1): the version under review: the head version for a publication, the
+   * published version for a revocation; any other is ABORTED VERSION_CONFLICT.
+   *
    * @generated from field: uint64 version = 2;
    */
   version: bigint;
 
   /**
+   * True to approve the publication or revocation, false to refuse it.
+   *
    * @generated from field: bool approve = 3;
    */
   approve: boolean;
 
   /**
-   * 至多 2000 个字符 (at most 2000 characters).
-   *
-   * required when refusing
+   * The reviewer's comment, required when refusing; 至多 2000 个字符 (at most 2000
+   * characters); trimmed. Becomes the entry's review_comment.
    *
    * @generated from field: string comment = 4;
    */
@@ -785,44 +950,60 @@ export const ReviewEntryRequestSchema: GenMessage<ReviewEntryRequest> = /*@__PUR
   messageDesc(file_govshare_v1_catalog, 20);
 
 /**
+ * SearchEntries' input: the words, the ListEntries filters (each unspecified or empty for any)
+ * and the page.
+ *
  * @generated from message govshare.v1.SearchEntriesRequest
  */
 export type SearchEntriesRequest = Message<"govshare.v1.SearchEntriesRequest"> & {
   /**
-   * 至多 200 个字符 (at most 200 characters).
-   *
-   * Chinese or English words, codes; empty: every published entry
+   * Chinese or English words, codes; empty: every published entry. 至多 200 个字符 (at most
+   * 200 characters).
    *
    * @generated from field: string query = 1;
    */
   query: string;
 
   /**
+   * Entries of this provider only: an 18-character credit code.
+   *
    * @generated from field: string provider_code = 2;
    */
   providerCode: string;
 
   /**
+   * Entries of this category only.
+   *
    * @generated from field: govshare.v1.Category category = 3;
    */
   category: Category;
 
   /**
+   * Entries of this share type only.
+   *
    * @generated from field: govshare.v1.ShareType share_type = 4;
    */
   shareType: ShareType;
 
   /**
+   * Entries with this update cycle only.
+   *
    * @generated from field: govshare.v1.UpdateCycle update_cycle = 5;
    */
   updateCycle: UpdateCycle;
 
   /**
+   * The most hits to return: 0 for the default (50), at most 500; negative is
+   * INVALID_ARGUMENT.
+   *
    * @generated from field: int32 page_size = 6;
    */
   pageSize: number;
 
   /**
+   * Empty for the first page; otherwise the next_page_token of the previous reply, with the
+   * same query and filters.
+   *
    * @generated from field: string page_token = 7;
    */
   pageToken: string;
@@ -836,22 +1017,28 @@ export const SearchEntriesRequestSchema: GenMessage<SearchEntriesRequest> = /*@_
   messageDesc(file_govshare_v1_catalog, 21);
 
 /**
+ * One entry that matches.
+ *
  * @generated from message govshare.v1.SearchHit
  */
 export type SearchHit = Message<"govshare.v1.SearchHit"> & {
   /**
-   * the published version
+   * The entry at its published version.
    *
    * @generated from field: govshare.v1.CatalogEntry entry = 1;
    */
   entry?: CatalogEntry | undefined;
 
   /**
+   * Relevance to the query: higher is better; comparable within one query only.
+   *
    * @generated from field: float score = 2;
    */
   score: number;
 
   /**
+   * Fragments of the entry's fields with the query's words marked.
+   *
    * @generated from field: repeated govshare.v1.Highlight highlights = 3;
    */
   highlights: Highlight[];
@@ -871,13 +1058,15 @@ export const SearchHitSchema: GenMessage<SearchHit> = /*@__PURE__*/
  */
 export type Highlight = Message<"govshare.v1.Highlight"> & {
   /**
-   * name, summary, keywords, items, provider_name
+   * The field: name, summary, keywords, items or provider_name.
    *
    * @generated from field: string field = 1;
    */
   field: string;
 
   /**
+   * The fragment, with each matched word inside `<em>` and `</em>`.
+   *
    * @generated from field: string fragment = 2;
    */
   fragment: string;
@@ -891,24 +1080,29 @@ export const HighlightSchema: GenMessage<Highlight> = /*@__PURE__*/
   messageDesc(file_govshare_v1_catalog, 23);
 
 /**
+ * How many matching entries have one value of a facet's field.
+ *
  * @generated from message govshare.v1.FacetCount
  */
 export type FacetCount = Message<"govshare.v1.FacetCount"> & {
   /**
-   * the enum name or the provider's credit code
+   * The value: for category, share_type and update_cycle the enum value's name without its
+   * prefix (BASE, CONDITIONAL, DAILY); for provider the credit code.
    *
    * @generated from field: string value = 1;
    */
   value: string;
 
   /**
-   * 中文 label or the provider's name
+   * 中文 label (基础, 有条件共享, 每日) or the provider's name.
    *
    * @generated from field: string label = 2;
    */
   label: string;
 
   /**
+   * Matching entries with this value.
+   *
    * @generated from field: uint64 count = 3;
    */
   count: bigint;
@@ -922,11 +1116,13 @@ export const FacetCountSchema: GenMessage<FacetCount> = /*@__PURE__*/
   messageDesc(file_govshare_v1_catalog, 24);
 
 /**
+ * The counts of the matching entries by the values of one field.
+ *
  * @generated from message govshare.v1.Facet
  */
 export type Facet = Message<"govshare.v1.Facet"> & {
   /**
-   * category, share_type, provider, update_cycle
+   * The field: category, share_type, provider or update_cycle.
    *
    * @generated from field: string field = 1;
    */
@@ -948,23 +1144,28 @@ export const FacetSchema: GenMessage<Facet> = /*@__PURE__*/
   messageDesc(file_govshare_v1_catalog, 25);
 
 /**
+ * One page of search hits, with the facets of every match.
+ *
  * @generated from message govshare.v1.SearchEntriesResponse
  */
 export type SearchEntriesResponse = Message<"govshare.v1.SearchEntriesResponse"> & {
   /**
+   * The hits, best first. An entry revoked since the index last saw it is left out.
+   *
    * @generated from field: repeated govshare.v1.SearchHit hits = 1;
    */
   hits: SearchHit[];
 
   /**
-   * matching entries, all pages
+   * Matching entries, all pages.
    *
    * @generated from field: uint64 total = 2;
    */
   total: bigint;
 
   /**
-   * over every matching entry
+   * Over every matching entry: category, share_type, provider and update_cycle, in that
+   * order.
    *
    * @generated from field: repeated govshare.v1.Facet facets = 3;
    */
@@ -986,11 +1187,14 @@ export const SearchEntriesResponseSchema: GenMessage<SearchEntriesResponse> = /*
   messageDesc(file_govshare_v1_catalog, 26);
 
 /**
+ * WatchCatalog's input.
+ *
  * @generated from message govshare.v1.WatchCatalogRequest
  */
 export type WatchCatalogRequest = Message<"govshare.v1.WatchCatalogRequest"> & {
   /**
-   * 0: from the first event
+   * Send the changes after this sequence number; 0: from the first event. To resume, the
+   * sequence of the last event received.
    *
    * @generated from field: uint64 after_sequence = 1;
    */
@@ -1005,54 +1209,72 @@ export const WatchCatalogRequestSchema: GenMessage<WatchCatalogRequest> = /*@__P
   messageDesc(file_govshare_v1_catalog, 27);
 
 /**
+ * One change of the catalogue.
+ *
  * @generated from message govshare.v1.CatalogEvent
  */
 export type CatalogEvent = Message<"govshare.v1.CatalogEvent"> & {
   /**
+   * The change's place in the feed: increasing in commit order, never reused.
+   *
    * @generated from field: uint64 sequence = 1;
    */
   sequence: bigint;
 
   /**
+   * The entry's resource code.
+   *
    * @generated from field: string code = 2;
    */
   code: string;
 
   /**
+   * What happened.
+   *
    * @generated from field: govshare.v1.CatalogEventKind kind = 3;
    */
   kind: CatalogEventKind;
 
   /**
+   * The version concerned: the one written, submitted or reviewed; for a revocation request
+   * or a revocation decision, the published version.
+   *
    * @generated from field: uint64 version = 4;
    */
   version: bigint;
 
   /**
-   * the entry's state after the change
+   * The entry's state after the change.
    *
    * @generated from field: govshare.v1.EntryState state = 5;
    */
   state: EntryState;
 
   /**
-   * the token id that made the change
+   * The token id that made the change.
    *
    * @generated from field: string actor = 6;
    */
   actor: string;
 
   /**
+   * When the change was made.
+   *
    * @generated from field: google.protobuf.Timestamp time = 7;
    */
   time?: Timestamp | undefined;
 
   /**
+   * The version's note (REGISTERED, UPDATED), the revocation reason (REVOCATION_REQUESTED) or
+   * the reviewer's comment (the four decisions); empty for SUBMITTED.
+   *
    * @generated from field: string comment = 8;
    */
   comment: string;
 
   /**
+   * The providing department's credit code.
+   *
    * @generated from field: string provider_code = 9;
    */
   providerCode: string;
@@ -1066,15 +1288,21 @@ export const CatalogEventSchema: GenMessage<CatalogEvent> = /*@__PURE__*/
   messageDesc(file_govshare_v1_catalog, 28);
 
 /**
+ * What a catalogue change was.
+ *
  * @generated from enum govshare.v1.CatalogEventKind
  */
 export enum CatalogEventKind {
   /**
+   * Never sent.
+   *
    * @generated from enum value: CATALOG_EVENT_KIND_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
+   * The entry was registered (RegisterEntry): version 1, DRAFT.
+   *
    * 已登记
    *
    * @generated from enum value: CATALOG_EVENT_KIND_REGISTERED = 1;
@@ -1082,6 +1310,8 @@ export enum CatalogEventKind {
   REGISTERED = 1,
 
   /**
+   * A new head version was written (UpdateEntry).
+   *
    * 已修改
    *
    * @generated from enum value: CATALOG_EVENT_KIND_UPDATED = 2;
@@ -1089,6 +1319,8 @@ export enum CatalogEventKind {
   UPDATED = 2,
 
   /**
+   * The head version was submitted for review (SubmitEntry).
+   *
    * 已提交审核
    *
    * @generated from enum value: CATALOG_EVENT_KIND_SUBMITTED = 3;
@@ -1096,6 +1328,9 @@ export enum CatalogEventKind {
   SUBMITTED = 3,
 
   /**
+   * ADMIN approved the publication: the version is now the published one. Seen by every
+   * watcher.
+   *
    * 已发布
    *
    * @generated from enum value: CATALOG_EVENT_KIND_PUBLISHED = 4;
@@ -1103,6 +1338,8 @@ export enum CatalogEventKind {
   PUBLISHED = 4,
 
   /**
+   * ADMIN refused the publication.
+   *
    * 发布已驳回
    *
    * @generated from enum value: CATALOG_EVENT_KIND_PUBLISH_REJECTED = 5;
@@ -1110,6 +1347,8 @@ export enum CatalogEventKind {
   PUBLISH_REJECTED = 5,
 
   /**
+   * The provider asked for the entry's revocation (RequestRevocation).
+   *
    * 已申请撤销
    *
    * @generated from enum value: CATALOG_EVENT_KIND_REVOCATION_REQUESTED = 6;
@@ -1117,6 +1356,8 @@ export enum CatalogEventKind {
   REVOCATION_REQUESTED = 6,
 
   /**
+   * ADMIN approved the revocation: the entry left the catalogue. Seen by every watcher.
+   *
    * 已撤销
    *
    * @generated from enum value: CATALOG_EVENT_KIND_REVOKED = 7;
@@ -1124,6 +1365,8 @@ export enum CatalogEventKind {
   REVOKED = 7,
 
   /**
+   * ADMIN refused the revocation: the entry is PUBLISHED again.
+   *
    * 撤销已驳回
    *
    * @generated from enum value: CATALOG_EVENT_KIND_REVOCATION_REJECTED = 8;
@@ -1138,11 +1381,37 @@ export const CatalogEventKindSchema: GenEnum<CatalogEventKind> = /*@__PURE__*/
   enumDesc(file_govshare_v1_catalog, 0);
 
 /**
+ * CatalogService: the resource catalogue (政务信息资源目录). Departments' CATALOGUERs register and
+ * edit entries; every edit is a new immutable version; ADMIN reviews publications and
+ * revocations. Every caller reads the published catalogue; the providing department and ADMIN
+ * also read drafts and every version. An entry a caller may not see (another department's
+ * entry never published, or revoked) does not exist for it: NOT_FOUND ENTRY_NOT_FOUND, in the
+ * same words as for a code never issued.
+ *
+ * Errors any call can end with, beside those listed with each method (reasons are ErrorReason
+ * names, errors.proto): UNAUTHENTICATED CREDENTIAL_MISSING, CREDENTIAL_INVALID,
+ * CREDENTIAL_REVOKED, CREDENTIAL_EXPIRED, CREDENTIAL_ROLE_MISBOUND, CERTIFICATE_REFUSED;
+ * RESOURCE_EXHAUSTED QUOTA_EXCEEDED (the credential's `api.per_token_concurrency`, 256 calls in
+ * flight by default, or `api.per_token_rate`), MESSAGE_TOO_LARGE (a request over
+ * `api.max_message_bytes`, 4 MiB by default), DISK_FULL (calls that write); DEADLINE_EXCEEDED
+ * CALL_TIMED_OUT (no reply within `api.request_timeout_ms`, 30 s by default); UNAVAILABLE
+ * STORE_UNAVAILABLE, ACCESS_LOG_UNAVAILABLE; INTERNAL INTERNAL_ERROR. INVALID_ARGUMENT always
+ * carries the reason INVALID_FIELDS and a google.rpc.BadRequest listing every failing field
+ * (paths as in the request, such as `metadata.items[3].name`), each with a FIELD_* reason.
+ *
  * @generated from service govshare.v1.CatalogService
  */
 export const CatalogService: GenService<{
   /**
-   * Registers a new entry as a DRAFT, version 1; the service assigns the code 分类码/顺序码.
+   * Registers a new entry as a DRAFT, version 1; the service assigns the code 分类码/顺序码:
+   * the next unused 6-digit 顺序码 under the entry's classification, never reused. The
+   * provider's CATALOGUER only (metadata.provider_code, by default the caller's department).
+   * With validate_only, checks and authorizes the same way and stores nothing.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_REQUIRED, FIELD_TOO_LONG, FIELD_TOO_MANY,
+   * FIELD_INVALID_FORMAT, FIELD_UNKNOWN_VALUE, FIELD_DUPLICATE, FIELD_INCONSISTENT,
+   * FIELD_NOT_ALLOWED: a classified entry, a provider that is not a registered department);
+   * PERMISSION_DENIED ROLE_REQUIRED (CATALOGUER), PROVIDER_ONLY; RESOURCE_EXHAUSTED
+   * SEQUENCE_EXHAUSTED (all 999 999 顺序码 of the classification used).
    *
    * @generated from rpc govshare.v1.CatalogService.RegisterEntry
    */
@@ -1152,7 +1421,16 @@ export const CatalogService: GenService<{
     output: typeof CatalogEntrySchema;
   },
   /**
-   * Writes a new head version; `expected_version` must be the current head.
+   * Writes a new head version; `expected_version` must be the current head. The provider's
+   * CATALOGUER only. Allowed in DRAFT, PUBLISH_REJECTED (the entry returns to DRAFT) and
+   * PUBLISHED (it stays PUBLISHED, serving its published version until the new one is
+   * submitted and approved). The classification and the provider cannot change. Who may write
+   * is checked before the metadata.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (as RegisterEntry, and for a changed
+   * classification or provider_code); NOT_FOUND ENTRY_NOT_FOUND; PERMISSION_DENIED
+   * ROLE_REQUIRED (CATALOGUER), PROVIDER_ONLY; ABORTED VERSION_CONFLICT (the head is no longer
+   * expected_version: nothing was changed); FAILED_PRECONDITION ENTRY_STATE_DISALLOWS
+   * (PENDING_PUBLISH, PENDING_REVOKE, REVOKED).
    *
    * @generated from rpc govshare.v1.CatalogService.UpdateEntry
    */
@@ -1162,7 +1440,11 @@ export const CatalogService: GenService<{
     output: typeof CatalogEntrySchema;
   },
   /**
-   * Reads an entry: by default the published version (the provider and ADMIN read any).
+   * Reads an entry: by default the published version (the provider and ADMIN read any). Any
+   * authenticated caller, for the entries that exist for it.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_REQUIRED, FIELD_INVALID_FORMAT for code);
+   * NOT_FOUND ENTRY_NOT_FOUND, VERSION_NOT_FOUND; PERMISSION_DENIED PUBLISHED_VERSION_ONLY
+   * (another version than the published one, outside the providing department and ADMIN).
    *
    * @generated from rpc govshare.v1.CatalogService.GetEntry
    */
@@ -1172,6 +1454,16 @@ export const CatalogService: GenService<{
     output: typeof CatalogEntrySchema;
   },
   /**
+   * Lists the entries that exist for the caller, in the order of their codes, each at the
+   * version the caller sees by default (as GetEntry with version 0): a department sees its own
+   * entries, drafts included, and ADMIN every entry; beyond that (and for AUDITOR) only the
+   * published catalogue. The filters apply to that version and combine. Any authenticated
+   * caller. Paged: page_size entries at most (default 50, at most 500) and
+   * `api.max_page_bytes` (1 MiB by default).
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_INVALID_FORMAT for provider_code or a
+   * page_token this service did not issue, FIELD_UNKNOWN_VALUE for an enum filter,
+   * FIELD_OUT_OF_RANGE for a negative page_size).
+   *
    * @generated from rpc govshare.v1.CatalogService.ListEntries
    */
   listEntries: {
@@ -1180,6 +1472,13 @@ export const CatalogService: GenService<{
     output: typeof ListEntriesResponseSchema;
   },
   /**
+   * Lists an entry's versions, oldest first, with their digests, authors and notes. The
+   * providing department (any of its credentials) and ADMIN only. Paged: page_size versions
+   * at most (default 50, at most 500) and `api.max_page_bytes`.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_REQUIRED, FIELD_INVALID_FORMAT,
+   * FIELD_OUT_OF_RANGE); NOT_FOUND ENTRY_NOT_FOUND; PERMISSION_DENIED PROVIDER_ONLY (a caller
+   * that sees only the published entry, AUDITOR included).
+   *
    * @generated from rpc govshare.v1.CatalogService.ListVersions
    */
   listVersions: {
@@ -1188,6 +1487,12 @@ export const CatalogService: GenService<{
     output: typeof ListVersionsResponseSchema;
   },
   /**
+   * What changed, field by field, from one version of an entry to another (any two versions,
+   * either order). The providing department (any of its credentials) and ADMIN only.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_REQUIRED: code, and versions from 1;
+   * FIELD_INVALID_FORMAT); NOT_FOUND ENTRY_NOT_FOUND, VERSION_NOT_FOUND; PERMISSION_DENIED
+   * PROVIDER_ONLY.
+   *
    * @generated from rpc govshare.v1.CatalogService.DiffVersions
    */
   diffVersions: {
@@ -1196,7 +1501,13 @@ export const CatalogService: GenService<{
     output: typeof DiffVersionsResponseSchema;
   },
   /**
-   * Sends the head version for review (DRAFT/PUBLISH_REJECTED, or PUBLISHED with newer edits).
+   * Sends the head version for review (DRAFT/PUBLISH_REJECTED, or PUBLISHED with newer edits):
+   * the entry becomes PENDING_PUBLISH. The provider's CATALOGUER only. Answers the entry at
+   * its head version.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_REQUIRED, FIELD_INVALID_FORMAT); NOT_FOUND
+   * ENTRY_NOT_FOUND; PERMISSION_DENIED ROLE_REQUIRED (CATALOGUER), PROVIDER_ONLY; ABORTED
+   * VERSION_CONFLICT (the head is no longer expected_version); FAILED_PRECONDITION
+   * ENTRY_STATE_DISALLOWS (already pending, revoked, or published with no newer version).
    *
    * @generated from rpc govshare.v1.CatalogService.SubmitEntry
    */
@@ -1206,7 +1517,13 @@ export const CatalogService: GenService<{
     output: typeof CatalogEntrySchema;
   },
   /**
-   * Asks for a published entry to be withdrawn from the catalogue.
+   * Asks for a published entry to be withdrawn from the catalogue: PUBLISHED becomes
+   * PENDING_REVOKE until ADMIN decides; the entry stays in the published catalogue meanwhile.
+   * The provider's CATALOGUER only. Answers the entry at its published version, with the
+   * reason as review_comment.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_REQUIRED, FIELD_TOO_LONG,
+   * FIELD_INVALID_FORMAT); NOT_FOUND ENTRY_NOT_FOUND; PERMISSION_DENIED ROLE_REQUIRED
+   * (CATALOGUER), PROVIDER_ONLY; FAILED_PRECONDITION ENTRY_STATE_DISALLOWS (not PUBLISHED).
    *
    * @generated from rpc govshare.v1.CatalogService.RequestRevocation
    */
@@ -1216,7 +1533,15 @@ export const CatalogService: GenService<{
     output: typeof CatalogEntrySchema;
   },
   /**
-   * ADMIN decides a pending publication or revocation.
+   * ADMIN decides a pending publication or revocation. Approving a publication makes the
+   * reviewed version the published one (PUBLISHED); refusing it leaves a never-published entry
+   * PUBLISH_REJECTED and a published one PUBLISHED at its old version. Approving a revocation
+   * makes the entry REVOKED; refusing it returns it to PUBLISHED. Answers the entry at the
+   * reviewed version. Who may review is checked before the fields.
+   * Errors: PERMISSION_DENIED ROLE_REQUIRED (ADMIN); INVALID_ARGUMENT INVALID_FIELDS
+   * (FIELD_REQUIRED, FIELD_TOO_LONG, FIELD_INVALID_FORMAT); NOT_FOUND ENTRY_NOT_FOUND;
+   * FAILED_PRECONDITION ENTRY_STATE_DISALLOWS (nothing pending); ABORTED VERSION_CONFLICT
+   * (version is not the one under review).
    *
    * @generated from rpc govshare.v1.CatalogService.ReviewEntry
    */
@@ -1228,6 +1553,13 @@ export const CatalogService: GenService<{
   /**
    * Full-text search of the published catalogue (Chinese word segmentation, English, codes),
    * with the ListEntries filters, facet counts and highlights (any authenticated caller).
+   * Hits are published versions only, for every caller. Paged: page_size hits at most
+   * (default 50, at most 500) and `api.max_page_bytes`; only the first 100 000 hits can be
+   * paged to.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_TOO_LONG for query, FIELD_INVALID_FORMAT for
+   * provider_code or page_token, FIELD_UNKNOWN_VALUE for an enum filter, FIELD_OUT_OF_RANGE for
+   * a negative page_size or a page beyond the first 100 000 hits); UNAVAILABLE
+   * SEARCH_UNAVAILABLE.
    *
    * @generated from rpc govshare.v1.CatalogService.SearchEntries
    */
@@ -1241,7 +1573,10 @@ export const CatalogService: GenService<{
    * the last sequence received: no event is lost or repeated. ADMIN sees every change; other
    * callers (AUDITOR included, as in ListEntries) the changes of their own department's entries
    * and the publications and revocations of the rest. A credential revoked or expired while
-   * watching ends the watch with UNAUTHENTICATED within one event or one second.
+   * watching ends the watch with UNAUTHENTICATED within one event or one second. The stream
+   * does not end by itself; it holds one of the credential's concurrent calls while open.
+   * Errors: UNAUTHENTICATED CREDENTIAL_REVOKED, CREDENTIAL_EXPIRED (also while watching);
+   * UNAVAILABLE STORE_UNAVAILABLE (reading the changes failed: resume from the last sequence).
    *
    * @generated from rpc govshare.v1.CatalogService.WatchCatalog
    */

@@ -19,6 +19,8 @@ export const file_govshare_v1_exchange: GenFile = /*@__PURE__*/
   fileDesc("Chpnb3ZzaGFyZS92MS9leGNoYW5nZS5wcm90bxILZ292c2hhcmUudjEigwEKElB1Ymxpc2hEYXRhUmVxdWVzdBIsCgZoZWFkZXIYASABKAsyGi5nb3ZzaGFyZS52MS5QdWJsaXNoSGVhZGVySAASDwoFY2h1bmsYAiABKAxIABImCgNlbmQYAyABKAsyFy5nb3ZzaGFyZS52MS5QdWJsaXNoRW5kSABCBgoEcGFydCIMCgpQdWJsaXNoRW5kImkKDVB1Ymxpc2hIZWFkZXISEgoKZW50cnlfY29kZRgBIAEoCRISCgptZWRpYV90eXBlGAIgASgJEgwKBG5vdGUYAyABKAkSEgoKc2l6ZV9ieXRlcxgEIAEoBBIOCgZzaGEyNTYYBSABKAki6gEKDERhdGFTbmFwc2hvdBIKCgJpZBgBIAEoCRISCgplbnRyeV9jb2RlGAIgASgJEg4KBnNoYTI1NhgDIAEoCRISCgpzaXplX2J5dGVzGAQgASgEEgwKBHJvd3MYBSABKAQSLgoKY3JlYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbWVkaWFfdHlwZRgHIAEoCRIPCgdjb2x1bW5zGAggAygJEhUKDWVudHJ5X3ZlcnNpb24YCSABKAQSDAoEbm90ZRgKIAEoCRIOCgZhdXRob3IYCyABKAkiUQoUTGlzdFNuYXBzaG90c1JlcXVlc3QSEgoKZW50cnlfY29kZRgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJeChVMaXN0U25hcHNob3RzUmVzcG9uc2USLAoJc25hcHNob3RzGAEgAygLMhkuZ292c2hhcmUudjEuRGF0YVNuYXBzaG90EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI7ChBGZXRjaERhdGFSZXF1ZXN0EhIKCmVudHJ5X2NvZGUYASABKAkSEwoLc25hcHNob3RfaWQYAiABKAkihgEKEUZldGNoRGF0YVJlc3BvbnNlEioKBmhlYWRlchgBIAEoCzIYLmdvdnNoYXJlLnYxLkZldGNoSGVhZGVySAASDwoFY2h1bmsYAiABKAxIABIsCgd0cmFpbGVyGAMgASgLMhkuZ292c2hhcmUudjEuRmV0Y2hUcmFpbGVySABCBgoEcGFydCJwCgtGZXRjaEhlYWRlchIrCghzbmFwc2hvdBgBIAEoCzIZLmdvdnNoYXJlLnYxLkRhdGFTbmFwc2hvdBIPCgdjb2x1bW5zGAIgAygJEhAKCGdyYW50X2lkGAMgASgJEhEKCWdyYW50X2lkcxgEIAMoCSJACgxGZXRjaFRyYWlsZXISDgoGc2hhMjU2GAEgASgJEhIKCnNpemVfYnl0ZXMYAiABKAQSDAoEcm93cxgDIAEoBDKEAgoPRXhjaGFuZ2VTZXJ2aWNlEksKC1B1Ymxpc2hEYXRhEh8uZ292c2hhcmUudjEuUHVibGlzaERhdGFSZXF1ZXN0GhkuZ292c2hhcmUudjEuRGF0YVNuYXBzaG90KAESVgoNTGlzdFNuYXBzaG90cxIhLmdvdnNoYXJlLnYxLkxpc3RTbmFwc2hvdHNSZXF1ZXN0GiIuZ292c2hhcmUudjEuTGlzdFNuYXBzaG90c1Jlc3BvbnNlEkwKCUZldGNoRGF0YRIdLmdvdnNoYXJlLnYxLkZldGNoRGF0YVJlcXVlc3QaHi5nb3ZzaGFyZS52MS5GZXRjaERhdGFSZXNwb25zZTABQlsKEmNuLmdvdi5nb3ZzaGFyZS52MUINRXhjaGFuZ2VQcm90b1ABWiZnb3ZzaGFyZS9nZW4vZ28vZ292c2hhcmUvdjE7Z292c2hhcmV2MaoCC0dvdnNoYXJlLlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
+ * One message of a PublishData upload: the header first, then chunks, then the end.
+ *
  * @generated from message govshare.v1.PublishDataRequest
  */
 export type PublishDataRequest = Message<"govshare.v1.PublishDataRequest"> & {
@@ -30,7 +32,7 @@ export type PublishDataRequest = Message<"govshare.v1.PublishDataRequest"> & {
    */
   part: {
     /**
-     * first message, once
+     * First message, once: what is uploaded.
      *
      * @generated from field: govshare.v1.PublishHeader header = 1;
      */
@@ -38,7 +40,7 @@ export type PublishDataRequest = Message<"govshare.v1.PublishDataRequest"> & {
     case: "header";
   } | {
     /**
-     * then any number of chunks
+     * Then any number of chunks: the data's next bytes, in order (any sizes, empty allowed).
      *
      * @generated from field: bytes chunk = 2;
      */
@@ -46,7 +48,7 @@ export type PublishDataRequest = Message<"govshare.v1.PublishDataRequest"> & {
     case: "chunk";
   } | {
     /**
-     * last: the upload is complete
+     * Last: the upload is complete.
      *
      * @generated from field: govshare.v1.PublishEnd end = 3;
      */
@@ -79,41 +81,48 @@ export const PublishEndSchema: GenMessage<PublishEnd> = /*@__PURE__*/
   messageDesc(file_govshare_v1_exchange, 1);
 
 /**
+ * What an upload is: the first message of PublishData.
+ *
  * @generated from message govshare.v1.PublishHeader
  */
 export type PublishHeader = Message<"govshare.v1.PublishHeader"> & {
   /**
+   * Required: the resource code of a published entry of the caller's department.
+   *
    * @generated from field: string entry_code = 1;
    */
   entryCode: string;
 
   /**
-   * Required; 至多 200 个字符 (at most 200 characters).
-   *
-   * text/csv, application/x-ndjson, or any other type (opaque)
+   * Required; 至多 200 个字符 (at most 200 characters). `text/csv` (UTF-8, a header row of the
+   * entry's item names, then one record per row) or `application/x-ndjson` (also
+   * `application/ndjson`, `application/jsonl`: one JSON object per line, keyed by item names)
+   * are checked and can be cut down to granted items; any other type is opaque bytes,
+   * delivered whole. Parameters (`; charset=utf-8`) and letter case are ignored.
    *
    * @generated from field: string media_type = 2;
    */
   mediaType: string;
 
   /**
-   * Optional; 至多 1000 个字符 (at most 1000 characters).
+   * Optional; 至多 1000 个字符 (at most 1000 characters); trimmed.
    *
    * @generated from field: string note = 3;
    */
   note: string;
 
   /**
-   * optional: the size announced; over the limit is refused at once, and
+   * Optional: the size announced, in bytes; 0: none. Over `exchange.max_snapshot_bytes` is
+   * refused at once (RESOURCE_EXHAUSTED), and an upload of another size is refused at its end
+   * (INVALID_ARGUMENT).
    *
    * @generated from field: uint64 size_bytes = 4;
    */
   sizeBytes: bigint;
 
   /**
-   * an upload of another size is refused at its end
-   *
-   * optional: the hex sha256 the client computed, checked on receipt
+   * Optional: the sha256 the client computed, 64 hex digits (any case), checked on receipt:
+   * different data is refused (INVALID_ARGUMENT) and nothing is kept.
    *
    * @generated from field: string sha256 = 5;
    */
@@ -128,71 +137,83 @@ export const PublishHeaderSchema: GenMessage<PublishHeader> = /*@__PURE__*/
   messageDesc(file_govshare_v1_exchange, 2);
 
 /**
- * 数据快照
+ * 数据快照: one immutable upload of an entry's data.
  *
  * @generated from message govshare.v1.DataSnapshot
  */
 export type DataSnapshot = Message<"govshare.v1.DataSnapshot"> & {
   /**
-   * SNP-000001
+   * SNP-000001: SNP- and the snapshot's number, at least 6 digits, issued in order.
    *
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
+   * The entry's resource code.
+   *
    * @generated from field: string entry_code = 2;
    */
   entryCode: string;
 
   /**
+   * The sha256 of the stored bytes, 64 lower-case hex digits.
+   *
    * @generated from field: string sha256 = 3;
    */
   sha256: string;
 
   /**
+   * The stored bytes' size.
+   *
    * @generated from field: uint64 size_bytes = 4;
    */
   sizeBytes: bigint;
 
   /**
-   * data rows; 0 for opaque bytes
+   * Data rows (CSV records after the header row, NDJSON lines); 0 for opaque bytes.
    *
    * @generated from field: uint64 rows = 5;
    */
   rows: bigint;
 
   /**
+   * When the snapshot was recorded.
+   *
    * @generated from field: google.protobuf.Timestamp created_at = 6;
    */
   createdAt?: Timestamp | undefined;
 
   /**
+   * The media type, as given (trimmed).
+   *
    * @generated from field: string media_type = 7;
    */
   mediaType: string;
 
   /**
-   * in the data's order; empty for opaque bytes
+   * The item names of the data's columns, in the data's order; empty for opaque bytes.
    *
    * @generated from field: repeated string columns = 8;
    */
   columns: string[];
 
   /**
-   * the published version the data was checked against
+   * The published version the data was checked against.
    *
    * @generated from field: uint64 entry_version = 9;
    */
   entryVersion: bigint;
 
   /**
+   * The uploader's note (trimmed); empty when none.
+   *
    * @generated from field: string note = 10;
    */
   note: string;
 
   /**
-   * token id of the uploader
+   * Token id of the uploader.
    *
    * @generated from field: string author = 11;
    */
@@ -207,20 +228,29 @@ export const DataSnapshotSchema: GenMessage<DataSnapshot> = /*@__PURE__*/
   messageDesc(file_govshare_v1_exchange, 3);
 
 /**
+ * ListSnapshots' input.
+ *
  * @generated from message govshare.v1.ListSnapshotsRequest
  */
 export type ListSnapshotsRequest = Message<"govshare.v1.ListSnapshotsRequest"> & {
   /**
+   * Required: the entry's resource code.
+   *
    * @generated from field: string entry_code = 1;
    */
   entryCode: string;
 
   /**
+   * The most snapshots to return: 0 for the default (50), at most 500; negative is
+   * INVALID_ARGUMENT.
+   *
    * @generated from field: int32 page_size = 2;
    */
   pageSize: number;
 
   /**
+   * Empty for the newest snapshots; otherwise the next_page_token of the previous reply.
+   *
    * @generated from field: string page_token = 3;
    */
   pageToken: string;
@@ -234,10 +264,14 @@ export const ListSnapshotsRequestSchema: GenMessage<ListSnapshotsRequest> = /*@_
   messageDesc(file_govshare_v1_exchange, 4);
 
 /**
+ * One page of an entry's snapshots.
+ *
  * @generated from message govshare.v1.ListSnapshotsResponse
  */
 export type ListSnapshotsResponse = Message<"govshare.v1.ListSnapshotsResponse"> & {
   /**
+   * The snapshots, newest first.
+   *
    * @generated from field: repeated govshare.v1.DataSnapshot snapshots = 1;
    */
   snapshots: DataSnapshot[];
@@ -259,16 +293,20 @@ export const ListSnapshotsResponseSchema: GenMessage<ListSnapshotsResponse> = /*
   messageDesc(file_govshare_v1_exchange, 5);
 
 /**
+ * FetchData's input.
+ *
  * @generated from message govshare.v1.FetchDataRequest
  */
 export type FetchDataRequest = Message<"govshare.v1.FetchDataRequest"> & {
   /**
+   * Required: the entry's resource code.
+   *
    * @generated from field: string entry_code = 1;
    */
   entryCode: string;
 
   /**
-   * empty: the latest
+   * Optional: a snapshot of this entry, SNP-000001. Empty: the latest.
    *
    * @generated from field: string snapshot_id = 2;
    */
@@ -283,15 +321,19 @@ export const FetchDataRequestSchema: GenMessage<FetchDataRequest> = /*@__PURE__*
   messageDesc(file_govshare_v1_exchange, 6);
 
 /**
+ * One message of a FetchData stream: the header first, then chunks, then the trailer.
+ *
  * @generated from message govshare.v1.FetchDataResponse
  */
 export type FetchDataResponse = Message<"govshare.v1.FetchDataResponse"> & {
   /**
+   * Exactly one part per message.
+   *
    * @generated from oneof govshare.v1.FetchDataResponse.part
    */
   part: {
     /**
-     * first
+     * First: what is delivered, and under which grants.
      *
      * @generated from field: govshare.v1.FetchHeader header = 1;
      */
@@ -299,7 +341,8 @@ export type FetchDataResponse = Message<"govshare.v1.FetchDataResponse"> & {
     case: "header";
   } | {
     /**
-     * then the data
+     * Then the data, in order: for CSV a header row of the delivered columns and the records
+     * cut down to them; for NDJSON each line with the delivered keys; opaque bytes as stored.
      *
      * @generated from field: bytes chunk = 2;
      */
@@ -307,7 +350,7 @@ export type FetchDataResponse = Message<"govshare.v1.FetchDataResponse"> & {
     case: "chunk";
   } | {
     /**
-     * last
+     * Last, once every byte passed the stored data's check.
      *
      * @generated from field: govshare.v1.FetchTrailer trailer = 3;
      */
@@ -324,23 +367,27 @@ export const FetchDataResponseSchema: GenMessage<FetchDataResponse> = /*@__PURE_
   messageDesc(file_govshare_v1_exchange, 7);
 
 /**
+ * What a FetchData delivers.
+ *
  * @generated from message govshare.v1.FetchHeader
  */
 export type FetchHeader = Message<"govshare.v1.FetchHeader"> & {
   /**
+   * The snapshot delivered.
+   *
    * @generated from field: govshare.v1.DataSnapshot snapshot = 1;
    */
   snapshot?: DataSnapshot | undefined;
 
   /**
-   * the columns delivered; empty for opaque bytes
+   * The columns delivered, in the data's order; empty for opaque bytes.
    *
    * @generated from field: repeated string columns = 2;
    */
   columns: string[];
 
   /**
-   * the grant the delivery is made under; empty for the provider
+   * The grant the delivery is made under; empty for the provider.
    *
    * @generated from field: string grant_id = 3;
    */
@@ -349,6 +396,7 @@ export type FetchHeader = Message<"govshare.v1.FetchHeader"> & {
   /**
    * Every active grant the delivery is made under: the columns are the union of their items
    * (each column delivered is covered by at least one of them). grant_id is the first of them.
+   * Empty for the provider.
    *
    * @generated from field: repeated string grant_ids = 4;
    */
@@ -363,23 +411,30 @@ export const FetchHeaderSchema: GenMessage<FetchHeader> = /*@__PURE__*/
   messageDesc(file_govshare_v1_exchange, 8);
 
 /**
+ * The end of a FetchData stream.
+ *
  * @generated from message govshare.v1.FetchTrailer
  */
 export type FetchTrailer = Message<"govshare.v1.FetchTrailer"> & {
   /**
    * Of exactly the bytes delivered in the chunks. Opaque data is delivered as stored, so this
    * is the snapshot's own sha256: a client hashing what it received detects any damage.
+   * 64 lower-case hex digits.
    *
    * @generated from field: string sha256 = 1;
    */
   sha256: string;
 
   /**
+   * The number of bytes delivered in the chunks.
+   *
    * @generated from field: uint64 size_bytes = 2;
    */
   sizeBytes: bigint;
 
   /**
+   * The data rows delivered (every row of the snapshot); 0 for opaque bytes.
+   *
    * @generated from field: uint64 rows = 3;
    */
   rows: bigint;
@@ -393,6 +448,22 @@ export const FetchTrailerSchema: GenMessage<FetchTrailer> = /*@__PURE__*/
   messageDesc(file_govshare_v1_exchange, 9);
 
 /**
+ * ExchangeService: the data behind catalogue entries. The providing department's CATALOGUER
+ * publishes immutable snapshots (数据快照); departments holding an active grant fetch them, cut
+ * down to the granted 信息项, with the sha256 of exactly the bytes delivered. Every byte moved
+ * is in the access log, under the grants it was delivered under.
+ *
+ * Errors any call can end with, beside those listed with each method (reasons are ErrorReason
+ * names, errors.proto): UNAUTHENTICATED CREDENTIAL_MISSING, CREDENTIAL_INVALID,
+ * CREDENTIAL_REVOKED, CREDENTIAL_EXPIRED, CREDENTIAL_ROLE_MISBOUND, CERTIFICATE_REFUSED;
+ * RESOURCE_EXHAUSTED QUOTA_EXCEEDED (the credential's `api.per_token_concurrency`, 256 calls in
+ * flight by default, or `api.per_token_rate`), MESSAGE_TOO_LARGE (a request message over
+ * `api.max_message_bytes`, 4 MiB by default); DEADLINE_EXCEEDED CALL_TIMED_OUT (ListSnapshots,
+ * and FetchData until its stream starts: no reply within `api.request_timeout_ms`, 30 s by
+ * default); UNAVAILABLE STORE_UNAVAILABLE, ACCESS_LOG_UNAVAILABLE; INTERNAL INTERNAL_ERROR.
+ * INVALID_ARGUMENT always carries the reason INVALID_FIELDS and a google.rpc.BadRequest listing
+ * every failing field (`header.media_type`, `chunk`), each with a FIELD_* reason.
+ *
  * @generated from service govshare.v1.ExchangeService
  */
 export const ExchangeService: GenService<{
@@ -406,6 +477,20 @@ export const ExchangeService: GenService<{
    * `exchange.stream_idle_timeout_ms` (30 s) ends with DEADLINE_EXCEEDED. PublishData and
    * FetchData streams are capped per server (`exchange.max_data_streams`) and per department
    * (`exchange.max_data_streams_per_department`): beyond either, RESOURCE_EXHAUSTED.
+   * The entry must be in the published catalogue; the data is checked against the 信息项 of
+   * its published version (a CSV header row must name exactly those items, in any order). No
+   * server time limit applies beyond the idle timeout.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_REQUIRED for a stream that does not start
+   * with its header or ends without its end message, or a missing entry_code or media_type;
+   * FIELD_DUPLICATE for a second header; FIELD_TOO_LONG; FIELD_INVALID_FORMAT for entry_code
+   * or sha256; FIELD_INVALID_DATA for data that breaks the entry's items or a record over the
+   * limit; FIELD_INCONSISTENT for a size other than size_bytes or a sha256 other than the one
+   * announced); PERMISSION_DENIED ROLE_REQUIRED (CATALOGUER), PROVIDER_ONLY; NOT_FOUND
+   * ENTRY_NOT_FOUND; FAILED_PRECONDITION ENTRY_UNAVAILABLE (not published, or revoked);
+   * RESOURCE_EXHAUSTED SNAPSHOT_TOO_LARGE, TOO_MANY_TRANSFERS, MESSAGE_TOO_LARGE, DISK_FULL;
+   * CANCELLED UPLOAD_INTERRUPTED; DEADLINE_EXCEEDED STREAM_IDLE; UNAVAILABLE
+   * BUCKET_UNAVAILABLE (`exchange.bucket_url` configured); DATA_LOSS DATA_DAMAGED (the bucket's
+   * copy failed its check).
    *
    * @generated from rpc govshare.v1.ExchangeService.PublishData
    */
@@ -415,7 +500,13 @@ export const ExchangeService: GenService<{
     output: typeof DataSnapshotSchema;
   },
   /**
-   * Snapshots of an entry, newest first.
+   * Snapshots of an entry, newest first. The providing department (any of its credentials),
+   * ADMIN and AUDITOR see every snapshot; another department needs an active grant for the
+   * entry. Paged: page_size snapshots at most (default 50, at most 500) and
+   * `api.max_page_bytes` (1 MiB by default).
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_REQUIRED, FIELD_INVALID_FORMAT,
+   * FIELD_OUT_OF_RANGE for a negative page_size); NOT_FOUND ENTRY_NOT_FOUND (also an entry the
+   * caller may not see, when it holds no grant); PERMISSION_DENIED NO_ACTIVE_GRANT.
    *
    * @generated from rpc govshare.v1.ExchangeService.ListSnapshots
    */
@@ -435,6 +526,16 @@ export const ExchangeService: GenService<{
    * DATA_LOSS (what was received must be discarded). A record longer than
    * `exchange.max_record_bytes` is not delivered (FAILED_PRECONDITION). A client that takes no
    * message for `exchange.stream_idle_timeout_ms` is given up on: DEADLINE_EXCEEDED.
+   * Who: the providing department's CATALOGUER or CONSUMER (every column), or a CONSUMER of a
+   * department with an active grant for the entry. Items flagged on a grant (GrantFlag) are
+   * not delivered under it. Opaque data is delivered whole, only when the grants together
+   * cover every item of the version it was published against.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_REQUIRED, FIELD_INVALID_FORMAT); NOT_FOUND
+   * ENTRY_NOT_FOUND, SNAPSHOT_NOT_FOUND, DATA_NOT_PUBLISHED; PERMISSION_DENIED ROLE_REQUIRED
+   * (CONSUMER), NO_ACTIVE_GRANT, ITEMS_NOT_GRANTED, GRANT_REVOKED and GRANT_EXPIRED (while
+   * streaming); UNAUTHENTICATED CREDENTIAL_REVOKED, CREDENTIAL_EXPIRED (while streaming);
+   * FAILED_PRECONDITION RECORD_TOO_LARGE; RESOURCE_EXHAUSTED TOO_MANY_TRANSFERS;
+   * DEADLINE_EXCEEDED STREAM_IDLE; UNAVAILABLE BUCKET_UNAVAILABLE; DATA_LOSS DATA_DAMAGED.
    *
    * @generated from rpc govshare.v1.ExchangeService.FetchData
    */

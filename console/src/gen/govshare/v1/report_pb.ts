@@ -20,18 +20,21 @@ export const file_govshare_v1_report: GenFile = /*@__PURE__*/
   fileDesc("Chhnb3ZzaGFyZS92MS9yZXBvcnQucHJvdG8SC2dvdnNoYXJlLnYxIj8KFkdldEFubnVhbFJlcG9ydFJlcXVlc3QSDAoEeWVhchgBIAEoBRIXCg9kZXBhcnRtZW50X2NvZGUYAiABKAki5wIKDEFubnVhbFJlcG9ydBIMCgR5ZWFyGAEgASgFEhcKD2RlcGFydG1lbnRfY29kZRgCIAEoCRIXCg9kZXBhcnRtZW50X25hbWUYAyABKAkSMAoMZ2VuZXJhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgp1dGNfb2Zmc2V0GAUgASgJEhUKDXllYXJfY29tcGxldGUYBiABKAgSMAoJY2F0YWxvZ3VlGAcgASgLMh0uZ292c2hhcmUudjEuQ2F0YWxvZ3VlRmlndXJlcxIsCgdzaGFyaW5nGAggASgLMhsuZ292c2hhcmUudjEuU2hhcmluZ0ZpZ3VyZXMSLgoIZXhjaGFuZ2UYCSABKAsyHC5nb3ZzaGFyZS52MS5FeGNoYW5nZUZpZ3VyZXMSKgoGYWNjZXNzGAogASgLMhouZ292c2hhcmUudjEuQWNjZXNzRmlndXJlcyLXAgoQQ2F0YWxvZ3VlRmlndXJlcxISCgpyZWdpc3RlcmVkGAEgASgEEhEKCXB1Ymxpc2hlZBgCIAEoBBITCgtyZXB1Ymxpc2hlZBgDIAEoBBIPCgdyZXZva2VkGAQgASgEEh0KFXB1Ymxpc2hlZF9hdF95ZWFyX2VuZBgFIAEoBBIuCgtieV9jYXRlZ29yeRgGIAMoCzIZLmdvdnNoYXJlLnYxLkNhdGFsb2d1ZVJvdxIwCg1ieV9zaGFyZV90eXBlGAcgAygLMhkuZ292c2hhcmUudjEuQ2F0YWxvZ3VlUm93EhsKE3VwZGF0ZV93b3JraW5nX2RheXMYCCABKA0SEwoLdXBkYXRlc19kdWUYCSABKAQSFAoMdXBkYXRlZF9sYXRlGAogASgEEi0KDGxhdGVfdXBkYXRlcxgLIAMoCzIXLmdvdnNoYXJlLnYxLkxhdGVVcGRhdGUigQEKDENhdGFsb2d1ZVJvdxILCgNrZXkYASABKAkSDQoFbGFiZWwYAiABKAkSEgoKcmVnaXN0ZXJlZBgDIAEoBBIRCglwdWJsaXNoZWQYBCABKAQSDwoHcmV2b2tlZBgFIAEoBBIdChVwdWJsaXNoZWRfYXRfeWVhcl9lbmQYBiABKAQi7wEKCkxhdGVVcGRhdGUSEgoKZW50cnlfY29kZRgBIAEoCRISCgplbnRyeV9uYW1lGAIgASgJEhUKDXByb3ZpZGVyX2NvZGUYAyABKAkSLgoKY2hhbmdlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKgoGZHVlX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxwdWJsaXNoZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDHdvcmtpbmdfZGF5cxgHIAEoDSLuAgoOU2hhcmluZ0ZpZ3VyZXMSEAoIcmVjZWl2ZWQYASABKAQSEAoIYXBwcm92ZWQYAiABKAQSDwoHcmVmdXNlZBgDIAEoBBIRCgl3aXRoZHJhd24YBCABKAQSDwoHcGVuZGluZxgFIAEoBBIPCgdvdmVyZHVlGAYgASgEEi4KDWJ5X3NoYXJlX3R5cGUYByADKAsyFy5nb3ZzaGFyZS52MS5TaGFyaW5nUm93EjEKD3JlZnVzYWxfcmVhc29ucxgIIAMoCzIYLmdvdnNoYXJlLnYxLlJlYXNvbkNvdW50EhAKCGFuc3dlcmVkGAkgASgEEiIKGm1lZGlhbl9hbnN3ZXJfd29ya2luZ19kYXlzGAogASgBEh8KF3A5MF9hbnN3ZXJfd29ya2luZ19kYXlzGAsgASgBEiEKGWFuc3dlcl93b3JraW5nX2RheXNfbGltaXQYDCABKA0SFQoNcmVxdWVzdHNfbWFkZRgNIAEoBCKSAQoKU2hhcmluZ1JvdxILCgNrZXkYASABKAkSDQoFbGFiZWwYAiABKAkSEAoIcmVjZWl2ZWQYAyABKAQSEAoIYXBwcm92ZWQYBCABKAQSDwoHcmVmdXNlZBgFIAEoBBIRCgl3aXRoZHJhd24YBiABKAQSDwoHcGVuZGluZxgHIAEoBBIPCgdvdmVyZHVlGAggASgEIiwKC1JlYXNvbkNvdW50Eg4KBnJlYXNvbhgBIAEoCRINCgVjb3VudBgCIAEoBCKIAgoPRXhjaGFuZ2VGaWd1cmVzEhsKE3NuYXBzaG90c19wdWJsaXNoZWQYASABKAQSFwoPYnl0ZXNfcHVibGlzaGVkGAIgASgEEhYKDnJvd3NfcHVibGlzaGVkGAMgASgEEhIKCmRlbGl2ZXJpZXMYBCABKAQSFwoPYnl0ZXNfZGVsaXZlcmVkGAUgASgEEhYKDnJvd3NfZGVsaXZlcmVkGAYgASgEEjAKC2J5X3Byb3ZpZGVyGAcgAygLMhsuZ292c2hhcmUudjEuRGVwYXJ0bWVudEZsb3cSMAoLYnlfcmVjZWl2ZXIYCCADKAsyGy5nb3ZzaGFyZS52MS5EZXBhcnRtZW50RmxvdyKkAQoORGVwYXJ0bWVudEZsb3cSFwoPZGVwYXJ0bWVudF9jb2RlGAEgASgJEhcKD2RlcGFydG1lbnRfbmFtZRgCIAEoCRIbChNzbmFwc2hvdHNfcHVibGlzaGVkGAMgASgEEhIKCmRlbGl2ZXJpZXMYBCABKAQSFwoPYnl0ZXNfZGVsaXZlcmVkGAUgASgEEhYKDnJvd3NfZGVsaXZlcmVkGAYgASgEItEBCg1BY2Nlc3NGaWd1cmVzEg0KBWNhbGxzGAEgASgEEi0KCmJ5X291dGNvbWUYAiADKAsyGS5nb3ZzaGFyZS52MS5PdXRjb21lQ291bnQSFQoNcmVmdXNlZF9jYWxscxgDIAEoBBIWCg5jaGFpbl92ZXJpZmllZBgEIAEoCBIXCg9yZWNvcmRzX2NoZWNrZWQYBSABKAQSEAoIaGVhZF9zZXEYBiABKAQSEQoJaGVhZF9oYXNoGAcgASgJEhUKDWNoYWluX3Byb2JsZW0YCCABKAkiPAoMT3V0Y29tZUNvdW50Eg8KB291dGNvbWUYASABKAkSDAoEY29kZRgCIAEoDRINCgVjb3VudBgDIAEoBDJiCg1SZXBvcnRTZXJ2aWNlElEKD0dldEFubnVhbFJlcG9ydBIjLmdvdnNoYXJlLnYxLkdldEFubnVhbFJlcG9ydFJlcXVlc3QaGS5nb3ZzaGFyZS52MS5Bbm51YWxSZXBvcnRCWQoSY24uZ292LmdvdnNoYXJlLnYxQgtSZXBvcnRQcm90b1ABWiZnb3ZzaGFyZS9nZW4vZ28vZ292c2hhcmUvdjE7Z292c2hhcmV2MaoCC0dvdnNoYXJlLlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
+ * GetAnnualReport's input.
+ *
  * @generated from message govshare.v1.GetAnnualReportRequest
  */
 export type GetAnnualReportRequest = Message<"govshare.v1.GetAnnualReportRequest"> & {
   /**
-   * e.g. 2026; from 2000 to next year
+   * Required: the year, e.g. 2026; from 2000 to the current year in the calendar's time zone.
    *
    * @generated from field: int32 year = 1;
    */
   year: number;
 
   /**
-   * empty: the whole platform (ADMIN, AUDITOR) or the caller's
+   * The 18-character credit code of the department reported on; empty: the whole platform
+   * (ADMIN, AUDITOR) or the caller's own department (any other credential).
    *
    * @generated from field: string department_code = 2;
    */
@@ -46,35 +49,41 @@ export const GetAnnualReportRequestSchema: GenMessage<GetAnnualReportRequest> = 
   messageDesc(file_govshare_v1_report, 0);
 
 /**
+ * The yearly sharing figures (the sharing sections of 政府信息公开工作年度报告).
+ *
  * @generated from message govshare.v1.AnnualReport
  */
 export type AnnualReport = Message<"govshare.v1.AnnualReport"> & {
   /**
+   * The year reported on.
+   *
    * @generated from field: int32 year = 1;
    */
   year: number;
 
   /**
-   * empty: the whole platform
+   * The department reported on; empty: the whole platform.
    *
    * @generated from field: string department_code = 2;
    */
   departmentCode: string;
 
   /**
-   * empty: the whole platform
+   * Its registered name; empty: the whole platform.
    *
    * @generated from field: string department_name = 3;
    */
   departmentName: string;
 
   /**
+   * When the report was computed.
+   *
    * @generated from field: google.protobuf.Timestamp generated_at = 4;
    */
   generatedAt?: Timestamp | undefined;
 
   /**
-   * the calendar's offset the year is counted in, "+08:00"
+   * The calendar's offset the year is counted in, such as "+08:00".
    *
    * @generated from field: string utc_offset = 5;
    */
@@ -88,21 +97,29 @@ export type AnnualReport = Message<"govshare.v1.AnnualReport"> & {
   yearComplete: boolean;
 
   /**
+   * 目录: the catalogue figures.
+   *
    * @generated from field: govshare.v1.CatalogueFigures catalogue = 7;
    */
   catalogue?: CatalogueFigures | undefined;
 
   /**
+   * 共享: the request figures.
+   *
    * @generated from field: govshare.v1.SharingFigures sharing = 8;
    */
   sharing?: SharingFigures | undefined;
 
   /**
+   * 交换: the data figures.
+   *
    * @generated from field: govshare.v1.ExchangeFigures exchange = 9;
    */
   exchange?: ExchangeFigures | undefined;
 
   /**
+   * 访问: the access log's figures.
+   *
    * @generated from field: govshare.v1.AccessFigures access = 10;
    */
   access?: AccessFigures | undefined;
@@ -122,49 +139,49 @@ export const AnnualReportSchema: GenMessage<AnnualReport> = /*@__PURE__*/
  */
 export type CatalogueFigures = Message<"govshare.v1.CatalogueFigures"> & {
   /**
-   * entries registered (编目) in the year
+   * Entries registered (编目) in the year.
    *
    * @generated from field: uint64 registered = 1;
    */
   registered: bigint;
 
   /**
-   * entries first published in the year
+   * Entries first published in the year.
    *
    * @generated from field: uint64 published = 2;
    */
   published: bigint;
 
   /**
-   * publications in the year of a changed version of an entry
+   * Publications in the year of a changed version of an already published entry.
    *
    * @generated from field: uint64 republished = 3;
    */
   republished: bigint;
 
   /**
-   * entries revoked in the year
+   * Entries revoked in the year.
    *
    * @generated from field: uint64 revoked = 4;
    */
   revoked: bigint;
 
   /**
-   * entries published and not revoked at the year's end
+   * Entries published and not revoked at the year's end (or at generated_at).
    *
    * @generated from field: uint64 published_at_year_end = 5;
    */
   publishedAtYearEnd: bigint;
 
   /**
-   * 基础, 主题, 部门: always all three, in that order
+   * By category: 基础, 主题, 部门, always all three, in that order.
    *
    * @generated from field: repeated govshare.v1.CatalogueRow by_category = 6;
    */
   byCategory: CatalogueRow[];
 
   /**
-   * 无条件, 有条件, 不予共享: always all three
+   * By share type: 无条件, 有条件, 不予共享, always all three, in that order.
    *
    * @generated from field: repeated govshare.v1.CatalogueRow by_share_type = 7;
    */
@@ -173,27 +190,29 @@ export type CatalogueFigures = Message<"govshare.v1.CatalogueFigures"> & {
   /**
    * Updates late (目录更新不及时): a change to a published entry (its first edit after a
    * publication) must be published within update_working_days working days; counted in the
-   * year its deadline fell in.
+   * year its deadline fell in. The configured `catalog.update_working_days` (15 by default).
    *
    * @generated from field: uint32 update_working_days = 8;
    */
   updateWorkingDays: number;
 
   /**
-   * changes whose deadline fell in the year
+   * Changes whose deadline fell in the year.
    *
    * @generated from field: uint64 updates_due = 9;
    */
   updatesDue: bigint;
 
   /**
-   * of those: published after the deadline, or not yet published
+   * Of those: published after the deadline, or not yet published.
    *
    * @generated from field: uint64 updated_late = 10;
    */
   updatedLate: bigint;
 
   /**
+   * The late changes themselves, one per change.
+   *
    * @generated from field: repeated govshare.v1.LateUpdate late_updates = 11;
    */
   lateUpdates: LateUpdate[];
@@ -214,35 +233,43 @@ export const CatalogueFiguresSchema: GenMessage<CatalogueFigures> = /*@__PURE__*
  */
 export type CatalogueRow = Message<"govshare.v1.CatalogueRow"> & {
   /**
-   * CATEGORY_BASE, SHARE_TYPE_CONDITIONAL, ...
+   * The row's value: CATEGORY_BASE, SHARE_TYPE_CONDITIONAL, ...
    *
    * @generated from field: string key = 1;
    */
   key: string;
 
   /**
-   * 基础, 有条件共享, ...
+   * Its Chinese label: 基础, 有条件共享, ...
    *
    * @generated from field: string label = 2;
    */
   label: string;
 
   /**
+   * As CatalogueFigures.registered, for this row.
+   *
    * @generated from field: uint64 registered = 3;
    */
   registered: bigint;
 
   /**
+   * As CatalogueFigures.published, for this row.
+   *
    * @generated from field: uint64 published = 4;
    */
   published: bigint;
 
   /**
+   * As CatalogueFigures.revoked, for this row.
+   *
    * @generated from field: uint64 revoked = 5;
    */
   revoked: bigint;
 
   /**
+   * As CatalogueFigures.published_at_year_end, for this row.
+   *
    * @generated from field: uint64 published_at_year_end = 6;
    */
   publishedAtYearEnd: bigint;
@@ -256,45 +283,56 @@ export const CatalogueRowSchema: GenMessage<CatalogueRow> = /*@__PURE__*/
   messageDesc(file_govshare_v1_report, 3);
 
 /**
+ * A change to a published entry that was not published within its deadline.
+ *
  * @generated from message govshare.v1.LateUpdate
  */
 export type LateUpdate = Message<"govshare.v1.LateUpdate"> & {
   /**
+   * The entry's resource code.
+   *
    * @generated from field: string entry_code = 1;
    */
   entryCode: string;
 
   /**
+   * The entry's name.
+   *
    * @generated from field: string entry_name = 2;
    */
   entryName: string;
 
   /**
+   * The providing department's credit code.
+   *
    * @generated from field: string provider_code = 3;
    */
   providerCode: string;
 
   /**
-   * the first edit after the publication
+   * The first edit after the publication.
    *
    * @generated from field: google.protobuf.Timestamp changed_at = 4;
    */
   changedAt?: Timestamp | undefined;
 
   /**
+   * When its publication was due: update_working_days working days after changed_at.
+   *
    * @generated from field: google.protobuf.Timestamp due_at = 5;
    */
   dueAt?: Timestamp | undefined;
 
   /**
-   * unset: not published by the report's time
+   * When it was published; unset: not published by the report's time.
    *
    * @generated from field: google.protobuf.Timestamp published_at = 6;
    */
   publishedAt?: Timestamp | undefined;
 
   /**
-   * working days from the change to its publication (or to the
+   * Working days from the change to its publication (or to the report's end when not
+   * published).
    *
    * @generated from field: uint32 working_days = 7;
    */
@@ -309,56 +347,63 @@ export const LateUpdateSchema: GenMessage<LateUpdate> = /*@__PURE__*/
   messageDesc(file_govshare_v1_report, 4);
 
 /**
- * 共享: requests received in the year (for a department: requests to its entries).
+ * 共享: requests received in the year (for a department: requests to its entries), as each
+ * stood at the year's end (or at generated_at).
  *
  * @generated from message govshare.v1.SharingFigures
  */
 export type SharingFigures = Message<"govshare.v1.SharingFigures"> & {
   /**
+   * Requests submitted in the year.
+   *
    * @generated from field: uint64 received = 1;
    */
   received: bigint;
 
   /**
-   * of those received: approved (at once or by the provider)
+   * Of those received: approved (at once or by the provider).
    *
    * @generated from field: uint64 approved = 2;
    */
   approved: bigint;
 
   /**
+   * Of those received: refused by the provider.
+   *
    * @generated from field: uint64 refused = 3;
    */
   refused: bigint;
 
   /**
+   * Of those received: withdrawn by the requester.
+   *
    * @generated from field: uint64 withdrawn = 4;
    */
   withdrawn: bigint;
 
   /**
-   * still undecided at the year's end
+   * Of those received: still undecided at the year's end.
    *
    * @generated from field: uint64 pending = 5;
    */
   pending: bigint;
 
   /**
-   * answered after their due date, or still undecided after it
+   * Of those received: answered after their due date, or still undecided after it.
    *
    * @generated from field: uint64 overdue = 6;
    */
   overdue: bigint;
 
   /**
-   * 无条件, 有条件: always both, in that order
+   * By share type: 无条件, 有条件, always both, in that order.
    *
    * @generated from field: repeated govshare.v1.SharingRow by_share_type = 7;
    */
   byShareType: SharingRow[];
 
   /**
-   * most frequent first, then by reason
+   * The refusals' reasons with their counts: most frequent first, then by reason.
    *
    * @generated from field: repeated govshare.v1.ReasonCount refusal_reasons = 8;
    */
@@ -367,30 +412,37 @@ export type SharingFigures = Message<"govshare.v1.SharingFigures"> & {
   /**
    * Answer time of the requests the provider decided (有条件共享), in working days from
    * submission to decision, by the working-day calendar; requests decided in the year.
+   * `answered` is how many such decisions there were.
    *
    * @generated from field: uint64 answered = 9;
    */
   answered: bigint;
 
   /**
+   * The median answer time, in working days (the mean of the two middle values for an even
+   * count); 0 when none were answered.
+   *
    * @generated from field: double median_answer_working_days = 10;
    */
   medianAnswerWorkingDays: number;
 
   /**
+   * The 90th percentile answer time, in working days (nearest rank); 0 when none were
+   * answered.
+   *
    * @generated from field: double p90_answer_working_days = 11;
    */
   p90AnswerWorkingDays: number;
 
   /**
-   * the configured deadline
+   * The configured deadline, in working days (`sharing.answer_working_days`).
    *
    * @generated from field: uint32 answer_working_days_limit = 12;
    */
   answerWorkingDaysLimit: number;
 
   /**
-   * requests the department made in the year (0 for the platform)
+   * Requests the department made in the year (0 for the platform).
    *
    * @generated from field: uint64 requests_made = 13;
    */
@@ -405,49 +457,63 @@ export const SharingFiguresSchema: GenMessage<SharingFigures> = /*@__PURE__*/
   messageDesc(file_govshare_v1_report, 5);
 
 /**
+ * The request figures of one share type.
+ *
  * @generated from message govshare.v1.SharingRow
  */
 export type SharingRow = Message<"govshare.v1.SharingRow"> & {
   /**
-   * SHARE_TYPE_UNCONDITIONAL, SHARE_TYPE_CONDITIONAL
+   * SHARE_TYPE_UNCONDITIONAL or SHARE_TYPE_CONDITIONAL.
    *
    * @generated from field: string key = 1;
    */
   key: string;
 
   /**
-   * 无条件共享, 有条件共享
+   * 无条件共享 or 有条件共享.
    *
    * @generated from field: string label = 2;
    */
   label: string;
 
   /**
+   * As SharingFigures.received, for this share type.
+   *
    * @generated from field: uint64 received = 3;
    */
   received: bigint;
 
   /**
+   * As SharingFigures.approved, for this share type.
+   *
    * @generated from field: uint64 approved = 4;
    */
   approved: bigint;
 
   /**
+   * As SharingFigures.refused, for this share type.
+   *
    * @generated from field: uint64 refused = 5;
    */
   refused: bigint;
 
   /**
+   * As SharingFigures.withdrawn, for this share type.
+   *
    * @generated from field: uint64 withdrawn = 6;
    */
   withdrawn: bigint;
 
   /**
+   * As SharingFigures.pending, for this share type.
+   *
    * @generated from field: uint64 pending = 7;
    */
   pending: bigint;
 
   /**
+   * As SharingFigures.overdue, for this share type.
+   *
    * @generated from field: uint64 overdue = 8;
    */
   overdue: bigint;
@@ -461,15 +527,21 @@ export const SharingRowSchema: GenMessage<SharingRow> = /*@__PURE__*/
   messageDesc(file_govshare_v1_report, 6);
 
 /**
+ * How many refusals gave one reason.
+ *
  * @generated from message govshare.v1.ReasonCount
  */
 export type ReasonCount = Message<"govshare.v1.ReasonCount"> & {
   /**
+   * The refusal's reason, as the provider wrote it (trimmed).
+   *
    * @generated from field: string reason = 1;
    */
   reason: string;
 
   /**
+   * Refusals with that reason.
+   *
    * @generated from field: uint64 count = 2;
    */
   count: bigint;
@@ -489,46 +561,56 @@ export const ReasonCountSchema: GenMessage<ReasonCount> = /*@__PURE__*/
  */
 export type ExchangeFigures = Message<"govshare.v1.ExchangeFigures"> & {
   /**
+   * Snapshots published in the year.
+   *
    * @generated from field: uint64 snapshots_published = 1;
    */
   snapshotsPublished: bigint;
 
   /**
+   * Their bytes, together.
+   *
    * @generated from field: uint64 bytes_published = 2;
    */
   bytesPublished: bigint;
 
   /**
+   * Their data rows, together.
+   *
    * @generated from field: uint64 rows_published = 3;
    */
   rowsPublished: bigint;
 
   /**
-   * complete FetchData calls
+   * Complete FetchData calls (ended OK) in the year.
    *
    * @generated from field: uint64 deliveries = 4;
    */
   deliveries: bigint;
 
   /**
+   * Bytes those deliveries sent.
+   *
    * @generated from field: uint64 bytes_delivered = 5;
    */
   bytesDelivered: bigint;
 
   /**
+   * Rows those deliveries sent.
+   *
    * @generated from field: uint64 rows_delivered = 6;
    */
   rowsDelivered: bigint;
 
   /**
-   * by providing department, most bytes first
+   * By providing department, most bytes first.
    *
    * @generated from field: repeated govshare.v1.DepartmentFlow by_provider = 7;
    */
   byProvider: DepartmentFlow[];
 
   /**
-   * by receiving department, most bytes first
+   * By receiving department, most bytes first.
    *
    * @generated from field: repeated govshare.v1.DepartmentFlow by_receiver = 8;
    */
@@ -543,37 +625,49 @@ export const ExchangeFiguresSchema: GenMessage<ExchangeFigures> = /*@__PURE__*/
   messageDesc(file_govshare_v1_report, 8);
 
 /**
+ * The data one department provided or received in the year.
+ *
  * @generated from message govshare.v1.DepartmentFlow
  */
 export type DepartmentFlow = Message<"govshare.v1.DepartmentFlow"> & {
   /**
+   * The department's credit code.
+   *
    * @generated from field: string department_code = 1;
    */
   departmentCode: string;
 
   /**
+   * Its registered name.
+   *
    * @generated from field: string department_name = 2;
    */
   departmentName: string;
 
   /**
-   * by_provider only
+   * Snapshots it published; by_provider only (0 in by_receiver).
    *
    * @generated from field: uint64 snapshots_published = 3;
    */
   snapshotsPublished: bigint;
 
   /**
+   * Complete deliveries from it (by_provider) or to it (by_receiver).
+   *
    * @generated from field: uint64 deliveries = 4;
    */
   deliveries: bigint;
 
   /**
+   * Their bytes.
+   *
    * @generated from field: uint64 bytes_delivered = 5;
    */
   bytesDelivered: bigint;
 
   /**
+   * Their rows.
+   *
    * @generated from field: uint64 rows_delivered = 6;
    */
   rowsDelivered: bigint;
@@ -593,12 +687,14 @@ export const DepartmentFlowSchema: GenMessage<DepartmentFlow> = /*@__PURE__*/
  */
 export type AccessFigures = Message<"govshare.v1.AccessFigures"> & {
   /**
+   * Calls recorded in the year.
+   *
    * @generated from field: uint64 calls = 1;
    */
   calls: bigint;
 
   /**
-   * most frequent first
+   * The calls by outcome, most frequent first.
    *
    * @generated from field: repeated govshare.v1.OutcomeCount by_outcome = 2;
    */
@@ -621,26 +717,28 @@ export type AccessFigures = Message<"govshare.v1.AccessFigures"> & {
   chainVerified: boolean;
 
   /**
+   * Records checked by that verification.
+   *
    * @generated from field: uint64 records_checked = 5;
    */
   recordsChecked: bigint;
 
   /**
-   * the year's last record (0: none)
+   * The year's last record (0: none).
    *
    * @generated from field: uint64 head_seq = 6;
    */
   headSeq: bigint;
 
   /**
-   * its chain hash, hex
+   * Its chain hash, 64 hex digits; empty when there is no record.
    *
    * @generated from field: string head_hash = 7;
    */
   headHash: string;
 
   /**
-   * why verification failed, empty when it passed
+   * Why verification failed, empty when it passed.
    *
    * @generated from field: string chain_problem = 8;
    */
@@ -655,22 +753,28 @@ export const AccessFiguresSchema: GenMessage<AccessFigures> = /*@__PURE__*/
   messageDesc(file_govshare_v1_report, 10);
 
 /**
+ * How many calls ended with one gRPC code.
+ *
  * @generated from message govshare.v1.OutcomeCount
  */
 export type OutcomeCount = Message<"govshare.v1.OutcomeCount"> & {
   /**
-   * gRPC code name, OK, PERMISSION_DENIED, ...
+   * The gRPC code's name: OK, PERMISSION_DENIED, ...
    *
    * @generated from field: string outcome = 1;
    */
   outcome: string;
 
   /**
+   * The gRPC code's number.
+   *
    * @generated from field: uint32 code = 2;
    */
   code: number;
 
   /**
+   * Calls that ended with it.
+   *
    * @generated from field: uint64 count = 3;
    */
   count: bigint;
@@ -684,12 +788,28 @@ export const OutcomeCountSchema: GenMessage<OutcomeCount> = /*@__PURE__*/
   messageDesc(file_govshare_v1_report, 11);
 
 /**
+ * ReportService: the yearly sharing figures of the platform or of one department, computed on
+ * request from the store and the access log.
+ *
+ * Errors any call can end with, beside those listed with each method (reasons are ErrorReason
+ * names, errors.proto): UNAUTHENTICATED CREDENTIAL_MISSING, CREDENTIAL_INVALID,
+ * CREDENTIAL_REVOKED, CREDENTIAL_EXPIRED, CREDENTIAL_ROLE_MISBOUND, CERTIFICATE_REFUSED;
+ * RESOURCE_EXHAUSTED QUOTA_EXCEEDED, MESSAGE_TOO_LARGE; UNAVAILABLE STORE_UNAVAILABLE,
+ * ACCESS_LOG_UNAVAILABLE (also when the log cannot be read for the report); INTERNAL
+ * INTERNAL_ERROR. GetAnnualReport has no server time limit. INVALID_ARGUMENT always carries the
+ * reason INVALID_FIELDS and a google.rpc.BadRequest whose violations carry FIELD_* reasons.
+ *
  * @generated from service govshare.v1.ReportService
  */
 export const ReportService: GenService<{
   /**
+   * Computes the report of one year, for the whole platform or one department.
    * ADMIN and AUDITOR: the whole platform or any one department. Any other credential: its own
-   * department only (department_code empty or its own).
+   * department only (department_code empty or its own). A department's report counts its
+   * entries, the requests for its entries, the snapshots it published, the data delivered from
+   * and to it, and the access log's records of its calls and of calls about its resources.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_OUT_OF_RANGE for year, FIELD_INVALID_FORMAT
+   * for department_code); PERMISSION_DENIED OWN_REPORT_ONLY; NOT_FOUND DEPARTMENT_NOT_FOUND.
    *
    * @generated from rpc govshare.v1.ReportService.GetAnnualReport
    */

@@ -26,11 +26,16 @@ export const file_govshare_v1_sharing: GenFile = /*@__PURE__*/
  */
 export type Actor = Message<"govshare.v1.Actor"> & {
   /**
+   * The credential's id (`tok_…`, `cert:…`); `platform` when the platform acted by rule (a
+   * 无条件共享 request granted at once).
+   *
    * @generated from field: string token_id = 1;
    */
   tokenId: string;
 
   /**
+   * The credential's department; empty for a platform credential and for the platform itself.
+   *
    * @generated from field: string department_code = 2;
    */
   departmentCode: string;
@@ -50,23 +55,29 @@ export const ActorSchema: GenMessage<Actor> = /*@__PURE__*/
  */
 export type RequestEvent = Message<"govshare.v1.RequestEvent"> & {
   /**
+   * When the step was taken.
+   *
    * @generated from field: google.protobuf.Timestamp at = 1;
    */
   at?: Timestamp | undefined;
 
   /**
+   * Who took it.
+   *
    * @generated from field: govshare.v1.Actor actor = 2;
    */
   actor?: Actor | undefined;
 
   /**
-   * the state entered
+   * The state entered.
    *
    * @generated from field: govshare.v1.RequestState state = 3;
    */
   state: RequestState;
 
   /**
+   * The reason given; empty when none (always empty on submission).
+   *
    * @generated from field: string reason = 4;
    */
   reason: string;
@@ -86,116 +97,137 @@ export const RequestEventSchema: GenMessage<RequestEvent> = /*@__PURE__*/
  */
 export type SharingRequest = Message<"govshare.v1.SharingRequest"> & {
   /**
-   * REQ-000001
+   * REQ-000001: REQ- and the request's number, at least 6 digits, issued in order.
    *
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
+   * The requested entry's resource code.
+   *
    * @generated from field: string entry_code = 2;
    */
   entryCode: string;
 
   /**
+   * The requesting department's credit code (使用部门).
+   *
    * @generated from field: string requester_code = 3;
    */
   requesterCode: string;
 
   /**
+   * The requested item names, in the entry's order.
+   *
    * @generated from field: repeated string items = 4;
    */
   items: string[];
 
   /**
-   * 申请事由
+   * 申请事由, trimmed.
    *
    * @generated from field: string purpose = 5;
    */
   purpose: string;
 
   /**
-   * 使用范围
+   * 使用范围, trimmed.
    *
    * @generated from field: string use_scope = 6;
    */
   useScope: string;
 
   /**
-   * 业务系统
+   * 业务系统, trimmed.
    *
    * @generated from field: string business_system = 7;
    */
   businessSystem: string;
 
   /**
+   * Where the request stands.
+   *
    * @generated from field: govshare.v1.RequestState state = 8;
    */
   state: RequestState;
 
   /**
-   * why it left PENDING: the decision's reason, or the withdrawal's
+   * Why it left PENDING: the decision's reason, or the withdrawal's. Empty while PENDING or
+   * when none was given.
    *
    * @generated from field: string reason = 9;
    */
   reason: string;
 
   /**
+   * When the request was made.
+   *
    * @generated from field: google.protobuf.Timestamp submitted_at = 10;
    */
   submittedAt?: Timestamp | undefined;
 
   /**
-   * unset when granted at once
+   * The provider's deadline, counted in working days from submitted_at; unset when granted at
+   * once.
    *
    * @generated from field: google.protobuf.Timestamp due_at = 11;
    */
   dueAt?: Timestamp | undefined;
 
   /**
-   * when it left PENDING
+   * When it left PENDING (approved, refused or withdrawn); unset while PENDING.
    *
    * @generated from field: google.protobuf.Timestamp decided_at = 12;
    */
   decidedAt?: Timestamp | undefined;
 
   /**
+   * The grant issued on approval (GRT-000001); empty otherwise.
+   *
    * @generated from field: string grant_id = 13;
    */
   grantId: string;
 
   /**
+   * The providing department's credit code (提供部门).
+   *
    * @generated from field: string provider_code = 14;
    */
   providerCode: string;
 
   /**
-   * the published version evaluated or decided against
+   * The published version evaluated or decided against.
    *
    * @generated from field: uint64 entry_version = 15;
    */
   entryVersion: bigint;
 
   /**
-   * of the requested items taken together
+   * Of the requested items taken together: UNCONDITIONAL when every one is 无条件共享,
+   * otherwise CONDITIONAL.
    *
    * @generated from field: govshare.v1.ShareType share_type = 16;
    */
   shareType: ShareType;
 
   /**
+   * The end of the grant the requester asked for; unset: the default period.
+   *
    * @generated from field: google.protobuf.Timestamp requested_until = 17;
    */
   requestedUntil?: Timestamp | undefined;
 
   /**
-   * pending past due_at
+   * Pending past due_at, as of the reply.
    *
    * @generated from field: bool overdue = 18;
    */
   overdue: boolean;
 
   /**
+   * Every step, oldest first: the submission (PENDING), then the decision or withdrawal.
+   *
    * @generated from field: repeated govshare.v1.RequestEvent history = 19;
    */
   history: RequestEvent[];
@@ -209,29 +241,36 @@ export const SharingRequestSchema: GenMessage<SharingRequest> = /*@__PURE__*/
   messageDesc(file_govshare_v1_sharing, 2);
 
 /**
+ * One way the entry changed since a grant was issued.
+ *
  * @generated from message govshare.v1.GrantFlag
  */
 export type GrantFlag = Message<"govshare.v1.GrantFlag"> & {
   /**
-   * empty: the whole entry
+   * The granted item concerned; empty: the whole entry.
    *
    * @generated from field: string item = 1;
    */
   item: string;
 
   /**
+   * How it changed.
+   *
    * @generated from field: govshare.v1.GrantFlagKind kind = 2;
    */
   kind: GrantFlagKind;
 
   /**
-   * the published version that made the change
+   * The published version that made the change (for a revoked entry, the grant's own
+   * version: a revocation publishes no version).
    *
    * @generated from field: uint64 version = 3;
    */
   version: bigint;
 
   /**
+   * What changed, for people (Chinese, with English in parentheses).
+   *
    * @generated from field: string detail = 4;
    */
   detail: string;
@@ -245,25 +284,35 @@ export const GrantFlagSchema: GenMessage<GrantFlag> = /*@__PURE__*/
   messageDesc(file_govshare_v1_sharing, 3);
 
 /**
+ * One step of a grant's history.
+ *
  * @generated from message govshare.v1.GrantEvent
  */
 export type GrantEvent = Message<"govshare.v1.GrantEvent"> & {
   /**
+   * When it happened.
+   *
    * @generated from field: google.protobuf.Timestamp at = 1;
    */
   at?: Timestamp | undefined;
 
   /**
+   * Who acted.
+   *
    * @generated from field: govshare.v1.Actor actor = 2;
    */
   actor?: Actor | undefined;
 
   /**
+   * What happened.
+   *
    * @generated from field: govshare.v1.GrantEventKind kind = 3;
    */
   kind: GrantEventKind;
 
   /**
+   * The reason: the approval's (or the rule's, for a grant at once), or the revocation's.
+   *
    * @generated from field: string reason = 4;
    */
   reason: string;
@@ -283,82 +332,107 @@ export const GrantEventSchema: GenMessage<GrantEvent> = /*@__PURE__*/
  */
 export type Grant = Message<"govshare.v1.Grant"> & {
   /**
-   * GRT-000001
+   * GRT-000001: GRT- and the grant's number, at least 6 digits, issued in order.
    *
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
+   * The request the grant answers (REQ-…).
+   *
    * @generated from field: string request_id = 2;
    */
   requestId: string;
 
   /**
+   * The entry's resource code.
+   *
    * @generated from field: string entry_code = 3;
    */
   entryCode: string;
 
   /**
+   * The department holding the grant: the requester.
+   *
    * @generated from field: string consumer_code = 4;
    */
   consumerCode: string;
 
   /**
+   * The granted item names, in the entry's order.
+   *
    * @generated from field: repeated string items = 5;
    */
   items: string[];
 
   /**
+   * When the grant was issued and took effect.
+   *
    * @generated from field: google.protobuf.Timestamp valid_from = 6;
    */
   validFrom?: Timestamp | undefined;
 
   /**
-   * first instant it no longer authorizes
+   * The first instant it no longer authorizes.
    *
    * @generated from field: google.protobuf.Timestamp valid_until = 7;
    */
   validUntil?: Timestamp | undefined;
 
   /**
-   * as of the reply
+   * As of the reply.
    *
    * @generated from field: govshare.v1.GrantState state = 8;
    */
   state: GrantState;
 
   /**
+   * Why it was revoked; empty unless revoked.
+   *
    * @generated from field: string revoke_reason = 9;
    */
   revokeReason: string;
 
   /**
+   * The providing department's credit code.
+   *
    * @generated from field: string provider_code = 10;
    */
   providerCode: string;
 
   /**
+   * The entry's published version the grant was issued against.
+   *
    * @generated from field: uint64 entry_version = 11;
    */
   entryVersion: bigint;
 
   /**
+   * When it was revoked; unset unless revoked.
+   *
    * @generated from field: google.protobuf.Timestamp revoked_at = 12;
    */
   revokedAt?: Timestamp | undefined;
 
   /**
+   * 申请事由: the only purpose the data may be used for.
+   *
    * @generated from field: string purpose = 13;
    */
   purpose: string;
 
   /**
+   * How the entry's current published version departs from entry_version, as of the reply;
+   * empty when it does not touch the grant.
+   *
    * @generated from field: repeated govshare.v1.GrantFlag flags = 14;
    */
   flags: GrantFlag[];
 
   /**
+   * Every step, oldest first: the issue, then the revocation if any.
+   *
    * @generated from field: repeated govshare.v1.GrantEvent history = 15;
    */
   history: GrantEvent[];
@@ -372,46 +446,52 @@ export const GrantSchema: GenMessage<Grant> = /*@__PURE__*/
   messageDesc(file_govshare_v1_sharing, 5);
 
 /**
+ * CreateRequest's input.
+ *
  * @generated from message govshare.v1.CreateRequestRequest
  */
 export type CreateRequestRequest = Message<"govshare.v1.CreateRequestRequest"> & {
   /**
+   * Required: the resource code of a published entry of another department.
+   *
    * @generated from field: string entry_code = 1;
    */
   entryCode: string;
 
   /**
    * 至多 1000 个 (at most 1000 item names), each once; a longer list is refused at once.
-   *
-   * empty: every shareable item
+   * Each names an item of the entry's published version that is not 不予共享; surrounding
+   * blanks are trimmed. Empty: every shareable item.
    *
    * @generated from field: repeated string items = 2;
    */
   items: string[];
 
   /**
-   * Required; 至多 2000 个字符 (at most 2000 characters).
+   * Required; 至多 2000 个字符 (at most 2000 characters): 申请事由, what the data is for.
    *
    * @generated from field: string purpose = 3;
    */
   purpose: string;
 
   /**
-   * Required; 至多 1000 个字符 (at most 1000 characters).
+   * Required; 至多 1000 个字符 (at most 1000 characters): 使用范围.
    *
    * @generated from field: string use_scope = 4;
    */
   useScope: string;
 
   /**
-   * Required; 至多 200 个字符 (at most 200 characters).
+   * Required; 至多 200 个字符 (at most 200 characters): 业务系统, the system that uses the data.
    *
    * @generated from field: string business_system = 5;
    */
   businessSystem: string;
 
   /**
-   * unset: the default period
+   * Optional: when the grant should end; in the future and at most `sharing.max_grant_days`
+   * (1095 by default) from now. Unset: the default period, `sharing.default_grant_days` (365
+   * by default) from the grant.
    *
    * @generated from field: google.protobuf.Timestamp requested_until = 6;
    */
@@ -426,10 +506,14 @@ export const CreateRequestRequestSchema: GenMessage<CreateRequestRequest> = /*@_
   messageDesc(file_govshare_v1_sharing, 6);
 
 /**
+ * GetRequest's input.
+ *
  * @generated from message govshare.v1.GetRequestRequest
  */
 export type GetRequestRequest = Message<"govshare.v1.GetRequestRequest"> & {
   /**
+   * Required: the request's id, REQ-000001.
+   *
    * @generated from field: string id = 1;
    */
   id: string;
@@ -443,38 +527,49 @@ export const GetRequestRequestSchema: GenMessage<GetRequestRequest> = /*@__PURE_
   messageDesc(file_govshare_v1_sharing, 7);
 
 /**
+ * ListRequests' input: the side, the filters (each unspecified or empty for any) and the page.
+ *
  * @generated from message govshare.v1.ListRequestsRequest
  */
 export type ListRequestsRequest = Message<"govshare.v1.ListRequestsRequest"> & {
   /**
+   * The side of the caller's department; must be unspecified for ADMIN and AUDITOR.
+   *
    * @generated from field: govshare.v1.Direction direction = 1;
    */
   direction: Direction;
 
   /**
-   * unspecified: any
+   * Requests in this state only; unspecified: any.
    *
    * @generated from field: govshare.v1.RequestState state = 2;
    */
   state: RequestState;
 
   /**
+   * Only requests still pending after their due_at.
+   *
    * @generated from field: bool overdue_only = 3;
    */
   overdueOnly: boolean;
 
   /**
+   * The most requests to return: 0 for the default (50), at most 500; negative is
+   * INVALID_ARGUMENT.
+   *
    * @generated from field: int32 page_size = 4;
    */
   pageSize: number;
 
   /**
+   * Empty for the first page; otherwise the next_page_token of the previous reply.
+   *
    * @generated from field: string page_token = 5;
    */
   pageToken: string;
 
   /**
-   * optional
+   * Optional: requests for this entry (a resource code) only.
    *
    * @generated from field: string entry_code = 6;
    */
@@ -489,10 +584,14 @@ export const ListRequestsRequestSchema: GenMessage<ListRequestsRequest> = /*@__P
   messageDesc(file_govshare_v1_sharing, 8);
 
 /**
+ * One page of requests.
+ *
  * @generated from message govshare.v1.ListRequestsResponse
  */
 export type ListRequestsResponse = Message<"govshare.v1.ListRequestsResponse"> & {
   /**
+   * The requests, ordered by number.
+   *
    * @generated from field: repeated govshare.v1.SharingRequest requests = 1;
    */
   requests: SharingRequest[];
@@ -514,39 +613,44 @@ export const ListRequestsResponseSchema: GenMessage<ListRequestsResponse> = /*@_
   messageDesc(file_govshare_v1_sharing, 9);
 
 /**
+ * DecideRequest's input: the provider's answer.
+ *
  * @generated from message govshare.v1.DecideRequestRequest
  */
 export type DecideRequestRequest = Message<"govshare.v1.DecideRequestRequest"> & {
   /**
+   * Required: the request's id, REQ-000001.
+   *
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
+   * True to approve (a grant is issued), false to refuse.
+   *
    * @generated from field: bool approve = 2;
    */
   approve: boolean;
 
   /**
-   * 至多 2000 个字符 (at most 2000 characters).
-   *
-   * required when refusing
+   * Required when refusing; optional when approving. 至多 2000 个字符 (at most 2000
+   * characters); trimmed.
    *
    * @generated from field: string reason = 3;
    */
   reason: string;
 
   /**
-   * 至多 1000 个 (at most 1000 item names), each once.
-   *
-   * optional: fewer items than requested
+   * Optional: fewer items than requested, each a requested item, once. 至多 1000 个 (at most
+   * 1000 item names). Empty: every requested item. Ignored when refusing.
    *
    * @generated from field: repeated string items = 4;
    */
   items: string[];
 
   /**
-   * optional: an earlier end than requested
+   * Optional: an earlier end than requested; in the future and not after the requested end
+   * (or the default period). Ignored when refusing.
    *
    * @generated from field: google.protobuf.Timestamp valid_until = 5;
    */
@@ -561,18 +665,20 @@ export const DecideRequestRequestSchema: GenMessage<DecideRequestRequest> = /*@_
   messageDesc(file_govshare_v1_sharing, 10);
 
 /**
+ * WithdrawRequest's input.
+ *
  * @generated from message govshare.v1.WithdrawRequestRequest
  */
 export type WithdrawRequestRequest = Message<"govshare.v1.WithdrawRequestRequest"> & {
   /**
+   * Required: the request's id, REQ-000001.
+   *
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
-   * 至多 2000 个字符 (at most 2000 characters).
-   *
-   * optional
+   * Optional; 至多 2000 个字符 (at most 2000 characters); trimmed.
    *
    * @generated from field: string reason = 2;
    */
@@ -587,37 +693,50 @@ export const WithdrawRequestRequestSchema: GenMessage<WithdrawRequestRequest> = 
   messageDesc(file_govshare_v1_sharing, 11);
 
 /**
+ * ListGrants' input: the side, the filters (each unspecified or empty for any) and the page.
+ *
  * @generated from message govshare.v1.ListGrantsRequest
  */
 export type ListGrantsRequest = Message<"govshare.v1.ListGrantsRequest"> & {
   /**
+   * The side of the caller's department; must be unspecified for ADMIN and AUDITOR.
+   *
    * @generated from field: govshare.v1.Direction direction = 1;
    */
   direction: Direction;
 
   /**
+   * Optional: grants for this entry (a resource code) only.
+   *
    * @generated from field: string entry_code = 2;
    */
   entryCode: string;
 
   /**
-   * unspecified: any
+   * Grants in this state as of now only; unspecified: any.
    *
    * @generated from field: govshare.v1.GrantState state = 3;
    */
   state: GrantState;
 
   /**
+   * The most grants to return: 0 for the default (50), at most 500; negative is
+   * INVALID_ARGUMENT.
+   *
    * @generated from field: int32 page_size = 4;
    */
   pageSize: number;
 
   /**
+   * Empty for the first page; otherwise the next_page_token of the previous reply.
+   *
    * @generated from field: string page_token = 5;
    */
   pageToken: string;
 
   /**
+   * Only grants with flags: the entry changed since in a way that touches them.
+   *
    * @generated from field: bool flagged_only = 6;
    */
   flaggedOnly: boolean;
@@ -631,10 +750,14 @@ export const ListGrantsRequestSchema: GenMessage<ListGrantsRequest> = /*@__PURE_
   messageDesc(file_govshare_v1_sharing, 12);
 
 /**
+ * One page of grants.
+ *
  * @generated from message govshare.v1.ListGrantsResponse
  */
 export type ListGrantsResponse = Message<"govshare.v1.ListGrantsResponse"> & {
   /**
+   * The grants, ordered by number.
+   *
    * @generated from field: repeated govshare.v1.Grant grants = 1;
    */
   grants: Grant[];
@@ -656,18 +779,20 @@ export const ListGrantsResponseSchema: GenMessage<ListGrantsResponse> = /*@__PUR
   messageDesc(file_govshare_v1_sharing, 13);
 
 /**
+ * RevokeGrant's input.
+ *
  * @generated from message govshare.v1.RevokeGrantRequest
  */
 export type RevokeGrantRequest = Message<"govshare.v1.RevokeGrantRequest"> & {
   /**
+   * Required: the grant's id, GRT-000001.
+   *
    * @generated from field: string grant_id = 1;
    */
   grantId: string;
 
   /**
-   * 至多 2000 个字符 (at most 2000 characters).
-   *
-   * required
+   * Required; 至多 2000 个字符 (at most 2000 characters): why the grant ends; trimmed.
    *
    * @generated from field: string reason = 2;
    */
@@ -682,15 +807,21 @@ export const RevokeGrantRequestSchema: GenMessage<RevokeGrantRequest> = /*@__PUR
   messageDesc(file_govshare_v1_sharing, 14);
 
 /**
+ * Where a sharing request stands.
+ *
  * @generated from enum govshare.v1.RequestState
  */
 export enum RequestState {
   /**
+   * Never a request's state; as a filter, any state.
+   *
    * @generated from enum value: REQUEST_STATE_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
+   * Waiting for the providing department's decision (有条件共享).
+   *
    * 待答复
    *
    * @generated from enum value: REQUEST_STATE_PENDING = 1;
@@ -698,6 +829,8 @@ export enum RequestState {
   PENDING = 1,
 
   /**
+   * Approved, at once (无条件共享) or by the provider: grant_id names the grant issued.
+   *
    * 已同意
    *
    * @generated from enum value: REQUEST_STATE_APPROVED = 2;
@@ -705,6 +838,8 @@ export enum RequestState {
   APPROVED = 2,
 
   /**
+   * Refused by the provider, with its reason.
+   *
    * 已拒绝
    *
    * @generated from enum value: REQUEST_STATE_REJECTED = 3;
@@ -712,6 +847,8 @@ export enum RequestState {
   REJECTED = 3,
 
   /**
+   * Taken back by the requesting department before a decision.
+   *
    * 已撤回
    *
    * @generated from enum value: REQUEST_STATE_WITHDRAWN = 4;
@@ -732,11 +869,15 @@ export const RequestStateSchema: GenEnum<RequestState> = /*@__PURE__*/
  */
 export enum GrantState {
   /**
+   * Never a grant's state; as a filter, any state.
+   *
    * @generated from enum value: GRANT_STATE_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
+   * In force: between valid_from and valid_until, not revoked.
+   *
    * 有效
    *
    * @generated from enum value: GRANT_STATE_ACTIVE = 1;
@@ -744,6 +885,8 @@ export enum GrantState {
   ACTIVE = 1,
 
   /**
+   * valid_until has passed.
+   *
    * 已过期
    *
    * @generated from enum value: GRANT_STATE_EXPIRED = 2;
@@ -751,6 +894,8 @@ export enum GrantState {
   EXPIRED = 2,
 
   /**
+   * Ended early by the provider (RevokeGrant).
+   *
    * 已撤销
    *
    * @generated from enum value: GRANT_STATE_REVOKED = 3;
@@ -773,11 +918,16 @@ export const GrantStateSchema: GenEnum<GrantState> = /*@__PURE__*/
  */
 export enum Direction {
   /**
+   * Both sides for a department's credential; every record for ADMIN and AUDITOR (who may
+   * give no other value).
+   *
    * @generated from enum value: DIRECTION_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
+   * The caller's department as the requester: requests it made, grants it holds.
+   *
    * 本部门申请
    *
    * @generated from enum value: DIRECTION_OUTGOING = 1;
@@ -785,6 +935,8 @@ export enum Direction {
   OUTGOING = 1,
 
   /**
+   * The caller's department as the provider: requests to it, grants it issued.
+   *
    * 向本部门申请
    *
    * @generated from enum value: DIRECTION_INCOMING = 2;
@@ -806,11 +958,15 @@ export const DirectionSchema: GenEnum<Direction> = /*@__PURE__*/
  */
 export enum GrantFlagKind {
   /**
+   * Never sent.
+   *
    * @generated from enum value: GRANT_FLAG_KIND_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
+   * A later published version no longer has the granted item.
+   *
    * 信息项已删除
    *
    * @generated from enum value: GRANT_FLAG_KIND_ITEM_REMOVED = 1;
@@ -818,6 +974,8 @@ export enum GrantFlagKind {
   ITEM_REMOVED = 1,
 
   /**
+   * A later published version changed the granted item's data type or length.
+   *
    * 信息项类型已变更
    *
    * @generated from enum value: GRANT_FLAG_KIND_ITEM_RETYPED = 2;
@@ -825,6 +983,8 @@ export enum GrantFlagKind {
   ITEM_RETYPED = 2,
 
   /**
+   * A later published version made the granted item 不予共享.
+   *
    * 信息项已改为不予共享
    *
    * @generated from enum value: GRANT_FLAG_KIND_ITEM_NOT_SHARED = 3;
@@ -832,6 +992,8 @@ export enum GrantFlagKind {
   ITEM_NOT_SHARED = 3,
 
   /**
+   * The entry was revoked, or its published version is 不予共享: nothing is delivered.
+   *
    * 目录已撤销或不予共享
    *
    * @generated from enum value: GRANT_FLAG_KIND_ENTRY_WITHDRAWN = 4;
@@ -846,15 +1008,21 @@ export const GrantFlagKindSchema: GenEnum<GrantFlagKind> = /*@__PURE__*/
   enumDesc(file_govshare_v1_sharing, 3);
 
 /**
+ * What happened to a grant.
+ *
  * @generated from enum govshare.v1.GrantEventKind
  */
 export enum GrantEventKind {
   /**
+   * Never sent.
+   *
    * @generated from enum value: GRANT_EVENT_KIND_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
+   * The grant was issued: by the platform at once (无条件共享) or by the provider's approval.
+   *
    * 授权
    *
    * @generated from enum value: GRANT_EVENT_KIND_ISSUED = 1;
@@ -862,6 +1030,8 @@ export enum GrantEventKind {
   ISSUED = 1,
 
   /**
+   * The provider revoked the grant.
+   *
    * 撤销授权
    *
    * @generated from enum value: GRANT_EVENT_KIND_REVOKED = 2;
@@ -876,6 +1046,24 @@ export const GrantEventKindSchema: GenEnum<GrantEventKind> = /*@__PURE__*/
   enumDesc(file_govshare_v1_sharing, 4);
 
 /**
+ * SharingService: a department's requests for the entries of another (共享申请), the providing
+ * department's decisions within working-day deadlines, and the grants (授权) that let the
+ * requesting department fetch the data (ExchangeService.FetchData). CONSUMERs request and
+ * withdraw for their department; the providing department's APPROVERs decide and revoke. A
+ * request or grant exists only for its two departments, ADMIN and AUDITOR: anyone else gets
+ * NOT_FOUND, as for a number never issued.
+ *
+ * Errors any call can end with, beside those listed with each method (reasons are ErrorReason
+ * names, errors.proto): UNAUTHENTICATED CREDENTIAL_MISSING, CREDENTIAL_INVALID,
+ * CREDENTIAL_REVOKED, CREDENTIAL_EXPIRED, CREDENTIAL_ROLE_MISBOUND, CERTIFICATE_REFUSED;
+ * RESOURCE_EXHAUSTED QUOTA_EXCEEDED (the credential's `api.per_token_concurrency`, 256 calls in
+ * flight by default, or `api.per_token_rate`), MESSAGE_TOO_LARGE (a request over
+ * `api.max_message_bytes`, 4 MiB by default), DISK_FULL (calls that write); DEADLINE_EXCEEDED
+ * CALL_TIMED_OUT (no reply within `api.request_timeout_ms`, 30 s by default); UNAVAILABLE
+ * STORE_UNAVAILABLE, ACCESS_LOG_UNAVAILABLE; INTERNAL INTERNAL_ERROR. INVALID_ARGUMENT always
+ * carries the reason INVALID_FIELDS and a google.rpc.BadRequest listing every failing field
+ * (`items[2]`, `purpose`), each with a FIELD_* reason.
+ *
  * @generated from service govshare.v1.SharingService
  */
 export const SharingService: GenService<{
@@ -883,6 +1071,17 @@ export const SharingService: GenService<{
    * Asks for a published entry. 无条件共享: APPROVED at once with an ACTIVE grant.
    * 有条件共享: PENDING until the provider decides, due within the configured working days.
    * 不予共享, unpublished or revoked entries, unknown or 不予共享 items: refused, nothing kept.
+   * A CONSUMER, for its own department, of another department's entry. A request is
+   * 有条件共享 as soon as one requested item is; due_at is then `sharing.answer_working_days`
+   * (10 by default) working days after submission on the working-day calendar.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_TOO_MANY for over 1000 items, checked
+   * first; FIELD_REQUIRED, FIELD_TOO_LONG, FIELD_INVALID_FORMAT, FIELD_DUPLICATE;
+   * FIELD_NOT_ALLOWED for an item the entry does not have or does not share, or an entry with
+   * no shareable item; FIELD_OUT_OF_RANGE for a requested_until not in the future or past the
+   * longest grant); PERMISSION_DENIED ROLE_REQUIRED (CONSUMER); NOT_FOUND ENTRY_NOT_FOUND;
+   * FAILED_PRECONDITION ENTRY_UNAVAILABLE (not published, or revoked), NOT_SHARED (the entry
+   * is 不予共享; the message gives its basis), OWN_ENTRY; ABORTED VERSION_CONFLICT (the entry
+   * was published anew meanwhile: call again).
    *
    * @generated from rpc govshare.v1.SharingService.CreateRequest
    */
@@ -892,6 +1091,11 @@ export const SharingService: GenService<{
     output: typeof SharingRequestSchema;
   },
   /**
+   * Reads a request with its history. Its two departments (any of their credentials), ADMIN
+   * and AUDITOR.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_REQUIRED, FIELD_INVALID_FORMAT for id);
+   * NOT_FOUND REQUEST_NOT_FOUND.
+   *
    * @generated from rpc govshare.v1.SharingService.GetRequest
    */
   getRequest: {
@@ -900,6 +1104,14 @@ export const SharingService: GenService<{
     output: typeof SharingRequestSchema;
   },
   /**
+   * Lists requests ordered by number. A department's credentials (any role) list their
+   * department's requests on the side `direction` names; ADMIN and AUDITOR list every request
+   * and must leave direction unspecified. The filters combine. Paged: page_size requests at
+   * most (default 50, at most 500) and `api.max_page_bytes` (1 MiB by default).
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_UNKNOWN_VALUE for direction or state,
+   * FIELD_NOT_ALLOWED for a direction with a platform credential, FIELD_INVALID_FORMAT for
+   * entry_code or page_token, FIELD_OUT_OF_RANGE for a negative page_size).
+   *
    * @generated from rpc govshare.v1.SharingService.ListRequests
    */
   listRequests: {
@@ -908,7 +1120,19 @@ export const SharingService: GenService<{
     output: typeof ListRequestsResponseSchema;
   },
   /**
-   * The providing department's APPROVER answers a pending request.
+   * The providing department's APPROVER answers a pending request. Approval issues an ACTIVE
+   * grant of the requested items (or fewer), each still shareable in the entry's current
+   * published version, valid from now until valid_until, else the requested end, else
+   * `sharing.default_grant_days` (365 by default) from now, and never beyond
+   * `sharing.max_grant_days` (1095 by default) from now. Refusal needs a reason.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_TOO_MANY for over 1000 items, checked
+   * first; FIELD_REQUIRED, FIELD_TOO_LONG, FIELD_INVALID_FORMAT, FIELD_DUPLICATE;
+   * FIELD_NOT_ALLOWED for an item not requested or no longer shareable; FIELD_OUT_OF_RANGE for
+   * a valid_until not in the future or past the requested end); NOT_FOUND REQUEST_NOT_FOUND;
+   * PERMISSION_DENIED ROLE_REQUIRED (APPROVER), PROVIDER_ONLY; FAILED_PRECONDITION
+   * REQUEST_NOT_PENDING, ENTRY_UNAVAILABLE (approving for an entry revoked since),
+   * NOT_SHARED (approving for an entry now 不予共享); ABORTED VERSION_CONFLICT (the entry was
+   * published anew meanwhile: call again).
    *
    * @generated from rpc govshare.v1.SharingService.DecideRequest
    */
@@ -918,7 +1142,10 @@ export const SharingService: GenService<{
     output: typeof SharingRequestSchema;
   },
   /**
-   * The requesting department takes back a pending request.
+   * The requesting department takes back a pending request: a CONSUMER of that department.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_REQUIRED, FIELD_INVALID_FORMAT,
+   * FIELD_TOO_LONG); NOT_FOUND REQUEST_NOT_FOUND; PERMISSION_DENIED ROLE_REQUIRED (CONSUMER),
+   * REQUESTER_ONLY; FAILED_PRECONDITION REQUEST_NOT_PENDING.
    *
    * @generated from rpc govshare.v1.SharingService.WithdrawRequest
    */
@@ -928,6 +1155,15 @@ export const SharingService: GenService<{
     output: typeof SharingRequestSchema;
   },
   /**
+   * Lists grants ordered by number, each with its state as of the reply and its flags. A
+   * department's credentials (any role) list their department's grants on the side
+   * `direction` names; ADMIN and AUDITOR list every grant and must leave direction
+   * unspecified. The filters combine. Paged: page_size grants at most (default 50, at most
+   * 500) and `api.max_page_bytes` (1 MiB by default).
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_UNKNOWN_VALUE for direction or state,
+   * FIELD_NOT_ALLOWED for a direction with a platform credential, FIELD_INVALID_FORMAT for
+   * entry_code or page_token, FIELD_OUT_OF_RANGE for a negative page_size).
+   *
    * @generated from rpc govshare.v1.SharingService.ListGrants
    */
   listGrants: {
@@ -936,7 +1172,12 @@ export const SharingService: GenService<{
     output: typeof ListGrantsResponseSchema;
   },
   /**
-   * The providing department's APPROVER ends an active grant.
+   * The providing department's APPROVER ends an active grant: it authorizes nothing from now
+   * on, and a FetchData under it stops before its next chunk.
+   * Errors: INVALID_ARGUMENT INVALID_FIELDS (FIELD_REQUIRED, FIELD_TOO_LONG,
+   * FIELD_INVALID_FORMAT); NOT_FOUND GRANT_NOT_FOUND; PERMISSION_DENIED ROLE_REQUIRED
+   * (APPROVER), PROVIDER_ONLY; FAILED_PRECONDITION GRANT_NOT_ACTIVE (revoked or expired
+   * already).
    *
    * @generated from rpc govshare.v1.SharingService.RevokeGrant
    */
