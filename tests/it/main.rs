@@ -30,6 +30,7 @@ mod exchange;
 mod exchange_authorization;
 mod limits;
 mod metrics;
+mod python_client;
 mod reflection;
 mod report;
 mod report_formats;
