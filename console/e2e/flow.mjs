@@ -57,7 +57,11 @@ try {
   await provider.getByLabel("访问令牌").fill("gst_not-a-real-token");
   await provider.getByRole("button", { name: "登录", exact: true }).click();
   await provider.locator(".problem").waitFor();
-  expect((await provider.locator(".problem").innerText()).includes("登录已失效"), "a wrong token is refused");
+  const refusal = await provider.locator(".problem").innerText();
+  expect(refusal.includes("登录已失效"), "a wrong token is refused");
+  // The server's reason, and its explanation in the page's language alone.
+  expect(refusal.includes("CREDENTIAL_INVALID"), `the refusal names its reason: "${refusal}"`);
+  expect(refusal.includes("凭证无效") && !refusal.includes("unknown credential"), `in Chinese only: "${refusal}"`);
   await signIn(provider, config.tokens.provider);
 
   // Keyboard: from the top of the page, Tab reaches the navigation's first link.

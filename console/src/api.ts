@@ -9,7 +9,13 @@ import { CatalogService } from "./gen/govshare/v1/catalog_pb.js";
 import { ExchangeService } from "./gen/govshare/v1/exchange_pb.js";
 import { ReportService } from "./gen/govshare/v1/report_pb.js";
 import { SharingService } from "./gen/govshare/v1/sharing_pb.js";
-import { BadRequestSchema, PreconditionFailureSchema } from "./gen/google/rpc/error_details_pb.js";
+import {
+  BadRequestSchema,
+  ErrorInfoSchema,
+  LocalizedMessageSchema,
+  PreconditionFailureSchema,
+} from "./gen/google/rpc/error_details_pb.js";
+import { currentLang, type Lang } from "./i18n.js";
 
 /** The clients of every service, bound to one token. */
 export interface Api {
@@ -44,6 +50,10 @@ export interface Problem {
   code: Code;
   /** The server's message (Chinese, with the English in brackets), or the transport's. */
   message: string;
+  /** Why, as ERRORS.md names it (`ENTRY_NOT_FOUND`, …); empty when the server sent none. */
+  reason: string;
+  /** The server's explanation in each language it sent (`zh`, `en`). */
+  localized: Partial<Record<Lang, string>>;
   /**
    * Each field violation by the field's path relative to the request message, e.g.
    * `metadata.name` or `metadata.items[0].name`.
@@ -65,7 +75,37 @@ export function problem(err: unknown): Problem {
   const conditions = e
     .findDetails(PreconditionFailureSchema)
     .flatMap((d) => d.violations.map((v) => ({ type: v.type, subject: v.subject, description: v.description })));
-  return { code: e.code, message: e.rawMessage, fields, conditions };
+  const reason = e.findDetails(ErrorInfoSchema)[0]?.reason ?? "";
+  const localized: Partial<Record<Lang, string>> = {};
+  for (const m of e.findDetails(LocalizedMessageSchema)) {
+    if (m.locale === "zh-CN") localized.zh = m.message;
+    if (m.locale === "en") localized.en = m.message;
+  }
+  return { code: e.code, message: e.rawMessage, reason, localized, fields, conditions };
+}
+
+/** The problem's message in `lang`: the server's explanation in it, else its whole message. */
+export function messageIn(p: Problem, lang: Lang): string {
+  return p.localized[lang] ?? inLang(p.message, lang);
+}
+
+/**
+ * `text`, written as the server words it ("中文 (English)"), in `lang`: split at the last " ("
+ * whose parenthesis closes the text. Text not written so is returned whole.
+ */
+export function inLang(text: string, lang: Lang): string {
+  if (!text.endsWith(")")) return text;
+  let depth = 0;
+  for (let i = text.length - 2; i >= 0; i--) {
+    const c = text[i];
+    if (c === ")") depth++;
+    else if (c === "(" && depth > 0) depth--;
+    else if (c === "(") {
+      if (i === 0 || text[i - 1] !== " ") return text;
+      return lang === "zh" ? text.slice(0, i - 1) : text.slice(i + 1, -1);
+    }
+  }
+  return text;
 }
 
 /** Whether the violation path `key` is `field` or one of its elements (`items`, `items[2]`). */
@@ -78,7 +118,7 @@ export function fieldError(p: Problem | null | undefined, field: string): string
   if (!p) return undefined;
   const found = Object.entries(p.fields)
     .filter(([k]) => isField(k, field))
-    .map(([, v]) => v);
+    .map(([, v]) => v.split("；").map((part) => inLang(part, currentLang())).join("；"));
   return found.length ? found.join("；") : undefined;
 }
 

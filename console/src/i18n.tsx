@@ -24,8 +24,17 @@ function initialLang(): Lang {
   }
 }
 
+/** The language being shown, for code outside components (set as the provider renders). */
+let shown: Lang = "zh";
+
+/** The language being shown. */
+export function currentLang(): Lang {
+  return shown;
+}
+
 export function LangProvider({ children }: { children: ReactNode }) {
   const [lang, setLang] = useState<Lang>(initialLang);
+  shown = lang;
   useEffect(() => {
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
     try {

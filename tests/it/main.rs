@@ -26,6 +26,7 @@ mod console_e2e;
 mod console_http;
 mod crash;
 mod deploy;
+mod errors;
 mod exchange;
 mod exchange_authorization;
 mod limits;

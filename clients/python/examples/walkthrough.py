@@ -264,10 +264,7 @@ def walk(args: argparse.Namespace) -> None:
         refused = govshare_client.refusal(error)
     else:
         raise Unexpected("the consumer fetched data before any grant existed")
-    if refused.code != grpc.StatusCode.PERMISSION_DENIED or refused.reason not in (
-        "",
-        "NO_ACTIVE_GRANT",
-    ):
+    if refused.code != grpc.StatusCode.PERMISSION_DENIED or refused.reason != "NO_ACTIVE_GRANT":
         raise Unexpected("fetching before the grant:\n" + "\n".join(describe(refused)))
     step("refused as expected: fetching before the grant exists")
     for line in describe(refused):

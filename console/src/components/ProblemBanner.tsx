@@ -1,7 +1,7 @@
 // A failed call, in the server's words: its message and any precondition it names.
 import type { Problem } from "../api.js";
-import { Code } from "../api.js";
-import { useText } from "../i18n.js";
+import { Code, inLang, messageIn } from "../api.js";
+import { useLang, useText } from "../i18n.js";
 
 const TEXT = {
   zh: {
@@ -24,13 +24,15 @@ const TEXT = {
 
 export function ProblemBanner({ problem }: { problem: Problem | null | undefined }) {
   const text = useText(TEXT);
+  const { lang } = useLang();
   if (!problem) return null;
   const hint = (text as Record<number, string>)[problem.code];
   const hasFields = Object.keys(problem.fields).length > 0;
+  const message = messageIn(problem, lang);
   // A precondition that only repeats the message is not shown twice.
   const conditions = problem.conditions
-    .map((c) => c.description || `${c.type} ${c.subject}`)
-    .filter((c) => c !== problem.message);
+    .filter((c) => c.description !== problem.message)
+    .map((c) => (c.description ? inLang(c.description, lang) : `${c.type} ${c.subject}`));
   return (
     <div className="problem" role="alert">
       {hint ? <p className="problem-hint">{hint}</p> : null}
@@ -39,11 +41,16 @@ export function ProblemBanner({ problem }: { problem: Problem | null | undefined
         // Each field's message is beside its field; the whole list stays one click away.
         <details>
           <summary>{text.details}</summary>
-          <p className="problem-message">{problem.message}</p>
+          <p className="problem-message">{message}</p>
         </details>
       ) : (
-        <p className="problem-message">{problem.message}</p>
+        <p className="problem-message">{message}</p>
       )}
+      {problem.reason ? (
+        <p className="problem-reason">
+          <code>{problem.reason}</code>
+        </p>
+      ) : null}
       {conditions.length > 0 ? (
         <ul>
           {conditions.map((c, i) => (

@@ -1,8 +1,54 @@
-//! How a failed command is told on stderr: the gRPC status with its field violations and
-//! precondition failures, or the error chain.
+//! How a failed command is told on stderr: the gRPC status with its reason, field violations
+//! and precondition failures, or the error chain. The explanation is in the user's language
+//! ([`Language`]): Chinese or English alone, or both.
 
-use govshare_client::code_name;
+use govshare_client::{StatusError, code_name};
+use govshare_model::Text;
 use tonic_types::StatusExt as _;
+
+/// The language of the messages a command prints for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// 中文 (zh-CN).
+    Chinese,
+    /// English.
+    English,
+    /// Both, Chinese first and English in parentheses, as the server words its status.
+    Both,
+}
+
+impl Language {
+    /// The user's language: `GOVSHARE_LANG`, else the locale (`LC_ALL`, `LC_MESSAGES`,
+    /// `LANG`): `zh…` Chinese, `en…` English, anything else (C, POSIX, unset) both.
+    pub fn of_environment() -> Language {
+        let chosen = ["GOVSHARE_LANG", "LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+        Language::of_locale(chosen.as_deref().unwrap_or(""))
+    }
+
+    /// The language a locale name such as `zh_CN.UTF-8` or `en-US` asks for.
+    pub fn of_locale(locale: &str) -> Language {
+        let locale = locale.to_ascii_lowercase();
+        if locale.starts_with("zh") {
+            Language::Chinese
+        } else if locale.starts_with("en") {
+            Language::English
+        } else {
+            Language::Both
+        }
+    }
+
+    /// `text`, written "中文 (English)", in this language.
+    fn pick(self, text: &str) -> String {
+        let split = Text::from_fused(text);
+        match self {
+            Language::Chinese if !split.zh.is_empty() => split.zh,
+            Language::English if !split.en.is_empty() => split.en,
+            _ => text.to_owned(),
+        }
+    }
+}
 
 /// The lines describing `err`, ready for stderr.
 pub fn describe(err: &anyhow::Error) -> Vec<String> {
@@ -12,20 +58,31 @@ pub fn describe(err: &anyhow::Error) -> Vec<String> {
             .map(govshare_client::StatusError::tonic)
     });
     match status {
-        Some(status) => describe_status(status),
+        Some(status) => describe_status(status, Language::of_environment()),
         None => vec![format!("error: {err:#}")],
     }
 }
 
-fn describe_status(status: &tonic::Status) -> Vec<String> {
+fn describe_status(status: &tonic::Status, language: Language) -> Vec<String> {
+    let told = StatusError::new(status.clone());
+    let message = match language {
+        Language::Chinese => told.localized("zh-CN"),
+        Language::English => told.localized("en"),
+        Language::Both => None,
+    }
+    .unwrap_or(status.message());
+    let reason = told.reason().map(|r| format!(" [{r}]")).unwrap_or_default();
     let mut lines = vec![format!(
-        "error: {}: {}",
-        code_name(status.code()),
-        status.message()
+        "error: {}{reason}: {message}",
+        code_name(status.code())
     )];
     if let Some(bad_request) = status.get_details_bad_request() {
         for v in bad_request.field_violations {
-            lines.push(format!("  - {}: {}", v.field, v.description));
+            lines.push(format!(
+                "  - {}: {}",
+                v.field,
+                language.pick(&v.description)
+            ));
         }
     }
     if let Some(failure) = status.get_details_precondition_failure() {
@@ -35,7 +92,8 @@ fn describe_status(status: &tonic::Status) -> Vec<String> {
             } else {
                 format!(" [{}]", v.r#type)
             };
-            lines.push(format!("  - {}: {}{kind}", v.subject, v.description));
+            let description = language.pick(&v.description);
+            lines.push(format!("  - {}: {description}{kind}", v.subject));
         }
     }
     // A status with a source, or about the HTTP/2 framing, was made by the client from a
@@ -86,6 +144,55 @@ mod tests {
                 "error: INVALID_ARGUMENT: invalid metadata".to_string(),
                 "  - items[0].name: 名称不能为空".to_string(),
             ]
+        );
+    }
+
+    #[test]
+    fn a_refusal_is_told_with_its_reason_in_the_users_language() {
+        use tonic_types::{ErrorDetail, ErrorInfo, LocalizedMessage};
+        let details = vec![
+            ErrorDetail::ErrorInfo(ErrorInfo::new(
+                "ENTRY_NOT_FOUND",
+                "govshare.v1",
+                std::collections::HashMap::new(),
+            )),
+            ErrorDetail::LocalizedMessage(LocalizedMessage::new("zh-CN", "目录 X 不存在")),
+            ErrorDetail::LocalizedMessage(LocalizedMessage::new("en", "entry X does not exist")),
+        ];
+        let status = tonic::Status::with_error_details_vec(
+            tonic::Code::NotFound,
+            "目录 X 不存在 (entry X does not exist)",
+            details,
+        );
+        let first = |language| describe_status(&status, language)[0].clone();
+        assert_eq!(
+            first(Language::of_locale("zh_CN.UTF-8")),
+            "error: NOT_FOUND [ENTRY_NOT_FOUND]: 目录 X 不存在"
+        );
+        assert_eq!(
+            first(Language::of_locale("en_US.UTF-8")),
+            "error: NOT_FOUND [ENTRY_NOT_FOUND]: entry X does not exist"
+        );
+        assert_eq!(
+            first(Language::of_locale("C.UTF-8")),
+            "error: NOT_FOUND [ENTRY_NOT_FOUND]: 目录 X 不存在 (entry X does not exist)"
+        );
+        // A field's description, "中文 (English)", is told in the one language too.
+        let bad = tonic::Status::with_error_details(
+            tonic::Code::InvalidArgument,
+            "invalid",
+            ErrorDetails::with_bad_request(vec![FieldViolation::new(
+                "name",
+                "必填：名称 (required: the name)",
+            )]),
+        );
+        assert_eq!(
+            describe_status(&bad, Language::English)[1],
+            "  - name: required: the name"
+        );
+        assert_eq!(
+            describe_status(&bad, Language::Chinese)[1],
+            "  - name: 必填：名称"
         );
     }
 

@@ -5,7 +5,8 @@ use std::fmt;
 use std::time::Duration;
 
 use tonic_types::{
-    ErrorDetails, ErrorInfo, FieldViolation, PreconditionViolation, RetryInfo, StatusExt as _,
+    ErrorDetail, ErrorDetails, ErrorInfo, FieldViolation, PreconditionViolation, RetryInfo,
+    StatusExt as _,
 };
 
 /// What a call of this crate can fail with.
@@ -81,6 +82,16 @@ impl Error {
         self.status().map(StatusError::code)
     }
 
+    /// The reason of a status error (see [`StatusError::reason`]).
+    pub fn reason(&self) -> Option<&str> {
+        self.status().and_then(StatusError::reason)
+    }
+
+    /// The explanation of a status error in `locale` (see [`StatusError::localized`]).
+    pub fn localized(&self, locale: &str) -> Option<&str> {
+        self.status().and_then(|s| s.localized(locale))
+    }
+
     /// The wait a RESOURCE_EXHAUSTED refusal asks for, from its `grpc-retry-pushback-ms`
     /// header or its RetryInfo detail.
     pub fn retry_after(&self) -> Option<Duration> {
@@ -104,13 +115,27 @@ impl From<tonic::Status> for Error {
 pub struct StatusError {
     status: tonic::Status,
     details: ErrorDetails,
+    /// The LocalizedMessage details, by locale (`zh-CN`, `en`).
+    localized: Vec<(String, String)>,
 }
 
 impl StatusError {
     /// Decodes the details of `status`; details that cannot be decoded are left out.
     pub fn new(status: tonic::Status) -> StatusError {
         let details = status.get_error_details();
-        StatusError { status, details }
+        let localized = status
+            .get_error_details_vec()
+            .into_iter()
+            .filter_map(|d| match d {
+                ErrorDetail::LocalizedMessage(m) => Some((m.locale, m.message)),
+                _ => None,
+            })
+            .collect();
+        StatusError {
+            status,
+            details,
+            localized,
+        }
     }
 
     /// The gRPC code.
@@ -141,6 +166,26 @@ impl StatusError {
     /// The ErrorInfo detail: a machine-readable reason and its domain.
     pub fn error_info(&self) -> Option<&ErrorInfo> {
         self.details.error_info()
+    }
+
+    /// Why the call failed, as a program reads it: the ErrorInfo's reason, one of the
+    /// contract's ErrorReason names without its prefix (`ENTRY_NOT_FOUND`, `ROLE_REQUIRED`…;
+    /// ERRORS.md lists them). Branch on this, never on the message.
+    pub fn reason(&self) -> Option<&str> {
+        self.error_info().map(|info| info.reason.as_str())
+    }
+
+    /// The explanation for people in `locale` (`zh-CN` or `en`; `zh` matches `zh-CN`), if the
+    /// server sent one.
+    pub fn localized(&self, locale: &str) -> Option<&str> {
+        let wanted = locale.to_ascii_lowercase();
+        self.localized
+            .iter()
+            .find(|(l, _)| {
+                let l = l.to_ascii_lowercase();
+                l == wanted || l.split('-').next() == Some(wanted.as_str())
+            })
+            .map(|(_, m)| m.as_str())
     }
 
     /// The RetryInfo detail: how long to wait before trying again.

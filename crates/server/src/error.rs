@@ -123,11 +123,12 @@ pub(crate) fn ensure_described(headers: &mut http::HeaderMap) {
             }
         }
     };
-    let described = Status::with_error_details_vec(
-        status.code(),
-        status.message(),
-        described(reason, &[], &text),
-    );
+    let message = match status.message() {
+        "" => text.to_string(),
+        said => said.to_owned(),
+    };
+    let described =
+        Status::with_error_details_vec(status.code(), message, described(reason, &[], &text));
     let _ = described.add_header(headers);
 }
 
@@ -245,8 +246,8 @@ fn bad_request(violations: Violations) -> (String, Text, Vec<FieldViolation>) {
         .take(MAX_FIELD_VIOLATIONS)
         .map(|v| {
             let text = Text::new(
-                bounded(v.text.zh, MAX_VIOLATION_BYTES / 2),
-                bounded(v.text.en, MAX_VIOLATION_BYTES / 2),
+                bounded(v.text.zh, (MAX_VIOLATION_BYTES - 3) / 2),
+                bounded(v.text.en, (MAX_VIOLATION_BYTES - 3) / 2),
             );
             Violation::new(bounded(v.field, MAX_FIELD_PATH_BYTES), v.reason, text)
         })

@@ -134,6 +134,57 @@ impl Exchange {
         }
     }
 
+    /// Why a consumer holds no active grant for `entry`: its newest grant was revoked or has
+    /// expired, or it never held one.
+    async fn without_grant(
+        &self,
+        consumer: &CreditCode,
+        entry: &ResourceCode,
+    ) -> ServiceResult<ServiceError> {
+        let now = Utc::now();
+        let filter = GrantFilter {
+            party: Party::Receiving(consumer.clone()),
+            entry_code: Some(entry.clone()),
+            state: None,
+            at: now,
+        };
+        let mut newest: Option<GrantRecord> = None;
+        let mut after = None;
+        loop {
+            let page = self.sharing.list_grants(&filter, after, 100).await?;
+            for grant in page.items {
+                if newest.as_ref().is_none_or(|n| grant.id > n.id) {
+                    newest = Some(grant);
+                }
+            }
+            match page.next.and_then(|n| n.parse().ok()) {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        let Some(grant) = newest else {
+            return Ok(authz::no_active_grant(entry));
+        };
+        let id = grant.id;
+        let refusal = match grant.state_at(now) {
+            GrantState::Revoked => ServiceError::new(
+                Reason::GrantRevoked,
+                text!(
+                    "本部门对目录 {entry} 的授权 {id} 已撤销，请重新申请共享",
+                    "grant {id} of entry {entry} to your department was revoked: request it again"
+                ),
+            ),
+            _ => ServiceError::new(
+                Reason::GrantExpired,
+                text!(
+                    "本部门对目录 {entry} 的授权 {id} 已过期，请重新申请共享",
+                    "grant {id} of entry {entry} to your department has expired: request it again"
+                ),
+            ),
+        };
+        Ok(refusal.with("code", entry).with("grant_id", id))
+    }
+
     /// PublishData, before any byte arrives: a cataloguer of the provider publishes data of an
     /// entry in the published catalogue, checked against its published version.
     pub async fn publish_target(
@@ -237,7 +288,7 @@ impl Exchange {
             DataReader::Grantee(department) => {
                 let grants = self.active_grants(&department, code).await?;
                 if grants.is_empty() {
-                    return Err(hidden(authz::no_active_grant(code)));
+                    return Err(hidden(self.without_grant(&department, code).await?));
                 }
                 Some(grants)
             }

@@ -46,13 +46,28 @@ async fn parties() -> Parties {
     }
 }
 
-/// What a refusal tells the caller: its code, its message with the caller's own `input` (the
-/// number or code asked for) taken out, and its details.
+/// What a refusal tells the caller: its code, its message and its details (the ErrorInfo,
+/// the LocalizedMessages, the ResourceInfo) with the caller's own `input` (the number or code
+/// asked for) masked. The inputs compared are of one length, so the details' encoding is
+/// unchanged by the mask.
 fn told(status: &Status, input: &str) -> (Code, String, Vec<u8>) {
+    let mask = "#".repeat(input.len());
+    let details = status.details().to_vec();
+    let mut masked = Vec::with_capacity(details.len());
+    let mut rest = details.as_slice();
+    while !rest.is_empty() {
+        if rest.starts_with(input.as_bytes()) {
+            masked.extend_from_slice(mask.as_bytes());
+            rest = &rest[input.len()..];
+        } else {
+            masked.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
     (
         status.code(),
         status.message().replace(input, "<input>"),
-        status.details().to_vec(),
+        masked,
     )
 }
 

@@ -45,10 +45,16 @@ impl Outcome {
 }
 
 /// Runs `govshare --server <url> [--token T] <args>` with no server or credential from the
-/// environment.
+/// environment, its messages in both languages whatever this machine's locale.
 pub async fn govshare_url(url: &str, token: Option<&str>, args: &[&str]) -> Outcome {
+    govshare_in("both", url, token, args).await
+}
+
+/// [`govshare_url`] with its messages in `language` (`GOVSHARE_LANG`: zh, en or both).
+pub async fn govshare_in(language: &str, url: &str, token: Option<&str>, args: &[&str]) -> Outcome {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_govshare"));
     command
+        .env("GOVSHARE_LANG", language)
         .env_remove("GOVSHARE_TOKEN")
         .env_remove("GOVSHARE_SERVER")
         .arg("--server")

@@ -144,16 +144,18 @@ export enum ErrorReason {
   NO_ACTIVE_GRANT = 26,
 
   /**
-   * The grant was revoked (before the call, or while its data moved; the transfer stopped).
-   * Metadata: `grant_id`.
+   * The caller's department's newest grant for the entry was revoked, before the call or while
+   * its data moved (the transfer stopped): request the entry again. Metadata: `grant_id`, and
+   * `code` when refused before the transfer.
    *
    * @generated from enum value: ERROR_REASON_GRANT_REVOKED = 27;
    */
   GRANT_REVOKED = 27,
 
   /**
-   * The grant's validity ended (before the call, or while its data moved). Metadata:
-   * `grant_id`.
+   * The caller's department's newest grant for the entry has expired, before the call or while
+   * its data moved: request the entry again. Metadata: `grant_id`, and `code` when refused
+   * before the transfer.
    *
    * @generated from enum value: ERROR_REASON_GRANT_EXPIRED = 28;
    */
