@@ -264,6 +264,34 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_tells_its_reason_and_its_explanation_in_each_language() {
+        use tonic_types::{ErrorDetail, LocalizedMessage};
+        let status = tonic::Status::with_error_details_vec(
+            tonic::Code::NotFound,
+            "目录 X 不存在 (entry X does not exist)",
+            vec![
+                ErrorDetail::ErrorInfo(ErrorInfo::new(
+                    "ENTRY_NOT_FOUND",
+                    "govshare.v1",
+                    std::collections::HashMap::new(),
+                )),
+                ErrorDetail::LocalizedMessage(LocalizedMessage::new("zh-CN", "目录 X 不存在")),
+                ErrorDetail::LocalizedMessage(LocalizedMessage::new(
+                    "en",
+                    "entry X does not exist",
+                )),
+            ],
+        );
+        let error = Error::from(status);
+        assert_eq!(error.reason(), Some("ENTRY_NOT_FOUND"));
+        assert_eq!(error.localized("zh-CN"), Some("目录 X 不存在"));
+        assert_eq!(error.localized("zh"), Some("目录 X 不存在"));
+        assert_eq!(error.localized("EN"), Some("entry X does not exist"));
+        assert_eq!(error.localized("fr"), None);
+        assert_eq!(Error::from(tonic::Status::internal("x")).reason(), None);
+    }
+
+    #[test]
     fn a_quota_refusal_tells_its_wait() {
         let details = ErrorDetails::with_retry_info(Some(Duration::from_millis(1500)));
         let status =
