@@ -911,8 +911,10 @@ export const GrantStateSchema: GenEnum<GrantState> = /*@__PURE__*/
 
 /**
  * Which side of a request or grant the caller's department is on. OUTGOING: requests my
- * department made and grants it holds; INCOMING: requests to my department and grants it
- * issued. Unspecified: both sides for a department, everything for ADMIN and AUDITOR.
+ * department made and the grants it received (本部门获得的授权); INCOMING: requests made to my
+ * department and the grants it issued (本部门发出的授权). Unspecified: both sides for a
+ * department, everything for ADMIN and AUDITOR. The command line says `--direction received`
+ * and `--direction issued` for grants; the console 本部门获得的授权 and 本部门发出的授权.
  *
  * @generated from enum govshare.v1.Direction
  */
@@ -926,7 +928,7 @@ export enum Direction {
   UNSPECIFIED = 0,
 
   /**
-   * The caller's department as the requester: requests it made, grants it holds.
+   * The caller's department as the requester: requests it made, grants it received.
    *
    * 本部门申请
    *
