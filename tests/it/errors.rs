@@ -648,7 +648,6 @@ async fn the_audit_and_report_services_refuse_with_their_reasons() {
         .get_annual_report(proto::GetAnnualReportRequest {
             year: 2026,
             department_code: w.a.clone(),
-            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -658,7 +657,6 @@ async fn the_audit_and_report_services_refuse_with_their_reasons() {
         .get_annual_report(proto::GetAnnualReportRequest {
             year: 2026,
             department_code: unknown.clone(),
-            ..Default::default()
         })
         .await
         .unwrap_err();
