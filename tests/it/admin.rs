@@ -336,6 +336,7 @@ async fn token_stops_authenticating_at_its_expiry() {
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let status = client.who_am_i(WhoAmIRequest {}).await.unwrap_err();
     assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+    crate::common::refusal::assert_reason(&status, "CREDENTIAL_EXPIRED");
 }
 
 #[tokio::test]
@@ -370,6 +371,7 @@ async fn revoked_token_is_unauthenticated_while_others_still_work() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+    crate::common::refusal::assert_reason(&status, "CREDENTIAL_REVOKED");
     server
         .clients(&kept)
         .admin
@@ -394,6 +396,7 @@ async fn unknown_token_is_unauthenticated() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+    crate::common::refusal::assert_reason(&status, "CREDENTIAL_INVALID");
 }
 
 #[tokio::test]

@@ -153,6 +153,7 @@ async fn a_lost_local_blob_is_fetched_again_and_a_damaged_object_is_refused() {
         .err()
         .unwrap();
     assert_eq!(refused.code(), Code::DataLoss, "{refused:?}");
+    crate::common::refusal::assert_reason(&refused, "DATA_DAMAGED");
     assert!(refused.message().contains("sha256"), "{refused:?}");
     assert!(
         refused
@@ -181,6 +182,7 @@ async fn a_publish_the_bucket_cannot_take_records_no_snapshot() {
         .await
         .unwrap_err();
     assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+    crate::common::refusal::assert_reason(&refused, "BUCKET_UNAVAILABLE");
     assert!(refused.message().contains("bucket"), "{refused:?}");
     assert!(
         refused.message().contains("no snapshot was recorded"),
@@ -202,6 +204,7 @@ async fn a_publish_with_wrong_credentials_records_no_snapshot() {
         .await
         .unwrap_err();
     assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+    crate::common::refusal::assert_reason(&refused, "BUCKET_UNAVAILABLE");
     assert!(!refused.message().contains("not-the-secret"), "{refused:?}");
     let listed = list_snapshots(&cataloguer, &code, 10, "").await.unwrap();
     assert!(listed.snapshots.is_empty(), "{:?}", listed.snapshots);

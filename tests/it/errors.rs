@@ -11,45 +11,10 @@ use govshare_server::proto::report_service_client::ReportServiceClient;
 use govshare_server::proto::{self, ErrorReason, Role};
 use govshare_service::Reason;
 use tonic::Code;
-use tonic_types::{ErrorDetail, StatusExt};
+use tonic_types::ErrorDetail;
 
+use crate::common::refusal::{Refusal, refusal};
 use crate::common::{self, Clients, TestServer};
-
-/// What a refusal says to a program and to people.
-#[derive(Debug)]
-struct Refusal {
-    reason: String,
-    domain: String,
-    metadata: BTreeMap<String, String>,
-    zh: String,
-    en: String,
-    details: Vec<ErrorDetail>,
-}
-
-/// The refusal in `status`, which must carry an ErrorInfo and both LocalizedMessages.
-fn refusal(status: &tonic::Status) -> Refusal {
-    let details = status.get_error_details_vec();
-    let info = status
-        .get_details_error_info()
-        .unwrap_or_else(|| panic!("no ErrorInfo: {status:?}"));
-    let localized = |locale: &str| {
-        details
-            .iter()
-            .find_map(|d| match d {
-                ErrorDetail::LocalizedMessage(m) if m.locale == locale => Some(m.message.clone()),
-                _ => None,
-            })
-            .unwrap_or_else(|| panic!("no {locale} LocalizedMessage: {status:?}"))
-    };
-    Refusal {
-        reason: info.reason.clone(),
-        domain: info.domain.clone(),
-        metadata: info.metadata.clone().into_iter().collect(),
-        zh: localized("zh-CN"),
-        en: localized("en"),
-        details,
-    }
-}
 
 /// Asserts that `status` is `code` with `reason` (as the contract names it), explained in
 /// Chinese and in English apart, the status message being both; returns the refusal.

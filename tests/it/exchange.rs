@@ -919,6 +919,7 @@ async fn publishing_to_an_unpublished_entry_fails_its_precondition() {
     .await
     .unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    crate::common::refusal::assert_reason(&status, "ENTRY_UNAVAILABLE");
     assert_eq!(precondition_types(&status), ["STATE"]);
     assert_nothing_kept(&w.server, &w.cataloguer, &draft.code).await;
 }
@@ -957,6 +958,7 @@ async fn upload_over_the_limit_is_resource_exhausted_and_nothing_kept() {
     .await
     .unwrap_err();
     assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    crate::common::refusal::assert_reason(&status, "SNAPSHOT_TOO_LARGE");
     assert!(status.message().contains("1048576"), "{status:?}");
     assert_nothing_kept(&w.server, &w.cataloguer, &code).await;
 }
@@ -981,6 +983,7 @@ async fn announced_size_over_the_limit_is_refused_at_once() {
         .expect("no answer before the rest of the upload")
         .unwrap_err();
     assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    crate::common::refusal::assert_reason(&status, "SNAPSHOT_TOO_LARGE");
     assert!(status.message().contains("1048576"), "{status:?}");
     assert_nothing_kept(&w.server, &w.cataloguer, &code).await;
 }

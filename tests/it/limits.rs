@@ -85,6 +85,7 @@ async fn entry_count(clients: &Clients) -> usize {
 /// detail, which must agree.
 fn retry_hint(status: &tonic::Status) -> Duration {
     assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+    crate::common::refusal::assert_reason(&status, "QUOTA_EXCEEDED");
     let pushback: u64 = status
         .metadata()
         .get("grpc-retry-pushback-ms")
@@ -280,6 +281,7 @@ async fn a_reply_not_ready_in_time_is_deadline_exceeded_and_streams_go_on() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::DeadlineExceeded, "{status:?}");
+    crate::common::refusal::assert_reason(&status, "CALL_TIMED_OUT");
     assert!(status.message().contains("300 ms"), "{status:?}");
     assert_eq!(rejections(&server, "timeout").await, 1.0);
     let records = records_with_outcome(&server, "DEADLINE_EXCEEDED").await;

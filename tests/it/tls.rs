@@ -339,6 +339,7 @@ async fn the_client_certificate_names_the_department_of_the_call() {
     let request_id = common::request_id(&refused);
     let status = refused.unwrap_err();
     assert_eq!(status.code(), tonic::Code::Unauthenticated, "{status:?}");
+    crate::common::refusal::assert_reason(&status, "CERTIFICATE_REFUSED");
     assert!(
         status.message().contains("another department"),
         "{status:?}"

@@ -283,6 +283,7 @@ async fn a_revoked_credential_loses_its_open_watch() {
         .expect("the watch ends within a second of the next event")
         .expect_err("no event after the revocation");
     assert_eq!(status.code(), tonic::Code::Unauthenticated, "{status:?}");
+    crate::common::refusal::assert_reason(&status, "CREDENTIAL_REVOKED");
     assert!(status.message().contains("revoked"), "{status:?}");
 }
 

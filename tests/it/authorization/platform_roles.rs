@@ -124,6 +124,7 @@ async fn a_stored_admin_or_auditor_credential_of_a_department_authenticates_noth
             .await
             .unwrap_err();
         assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+        crate::common::refusal::assert_reason(&status, "CREDENTIAL_ROLE_MISBOUND");
         assert!(
             status.message().contains("GB/T 39477"),
             "the refusal says why: {status:?}"

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod data;
 pub mod postgres;
+pub mod refusal;
 pub mod s3;
 
 use std::net::SocketAddr;

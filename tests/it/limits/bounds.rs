@@ -322,6 +322,7 @@ async fn an_oversize_unary_message_is_resource_exhausted_and_counted() {
     metadata.summary = "很长的摘要".repeat(20_000); // about 300 KB
     let status = register_refused(&cataloguer, metadata).await;
     assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+    crate::common::refusal::assert_reason(&status, "MESSAGE_TOO_LARGE");
     assert!(status.message().contains("65536"), "{status:?}");
     assert_eq!(message_size_rejections(&server).await, 1.0);
     // The connection goes on serving.
@@ -366,6 +367,7 @@ async fn an_oversize_publish_chunk_is_resource_exhausted_and_counted() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+    crate::common::refusal::assert_reason(&status, "MESSAGE_TOO_LARGE");
     assert!(status.message().contains("65536"), "{status:?}");
     assert_eq!(message_size_rejections(&server).await, 1.0);
     let snapshots = common::list_snapshots(&cataloguer, &code, 0, "")

@@ -156,6 +156,7 @@ fn idle_uploads_hold_no_thread_are_capped_and_ended_while_other_departments_are_
             .unwrap()
             .unwrap_err();
         assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+        crate::common::refusal::assert_reason(&refused, "TOO_MANY_TRANSFERS");
         assert!(refused.message().contains(&CAP.to_string()), "{refused:?}");
         assert_eq!(rejections(&server, "streams").await, 1.0);
 
@@ -223,6 +224,7 @@ fn idle_uploads_hold_no_thread_are_capped_and_ended_while_other_departments_are_
                 .unwrap()
                 .unwrap_err();
             assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+            crate::common::refusal::assert_reason(&status, "STREAM_IDLE");
             assert!(status.message().contains("idle"), "{status:?}");
             drop(tx);
         }
@@ -298,6 +300,7 @@ fn an_unread_download_is_ended_after_the_idle_timeout_and_gives_its_slot_back() 
             panic!("a third download was admitted beside two");
         };
         assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+        crate::common::refusal::assert_reason(&refused, "TOO_MANY_TRANSFERS");
         assert_eq!(rejections(&server, "streams").await, 1.0);
 
         // After the idle timeout the unread downloads are ended and their slots come back.
@@ -320,6 +323,7 @@ fn an_unread_download_is_ended_after_the_idle_timeout_and_gives_its_slot_back() 
             }
         };
         assert_eq!(ended.code(), Code::DeadlineExceeded, "{ended:?}");
+        crate::common::refusal::assert_reason(&ended, "STREAM_IDLE");
         assert!(ended.message().contains("idle"), "{ended:?}");
         assert!(delivered < data.len(), "{delivered}");
         let third = super::common::fetch_delivery(&cataloguer, &code, "")
@@ -395,6 +399,7 @@ async fn a_revoked_credential_loses_its_open_fetch_data_at_the_next_chunk() {
     .await
     .expect("the stream ends");
     assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+    crate::common::refusal::assert_reason(&status, "CREDENTIAL_REVOKED");
     assert!(status.message().contains("revoked"), "{status:?}");
     assert!(
         delivered < data.len() / 2,
