@@ -196,7 +196,7 @@ async fn register(clients: &Clients, department: &str) -> Result<String, tonic::
 /// The refusal a full disk must give: RESOURCE_EXHAUSTED, saying so in Chinese first.
 fn assert_disk_full(what: &str, status: &tonic::Status) {
     assert_eq!(status.code(), Code::ResourceExhausted, "{what}: {status:?}");
-    crate::common::refusal::assert_reason(&status, "DISK_FULL");
+    crate::common::refusal::assert_reason(status, "DISK_FULL");
     assert!(
         status.message().starts_with("磁盘空间不足") && status.message().contains("no space"),
         "{what}: {status:?}"

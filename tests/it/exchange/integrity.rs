@@ -87,7 +87,7 @@ fn assert_damaged(
     let (data, trailer, ended) = outcome;
     let status = ended.as_ref().expect_err("the fetch must fail");
     assert_eq!(status.code(), Code::DataLoss, "{status:?}");
-    crate::common::refusal::assert_reason(&status, "DATA_DAMAGED");
+    crate::common::refusal::assert_reason(status, "DATA_DAMAGED");
     assert!(status.message().contains("sha256"), "{status:?}");
     assert!(status.message().contains(&snapshot.id), "{status:?}");
     assert!(!trailer, "a trailer claims a complete delivery");
