@@ -85,7 +85,7 @@ async fn entry_count(clients: &Clients) -> usize {
 /// detail, which must agree.
 fn retry_hint(status: &tonic::Status) -> Duration {
     assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
-    crate::common::refusal::assert_reason(&status, "QUOTA_EXCEEDED");
+    crate::common::refusal::assert_reason(status, "QUOTA_EXCEEDED");
     let pushback: u64 = status
         .metadata()
         .get("grpc-retry-pushback-ms")
