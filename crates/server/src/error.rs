@@ -95,7 +95,11 @@ pub(crate) fn refusal_of(status: &Status, fallback: Reason) -> ServiceError {
 /// details every refusal carries when it has none: a status that tonic itself answered (an
 /// unknown method, a message it could not decode) rather than a use case or a layer of ours.
 pub(crate) fn ensure_described(headers: &mut http::HeaderMap) {
-    if headers.contains_key(DETAILS_HEADER) {
+    // Every reply passes here: an OK one, or one described already, is left at once.
+    let ok = headers
+        .get("grpc-status")
+        .is_none_or(|code| code.as_bytes() == b"0");
+    if ok || headers.contains_key(DETAILS_HEADER) {
         return;
     }
     let Some(status) = Status::from_header_map(headers) else {
