@@ -108,7 +108,6 @@ pub(crate) fn ensure_described(headers: &mut http::HeaderMap) -> Option<Reason> 
         return reason_in(&status);
     }
     let reason = match status.code() {
-        tonic::Code::Ok => return None,
         tonic::Code::Unimplemented => Reason::MethodNotFound,
         tonic::Code::DeadlineExceeded => Reason::CallTimedOut,
         tonic::Code::ResourceExhausted => Reason::MessageTooLarge,
@@ -161,6 +160,7 @@ fn reason_named(name: &str) -> Option<Reason> {
 
 /// The header (or trailer) of a status's code.
 const STATUS_HEADER: &str = "grpc-status";
+
 /// The header (or trailer) of a status's `google.rpc` details.
 const DETAILS_HEADER: &str = "grpc-status-details-bin";
 
