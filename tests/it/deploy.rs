@@ -740,6 +740,8 @@ fn alert_rules_are_valid() {
         "GovshareAuditVerifyFailures",
         "GovshareHighErrorRatio",
         "GovshareAuditCommitSlow",
+        "GovshareDataDamaged",
+        "GovshareCredentialsRefused",
     ] {
         assert!(alerts.contains(expected), "{expected} missing: {alerts:?}");
     }

@@ -1,19 +1,22 @@
 //! The metrics address end to end: `/metrics` in the Prometheus text format (gRPC calls by
-//! method and code, the state of the catalogue, requests and grants, exchange bytes, the access
-//! log, the process), the probes, and the JSON log line of a call.
+//! method and code, refusals by reason, the state of the catalogue, requests and grants,
+//! exchange bytes, the access log, the process), the probes, and the JSON log line of a call.
 
 #![allow(clippy::unwrap_used)]
 
 use crate::common;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::common::*;
 use govshare_server::proto::{self, Role, ShareType};
+use govshare_service::Reason;
 use serde_json::Value;
 use tonic::Code;
+use tonic_types::StatusExt as _;
 
 const CATALOG: &str = "govshare.v1.CatalogService";
 
@@ -186,6 +189,142 @@ async fn unknown_paths_are_counted_under_one_unknown_label_set() {
     assert!(!after.text.contains("NoSuchMethod"));
     assert!(!after.text.contains("made.up"));
     assert!(!after.text.contains("Whatever"));
+}
+
+// --- refusals by reason ----------------------------------------------------------------------
+
+/// `govshare_refusals_total` of every reason on `page`.
+fn refusals(page: &Scrape) -> BTreeMap<String, f64> {
+    page.series("govshare_refusals_total")
+        .into_iter()
+        .map(|s| (s.labels["reason"].clone(), s.value))
+        .collect()
+}
+
+/// How far each reason's count moved from `before` to `after`, the reasons that did not move
+/// left out.
+fn moved(before: &Scrape, after: &Scrape) -> BTreeMap<String, f64> {
+    let before = refusals(before);
+    refusals(after)
+        .into_iter()
+        .map(|(reason, n)| {
+            let delta = n - before.get(&reason).copied().unwrap_or(0.0);
+            (reason, delta)
+        })
+        .filter(|(_, delta)| *delta != 0.0)
+        .collect()
+}
+
+/// The reason of the ErrorInfo `status` carries.
+fn reason_of(status: &tonic::Status) -> String {
+    status
+        .get_details_error_info()
+        .unwrap_or_else(|| panic!("no ErrorInfo: {status:?}"))
+        .reason
+}
+
+#[tokio::test]
+async fn refusals_are_counted_once_by_the_reason_their_reply_carries() {
+    let w = world().await;
+    let code = w.entry(ShareType::Unconditional).await;
+    let csv = "姓名,公民身份号码,出生日期\n张三,110101199003071234,1990-03-07\n";
+    let snapshot = publish_data(&w.a_cataloguer, &code, "text/csv", csv.as_bytes())
+        .await
+        .unwrap();
+
+    // Every reason has its series from the start, at 0: nothing was refused yet.
+    let start = scrape(&w.server).await;
+    let counted = refusals(&start);
+    let all: BTreeSet<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+    assert_eq!(
+        counted.keys().map(String::as_str).collect::<BTreeSet<_>>(),
+        all
+    );
+    assert!(counted.values().all(|n| *n == 0.0), "{counted:?}");
+
+    // Refused before any use case runs (the auth layer), by a use case, by tonic itself (an
+    // unknown method: the layer adds the reason), and a stream refused before it starts.
+    let unknown = w
+        .server
+        .clients("not-a-token")
+        .catalog
+        .clone()
+        .get_entry(proto::GetEntryRequest {
+            code: code.clone(),
+            version: 0,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(reason_of(&unknown), "CREDENTIAL_INVALID");
+    let missing = get_entry(&w.b_consumer, "303084122704/999999", 0)
+        .await
+        .unwrap_err();
+    assert_eq!(reason_of(&missing), "ENTRY_NOT_FOUND");
+    let no_method = call_path(&w.server, "/govshare.v1.CatalogService/NoSuchMethod").await;
+    assert_eq!(reason_of(&no_method), "METHOD_NOT_FOUND");
+    let no_grant = fetch_refused(&w.b_consumer, &code).await;
+    assert_eq!(reason_of(&no_grant), "NO_ACTIVE_GRANT");
+    let after_refusals = scrape(&w.server).await;
+    let expected: BTreeMap<String, f64> = [
+        ("CREDENTIAL_INVALID", 1.0),
+        ("ENTRY_NOT_FOUND", 1.0),
+        ("METHOD_NOT_FOUND", 1.0),
+        ("NO_ACTIVE_GRANT", 1.0),
+    ]
+    .into_iter()
+    .map(|(r, n)| (r.to_owned(), n))
+    .collect();
+    assert_eq!(moved(&start, &after_refusals), expected);
+
+    // Calls answered OK, unary and streaming, count nothing.
+    get_entry(&w.b_consumer, &code, 0).await.unwrap();
+    let granted = create_request(&w.b_consumer, request_for(&code, &["姓名", "出生日期"]))
+        .await
+        .unwrap();
+    assert_eq!(granted.state, proto::RequestState::Approved as i32);
+    let delivered = fetch_delivery(&w.b_consumer, &code, "").await.unwrap();
+    assert!(!delivered.data.is_empty());
+    let after_ok = scrape(&w.server).await;
+    assert_eq!(moved(&after_refusals, &after_ok), BTreeMap::new());
+
+    // A stream that started and is refused in its trailers: the stored data is damaged.
+    let blob = blob_dir(w.server.dir.path())
+        .join("sha256")
+        .join(&snapshot.sha256[..2])
+        .join(&snapshot.sha256);
+    let mut permissions = std::fs::metadata(&blob).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    permissions.set_readonly(false);
+    std::fs::set_permissions(&blob, permissions).unwrap();
+    let damaged = std::fs::read_to_string(&blob)
+        .unwrap()
+        .replace("1990-03-07", "1990-03-08");
+    std::fs::write(&blob, damaged).unwrap();
+    let mut stream = w
+        .b_consumer
+        .exchange
+        .clone()
+        .fetch_data(proto::FetchDataRequest {
+            entry_code: code.clone(),
+            snapshot_id: String::new(),
+        })
+        .await
+        .expect("the stream starts: its refusal comes in the trailers")
+        .into_inner();
+    let ended = loop {
+        match stream.message().await {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("the damaged data was delivered whole"),
+            Err(status) => break status,
+        }
+    };
+    assert_eq!(ended.code(), Code::DataLoss, "{ended:?}");
+    assert_eq!(reason_of(&ended), "DATA_DAMAGED");
+    let after_damage = scrape(&w.server).await;
+    assert_eq!(
+        moved(&after_ok, &after_damage),
+        BTreeMap::from([("DATA_DAMAGED".to_owned(), 1.0)])
+    );
 }
 
 #[tokio::test]

@@ -76,7 +76,7 @@ pub(crate) fn refusal_of(status: &Status, fallback: Reason) -> ServiceError {
     let reason = details
         .error_info()
         .as_ref()
-        .and_then(|info| Reason::ALL.into_iter().find(|r| r.as_str() == info.reason))
+        .and_then(|info| reason_named(&info.reason))
         .unwrap_or(fallback);
     let mut text = Text::from_fused(status.message());
     for detail in status.get_error_details_vec() {
@@ -94,19 +94,20 @@ pub(crate) fn refusal_of(status: &Status, fallback: Reason) -> ServiceError {
 /// Gives the status in `headers` (a trailers-only reply's headers, or a reply's trailers) the
 /// details every refusal carries when it has none: a status that tonic itself answered (an
 /// unknown method, a message it could not decode) rather than a use case or a layer of ours.
-pub(crate) fn ensure_described(headers: &mut http::HeaderMap) {
-    // Every reply passes here: an OK one, or one described already, is left at once.
-    let ok = headers
-        .get("grpc-status")
-        .is_none_or(|code| code.as_bytes() == b"0");
-    if ok || headers.contains_key(DETAILS_HEADER) {
-        return;
+///
+/// Returns the reason of the refusal, the one its details already named or the one added:
+/// `None` for OK (whose details are never read), for headers that hold no status, and for
+/// details that name no reason this server knows (which it never sends; logged at debug).
+pub(crate) fn ensure_described(headers: &mut http::HeaderMap) -> Option<Reason> {
+    let code = tonic::Code::from_bytes(headers.get(STATUS_HEADER)?.as_bytes());
+    if code == tonic::Code::Ok {
+        return None;
     }
-    let Some(status) = Status::from_header_map(headers) else {
-        return;
-    };
+    let status = Status::from_header_map(headers)?;
+    if headers.contains_key(DETAILS_HEADER) {
+        return reason_in(&status);
+    }
     let reason = match status.code() {
-        tonic::Code::Ok => return,
         tonic::Code::Unimplemented => Reason::MethodNotFound,
         tonic::Code::DeadlineExceeded => Reason::CallTimedOut,
         tonic::Code::ResourceExhausted => Reason::MessageTooLarge,
@@ -134,7 +135,31 @@ pub(crate) fn ensure_described(headers: &mut http::HeaderMap) {
     let described =
         Status::with_error_details_vec(status.code(), message, described(reason, &[], &text));
     let _ = described.add_header(headers);
+    Some(reason)
 }
+
+/// The reason a status's ErrorInfo names, if it is one of [`Reason::ALL`].
+fn reason_in(status: &Status) -> Option<Reason> {
+    let details = status.get_error_details();
+    let named = details.error_info().map(|info| info.reason.as_str());
+    let reason = named.and_then(reason_named);
+    if reason.is_none() {
+        tracing::debug!(
+            code = ?status.code(),
+            reason = named.unwrap_or(""),
+            "a refusal names no reason this server knows: not counted in govshare_refusals_total"
+        );
+    }
+    reason
+}
+
+/// The reason called `name` (`ENTRY_NOT_FOUND`), if there is one.
+fn reason_named(name: &str) -> Option<Reason> {
+    Reason::ALL.into_iter().find(|r| r.as_str() == name)
+}
+
+/// The header (or trailer) of a status's code.
+const STATUS_HEADER: &str = "grpc-status";
 
 /// The header (or trailer) of a status's `google.rpc` details.
 const DETAILS_HEADER: &str = "grpc-status-details-bin";
@@ -357,5 +382,75 @@ mod tests {
         );
         let internal = status(ServiceError::internal("长".repeat(1_000_000)));
         assert!(internal.message().len() <= MAX_STATUS_MESSAGE_BYTES);
+    }
+
+    /// `status` as a reply's trailers.
+    fn trailers(status: &Status) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::new();
+        status.add_header(&mut headers).expect("renders");
+        headers
+    }
+
+    #[test]
+    fn the_reason_a_refusal_names_is_found_and_the_status_kept() {
+        let refused = status(ServiceError::new(
+            Reason::EntryNotFound,
+            Text::new("没有该目录", "no such entry"),
+        ));
+        let mut headers = trailers(&refused);
+        let before = headers.clone();
+        assert_eq!(ensure_described(&mut headers), Some(Reason::EntryNotFound));
+        assert_eq!(headers, before);
+    }
+
+    #[test]
+    fn a_bare_status_is_described_and_its_added_reason_returned() {
+        let mut headers = trailers(&Status::unimplemented(""));
+        assert_eq!(ensure_described(&mut headers), Some(Reason::MethodNotFound));
+        let described = Status::from_header_map(&headers).expect("a status");
+        let details = described.get_error_details();
+        let info = details.error_info().expect("an ErrorInfo");
+        assert_eq!(info.reason, "METHOD_NOT_FOUND");
+        assert_eq!(info.domain, ERROR_DOMAIN);
+    }
+
+    #[test]
+    fn ok_is_neither_decoded_nor_described() {
+        // Details that do not even decode: reading them would fail (tonic panics on them).
+        let mut headers = http::HeaderMap::new();
+        headers.insert(STATUS_HEADER, http::HeaderValue::from_static("0"));
+        headers.insert(DETAILS_HEADER, http::HeaderValue::from_static("%%%"));
+        let before = headers.clone();
+        assert_eq!(ensure_described(&mut headers), None);
+        assert_eq!(headers, before);
+        let mut plain = trailers(&Status::ok(""));
+        assert_eq!(ensure_described(&mut plain), None);
+        assert!(!plain.contains_key(DETAILS_HEADER));
+        let mut none = http::HeaderMap::new();
+        assert_eq!(ensure_described(&mut none), None);
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn a_reason_this_server_does_not_know_is_not_returned() {
+        let foreign = Status::with_error_details_vec(
+            tonic::Code::NotFound,
+            "gone",
+            vec![ErrorDetail::ErrorInfo(ErrorInfo::new(
+                "NO_SUCH_REASON",
+                ERROR_DOMAIN,
+                std::collections::HashMap::new(),
+            ))],
+        );
+        let mut headers = trailers(&foreign);
+        let before = headers.clone();
+        assert_eq!(ensure_described(&mut headers), None);
+        assert_eq!(headers, before);
+        let no_info = Status::with_error_details_vec(
+            tonic::Code::NotFound,
+            "gone",
+            vec![ErrorDetail::RetryInfo(RetryInfo::new(None))],
+        );
+        assert_eq!(ensure_described(&mut trailers(&no_info)), None);
     }
 }

@@ -1,10 +1,11 @@
 //! The Prometheus metrics of the server: gRPC calls as gRPC servers conventionally export them
 //! (`grpc.rs`), the state of the catalogue, requests, grants and store counted at scrape time
-//! (`domain.rs`), the access log, exchange bytes and the process collector. Every label value
-//! comes from a fixed set.
+//! (`domain.rs`), refused calls by the reason their reply carried (`refusals.rs`), the access
+//! log, exchange bytes and the process collector. Every label value comes from a fixed set.
 
 mod domain;
 mod grpc;
+mod refusals;
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -16,6 +17,7 @@ use prometheus::{
 
 pub(crate) use domain::DomainGauges;
 pub(crate) use grpc::{GrpcMetrics, MethodMetrics};
+pub(crate) use refusals::RefusalCounters;
 
 use crate::observe::MethodTable;
 
@@ -33,6 +35,8 @@ pub(crate) enum Direction {
 pub(crate) struct Metrics {
     registry: Registry,
     pub grpc: GrpcMetrics,
+    /// Refused calls by reason.
+    pub refusals: RefusalCounters,
     exchange_bytes: IntCounterVec,
     limit_rejections: IntCounterVec,
     pub audit_records: IntCounter,
@@ -66,6 +70,7 @@ impl Metrics {
     pub(crate) fn new(methods: &MethodTable) -> prometheus::Result<Self> {
         let registry = Registry::new();
         let grpc = GrpcMetrics::new(&registry, methods)?;
+        let refusals = RefusalCounters::new(&registry)?;
         let exchange_bytes = IntCounterVec::new(
             Opts::new(
                 "govshare_exchange_bytes_total",
@@ -150,6 +155,7 @@ impl Metrics {
             )?,
             domain: DomainGauges::new(&registry)?,
             grpc,
+            refusals,
             exchange_bytes,
             limit_rejections,
             audit_refused,

@@ -15,6 +15,7 @@ use tonic::Code;
 use tonic::body::Body;
 
 use super::call::Call;
+use crate::error::Reason;
 
 /// The durable append of a call's record.
 type Commit = BoxFuture<'static, Result<(), tonic::Status>>;
@@ -57,11 +58,17 @@ impl ObservedBody {
         }
     }
 
-    /// Starts committing the call's record; `trailers` go out once it is durable.
-    fn end(&mut self, status: &tonic::Status, trailers: Option<Frame<Bytes>>) {
+    /// Starts committing the call's record; `trailers` (refused for `reason`, if they are a
+    /// refusal) go out once it is durable.
+    fn end(
+        &mut self,
+        status: &tonic::Status,
+        reason: Option<Reason>,
+        trailers: Option<Frame<Bytes>>,
+    ) {
         match self.call.take() {
             Some(call) => {
-                let commit = call.finish(status.code(), status.message());
+                let commit = call.finish(status.code(), status.message(), reason);
                 self.committing = Some((Box::pin(commit), trailers));
             }
             None => {
@@ -127,16 +134,16 @@ impl http_body::Body for ObservedBody {
                     };
                 }
                 Poll::Ready(Some(Ok(mut frame))) if frame.is_trailers() => {
-                    if let Some(trailers) = frame.trailers_mut() {
-                        crate::error::ensure_described(trailers);
-                    }
+                    let reason = frame
+                        .trailers_mut()
+                        .and_then(crate::error::ensure_described);
                     let status = frame
                         .trailers_ref()
                         .and_then(tonic::Status::from_header_map)
                         .unwrap_or_else(|| {
                             tonic::Status::unknown("the reply carried no grpc-status")
                         });
-                    this.end(&status, Some(frame));
+                    this.end(&status, reason, Some(frame));
                 }
                 Poll::Ready(Some(Ok(frame))) => {
                     if let Some(previous) = this.held.replace(frame) {
@@ -154,8 +161,10 @@ impl http_body::Body for ObservedBody {
                     if this.call.is_none() {
                         return Poll::Ready(this.held.take().map(Ok));
                     }
+                    // No status reaches the client: nothing to count as a refusal.
                     this.end(
                         &tonic::Status::unknown("the reply ended without a status"),
+                        None,
                         None,
                     );
                 }

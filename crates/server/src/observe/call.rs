@@ -1,4 +1,5 @@
-//! One call in flight and its end: the gRPC metrics, the access-log record and the log line.
+//! One call in flight and its end: the gRPC metrics, the refusal counted by its reason, the
+//! access-log record and the log line.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -75,11 +76,20 @@ impl Call {
     /// Ends the call: counts it and appends its record. The future resolves once the record
     /// is durable, or with the status the reply must carry instead if it cannot be written:
     /// an access that cannot be recorded is not served.
+    ///
+    /// `reason` is the refusal the reply carries (none for OK): it is counted once, under the
+    /// reason of the reply that goes out, which is the access log's own refusal if the record
+    /// cannot be written.
     pub(super) fn finish(
         self,
         code: Code,
         message: &str,
+        reason: Option<Reason>,
     ) -> impl Future<Output = Result<(), tonic::Status>> + Send + 'static {
+        let refusal = Refusal {
+            metrics: self.metrics.clone(),
+            reason,
+        };
         let ended = self.end(code, message);
         async move {
             let Some((log, record, metrics)) = ended else {
@@ -89,12 +99,16 @@ impl Call {
             log.append(record).await.map(|_| ()).map_err(|e| {
                 tracing::error!(request_id, error = %e, "the access log cannot be written");
                 metrics.audit_refused(e.is_disk_full());
-                refused(&e, &request_id)
+                let (reason, status) = refused(&e, &request_id);
+                refusal.instead(reason);
+                status
             })
         }
     }
 
-    /// Ends a call whose client is gone: the record is written without waiting.
+    /// Ends a call whose client is gone, or whose reply broke off before its status: the
+    /// record is written without waiting. No status reached the client, so no refusal is
+    /// counted.
     pub(super) fn finish_detached(self, code: Code, message: &str) {
         if let Some((log, record, _)) = self.end(code, message) {
             log.append_detached(record);
@@ -102,9 +116,33 @@ impl Call {
     }
 }
 
-/// The reply of a call whose record could not be written: RESOURCE_EXHAUSTED while the disk
-/// is full (the log takes records again once space is freed), UNAVAILABLE otherwise.
-fn refused(e: &govshare_audit::AuditError, request_id: &str) -> tonic::Status {
+/// The refusal a call's reply carries, counted in `govshare_refusals_total` once: when it is
+/// dropped, which is when the reply's status is settled (or when the client went away while
+/// the record was being written: the reply was still the call's).
+struct Refusal {
+    metrics: Arc<Metrics>,
+    reason: Option<Reason>,
+}
+
+impl Refusal {
+    /// The reply carries `reason` instead.
+    fn instead(mut self, reason: Reason) {
+        self.reason = Some(reason);
+    }
+}
+
+impl Drop for Refusal {
+    fn drop(&mut self) {
+        if let Some(reason) = self.reason.take() {
+            self.metrics.refusals.count(reason);
+        }
+    }
+}
+
+/// The reply of a call whose record could not be written, and its reason: RESOURCE_EXHAUSTED
+/// while the disk is full (the log takes records again once space is freed), UNAVAILABLE
+/// otherwise.
+fn refused(e: &govshare_audit::AuditError, request_id: &str) -> (Reason, tonic::Status) {
     let refusal = if e.is_disk_full() {
         ServiceError::new(
             Reason::DiskFull,
@@ -123,7 +161,7 @@ fn refused(e: &govshare_audit::AuditError, request_id: &str) -> tonic::Status {
             ),
         )
     };
-    crate::error::status(refusal)
+    (refusal.reason(), crate::error::status(refusal))
 }
 
 /// The call's line in the server log, with the same request id as its record.

@@ -1,6 +1,7 @@
 //! The outermost tower layer: gives every call a request id and a [`CallNote`], counts it in
-//! the gRPC metrics, and when the call ends writes its access-log record and its log line. The
-//! reply's end (its trailers, or a trailers-only error) waits until the record is durable.
+//! the gRPC metrics, and when the call ends writes its access-log record and its log line and,
+//! if it was refused, counts the reason its reply carries. The reply's end (its trailers, or a
+//! trailers-only error) waits until the record is durable.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -174,14 +175,14 @@ where
             // A trailers-only reply (every error) has ended already: its record goes first.
             if let Some(status) = tonic::Status::from_header_map(response.headers()) {
                 let request_id = response.headers().get(REQUEST_ID_HEADER).cloned();
-                if let Err(refusal) = call.finish(status.code(), status.message()).await {
+                let reason = crate::error::ensure_described(response.headers_mut());
+                if let Err(refusal) = call.finish(status.code(), status.message(), reason).await {
                     let mut refused = refusal.into_http::<Body>();
                     if let Some(id) = request_id {
                         refused.headers_mut().insert(REQUEST_ID_HEADER, id);
                     }
                     return Ok(refused);
                 }
-                crate::error::ensure_described(response.headers_mut());
                 return Ok(response);
             }
             let (parts, body) = response.into_parts();
