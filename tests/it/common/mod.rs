@@ -90,6 +90,26 @@ pub struct TestServer {
     running: Option<Running>,
 }
 
+/// Opens the store of `config`. A store this process closed a moment ago (a server stopped,
+/// or a store opened directly and dropped) may still hold its lock while its background
+/// threads wind down: the open is retried for up to 10 s while the lock is what refuses it.
+async fn open_store_again(config: &Config) -> std::sync::Arc<dyn govshare_store::Store> {
+    use std::time::Duration;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match server::open_store(config).await {
+            Ok(store) => return store,
+            Err(e)
+                if format!("{e:#}").contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("opening the store: {e:#}"),
+        }
+    }
+}
+
 impl TestServer {
     pub async fn start() -> TestServer {
         let dir = tempfile::tempdir().unwrap();
@@ -118,7 +138,7 @@ impl TestServer {
             ..Config::default()
         };
         configure(&mut config);
-        let store = server::open_store(&config).await.unwrap();
+        let store = open_store_again(&config).await;
         let listeners = server::Listeners {
             grpc: tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
             metrics: Some(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()),
