@@ -12,6 +12,9 @@
 //! - A secret nobody was issued is never kept: a credential issued later authenticates at
 //!   once, and unknown secrets cannot fill the memory. At most [`CAPACITY`] records are kept.
 //! - Departments are kept once read, with every backend: they are never changed or removed.
+//! - Nothing kept is answered once the store stopped for good
+//!   ([`govshare_store::OperationsStore::check_alive`]): calls are refused then, as when every
+//!   call read the store.
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -21,7 +24,9 @@ use chrono::{DateTime, Utc};
 use govshare_model::CreditCode;
 use govshare_service::Principal;
 use govshare_service::tokens::token_digest_bytes;
-use govshare_store::{DepartmentRecord, IdentityStore, Page, Result, StoreError, TokenRecord};
+use govshare_store::{
+    DepartmentRecord, IdentityStore, Page, Result, Store, StoreError, TokenRecord,
+};
 
 use super::Revocations;
 
@@ -50,7 +55,7 @@ impl Known {
 /// identity of this server passes here.
 #[derive(Debug)]
 pub(crate) struct Credentials {
-    store: Arc<dyn IdentityStore>,
+    store: Arc<dyn Store>,
     /// Kept credential records; none when other processes write the store.
     tokens: Option<Arc<Kept>>,
     departments: RwLock<HashMap<CreditCode, DepartmentRecord>>,
@@ -116,11 +121,11 @@ impl Kept {
 
 impl Credentials {
     /// Credentials of `store`, kept in memory if this process is its only writer.
-    pub(crate) fn new(store: Arc<dyn IdentityStore>) -> Self {
+    pub(crate) fn new(store: Arc<dyn Store>) -> Self {
         Self::with_capacity(store, CAPACITY)
     }
 
-    fn with_capacity(store: Arc<dyn IdentityStore>, capacity: usize) -> Self {
+    fn with_capacity(store: Arc<dyn Store>, capacity: usize) -> Self {
         let tokens = store.is_exclusive().then(|| {
             Arc::new(Kept {
                 map: RwLock::default(),
@@ -153,7 +158,10 @@ impl Credentials {
             return Ok(record.map(Known::new));
         };
         let generation = match kept.get(&digest) {
-            Ok(known) => return Ok(Some(known)),
+            Ok(known) => {
+                self.store.check_alive()?;
+                return Ok(Some(known));
+            }
             Err(generation) => generation,
         };
         let Some(record) = self.store.token_by_digest(&hex::encode(digest)).await? else {
@@ -183,6 +191,7 @@ impl IdentityStore for Credentials {
             .get(code)
             .cloned();
         if kept.is_some() {
+            self.store.check_alive()?;
             return Ok(kept);
         }
         let Some(department) = self.store.get_department(code).await? else {
