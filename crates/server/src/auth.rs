@@ -1,6 +1,8 @@
 //! Identity: credentials are bearer tokens, stored only as sha256 digests; a tower layer turns
 //! the `authorization` header into a `Principal` before any service method runs. Under mutual
-//! TLS the client certificate may name the department instead (see `certificate`).
+//! TLS the client certificate may name the department instead (see `certificate`). The
+//! records behind them are read through [`Credentials`], which holds them in memory when it
+//! can do so exactly.
 
 mod certificate;
 mod credentials;

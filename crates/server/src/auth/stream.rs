@@ -1,8 +1,8 @@
 //! Credentials of open streams. The auth layer checks a credential once, when a call starts;
 //! WatchCatalog and FetchData outlive that check, so they re-read the bearer token they were
-//! opened with: at once when this server revoked a credential since they last looked (a
-//! counter they watch, no store read otherwise), and at least once a second for a revocation
-//! made on another server. Expiry is compared with the clock before every message. Either
+//! opened with (through [`Credentials`], like every call): at once when this server revoked a
+//! credential since they last looked (a counter they watch, no read otherwise), and at least
+//! once a second for a revocation made on another server. Expiry is compared with the clock before every message. Either
 //! ends the stream within one message or one second, UNAUTHENTICATED.
 
 use std::sync::Arc;
