@@ -230,9 +230,12 @@ impl IdentityStore for Credentials {
         self.store.admin_bootstrapped().await
     }
 
+    /// Through the kept records for a digest in the stored form (lowercase hex).
     async fn token_by_digest(&self, digest: &str) -> Result<Option<TokenRecord>> {
         let mut bytes: Digest = [0; 32];
-        if hex::decode_to_slice(digest, &mut bytes).is_err() {
+        if hex::decode_to_slice(digest, &mut bytes).is_err()
+            || digest.bytes().any(|b| b.is_ascii_uppercase())
+        {
             return self.store.token_by_digest(digest).await;
         }
         Ok(self.by_digest(bytes).await?.map(|k| k.record.clone()))
