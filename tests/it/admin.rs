@@ -332,6 +332,8 @@ async fn token_stops_authenticating_at_its_expiry() {
         .unwrap()
         .into_inner();
     let mut client = server.clients(&issued.token).admin;
+    // The second call finds the credential held in memory: expiry is still checked.
+    client.who_am_i(WhoAmIRequest {}).await.unwrap();
     client.who_am_i(WhoAmIRequest {}).await.unwrap();
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let status = client.who_am_i(WhoAmIRequest {}).await.unwrap_err();
@@ -384,6 +386,98 @@ async fn revoked_token_is_unauthenticated_while_others_still_work() {
         .who_am_i(WhoAmIRequest {})
         .await
         .unwrap();
+}
+
+/// A credential in use is held in memory by the server: its revocation must still refuse the
+/// very next call, even while calls of the credential race the revocation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_credential_in_use_is_refused_on_every_call_after_its_revocation() {
+    let server = TestServer::start().await;
+    let department = server.department(1, "市公安局").await;
+    let issued = server
+        .admin()
+        .admin
+        .issue_token(token_request(&department, &[Role::Consumer as i32]))
+        .await
+        .unwrap()
+        .into_inner();
+    let clients = server.clients(&issued.token);
+    for _ in 0..3 {
+        clients
+            .admin
+            .clone()
+            .who_am_i(WhoAmIRequest {})
+            .await
+            .unwrap();
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let racing: Vec<_> = (0..4)
+        .map(|_| {
+            let mut client = clients.admin.clone();
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let _ = client.who_am_i(WhoAmIRequest {}).await;
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server
+        .admin()
+        .admin
+        .revoke_token(RevokeTokenRequest {
+            token_id: issued.token_id.clone(),
+        })
+        .await
+        .unwrap();
+    for _ in 0..20 {
+        let status = clients
+            .admin
+            .clone()
+            .who_am_i(WhoAmIRequest {})
+            .await
+            .unwrap_err();
+        crate::common::refusal::assert_reason(&status, "CREDENTIAL_REVOKED");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for task in racing {
+        task.await.unwrap();
+    }
+    let status = clients
+        .admin
+        .clone()
+        .who_am_i(WhoAmIRequest {})
+        .await
+        .unwrap_err();
+    crate::common::refusal::assert_reason(&status, "CREDENTIAL_REVOKED");
+}
+
+/// Unknown secrets are not remembered as unknown: a credential issued after a refused
+/// attempt authenticates at once.
+#[tokio::test]
+async fn a_credential_issued_after_a_refused_attempt_authenticates_at_once() {
+    let server = TestServer::start().await;
+    let department = server.department(1, "市公安局").await;
+    let (unknown, _) = govshare_server::auth::new_token();
+    for _ in 0..3 {
+        let status = server
+            .clients(&unknown)
+            .admin
+            .who_am_i(WhoAmIRequest {})
+            .await
+            .unwrap_err();
+        crate::common::refusal::assert_reason(&status, "CREDENTIAL_INVALID");
+    }
+    let secret = server.token_secret(&department, &[Role::Consumer]).await;
+    let me = server
+        .clients(&secret)
+        .admin
+        .who_am_i(WhoAmIRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(me.department.unwrap().code, department);
 }
 
 #[tokio::test]

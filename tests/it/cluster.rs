@@ -15,8 +15,8 @@ use crate::common::{
     sample_metadata,
 };
 use govshare_server::proto::{
-    ListGrantsRequest, QueryAccessLogRequest, RequestState, Role, ShareType, UpdateEntryRequest,
-    VerifyAccessLogRequest,
+    IssueTokenRequest, ListGrantsRequest, QueryAccessLogRequest, RequestState, RevokeTokenRequest,
+    Role, ShareType, UpdateEntryRequest, VerifyAccessLogRequest, WhoAmIRequest,
 };
 use tonic::Code;
 
@@ -123,8 +123,46 @@ async fn two_servers_on_one_database_behave_as_one() {
     .unwrap_err();
     assert_eq!(again.code(), Code::FailedPrecondition, "{again:?}");
 
+    a_credential_revoked_on_one_server_is_refused_on_the_other_at_once(&cluster, &requester).await;
     one_access_log_chain_verifies_from_both_servers(&cluster).await;
     cluster.stop().await;
+}
+
+/// Each server reads the shared store for every call's credential: a revocation on A refuses
+/// the credential's next call on B, however often B authenticated it before.
+async fn a_credential_revoked_on_one_server_is_refused_on_the_other_at_once(
+    cluster: &Cluster,
+    department: &str,
+) {
+    let issued = cluster
+        .b
+        .admin()
+        .admin
+        .issue_token(IssueTokenRequest {
+            department_code: department.into(),
+            roles: vec![Role::Consumer as i32],
+            name: "revoked on the other server".into(),
+            expires_at: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut on_b = cluster.b.clients(&issued.token).admin;
+    for _ in 0..3 {
+        on_b.who_am_i(WhoAmIRequest {}).await.unwrap();
+    }
+    cluster
+        .a
+        .admin()
+        .admin
+        .revoke_token(RevokeTokenRequest {
+            token_id: issued.token_id,
+        })
+        .await
+        .unwrap();
+    let status = on_b.who_am_i(WhoAmIRequest {}).await.unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+    crate::common::refusal::assert_reason(&status, "CREDENTIAL_REVOKED");
 }
 
 async fn registrations_on_both_servers_never_share_a_code(

@@ -358,6 +358,45 @@ async fn a_grpc_web_call_needs_a_credential_like_a_native_one() {
     assert_eq!(me.department.unwrap().code, department);
 }
 
+/// Both ports authenticate through the same credentials held in memory: a credential in use
+/// on the console and revoked over native gRPC is refused on its next gRPC-Web call.
+#[tokio::test]
+async fn a_credential_revoked_over_grpc_is_refused_on_its_next_grpc_web_call() {
+    let server = TestServer::start().await;
+    let department = server.department(1, "市公安局").await;
+    let issued = server
+        .admin()
+        .admin
+        .issue_token(govshare_server::proto::IssueTokenRequest {
+            department_code: department,
+            roles: vec![Role::Consumer as i32],
+            name: "console".into(),
+            expires_at: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    for _ in 0..2 {
+        let reply = who_am_i(console(&server), Some(&issued.token)).await;
+        assert_eq!(reply.status, 0, "{reply:?}");
+    }
+    server
+        .admin()
+        .admin
+        .revoke_token(govshare_server::proto::RevokeTokenRequest {
+            token_id: issued.token_id,
+        })
+        .await
+        .unwrap();
+    let reply = who_am_i(console(&server), Some(&issued.token)).await;
+    assert_eq!(
+        reply.status,
+        tonic::Code::Unauthenticated as i32,
+        "{reply:?}"
+    );
+    assert!(reply.message.contains("revoked"), "{reply:?}");
+}
+
 #[tokio::test]
 async fn grpc_web_calls_are_access_logged_and_static_files_are_not() {
     let server = TestServer::start().await;

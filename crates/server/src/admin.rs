@@ -29,7 +29,7 @@ pub(crate) struct AdminApi {
 impl AdminApi {
     pub(crate) fn new(state: Arc<AppState>) -> Self {
         AdminApi {
-            admin: Admin::new(state.store.clone()),
+            admin: Admin::new(state.credentials.clone()),
             state,
         }
     }
@@ -120,9 +120,9 @@ impl AdminApi {
         let note = note(&request);
         let p = principal(&request)?;
         let RevokeTokenRequest { token_id } = request.into_inner();
+        // Open streams of the credential end at their next message, and its next call is
+        // refused: the credentials held in memory see to both.
         self.admin.revoke_token(&p, &note, &token_id).await?;
-        // Open streams of the credential end at their next message.
-        self.state.revocations.revoked();
         Ok(RevokeTokenResponse {})
     }
 
@@ -132,8 +132,8 @@ impl AdminApi {
         Ok(WhoAmIResponse {
             department: identity.department.as_ref().map(convert::department),
             roles: identity.principal.roles.iter().map(|r| r.code()).collect(),
-            token_id: identity.principal.token_id,
-            token_name: identity.principal.token_name,
+            token_id: identity.principal.token_id.clone(),
+            token_name: identity.principal.token_name.clone(),
         })
     }
 }

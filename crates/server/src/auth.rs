@@ -1,8 +1,11 @@
 //! Identity: credentials are bearer tokens, stored only as sha256 digests; a tower layer turns
 //! the `authorization` header into a `Principal` before any service method runs. Under mutual
-//! TLS the client certificate may name the department instead (see `certificate`).
+//! TLS the client certificate may name the department instead (see `certificate`). The
+//! records behind them are read through [`Credentials`], which holds them in memory when it
+//! can do so exactly.
 
 mod certificate;
+mod credentials;
 mod stream;
 
 use std::sync::Arc;
@@ -12,7 +15,7 @@ use chrono::Utc;
 use futures::future::BoxFuture;
 use govshare_model::CreditCode;
 use govshare_service::Principal;
-use govshare_store::{IdentityStore, TokenRecord};
+use govshare_store::TokenRecord;
 use http::{Request, Response};
 use tonic::body::Body;
 use tower::{Layer, Service};
@@ -21,7 +24,10 @@ use crate::config::TlsConfig;
 use crate::error::{Reason, ServiceError, refused};
 use crate::observe::CallNote;
 
-pub(crate) use stream::{Revocations, StreamCredential};
+pub(crate) use credentials::Credentials;
+use credentials::Known;
+use stream::Revocations;
+pub(crate) use stream::StreamCredential;
 
 /// The principal the auth layer attached to a request.
 pub(crate) fn principal<T>(request: &tonic::Request<T>) -> Result<Principal, ServiceError> {
@@ -84,7 +90,7 @@ impl Refusal {
 
 /// Resolves the credential of a request to a principal.
 async fn authenticate(
-    store: &dyn IdentityStore,
+    credentials: &Credentials,
     headers: &http::HeaderMap,
 ) -> Result<Principal, Refusal> {
     let Some(token) = bearer(headers) else {
@@ -94,9 +100,9 @@ async fn authenticate(
              (missing credential: send `authorization: Bearer <token>`)",
         ));
     };
-    valid_token(store, token)
+    valid_token(credentials, token)
         .await
-        .map(|t| Principal::from_record(&t))
+        .map(|known| known.principal.clone())
 }
 
 /// Why a credential that binds ADMIN or AUDITOR to a department (which servers before the
@@ -111,35 +117,41 @@ fn has_platform_role(t: &TokenRecord) -> bool {
     t.roles.iter().any(|r| r.is_platform())
 }
 
-/// The record of a bearer token that is known, unrevoked and unexpired, and whose roles fit
-/// its kind (a platform role only without a department).
-async fn valid_token(store: &dyn IdentityStore, token: &str) -> Result<TokenRecord, Refusal> {
-    let record = store
-        .token_by_digest(&token_digest(token))
-        .await
-        .map_err(|e| {
-            Refusal::new(
-                Reason::StoreUnavailable,
-                format!("凭证校验暂不可用，请稍后重试 (credential check failed: {e})"),
-            )
-        })?;
+/// The credential of a bearer token that is known, unrevoked and unexpired, and whose roles
+/// fit its kind (a platform role only without a department). Decided on every call, against
+/// the clock, whether or not its record was held in memory.
+async fn valid_token(credentials: &Credentials, token: &str) -> Result<Arc<Known>, Refusal> {
+    let known = credentials.by_token(token).await.map_err(|e| {
+        Refusal::new(
+            Reason::StoreUnavailable,
+            format!("凭证校验暂不可用，请稍后重试 (credential check failed: {e})"),
+        )
+    })?;
+    let Some(known) = known else {
+        return Err(Refusal::new(
+            Reason::CredentialInvalid,
+            "凭证无效 (unknown credential)",
+        ));
+    };
+    let t = &known.record;
     let now = Utc::now();
-    let refusal = match record {
-        Some(t) if t.is_valid_at(now) && t.department.is_some() && has_platform_role(&t) => {
-            Refusal::of_token(Reason::CredentialRoleMisbound, DEPARTMENT_PLATFORM_ROLE, &t)
+    let refusal = if t.is_valid_at(now) {
+        if t.department.is_none() || !has_platform_role(t) {
+            return Ok(known);
         }
-        Some(t) if t.is_valid_at(now) => return Ok(t),
-        Some(t) if t.revoked_at.is_some() => Refusal::of_token(
+        Refusal::of_token(Reason::CredentialRoleMisbound, DEPARTMENT_PLATFORM_ROLE, t)
+    } else if t.revoked_at.is_some() {
+        Refusal::of_token(
             Reason::CredentialRevoked,
             "凭证已吊销 (the credential has been revoked)",
-            &t,
-        ),
-        Some(t) => Refusal::of_token(
+            t,
+        )
+    } else {
+        Refusal::of_token(
             Reason::CredentialExpired,
             "凭证已过期 (the credential has expired)",
-            &t,
-        ),
-        None => Refusal::new(Reason::CredentialInvalid, "凭证无效 (unknown credential)"),
+            t,
+        )
     };
     Err(refusal)
 }
@@ -147,15 +159,15 @@ async fn valid_token(store: &dyn IdentityStore, token: &str) -> Result<TokenReco
 /// The tower layer that authenticates every call but health and reflection.
 #[derive(Debug, Clone)]
 pub(crate) struct AuthLayer {
-    store: Arc<dyn IdentityStore>,
+    credentials: Arc<Credentials>,
     /// Set when the client certificate names the caller's department.
     certificates: Option<Arc<certificate::CertificateIdentity>>,
 }
 
 impl AuthLayer {
-    pub(crate) fn new(store: Arc<dyn IdentityStore>) -> Self {
+    pub(crate) fn new(credentials: Arc<Credentials>) -> Self {
         AuthLayer {
-            store,
+            credentials,
             certificates: None,
         }
     }
@@ -175,7 +187,7 @@ impl<S> Layer<S> for AuthLayer {
     fn layer(&self, inner: S) -> Self::Service {
         AuthService {
             inner,
-            store: self.store.clone(),
+            credentials: self.credentials.clone(),
             certificates: self.certificates.clone(),
         }
     }
@@ -185,7 +197,7 @@ impl<S> Layer<S> for AuthLayer {
 #[derive(Debug, Clone)]
 pub(crate) struct AuthService<S> {
     inner: S,
-    store: Arc<dyn IdentityStore>,
+    credentials: Arc<Credentials>,
     certificates: Option<Arc<certificate::CertificateIdentity>>,
 }
 
@@ -206,7 +218,7 @@ where
         // The clone that was driven to readiness serves this call.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let store = self.store.clone();
+        let credentials = self.credentials.clone();
         let certificates = self.certificates.clone();
         Box::pin(async move {
             if !is_public(request.uri().path()) {
@@ -215,10 +227,10 @@ where
                     Some(identity) => {
                         let (headers, extensions) = (request.headers(), request.extensions());
                         identity
-                            .authenticate(store.as_ref(), headers, extensions)
+                            .authenticate(&credentials, headers, extensions)
                             .await
                     }
-                    None => authenticate(store.as_ref(), request.headers()).await,
+                    None => authenticate(&credentials, request.headers()).await,
                 };
                 match resolved {
                     Ok(principal) => {

@@ -41,17 +41,12 @@ fn entry(e: &EntryAt) -> CatalogEntry {
 }
 
 impl CatalogApi {
-    /// The store, for tasks that outlive a call.
-    pub(crate) fn store(&self) -> Arc<dyn govshare_store::Store> {
-        self.state.store.clone()
-    }
-
     /// The credential of `request`, for a stream that outlives the call's first check.
     pub(crate) async fn stream_credential<T>(
         &self,
         request: &Request<T>,
     ) -> ServiceResult<crate::auth::StreamCredential> {
-        crate::auth::StreamCredential::of(request, self.store(), &self.state.revocations).await
+        crate::auth::StreamCredential::of(request, &self.state.credentials).await
     }
 
     pub(crate) fn new(state: Arc<AppState>) -> Self {

@@ -63,8 +63,9 @@ pub(crate) struct AppState {
     pub(crate) metrics: Arc<Metrics>,
     /// The full-text index of the published catalogue, kept up to date by the indexer.
     pub(crate) search: Arc<govshare_search::SearchIndex>,
-    /// Tells open streams that a credential was revoked here.
-    pub(crate) revocations: crate::auth::Revocations,
+    /// The identity store with credentials and departments held in memory: every call
+    /// authenticates, and every credential is revoked, through it.
+    pub(crate) credentials: Arc<crate::auth::Credentials>,
 }
 
 /// The calendar shipped in deploy/calendar/cn.toml, built in.
@@ -447,7 +448,7 @@ pub async fn start(
         audit,
         metrics,
         search,
-        revocations: crate::auth::Revocations::default(),
+        credentials: Arc::new(crate::auth::Credentials::new(store.clone())),
         config,
     });
 
@@ -464,7 +465,7 @@ pub async fn start(
         .http2_keepalive_timeout(state.config.api.http2_keepalive_timeout())
         .layer(api_layers(
             observe.clone(),
-            AuthLayer::new(store.clone()).with_tls(&state.config.tls),
+            AuthLayer::new(state.credentials.clone()).with_tls(&state.config.tls),
             limits.clone(),
         ))
         .add_routes(routes.clone());
@@ -480,7 +481,8 @@ pub async fn start(
             }
             // The same services behind the same stack; the console signs in with a token,
             // never a client certificate.
-            let api = api_layers(observe, AuthLayer::new(store), limits).layer(routes.prepare());
+            let auth = AuthLayer::new(state.credentials.clone());
+            let api = api_layers(observe, auth, limits).layer(routes.prepare());
             let (tx, rx) = oneshot::channel::<()>();
             let task = crate::console::spawn(
                 listener,

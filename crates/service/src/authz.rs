@@ -288,14 +288,15 @@ pub fn verify_access_log(p: &Principal) -> Result<(), ServiceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Caller;
 
     fn principal(department: Option<&str>, roles: &[Role]) -> Principal {
-        Principal {
+        Principal::from(Caller {
             token_id: "tok_test".into(),
             token_name: "test".into(),
             department: department.map(|d| CreditCode::parse(d).expect("code")),
             roles: roles.to_vec(),
-        }
+        })
     }
 
     const A: &str = "91110000600037341L";

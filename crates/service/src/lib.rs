@@ -32,5 +32,5 @@ pub mod versions;
 
 pub use error::{Refusal, ServiceError, ServiceResult};
 pub use note::Note;
-pub use principal::Principal;
+pub use principal::{Caller, Principal};
 pub use reason::{Code, Reason};

@@ -17,9 +17,14 @@ pub fn new_token() -> (String, String) {
     (token, format!("tok_{}", hex::encode(id)))
 }
 
-/// The stored form of a token.
+/// The stored form of a token: [`token_digest_bytes`] in lowercase hex.
 pub fn token_digest(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    hex::encode(token_digest_bytes(token))
+}
+
+/// The sha256 digest of a token's secret.
+pub fn token_digest_bytes(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 #[cfg(test)]
@@ -35,5 +40,6 @@ mod tests {
         assert_eq!(token_digest(&a), token_digest(&a));
         assert_eq!(token_digest(&a).len(), 64);
         assert!(!token_digest(&a).contains(&a));
+        assert_eq!(token_digest(&a), hex::encode(token_digest_bytes(&a)));
     }
 }

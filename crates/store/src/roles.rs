@@ -47,6 +47,11 @@ pub trait IdentityStore: Send + Sync + std::fmt::Debug + 'static {
     /// Marks a credential revoked from `at` on (a second revocation keeps the first instant);
     /// [`crate::StoreError::NotFound`] if there is no such id.
     async fn revoke_token(&self, token_id: &str, at: DateTime<Utc>) -> Result<TokenRecord>;
+    /// Whether this process is the only writer of the store's credentials: true when one
+    /// process holds the data (sled locks its directory), false when several servers share it
+    /// (PostgreSQL). Only then does a copy held in memory stay exact for as long as this
+    /// process's own writes keep it up to date.
+    fn is_exclusive(&self) -> bool;
 }
 
 /// Catalogue entries, their immutable versions and the catalogue's change feed. Every change

@@ -12,12 +12,13 @@
 //!   not departments, and they must be able to register the first department.
 
 use govshare_model::{CreditCode, Role};
+use govshare_service::Caller;
 use govshare_store::IdentityStore;
 use sha2::{Digest as _, Sha256};
 use x509_parser::oid_registry::OID_X509_SERIALNUMBER;
 use x509_parser::prelude::{FromDer as _, X509Certificate};
 
-use super::{Principal, Refusal, bearer, valid_token};
+use super::{Credentials, Principal, Refusal, bearer, valid_token};
 use crate::config::{ClientIdentity, TlsConfig};
 use crate::error::Reason;
 
@@ -40,7 +41,7 @@ impl CertificateIdentity {
     /// Resolves the caller of a request from its client certificate and bearer token.
     pub(super) async fn authenticate(
         &self,
-        store: &dyn IdentityStore,
+        credentials: &Credentials,
         headers: &http::HeaderMap,
         extensions: &http::Extensions,
     ) -> Result<Principal, Refusal> {
@@ -52,20 +53,20 @@ impl CertificateIdentity {
         };
         let id = certificate_id(&der);
         let token = match bearer(headers) {
-            Some(token) => Some(valid_token(store, token).await?),
+            Some(token) => Some(valid_token(credentials, token).await?),
             None => None,
         };
-        if let Some(platform) = token.as_ref().filter(|t| t.department.is_none()) {
-            return Ok(Principal::from_record(platform));
+        if let Some(platform) = token.as_ref().filter(|t| t.record.department.is_none()) {
+            return Ok(platform.principal.clone());
         }
-        let department = registered_department(store, &der)
+        let department = registered_department(credentials, &der)
             .await
             .map_err(|message| Refusal {
                 reason: Reason::CertificateRefused,
                 message,
                 credential: Some((id.clone(), None)),
             })?;
-        let Some(record) = token else {
+        let Some(known) = token else {
             if self.roles.is_empty() {
                 return Err(Refusal {
                     reason: Reason::CertificateRefused,
@@ -77,23 +78,23 @@ impl CertificateIdentity {
                     credential: Some((id, Some(department))),
                 });
             }
-            return Ok(Principal {
+            return Ok(Principal::from(Caller {
                 token_id: id,
                 token_name: format!("client certificate of {department}"),
                 department: Some(department),
                 roles: self.roles.clone(),
-            });
+            }));
         };
-        match &record.department {
+        match &known.record.department {
             Some(of_token) if *of_token != department => Err(Refusal::of_token(
                 Reason::CertificateRefused,
                 format!(
                     "凭证与客户端证书的单位不一致 (the credential belongs to another department \
                      than the client certificate: {of_token}, not {department})"
                 ),
-                &record,
+                &known.record,
             )),
-            _ => Ok(Principal::from_record(&record)),
+            _ => Ok(known.principal.clone()),
         }
     }
 }

@@ -1,20 +1,21 @@
 //! Credentials of open streams. The auth layer checks a credential once, when a call starts;
 //! WatchCatalog and FetchData outlive that check, so they re-read the bearer token they were
-//! opened with: at once when this server revoked a credential since they last looked (a
-//! counter they watch, no store read otherwise), and at least once a second for a revocation
-//! made on another server. Expiry is compared with the clock before every message. Either
+//! opened with (through [`Credentials`], like every call): at once when this server revoked a
+//! credential since they last looked (a counter they watch, no read otherwise), and at least
+//! once a second for a revocation made on another server. Expiry is compared with the clock before every message. Either
 //! ends the stream within one message or one second, UNAUTHENTICATED.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use govshare_store::{IdentityStore, TokenRecord};
+use govshare_store::TokenRecord;
 use tokio::sync::watch;
 use tonic::Status;
 
 use govshare_model::text;
 
+use super::credentials::{Credentials, Digest};
 use crate::error::{Reason, ServiceError, status};
 
 /// How often an open stream re-reads its credential when nothing was revoked here.
@@ -35,15 +36,20 @@ impl Revocations {
     pub(crate) fn revoked(&self) {
         self.0.send_modify(|n| *n = n.wrapping_add(1));
     }
+
+    /// Watches the revocations made from now on.
+    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
+        self.0.subscribe()
+    }
 }
 
 /// The bearer credential an open stream was authorized with.
 #[derive(Debug)]
 pub(crate) struct StreamCredential {
-    store: Arc<dyn IdentityStore>,
+    credentials: Arc<Credentials>,
     /// The digest of the bearer token; none for a client certificate alone, which the TLS
     /// handshake vouched for and which has no revocation here.
-    digest: Option<String>,
+    digest: Option<Digest>,
     expires_at: Option<DateTime<Utc>>,
     revocations: watch::Receiver<u64>,
     checked: Instant,
@@ -74,20 +80,19 @@ impl StreamCredential {
     /// still valid.
     pub(crate) async fn of<T>(
         request: &tonic::Request<T>,
-        store: Arc<dyn IdentityStore>,
-        revocations: &Revocations,
+        credentials: &Arc<Credentials>,
     ) -> Result<StreamCredential, ServiceError> {
         let digest = request
             .metadata()
             .get(http::header::AUTHORIZATION.as_str())
             .and_then(|value| value.to_str().ok())
             .and_then(super::bearer_token)
-            .map(super::token_digest);
+            .map(govshare_service::tokens::token_digest_bytes);
         let mut credential = StreamCredential {
-            store,
+            credentials: credentials.clone(),
             digest,
             expires_at: None,
-            revocations: revocations.0.subscribe(),
+            revocations: credentials.revocations().subscribe(),
             checked: Instant::now(),
         };
         if credential.digest.is_some() {
@@ -121,17 +126,17 @@ impl StreamCredential {
     }
 
     async fn reread(&mut self) -> Result<(), ServiceError> {
-        let Some(digest) = &self.digest else {
+        let Some(digest) = self.digest else {
             return Ok(());
         };
         self.revocations.mark_unchanged();
         self.checked = Instant::now();
-        let record = self.store.token_by_digest(digest).await.map_err(|e| {
+        let known = self.credentials.by_digest(digest).await.map_err(|e| {
             govshare_service::error::store_unavailable(format_args!(
                 "checking the credential failed: {e}"
             ))
         })?;
-        match record {
+        match known.as_deref().map(|k| &k.record) {
             Some(t) if t.is_valid_at(Utc::now()) => {
                 self.expires_at = t.expires_at;
                 Ok(())

@@ -72,9 +72,7 @@ impl ExchangeApi {
         let note = note(&request);
         let slot = self.streams.admit(&p)?;
         let idle = self.streams.idle_timeout();
-        let mut credential =
-            StreamCredential::of(&request, self.state.store.clone(), &self.state.revocations)
-                .await?;
+        let mut credential = StreamCredential::of(&request, &self.state.credentials).await?;
         let FetchDataRequest {
             entry_code,
             snapshot_id,

@@ -49,7 +49,7 @@ impl Call {
         if self.route.infrastructure {
             return None;
         }
-        let fields = self.note.snapshot();
+        let fields = self.note.take();
         let detail = match (code, fields.detail.is_empty()) {
             (Code::Ok, _) => fields.detail,
             (_, true) => message.to_owned(),

@@ -111,9 +111,10 @@ impl CallNote {
         }
     }
 
-    /// The fields as they are now.
-    pub(crate) fn snapshot(&self) -> NoteFields {
-        self.fields().clone()
+    /// The fields as they are now, moved out (the call's record is built once, when it
+    /// ends): what is written after goes nowhere.
+    pub(crate) fn take(&self) -> NoteFields {
+        std::mem::take(&mut *self.fields())
     }
 }
 
@@ -153,7 +154,7 @@ mod tests {
         handle.target("101001/000001").detail("version 2");
         handle.add_bytes(10);
         note.add_bytes(5);
-        let fields = note.snapshot();
+        let fields = note.take();
         assert_eq!(fields.target, "101001/000001");
         assert_eq!(fields.detail, "version 2");
         assert_eq!(fields.bytes, 15);

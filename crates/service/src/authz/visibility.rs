@@ -113,6 +113,7 @@ mod tests {
     use govshare_store::{EntryFilter, EntrySummary};
 
     use super::*;
+    use crate::Caller;
 
     const A: &str = "91110000600037341L";
     const B: &str = "91350100M000100Y43";
@@ -122,12 +123,12 @@ mod tests {
     }
 
     fn principal(department: Option<&str>, roles: &[Role]) -> Principal {
-        Principal {
+        Principal::from(Caller {
             token_id: "tok_test".into(),
             token_name: "test".into(),
             department: department.map(code),
             roles: roles.to_vec(),
-        }
+        })
     }
 
     /// Every kind of reader: the provider's own roles, another department, the two platform

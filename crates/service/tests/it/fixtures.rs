@@ -8,7 +8,7 @@ use govshare_model::{CreditCode, MetadataInput, Role};
 use govshare_service::admin::{Admin, NewDepartment};
 use govshare_service::catalogue::{Catalogue, EntryAt, Register, Registration, Review};
 use govshare_service::versions::Versions;
-use govshare_service::{Principal, ServiceError};
+use govshare_service::{Caller, Principal, ServiceError};
 use govshare_store::sled::{SledOptions, SledStore};
 use tempfile::TempDir;
 
@@ -66,22 +66,22 @@ pub fn code(text: &str) -> CreditCode {
 
 /// A department's credential with `roles`.
 pub fn of(department: &CreditCode, roles: &[Role]) -> Principal {
-    Principal {
+    Principal::from(Caller {
         token_id: format!("tok_{department}"),
         token_name: "test".into(),
         department: Some(department.clone()),
         roles: roles.to_vec(),
-    }
+    })
 }
 
 /// A platform credential (no department) with `role`.
 pub fn platform(role: Role) -> Principal {
-    Principal {
+    Principal::from(Caller {
         token_id: format!("tok_{}", role.name()),
         token_name: "platform".into(),
         department: None,
         roles: vec![role],
-    }
+    })
 }
 
 /// The sample metadata with its provider left to default.

@@ -9,7 +9,7 @@ use govshare_model::{CreditCode, ResourceMetadata, Role, ShareType};
 use govshare_service::exchange::Exchange;
 use govshare_service::sharing::{Decide, NewRequestInput, RequestOutcome, Sharing};
 use govshare_service::versions::Versions;
-use govshare_service::{Principal, ServiceError};
+use govshare_service::{Caller, Principal, ServiceError};
 use govshare_sharing::{SharingPolicy, WorkingCalendar};
 use govshare_store::sled::{SledOptions, SledStore};
 use govshare_store::{CatalogueStore, EntryHeader, EntrySummary, NewEntry, NewVersion};
@@ -62,22 +62,22 @@ pub fn code(text: &str) -> CreditCode {
 
 /// A department's credential with `roles`.
 pub fn of(department: &CreditCode, roles: &[Role]) -> Principal {
-    Principal {
+    Principal::from(Caller {
         token_id: format!("tok_{department}_{}", roles.len()),
         token_name: "test".into(),
         department: Some(department.clone()),
         roles: roles.to_vec(),
-    }
+    })
 }
 
 /// A platform credential (no department) with `role`.
 pub fn platform(role: Role) -> Principal {
-    Principal {
+    Principal::from(Caller {
         token_id: format!("tok_{}", role.name()),
         token_name: "platform".into(),
         department: None,
         roles: vec![role],
-    }
+    })
 }
 
 /// The sample metadata (人口基础信息: 姓名, 公民身份号码, 出生日期) with every item and the

@@ -130,6 +130,11 @@ impl IdentityStore for PgStore {
         tx.commit().await.map_err(backend)?;
         Ok(record)
     }
+
+    /// Other servers write to the same database.
+    fn is_exclusive(&self) -> bool {
+        false
+    }
 }
 
 /// Inserts a credential inside `tx`; [`StoreError::AlreadyExists`] if its id or digest is

@@ -73,6 +73,11 @@ impl IdentityStore for SledStore {
             .write(move |change| revoke_token(change, &token_id, at))
             .await
     }
+
+    /// One process holds the data directory's lock.
+    fn is_exclusive(&self) -> bool {
+        true
+    }
 }
 
 fn create_department(change: &mut Change<'_, '_>, d: &DepartmentRecord) -> Result<()> {
