@@ -18,7 +18,7 @@ use govshare_store::{
     VersionRecord,
 };
 
-use crate::authz;
+use crate::authz::{self, EntryView};
 use crate::departments::DepartmentNames;
 use crate::error::{ServiceError, ServiceResult, check, checked};
 use crate::feed::Feed;
@@ -273,8 +273,7 @@ impl Catalogue {
         version: u64,
     ) -> ServiceResult<EntryAt> {
         authz::read_directory(p)?;
-        let header = self.header(p, note, code).await?;
-        let view = authz::view_of(p, &header)?;
+        let (header, view) = self.visible(p, note, code).await?;
         let default = view.default_version();
         let version = if version == 0 { default } else { version };
         if !view.reads(version) {
@@ -488,10 +487,21 @@ impl Catalogue {
         note: &dyn Note,
         code: &ResourceCode,
     ) -> ServiceResult<EntryHeader> {
+        Ok(self.visible(p, note, code).await?.0)
+    }
+
+    /// The header of an entry `p` may see, and what `p` sees of it; its provider is noted as
+    /// the owner. One `p` may not see is answered as one that does not exist.
+    async fn visible(
+        &self,
+        p: &Principal,
+        note: &dyn Note,
+        code: &ResourceCode,
+    ) -> ServiceResult<(EntryHeader, EntryView)> {
         let header = stored_entry(self.store.as_ref(), code).await?;
         note.owner(&header.provider_code);
-        authz::view_of(p, &header)?;
-        Ok(header)
+        let view = authz::view_of(p, &header)?;
+        Ok((header, view))
     }
 
     /// The header of an entry `p` may write.

@@ -42,11 +42,19 @@ pub fn decode(code: &ResourceCode, record: &VersionRecord) -> ServiceResult<Reso
     })
 }
 
-/// Versions by (entry code, version number), read from the store once.
+/// Versions by entry code and version number, read from the store once.
 #[derive(Debug)]
 pub struct Versions {
     store: Arc<dyn CatalogueStore>,
-    map: RwLock<HashMap<(String, u64), Arc<Version>>>,
+    map: RwLock<Kept>,
+}
+
+/// The kept versions, by code then number: a lookup borrows the code, allocates nothing.
+#[derive(Debug, Default)]
+struct Kept {
+    by_code: HashMap<ResourceCode, HashMap<u64, Arc<Version>>>,
+    /// How many versions are kept, over every code.
+    len: usize,
 }
 
 /// How many versions are kept before the cache starts over.
@@ -63,8 +71,7 @@ impl Versions {
 
     /// Version `version` of entry `code`, from the cache or the store.
     pub async fn get(&self, code: &ResourceCode, version: u64) -> ServiceResult<Arc<Version>> {
-        let key = code.to_string();
-        if let Some(v) = self.cached(&key, version) {
+        if let Some(v) = self.cached(code, version) {
             return Ok(v);
         }
         let mut record = self
@@ -75,22 +82,25 @@ impl Versions {
         let metadata = decode(code, &record)?;
         record.canonical = Vec::new();
         let v = Arc::new(Version { record, metadata });
-        self.insert(key, version, v.clone());
+        self.insert(code, version, v.clone());
         Ok(v)
     }
 
-    fn cached(&self, code: &str, version: u64) -> Option<Arc<Version>> {
+    fn cached(&self, code: &ResourceCode, version: u64) -> Option<Arc<Version>> {
         let map = self.map.read().ok()?;
-        map.get(&(code.to_owned(), version)).cloned()
+        map.by_code.get(code)?.get(&version).cloned()
     }
 
-    fn insert(&self, code: String, version: u64, value: Arc<Version>) {
+    fn insert(&self, code: &ResourceCode, version: u64, value: Arc<Version>) {
         if let Ok(mut map) = self.map.write() {
-            if map.len() >= CAPACITY {
+            if map.len >= CAPACITY {
                 // Simple and bounded: hot versions come back on their next read.
-                map.clear();
+                *map = Kept::default();
             }
-            map.insert((code, version), value);
+            let versions = map.by_code.entry(code.clone()).or_default();
+            if versions.insert(version, value).is_none() {
+                map.len += 1;
+            }
         }
     }
 }
@@ -125,14 +135,12 @@ mod tests {
     async fn versions_are_found_by_code_and_number() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let cache = versions(dir.path());
-        cache.insert("101001/000001".into(), 1, version(1));
-        assert_eq!(
-            cache.cached("101001/000001", 1).map(|v| v.record.version),
-            Some(1)
-        );
-        assert!(cache.cached("101001/000001", 2).is_none());
-        assert!(cache.cached("101001/000002", 1).is_none());
         let code = ResourceCode::parse("101001/000001").expect("code");
+        let other = ResourceCode::parse("101001/000002").expect("code");
+        cache.insert(&code, 1, version(1));
+        assert_eq!(cache.cached(&code, 1).map(|v| v.record.version), Some(1));
+        assert!(cache.cached(&code, 2).is_none());
+        assert!(cache.cached(&other, 1).is_none());
         assert_eq!(cache.get(&code, 1).await.expect("cached").record.version, 1);
         let err = cache.get(&code, 2).await.expect_err("never stored");
         assert_eq!(err.to_string(), no_such_version(&code, 2).to_string());
@@ -142,9 +150,16 @@ mod tests {
     async fn the_cache_stays_bounded() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let cache = versions(dir.path());
+        let code = ResourceCode::parse("101001/000001").expect("code");
+        let other = ResourceCode::parse("101001/000002").expect("code");
         for n in 0..(CAPACITY as u64 + 10) {
-            cache.insert("101001/000001".into(), n, version(n));
+            cache.insert(&code, n, version(n));
+            cache.insert(&other, n, version(n));
+            let map = cache.map.read().expect("lock");
+            assert!(map.len <= CAPACITY);
+            assert_eq!(map.len, map.by_code.values().map(HashMap::len).sum::<usize>());
         }
-        assert!(cache.map.read().expect("lock").len() <= CAPACITY);
+        // The last versions inserted are kept.
+        assert!(cache.cached(&other, CAPACITY as u64 + 9).is_some());
     }
 }
