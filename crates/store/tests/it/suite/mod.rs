@@ -14,6 +14,7 @@ pub mod identity;
 pub mod lifecycle;
 pub mod listing;
 pub mod model;
+pub mod reads;
 pub mod roles;
 pub mod sharing;
 
@@ -67,6 +68,9 @@ macro_rules! every_suite_test {
         listing::listing_after_the_last_entry_is_empty,
 
         model::random_operations_follow_the_lifecycle_rules,
+
+        reads::a_read_entry_reads_back_changed_by_every_kind_of_change,
+        reads::readers_of_an_entry_changing_never_go_back_and_end_on_the_last_change,
 
         events::every_change_yields_one_event_in_order,
         events::refused_changes_yield_no_event,
