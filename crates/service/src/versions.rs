@@ -157,7 +157,10 @@ mod tests {
             cache.insert(&other, n, version(n));
             let map = cache.map.read().expect("lock");
             assert!(map.len <= CAPACITY);
-            assert_eq!(map.len, map.by_code.values().map(HashMap::len).sum::<usize>());
+            assert_eq!(
+                map.len,
+                map.by_code.values().map(HashMap::len).sum::<usize>()
+            );
         }
         // The last versions inserted are kept.
         assert!(cache.cached(&other, CAPACITY as u64 + 9).is_some());
