@@ -249,7 +249,7 @@ pub fn store_unavailable(what: impl std::fmt::Display) -> ServiceError {
 
 impl From<SharingError> for ServiceError {
     fn from(e: SharingError) -> Self {
-        let text = sharing_text(&e);
+        let text = e.text();
         match e {
             SharingError::Invalid(violations) => ServiceError::InvalidArgument(violations),
             SharingError::NotShared { code, .. } => {
@@ -271,52 +271,6 @@ impl From<SharingError> for ServiceError {
                     .with("grant_id", id)
                     .with("state", state.name())
             }
-        }
-    }
-}
-
-/// What a sharing rule's refusal says, in Chinese and in English.
-fn sharing_text(e: &SharingError) -> Text {
-    match e {
-        SharingError::Invalid(v) => Text::new(v.to_string(), String::new()),
-        SharingError::NotShared { code, basis } => text!(
-            "目录 {code} 为不予共享资源，不能申请。依据：{basis}",
-            "entry {code} is not shared; basis: {basis}"
-        ),
-        SharingError::EntryUnavailable { code, state } => {
-            let zh = if *state == govshare_model::EntryState::Revoked {
-                "已撤销"
-            } else {
-                "尚未发布"
-            };
-            let en = state.name();
-            text!(
-                "目录 {code} {zh}，不能申请或授权",
-                "entry {code} is {en}: it cannot be requested or granted"
-            )
-        }
-        SharingError::OwnEntry { code } => text!(
-            "目录 {code} 由本部门提供，无需申请",
-            "entry {code} is your own department's: there is nothing to request"
-        ),
-        SharingError::RequestNotPending {
-            id,
-            state,
-            action,
-            action_zh,
-        } => {
-            let (zh, en) = (state.label_zh(), state.name());
-            text!(
-                "申请 {id} 处于“{zh}”状态，不能{action_zh}",
-                "request {id} is {en}: it cannot be {action}"
-            )
-        }
-        SharingError::GrantNotActive { id, state } => {
-            let (zh, en) = (state.label_zh(), state.name());
-            text!(
-                "授权 {id} 处于“{zh}”状态，不能撤销",
-                "grant {id} is {en}: it cannot be revoked"
-            )
         }
     }
 }
