@@ -110,28 +110,40 @@ impl Exchange {
         Ok(header)
     }
 
+    /// The grants `consumer` received for `entry` in `state` (none: in any state), every page.
+    async fn grants_received(
+        &self,
+        consumer: &CreditCode,
+        entry: &ResourceCode,
+        state: Option<GrantState>,
+        at: DateTime<Utc>,
+    ) -> ServiceResult<Vec<GrantRecord>> {
+        let filter = GrantFilter {
+            party: Party::Receiving(consumer.clone()),
+            entry_code: Some(entry.clone()),
+            state,
+            at,
+        };
+        let mut grants = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.sharing.list_grants(&filter, after, 100).await?;
+            grants.extend(page.items);
+            match page.next.and_then(|n| n.parse().ok()) {
+                Some(next) => after = Some(next),
+                None => return Ok(grants),
+            }
+        }
+    }
+
     /// Every grant of `consumer` for `entry` that is active now, oldest first.
     async fn active_grants(
         &self,
         consumer: &CreditCode,
         entry: &ResourceCode,
     ) -> ServiceResult<Vec<GrantRecord>> {
-        let filter = GrantFilter {
-            party: Party::Receiving(consumer.clone()),
-            entry_code: Some(entry.clone()),
-            state: Some(GrantState::Active),
-            at: Utc::now(),
-        };
-        let mut active = Vec::new();
-        let mut after = None;
-        loop {
-            let page = self.sharing.list_grants(&filter, after, 100).await?;
-            active.extend(page.items);
-            match page.next.and_then(|n| n.parse().ok()) {
-                Some(next) => after = Some(next),
-                None => return Ok(active),
-            }
-        }
+        self.grants_received(consumer, entry, Some(GrantState::Active), Utc::now())
+            .await
     }
 
     /// Why a consumer holds no active grant for `entry`: its newest grant was revoked or has
@@ -142,26 +154,11 @@ impl Exchange {
         entry: &ResourceCode,
     ) -> ServiceResult<ServiceError> {
         let now = Utc::now();
-        let filter = GrantFilter {
-            party: Party::Receiving(consumer.clone()),
-            entry_code: Some(entry.clone()),
-            state: None,
-            at: now,
-        };
-        let mut newest: Option<GrantRecord> = None;
-        let mut after = None;
-        loop {
-            let page = self.sharing.list_grants(&filter, after, 100).await?;
-            for grant in page.items {
-                if newest.as_ref().is_none_or(|n| grant.id > n.id) {
-                    newest = Some(grant);
-                }
-            }
-            match page.next.and_then(|n| n.parse().ok()) {
-                Some(next) => after = Some(next),
-                None => break,
-            }
-        }
+        let newest = self
+            .grants_received(consumer, entry, None, now)
+            .await?
+            .into_iter()
+            .max_by_key(|g| g.id);
         let Some(grant) = newest else {
             return Ok(authz::no_active_grant(entry));
         };
