@@ -72,20 +72,16 @@ pub(crate) fn refused(reason: Reason, text: Text, metadata: &[(&'static str, Str
 /// none, and its LocalizedMessages): for a status that a layer answered in the middle of a
 /// stream a use case reads, and that the use case passes on as its own failure.
 pub(crate) fn refusal_of(status: &Status, fallback: Reason) -> ServiceError {
-    let details = status.get_error_details();
-    let reason = details
-        .error_info()
-        .as_ref()
-        .and_then(|info| reason_named(&info.reason))
-        .unwrap_or(fallback);
+    let mut reason = fallback;
     let mut text = Text::from_fused(status.message());
     for detail in status.get_error_details_vec() {
-        if let ErrorDetail::LocalizedMessage(m) = detail {
-            match m.locale.as_str() {
-                "zh-CN" => text.zh = m.message,
-                "en" => text.en = m.message,
-                _ => {}
+        match detail {
+            ErrorDetail::ErrorInfo(info) => {
+                reason = Reason::named(&info.reason).unwrap_or(fallback)
             }
+            ErrorDetail::LocalizedMessage(m) if m.locale == "zh-CN" => text.zh = m.message,
+            ErrorDetail::LocalizedMessage(m) if m.locale == "en" => text.en = m.message,
+            _ => {}
         }
     }
     ServiceError::new(reason, text)
@@ -142,7 +138,7 @@ pub(crate) fn ensure_described(headers: &mut http::HeaderMap) -> Option<Reason> 
 fn reason_in(status: &Status) -> Option<Reason> {
     let details = status.get_error_details();
     let named = details.error_info().map(|info| info.reason.as_str());
-    let reason = named.and_then(reason_named);
+    let reason = named.and_then(Reason::named);
     if reason.is_none() {
         tracing::debug!(
             code = ?status.code(),
@@ -151,11 +147,6 @@ fn reason_in(status: &Status) -> Option<Reason> {
         );
     }
     reason
-}
-
-/// The reason called `name` (`ENTRY_NOT_FOUND`), if there is one.
-fn reason_named(name: &str) -> Option<Reason> {
-    Reason::ALL.into_iter().find(|r| r.as_str() == name)
 }
 
 /// The header (or trailer) of a status's code.

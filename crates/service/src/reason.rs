@@ -274,6 +274,11 @@ impl Reason {
         }
     }
 
+    /// The reason the contract calls `name` (`ENTRY_NOT_FOUND`), if there is one.
+    pub fn named(name: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
     /// The status code the reason comes with.
     pub fn code(self) -> Code {
         match self {
