@@ -17,6 +17,7 @@ mod etcd;
 mod exchange;
 mod import;
 mod postgres;
+mod profile;
 mod search;
 mod soak;
 pub mod stream;
@@ -32,7 +33,7 @@ use govshare_proto::admin_service_client::AdminServiceClient;
 use govshare_proto::catalog_service_client::CatalogServiceClient;
 use govshare_proto::{
     CreateDepartmentRequest, GetEntryRequest, IssueTokenRequest, RegisterEntryRequest,
-    ResourceMetadata, ReviewEntryRequest, Role, SubmitEntryRequest,
+    ResourceMetadata, ReviewEntryRequest, Role, SubmitEntryRequest, WhoAmIRequest,
 };
 use govshare_server::config::Config;
 
@@ -111,6 +112,10 @@ pub struct BenchArgs {
     /// --search-entries ask for: none of the catalogue, exchange and access-log measurements.
     #[arg(long)]
     pub only: bool,
+    /// Also take a perf profile of each measurement window into DIR, one file per operation
+    /// (see src/profile.rs and `scripts/profile`); needs `perf`.
+    #[arg(long, value_name = "DIR")]
+    pub profile: Option<std::path::PathBuf>,
 }
 
 /// One operation's figures.
@@ -198,12 +203,17 @@ where
     let end = start + measure;
     let measuring = tokio::spawn(async move {
         tokio::time::sleep_until(start.into()).await;
+        let recording = profile::start(name, measure);
         let (before, cpu) = (cpu_ticks(), process_cpu("self"));
         tokio::time::sleep_until(end.into()).await;
         let cpu = process_cpu("self")
             .zip(cpu)
             .map(|(b, a)| b.saturating_sub(a));
-        (steal_between(before, cpu_ticks()), cpu)
+        let steal = steal_between(before, cpu_ticks());
+        if let Some(recording) = recording {
+            recording.finish().await;
+        }
+        (steal, cpu)
     });
     let mut tasks = Vec::with_capacity(concurrency);
     for worker in 0..concurrency {
@@ -280,6 +290,17 @@ fn per_request(cpu: Option<Duration>, requests: usize) -> String {
     )
 }
 
+/// CPU per request of `m` as a multiple of `base`'s, if both are known.
+fn cpu_ratio(m: &Measurement, base: Option<&Measurement>) -> Option<f64> {
+    let per = |m: &Measurement| {
+        m.cpu
+            .filter(|_| m.requests > 0)
+            .map(|c| c.as_secs_f64() / m.requests as f64)
+    };
+    let base = per(base?)?;
+    (base > 0.0).then(|| per(m).map(|p| p / base)).flatten()
+}
+
 /// The steal time of a measurement as a table cell.
 fn steal_cell(m: &Measurement) -> String {
     m.steal
@@ -292,12 +313,12 @@ pub fn table(results: &[Measurement]) -> String {
         .first()
         .map_or(1.0, |m| m.per_second.max(f64::MIN_POSITIVE));
     let mut out = String::from(
-        "| operation | requests | errors | throughput (req/s) | vs Health/Check | p50 | p99 | steal |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| operation | requests | errors | throughput (req/s) | vs Health/Check | p50 | p99 | steal | CPU/req | CPU vs Health/Check |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for m in results {
         out.push_str(&format!(
-            "| {} | {} | {} | {:.0} | {:.0}% | {} | {} | {} |\n",
+            "| {} | {} | {} | {:.0} | {:.0}% | {} | {} | {} | {} | {} |\n",
             m.name,
             m.requests,
             m.errors,
@@ -305,7 +326,9 @@ pub fn table(results: &[Measurement]) -> String {
             100.0 * m.per_second / base,
             ms(m.p50),
             ms(m.p99),
-            steal_cell(m)
+            steal_cell(m),
+            per_request(m.cpu, m.requests),
+            cpu_ratio(m, results.first()).map_or_else(|| "-".into(), |r| format!("{r:.2}×")),
         ));
     }
     out
@@ -313,6 +336,9 @@ pub fn table(results: &[Measurement]) -> String {
 
 /// `govshare-bench`: starts a server in-process on 127.0.0.1:0 and measures it.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(dir) = &args.profile {
+        profile::enable(dir)?;
+    }
     let tmp = tempfile::tempdir()?;
     let mut config = Config {
         data_dir: args
@@ -464,14 +490,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// GetEntry and durable RegisterEntry against Health/Check.
+/// A recorded call (WhoAmI), GetEntry and durable RegisterEntry against Health/Check.
 async fn catalogue(
     args: &BenchArgs,
     channel: &Channel,
     admin_token: &str,
     cataloguer: &str,
     consumer: &str,
-) -> anyhow::Result<[Measurement; 3]> {
+) -> anyhow::Result<[Measurement; 4]> {
     eprintln!(
         "bench: {} concurrent requests over one connection, {} s each (+{} s warm-up)",
         args.concurrency, args.seconds, args.warmup
@@ -487,6 +513,15 @@ async fn catalogue(
     let warmup = Duration::from_secs(args.warmup);
     let measure = Duration::from_secs(args.seconds);
     let health = health_check("Health/Check", channel, args.concurrency, warmup, measure).await;
+    let whoami = who_am_i(
+        "WhoAmI (access log on)",
+        channel,
+        consumer,
+        args.concurrency,
+        warmup,
+        measure,
+    )?
+    .await;
     let get = drive(
         "GetEntry (access log on)",
         args.concurrency,
@@ -515,7 +550,25 @@ async fn catalogue(
         },
     )
     .await;
-    Ok([health, get, register])
+    Ok([health, whoami, get, register])
+}
+
+/// WhoAmI as `token`'s holder: authenticated and access-logged, its record fdatasynced before
+/// the reply as every call's is, and otherwise one read (the caller's department) and a small
+/// reply. No GetEntry, RegisterEntry or UpdateEntry can be faster: each does as much and more.
+fn who_am_i(
+    name: &'static str,
+    channel: &Channel,
+    token: &str,
+    concurrency: usize,
+    warmup: Duration,
+    measure: Duration,
+) -> anyhow::Result<impl Future<Output = Measurement>> {
+    let client = AdminServiceClient::with_interceptor(channel.clone(), bearer(token)?);
+    Ok(drive(name, concurrency, warmup, measure, move |_, _| {
+        let mut c = client.clone();
+        async move { c.who_am_i(WhoAmIRequest {}).await.is_ok() }
+    }))
 }
 
 /// The server's own grpc.health.v1.Health/Check: the transport and the load generator with
