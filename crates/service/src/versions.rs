@@ -43,21 +43,56 @@ pub fn decode(code: &ResourceCode, record: &VersionRecord) -> ServiceResult<Reso
 }
 
 /// Versions by entry code and version number, read from the store once.
+///
+/// The cache keeps two generations: new versions go into the current one; once it holds half
+/// of [`CAPACITY`], it becomes the previous one and the version before that is let go. A read
+/// finds a version in either, and one found in the previous generation is kept on in the
+/// current, so versions read often stay while those not read for a generation leave. Letting
+/// a generation go frees thousands of versions: that happens outside the lock, on a blocking
+/// thread of its own, so no reader waits for it.
 #[derive(Debug)]
 pub struct Versions {
     store: Arc<dyn CatalogueStore>,
     map: RwLock<Kept>,
 }
 
+type ByCode = HashMap<ResourceCode, HashMap<u64, Arc<Version>>>;
+
 /// The kept versions, by code then number: a lookup borrows the code, allocates nothing.
 #[derive(Debug, Default)]
 struct Kept {
-    by_code: HashMap<ResourceCode, HashMap<u64, Arc<Version>>>,
-    /// How many versions are kept, over every code.
+    current: ByCode,
+    /// How many versions `current` holds, over every code.
     len: usize,
+    previous: ByCode,
 }
 
-/// How many versions are kept before the cache starts over.
+impl Kept {
+    fn get(&self, code: &ResourceCode, version: u64) -> Option<(&Arc<Version>, bool)> {
+        if let Some(v) = self.current.get(code).and_then(|v| v.get(&version)) {
+            return Some((v, true));
+        }
+        let v = self.previous.get(code)?.get(&version)?;
+        Some((v, false))
+    }
+
+    /// Keeps `value` in the current generation; returns the generation let go, if one was.
+    fn insert(&mut self, code: &ResourceCode, version: u64, value: Arc<Version>) -> Option<ByCode> {
+        let mut gone = None;
+        if self.len >= CAPACITY / 2 {
+            let current = std::mem::take(&mut self.current);
+            gone = Some(std::mem::replace(&mut self.previous, current));
+            self.len = 0;
+        }
+        let versions = self.current.entry(code.clone()).or_default();
+        if versions.insert(version, value).is_none() {
+            self.len += 1;
+        }
+        gone
+    }
+}
+
+/// How many versions are kept at most, over both generations.
 const CAPACITY: usize = 20_000;
 
 impl Versions {
@@ -87,22 +122,37 @@ impl Versions {
     }
 
     fn cached(&self, code: &ResourceCode, version: u64) -> Option<Arc<Version>> {
-        let map = self.map.read().ok()?;
-        map.by_code.get(code)?.get(&version).cloned()
+        let (v, current) = {
+            let map = self.map.read().ok()?;
+            let (v, current) = map.get(code, version)?;
+            (v.clone(), current)
+        };
+        if !current {
+            // Read within the last two generations: kept on.
+            self.insert(code, version, v.clone());
+        }
+        Some(v)
     }
 
     fn insert(&self, code: &ResourceCode, version: u64, value: Arc<Version>) {
-        if let Ok(mut map) = self.map.write() {
-            if map.len >= CAPACITY {
-                // Simple and bounded: hot versions come back on their next read.
-                *map = Kept::default();
-            }
-            let versions = map.by_code.entry(code.clone()).or_default();
-            if versions.insert(version, value).is_none() {
-                map.len += 1;
-            }
+        let gone = match self.map.write() {
+            Ok(mut map) => map.insert(code, version, value),
+            Err(_) => None,
+        };
+        if let Some(gone) = gone {
+            let_go(gone);
         }
     }
+}
+
+/// Frees a generation of versions on a thread of its own, so that the call that let it go
+/// does not wait for it either (at most once per half [`CAPACITY`] versions read).
+fn let_go(generation: ByCode) {
+    let spawned = std::thread::Builder::new()
+        .name("versions-free".into())
+        .spawn(move || drop(generation));
+    // Without a thread (the system refused one), the caller frees it.
+    drop(spawned);
 }
 
 #[cfg(test)]
@@ -156,13 +206,31 @@ mod tests {
             cache.insert(&code, n, version(n));
             cache.insert(&other, n, version(n));
             let map = cache.map.read().expect("lock");
-            assert!(map.len <= CAPACITY);
-            assert_eq!(
-                map.len,
-                map.by_code.values().map(HashMap::len).sum::<usize>()
-            );
+            let held = |g: &ByCode| g.values().map(HashMap::len).sum::<usize>();
+            assert_eq!(map.len, held(&map.current));
+            assert!(held(&map.current) + held(&map.previous) <= CAPACITY);
         }
         // The last versions inserted are kept.
         assert!(cache.cached(&other, CAPACITY as u64 + 9).is_some());
+    }
+
+    #[tokio::test]
+    async fn versions_read_often_stay_and_the_rest_leave() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let cache = versions(dir.path());
+        let hot = ResourceCode::parse("101001/000001").expect("code");
+        let cold = ResourceCode::parse("101001/000002").expect("code");
+        let filler = ResourceCode::parse("101001/000003").expect("code");
+        cache.insert(&hot, 1, version(1));
+        cache.insert(&cold, 1, version(1));
+        // Three generations pass; the hot version is read in each, the cold one never.
+        for n in 0..(3 * CAPACITY as u64 / 2) {
+            cache.insert(&filler, n, version(n));
+            if n % 1000 == 0 {
+                assert!(cache.cached(&hot, 1).is_some(), "lost a version read often");
+            }
+        }
+        assert!(cache.cached(&hot, 1).is_some());
+        assert!(cache.cached(&cold, 1).is_none());
     }
 }
