@@ -1,9 +1,9 @@
 //! Crash safety under load. Writers register and update entries, consumers ask for data and
 //! fetch it, and the provider publishes snapshots, all at once, while the server binary is
 //! killed with SIGKILL at a random moment; several times over, on one data directory. After
-//! every kill: the access-log chain verifies, every stored blob is complete (its content
-//! hashes to its name), the restarted server opens the store cleanly, swept of unfinished
-//! uploads, and every acknowledged write is there.
+//! every kill: the access-log chain verifies and holds the record of every acknowledged call,
+//! every stored blob is complete (its content hashes to its name), the restarted server opens
+//! the store cleanly, swept of unfinished uploads, and every acknowledged write is there.
 
 #![allow(clippy::unwrap_used)]
 
@@ -49,6 +49,9 @@ struct Acknowledged {
     snapshots: Vec<(String, String)>,
     /// Fetches that completed and checked out.
     fetches: usize,
+    /// The request id (`x-request-id`) of every acknowledged write: its access record was
+    /// durable before the reply.
+    calls: Vec<String>,
 }
 
 type Shared = Arc<Mutex<Acknowledged>>;
@@ -74,7 +77,7 @@ async fn acknowledged_work_survives_repeated_kills_under_load() {
         load.abort_all();
         while load.join_next().await.is_some() {}
 
-        check_offline(dir.path());
+        check_offline(dir.path(), &acked);
         let (restarted, new_addr) = spawn_server(dir.path());
         child = Killed(restarted);
         addr = new_addr;
@@ -173,12 +176,14 @@ async fn write(clients: Clients, acked: Shared, round: usize, worker: usize) {
         else {
             return;
         };
+        let call = common::request_id_in(entry.metadata());
         let entry = entry.into_inner();
         let version = entry.version.unwrap();
-        acked
-            .lock()
-            .unwrap()
-            .push_version(&entry.code, version.version, version.digest);
+        {
+            let mut a = acked.lock().unwrap();
+            a.push_version(&entry.code, version.version, version.digest);
+            a.calls.push(call);
+        }
         metadata.summary = format!("第 {n} 次修订");
         let Ok(updated) = clients
             .catalog
@@ -193,11 +198,13 @@ async fn write(clients: Clients, acked: Shared, round: usize, worker: usize) {
         else {
             return;
         };
+        let call = common::request_id_in(updated.metadata());
         let version = updated.into_inner().version.unwrap();
-        acked
-            .lock()
-            .unwrap()
-            .push_version(&entry.code, version.version, version.digest);
+        {
+            let mut a = acked.lock().unwrap();
+            a.push_version(&entry.code, version.version, version.digest);
+            a.calls.push(call);
+        }
     }
 }
 
@@ -336,10 +343,21 @@ async fn wait_for_progress(acked: &Shared) {
     panic!("the load made no progress within 60 s");
 }
 
-/// With the server down: the access-log chain verifies, and every stored blob is complete.
-fn check_offline(dir: &Path) {
+/// With the server down: the access-log chain verifies and holds the record of every
+/// acknowledged write, and every stored blob is complete.
+fn check_offline(dir: &Path, acked: &Shared) {
     let verified = govshare_audit::verify_dir(&dir.join("audit"), None, None).unwrap();
     assert!(verified.ok, "{verified:?}");
+    let recorded = recorded_calls(&dir.join("audit"));
+    let calls = acked.lock().unwrap().calls.clone();
+    let missing: Vec<_> = calls.iter().filter(|c| !recorded.contains(*c)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged writes have no access record, e.g. {:?}",
+        missing.len(),
+        calls.len(),
+        missing.first()
+    );
     let shards = dir.join("blobs").join("sha256");
     for shard in std::fs::read_dir(&shards).unwrap() {
         for blob in std::fs::read_dir(shard.unwrap().path()).unwrap() {
@@ -353,6 +371,30 @@ fn check_offline(dir: &Path) {
             );
         }
     }
+}
+
+/// The request ids of every record in the access log of `dir` (the server being down).
+fn recorded_calls(dir: &Path) -> std::collections::HashSet<String> {
+    let log = govshare_audit::AccessLog::open(dir, govshare_audit::LogOptions::default()).unwrap();
+    let mut ids = std::collections::HashSet::new();
+    let mut before_seq = None;
+    loop {
+        let page = log
+            .query(&govshare_audit::Query {
+                before_seq,
+                limit: 10_000,
+                scan_limit: 10_000,
+                ..Default::default()
+            })
+            .unwrap();
+        ids.extend(page.records.into_iter().map(|r| r.record.request_id));
+        match page.next_before_seq {
+            Some(seq) => before_seq = Some(seq),
+            None => break,
+        }
+    }
+    log.close();
+    ids
 }
 
 /// With the server back: unfinished uploads are swept, and every acknowledged write is there.
