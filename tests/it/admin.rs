@@ -341,6 +341,18 @@ async fn token_stops_authenticating_at_its_expiry() {
     crate::common::refusal::assert_reason(&status, "CREDENTIAL_EXPIRED");
 }
 
+/// A WhoAmI with `clients`' credential is refused as UNAUTHENTICATED, for `reason`.
+async fn who_am_i_refused(clients: &crate::common::Clients, reason: &str) {
+    let status = clients
+        .admin
+        .clone()
+        .who_am_i(WhoAmIRequest {})
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+    crate::common::refusal::assert_reason(&status, reason);
+}
+
 #[tokio::test]
 async fn revoked_token_is_unauthenticated_while_others_still_work() {
     let server = TestServer::start().await;
@@ -366,14 +378,7 @@ async fn revoked_token_is_unauthenticated_while_others_still_work() {
         .await
         .unwrap();
 
-    let status = server
-        .clients(&revoked.token)
-        .admin
-        .who_am_i(WhoAmIRequest {})
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
-    crate::common::refusal::assert_reason(&status, "CREDENTIAL_REVOKED");
+    who_am_i_refused(&server.clients(&revoked.token), "CREDENTIAL_REVOKED").await;
     server
         .clients(&kept)
         .admin
@@ -432,25 +437,13 @@ async fn a_credential_in_use_is_refused_on_every_call_after_its_revocation() {
         .await
         .unwrap();
     for _ in 0..20 {
-        let status = clients
-            .admin
-            .clone()
-            .who_am_i(WhoAmIRequest {})
-            .await
-            .unwrap_err();
-        crate::common::refusal::assert_reason(&status, "CREDENTIAL_REVOKED");
+        who_am_i_refused(&clients, "CREDENTIAL_REVOKED").await;
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for task in racing {
         task.await.unwrap();
     }
-    let status = clients
-        .admin
-        .clone()
-        .who_am_i(WhoAmIRequest {})
-        .await
-        .unwrap_err();
-    crate::common::refusal::assert_reason(&status, "CREDENTIAL_REVOKED");
+    who_am_i_refused(&clients, "CREDENTIAL_REVOKED").await;
 }
 
 /// Unknown secrets are not remembered as unknown: a credential issued after a refused
@@ -461,13 +454,7 @@ async fn a_credential_issued_after_a_refused_attempt_authenticates_at_once() {
     let department = server.department(1, "市公安局").await;
     let (unknown, _) = govshare_server::auth::new_token();
     for _ in 0..3 {
-        let status = server
-            .clients(&unknown)
-            .admin
-            .who_am_i(WhoAmIRequest {})
-            .await
-            .unwrap_err();
-        crate::common::refusal::assert_reason(&status, "CREDENTIAL_INVALID");
+        who_am_i_refused(&server.clients(&unknown), "CREDENTIAL_INVALID").await;
     }
     let secret = server.token_secret(&department, &[Role::Consumer]).await;
     let me = server
@@ -483,14 +470,11 @@ async fn a_credential_issued_after_a_refused_attempt_authenticates_at_once() {
 #[tokio::test]
 async fn unknown_token_is_unauthenticated() {
     let server = TestServer::start().await;
-    let status = server
-        .clients("gst_this-token-was-never-issued")
-        .admin
-        .who_am_i(WhoAmIRequest {})
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
-    crate::common::refusal::assert_reason(&status, "CREDENTIAL_INVALID");
+    who_am_i_refused(
+        &server.clients("gst_this-token-was-never-issued"),
+        "CREDENTIAL_INVALID",
+    )
+    .await;
 }
 
 #[tokio::test]
