@@ -37,8 +37,8 @@ use tonic::transport::Channel;
 
 use super::entries::{self, Load};
 use super::{
-    Measurement, bearer, cells, drive, health_check, ms, per_request, process_cpu, registration,
-    who_am_i,
+    Measurement, bearer, cells, cpu_ratio, drive, health_check, ms, per_request, process_cpu,
+    registration, who_am_i,
 };
 use client::{Kv, PutRequest, RangeRequest};
 use govshare_proto::ResourceMetadata;
@@ -208,14 +208,9 @@ fn verdict(
 /// Whether a recorded call costs at most [`RECORDED_CPU_RATIO`] times the CPU of a bare one
 /// (Health/Check), both per request.
 fn recorded_verdict(recorded: &Measurement, bare: &Measurement) -> String {
-    let per = |m: &Measurement| {
-        m.cpu
-            .filter(|_| m.requests > 0 && m.errors == 0)
-            .map(|c| c.as_secs_f64() / m.requests as f64)
-    };
-    match (per(recorded), per(bare)) {
-        (Some(r), Some(b)) if b > 0.0 => {
-            let times = r / b;
+    let failed = recorded.errors > 0 || bare.errors > 0;
+    match cpu_ratio(recorded, Some(bare)).filter(|_| !failed) {
+        Some(times) => {
             let met = if times <= RECORDED_CPU_RATIO {
                 "met"
             } else {
@@ -223,7 +218,7 @@ fn recorded_verdict(recorded: &Measurement, bare: &Measurement) -> String {
             };
             format!("{met} (CPU {times:.2}× Health/Check's, ≤ {RECORDED_CPU_RATIO}×)")
         }
-        _ => format!("unknown (CPU ≤ {RECORDED_CPU_RATIO}× Health/Check's)"),
+        None => format!("unknown (CPU ≤ {RECORDED_CPU_RATIO}× Health/Check's)"),
     }
 }
 
