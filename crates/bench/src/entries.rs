@@ -151,3 +151,20 @@ pub async fn get(load: &Load, codes: Codes) -> Measurement {
     )
     .await
 }
+
+/// The encoded size of GetEntry's reply for the first entry registered: what the floor of a
+/// read is measured with.
+pub async fn reply_bytes(load: &Load, codes: &Codes) -> anyhow::Result<usize> {
+    use prost::Message as _;
+    let code = codes
+        .iter()
+        .find_map(|own| own.first())
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("no entry was registered to read"))?;
+    let entry = load
+        .client(0)
+        .get_entry(GetEntryRequest { code, version: 0 })
+        .await?
+        .into_inner();
+    Ok(entry.encoded_len())
+}

@@ -8,6 +8,9 @@
 //! the very blob file FetchData reads (read into a zeroed buffer per chunk, as
 //! `govshare_exchange::project` does for opaque data), or clones of one pre-made buffer,
 //! which leaves out the file read and shows what the transport alone costs.
+//!
+//! Its unary `Reply` answers with a slice of one pre-made buffer: the floor of any unary call
+//! with a reply of that size on this transport (`--etcd` sets it beside GetEntry).
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -36,15 +39,20 @@ pub mod pb {
 }
 
 use pb::plain_stream_server::{PlainStream, PlainStreamServer};
-use pb::{Chunk, DownloadRequest};
+use pb::{Chunk, DownloadRequest, ReplyRequest};
 
 /// Messages in flight between the blocking thread and the stream, as in FetchData.
 const QUEUE: usize = 8;
+
+/// The largest reply `Reply` sends.
+const MAX_REPLY: usize = 64 * 1024;
 
 /// The service: streams `file`, or a pre-made buffer.
 #[derive(Debug, Clone)]
 struct Plain {
     file: PathBuf,
+    /// What `Reply` answers with, sliced to the size asked for.
+    reply: Bytes,
 }
 
 type Reply = Result<Chunk, Status>;
@@ -126,6 +134,13 @@ impl PlainStream for Plain {
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
+
+    async fn reply(&self, request: Request<ReplyRequest>) -> Result<Response<Chunk>, Status> {
+        let size = (request.into_inner().size_bytes as usize).min(MAX_REPLY);
+        Ok(Response::new(Chunk {
+            data: self.reply.slice(..size),
+        }))
+    }
 }
 
 /// The baseline server, on its own ephemeral loopback port in this process.
@@ -137,15 +152,18 @@ pub struct PlainServer {
 }
 
 impl PlainServer {
-    /// Serves `file` on 127.0.0.1:0, with the transport settings of `server::start`
-    /// (tonic's defaults and TCP_NODELAY).
+    /// Serves `file` (for `Download`) on 127.0.0.1:0, with the transport settings of
+    /// `server::start` (tonic's defaults and TCP_NODELAY).
     pub async fn start(file: PathBuf) -> anyhow::Result<PlainServer> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
         let (shutdown, stop) = oneshot::channel::<()>();
         let router =
-            tonic::transport::Server::builder().add_service(PlainStreamServer::new(Plain { file }));
+            tonic::transport::Server::builder().add_service(PlainStreamServer::new(Plain {
+                file,
+                reply: Bytes::from(vec![0x5a_u8; MAX_REPLY]),
+            }));
         let task = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async move {
             let _ = stop.await;
         }));
@@ -162,5 +180,26 @@ impl PlainServer {
             .await
             .context("baseline server task panicked")?
             .context("baseline server failed")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pb::plain_stream_client::PlainStreamClient;
+    use super::*;
+
+    /// `Reply` answers with the size asked for, and never more than [`MAX_REPLY`].
+    #[tokio::test]
+    async fn replies_with_the_size_asked_for() -> anyhow::Result<()> {
+        let server = PlainServer::start(PathBuf::new()).await?;
+        let mut client = PlainStreamClient::connect(format!("http://{}", server.addr)).await?;
+        for (asked, got) in [(0, 0), (527, 527), (70_000, MAX_REPLY)] {
+            let reply = client
+                .reply(ReplyRequest { size_bytes: asked })
+                .await?
+                .into_inner();
+            assert_eq!(reply.data.len(), got, "asked for {asked} bytes");
+        }
+        server.stop().await
     }
 }

@@ -13,7 +13,11 @@
 //! access-log record). govshare's own Health/Check is measured in the same run too: the cost
 //! of the transport and the load generator with next to no server work, a ceiling for any RPC.
 //! So is WhoAmI: authenticated and access-logged like every API call (its record fdatasynced
-//! before the reply) with one store read besides, a ceiling for GetEntry and the writes.
+//! before the reply) with one store read besides, a ceiling for GetEntry and the writes. And
+//! so is the floor of a read: a bare unary call on a plain tonic server in this process
+//! ([`crate::stream`]: no authentication, no record, no store) whose reply is as large as
+//! GetEntry's. No GetEntry can be faster than it, so where it runs below the read target, the
+//! target is out of reach on this transport whatever the server does; the verdict says so.
 //!
 //! Each row also gives the CPU time per request of client and server together (this process,
 //! plus the etcd process for etcd's rows): both share the machine's cores.
@@ -44,6 +48,10 @@ use client::{Kv, PutRequest, RangeRequest};
 use govshare_proto::ResourceMetadata;
 use govshare_proto::catalog_service_client::CatalogServiceClient;
 use server::Etcd;
+
+use crate::stream::PlainServer;
+use crate::stream::pb::ReplyRequest;
+use crate::stream::pb::plain_stream_client::PlainStreamClient;
 
 /// GetEntry's throughput must reach this multiple of etcd's linearizable Range.
 const READ_RATIO: f64 = 2.0;
@@ -130,6 +138,8 @@ pub async fn run(s: Setup) -> anyhow::Result<String> {
     let (register, codes) = entries::register(&writes).await;
     let drafts = entries::drafts(&writes).await?;
     let update = entries::update(&writes, drafts).await;
+    let reply_bytes = entries::reply_bytes(&writes, &codes).await?;
+    let floor = read_floor(&s, reply_bytes).await?;
     let get = entries::get(&writes, codes).await;
 
     let mut out = format!(
@@ -168,7 +178,19 @@ pub async fn run(s: Setup) -> anyhow::Result<String> {
         let (ratio, met) = verdict(m, &put, WRITE_RATIO, true);
         row(&mut out, m, &ratio, &met);
     }
-    let (times, met) = verdict(&get, &range, READ_RATIO, false);
+    row(
+        &mut out,
+        &floor,
+        &format!(
+            "{:.2}× of linearizable Range; {reply_bytes} bytes",
+            ratio(&floor, &range)
+        ),
+        "(floor of GetEntry)",
+    );
+    let (times, mut met) = verdict(&get, &range, READ_RATIO, false);
+    if floor.errors == 0 && floor.requests > 0 && ratio(&floor, &range) < READ_RATIO {
+        met.push_str(": out of reach here, the floor runs below it");
+    }
     row(
         &mut out,
         &get,
@@ -179,6 +201,32 @@ pub async fn run(s: Setup) -> anyhow::Result<String> {
         &met,
     );
     Ok(out)
+}
+
+/// The floor of a read: a bare unary call on the plain baseline server whose reply is
+/// `reply_bytes` bytes (GetEntry's), over one connection of its own.
+async fn read_floor(s: &Setup, reply_bytes: usize) -> anyhow::Result<Measurement> {
+    let server = PlainServer::start(PathBuf::new()).await?;
+    let channel = Channel::from_shared(format!("http://{}", server.addr))?
+        .connect()
+        .await?;
+    let client = PlainStreamClient::new(channel);
+    let request = ReplyRequest {
+        size_bytes: u32::try_from(reply_bytes)?,
+    };
+    let m = drive(
+        "Bare call, GetEntry's reply size (plain tonic)",
+        s.concurrency,
+        s.warmup,
+        s.measure,
+        move |_, _| {
+            let mut c = client.clone();
+            async move { c.reply(request).await.is_ok() }
+        },
+    )
+    .await;
+    server.stop().await?;
+    Ok(m)
 }
 
 /// Throughput ratio of `ours` to `theirs`, and whether the target is met: at least `target`
