@@ -7,11 +7,14 @@
 //! started are removed. The writer then goes on from the last committed record, so the next
 //! group is a retry and seqs never have a gap; the calls meanwhile are refused, and nothing
 //! unwritten is ever acknowledged. Only when the undo itself fails (the files are then in an
-//! unknown state) does the log stop for good.
+//! unknown state) does the log stop for good. With fdatasync, the active segment is
+//! zero-filled ahead of the writer (`space.rs`) and cut back to its last frame when sealed
+//! and at shutdown.
 
 use std::fs::{self, File};
-use std::io::{Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom};
 use std::mem;
+use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
@@ -25,6 +28,7 @@ use crate::frame;
 use crate::record::NewRecord;
 use crate::recover::Recovered;
 use crate::segment::{self, INDEX_EVERY};
+use crate::space;
 use crate::state::{SegIndex, Segment, Shared};
 use crate::writer::{Appended, CommitHook, CommitStats, LogOptions};
 
@@ -56,6 +60,8 @@ pub(crate) struct Writer {
     /// Committed bytes and frames of `active`.
     len: u64,
     count: u64,
+    /// The length of `active`'s file: `len` and the zeros after it.
+    allocated: u64,
     /// The last committed record.
     seq: u64,
     hash: [u8; 32],
@@ -80,6 +86,8 @@ struct Group {
     /// Bytes of `seg` written so far and frames of `seg` encoded so far.
     len: u64,
     count: u64,
+    /// The length of `seg`'s file.
+    allocated: u64,
     offsets: Vec<u64>,
     written: u64,
 }
@@ -103,6 +111,7 @@ impl Writer {
             segment_bytes: options.segment_bytes,
             on_commit: options.on_commit,
             len: active.committed_len(),
+            allocated: active.committed_len(),
             active,
             file: recovered.file,
             count: recovered.count,
@@ -150,6 +159,17 @@ impl Writer {
                 }
             }
         }
+        if self.allocated > self.len {
+            // Not needed for safety (opening the log cuts the zeros), but a stopped log's
+            // files then end where their records do.
+            if let Err(e) = space::release(&self.file, &self.active.path, self.len) {
+                tracing::warn!(
+                    error = %e,
+                    "无法截去访问日志段末尾的预留空间 (could not cut the space reserved at the end \
+                     of the access log segment)"
+                );
+            }
+        }
         self.shared.write().closed = Some("shut down".to_owned());
     }
 
@@ -163,6 +183,7 @@ impl Writer {
             file: None,
             len: self.len,
             count: self.count,
+            allocated: self.allocated,
             offsets: Vec::new(),
             written: 0,
         };
@@ -235,7 +256,13 @@ impl Writer {
     fn flush(&mut self, group: &mut Group) -> Result<(), AuditError> {
         let file = group.file.as_ref().unwrap_or(&self.file);
         let path = &group.seg.path;
-        (&*file).write_all(&self.buf).at(path)?;
+        let end = group.len + self.buf.len() as u64;
+        if self.sync {
+            group.allocated = space::reserve(file, path, group.allocated, end, self.segment_bytes)?;
+        }
+        file.write_all_at(&self.buf, group.len).at(path)?;
+        // Past the zeros if none could be reserved.
+        group.allocated = group.allocated.max(end);
         if self.sync {
             file.sync_data().at(path)?;
         }
@@ -247,6 +274,11 @@ impl Writer {
 
     /// Seals the group's current segment and continues in a new one from `first_seq`.
     fn start_segment(&mut self, group: &mut Group, first_seq: u64) -> Result<(), AuditError> {
+        if group.allocated > group.len {
+            let file = group.file.as_ref().unwrap_or(&self.file);
+            space::release(file, &group.seg.path, group.len)?;
+            group.allocated = group.len;
+        }
         let (path, file) = segment::create(&self.dir, first_seq)?;
         let seg = Arc::new(Segment::new(first_seq, path, 0, Some(SegIndex::default())));
         let full = mem::replace(&mut group.seg, Arc::clone(&seg));
@@ -256,6 +288,7 @@ impl Writer {
         group.file = Some(file);
         group.len = 0;
         group.count = 0;
+        group.allocated = 0;
         Ok(())
     }
 
@@ -268,6 +301,7 @@ impl Writer {
             file,
             len,
             count,
+            allocated,
             offsets,
             written,
         } = group;
@@ -292,6 +326,7 @@ impl Writer {
         self.active = seg;
         self.len = len;
         self.count = count;
+        self.allocated = allocated;
     }
 
     /// Records the committed head, now durable, in the durable mark before its waiters hear
@@ -319,6 +354,7 @@ impl Writer {
         let path = &self.active.path;
         self.file.set_len(self.len).at(path)?;
         self.file.seek(SeekFrom::Start(self.len)).at(path)?;
+        self.allocated = self.len;
         for seg in &group.created {
             match fs::remove_file(&seg.path) {
                 Ok(()) => {}

@@ -61,6 +61,26 @@ pub(crate) fn parts(frame: &[u8], payload_len: usize) -> (&[u8], &[u8; 32]) {
     (payload, hash)
 }
 
+/// Whether `frame`, a frame complete by its length prefix that is the last one before `after`
+/// (the rest of the segment), was torn by a crash in the zero-filled space ahead of the writer
+/// (`space.rs`): its stored hash is not its link from `prev`, its last byte is still zero and
+/// so is everything after it, and something is (the writer always reserves space past a
+/// group, so a frame at the very end of a file is never one torn in zeros). A crash cuts a
+/// write short, never out of order, so a torn frame ends in zeros. A damaged frame that
+/// happens to look so is still found: it is then missing from the log, which the durable
+/// mark tells apart from a crash if it was acknowledged.
+pub(crate) fn torn_in_zeros(frame: &[u8], after: &[u8], prev: &[u8; 32]) -> bool {
+    let Some((&0, _)) = frame.split_last() else {
+        return false;
+    };
+    if frame.len() < PREFIX + HASH || after.is_empty() || after.iter().any(|&b| b != 0) {
+        return false;
+    }
+    let payload_len = frame.len() - PREFIX - HASH;
+    let (payload, stored) = parts(frame, payload_len);
+    crate::chain_hash(prev, payload) != *stored
+}
+
 /// Appends a frame to `out` whose payload `encode` writes, chained to `prev`; returns its hash.
 pub(crate) fn write_frame(
     out: &mut Vec<u8>,
@@ -93,5 +113,31 @@ mod tests {
         assert_eq!(classify(&[0; 100]), Next::Torn);
         assert_eq!(classify(&[0, 0, 0, 0, 1]), Next::BadLength(0));
         assert_eq!(classify(&[0xff; 100]), Next::BadLength(u32::MAX));
+    }
+
+    #[test]
+    fn tells_a_frame_torn_in_zeros() {
+        let prev = [7; 32];
+        // A payload whose frame ends in a zero byte once its hash is cut away.
+        let mut frame = Vec::new();
+        write_frame(&mut frame, &prev, |out| out.extend_from_slice(b"a record"));
+        let zeros = [0; 64];
+        // Whole and followed by zeros: not torn.
+        assert!(!torn_in_zeros(&frame, &zeros, &prev));
+        // Cut anywhere inside its payload or hash, the rest zero-filled: torn.
+        for cut in PREFIX..frame.len() {
+            let mut torn = frame[..cut].to_vec();
+            torn.resize(frame.len(), 0);
+            assert!(torn_in_zeros(&torn, &zeros, &prev), "cut at {cut}");
+            // Not if anything but zeros follows it, nor at the very end of the file.
+            assert!(!torn_in_zeros(&torn, &[0, 1], &prev), "cut at {cut}");
+            assert!(!torn_in_zeros(&torn, &[], &prev), "cut at {cut}");
+        }
+        // A damaged frame whose last byte is not zero is damage, not a tear.
+        let mut damaged = frame.clone();
+        damaged[PREFIX] ^= 1;
+        let last = damaged.len() - 1;
+        damaged[last] = 1;
+        assert!(!torn_in_zeros(&damaged, &zeros, &prev));
     }
 }

@@ -31,6 +31,7 @@ mod read;
 mod record;
 mod recover;
 mod segment;
+mod space;
 mod state;
 mod verify;
 mod writer;

@@ -115,6 +115,22 @@ impl Loaded {
         at
     }
 
+    /// In the last segment of a stopped log: takes a last frame (from `from` on) torn by a
+    /// crash in the zero-filled space ahead of the writer (`frame::torn_in_zeros`) off the
+    /// frames and into the torn tail. `prev` is the stored hash before frame 0.
+    pub fn drop_torn_last(&mut self, from: usize, prev: &[u8; 32]) {
+        let Some(i) = self.frames.len().checked_sub(1).filter(|&i| i >= from) else {
+            return;
+        };
+        let link = if i > 0 { *self.hash(i - 1) } else { *prev };
+        let f = self.frames[i];
+        let end = f.start + frame::frame_len(f.payload_len);
+        if frame::torn_in_zeros(&self.data[f.start..end], &self.data[end..], &link) {
+            self.frames.pop();
+            self.tail = Tail::Torn((self.data.len() - f.start) as u64);
+        }
+    }
+
     pub fn payload(&self, i: usize) -> &[u8] {
         let f = self.frames[i];
         frame::parts(&self.data[f.start..], f.payload_len).0

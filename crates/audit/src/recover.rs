@@ -1,8 +1,10 @@
 //! Finding the head at open. Only the last segment is scanned: a torn tail (what a crash
-//! during an unacknowledged append leaves) is truncated with a warning, and an empty last
-//! segment (a crash right after creating it) is removed. A complete frame that does not
-//! decode or whose hash is wrong is left as it is, for verification to report; the head is
-//! then the last frame as stored.
+//! during an unacknowledged append leaves) is truncated with a warning, the zeros reserved
+//! ahead of the writer (`space.rs`) without one, and an empty last segment (a crash right
+//! after creating it) is removed. A last frame torn inside those zeros is part of the torn
+//! tail (`frame::torn_in_zeros`). Any other complete frame that does not decode or whose hash
+//! is wrong is left as it is, for verification to report; the head is then the last frame as
+//! stored.
 //!
 //! Before anything is changed, the log is held against its durable mark (`durable.rs`): if it
 //! ends before the last record acknowledged as durable, or that record is not the one
@@ -21,7 +23,7 @@ use crate::durable::{self, Mark};
 use crate::error::{AuditError, IoContext};
 use crate::frame;
 use crate::record::{GENESIS, RecordRef};
-use crate::segment::{self, Scan};
+use crate::segment::{self, INDEX_EVERY, Scan, SegmentFile};
 use crate::state::{Head, SegIndex, Segment};
 
 /// The state of a log directory as the writer takes it over.
@@ -67,6 +69,7 @@ pub(crate) fn recover(dir: &Path) -> Result<Recovered, AuditError> {
             .at(&path)?;
         let len = file.metadata().at(&path)?.len();
         let scan = segment::scan(&path, len, true)?;
+        let scan = without_torn_frame(&files, &file, &path, len, scan)?;
         let (seq, hash) = last_frame(&file, &path, last.first_seq, &scan)?;
         if let Some(mark) = &mark {
             let torn = (scan.end < len).then_some((path.as_path(), scan.end, len - scan.end));
@@ -87,12 +90,21 @@ pub(crate) fn recover(dir: &Path) -> Result<Recovered, AuditError> {
             }
         }
         if scan.end < len {
-            tracing::warn!(
-                segment = %path.display(),
-                bytes = len - scan.end,
-                "截断访问日志末尾不完整的记录 (truncating the torn tail of the access log, left \
-                 by a crash during an unacknowledged append)"
-            );
+            if zeros_from(&file, &path, scan.end, len)? {
+                tracing::info!(
+                    segment = %path.display(),
+                    bytes = len - scan.end,
+                    "截去访问日志段末尾未用的预留空间 (cutting the unused space reserved at the \
+                     end of the access log segment)"
+                );
+            } else {
+                tracing::warn!(
+                    segment = %path.display(),
+                    bytes = len - scan.end,
+                    "截断访问日志末尾不完整的记录 (truncating the torn tail of the access log, \
+                     left by a crash during an unacknowledged append)"
+                );
+            }
             file.set_len(scan.end).at(&path)?;
             file.sync_all().at(&path)?;
         }
@@ -140,6 +152,80 @@ pub(crate) fn recover(dir: &Path) -> Result<Recovered, AuditError> {
             count: scan.count,
         });
     }
+}
+
+/// The scan of the last segment taken back to the frame before its last one if that one was
+/// torn by a crash in the zero-filled space ahead of the writer (`frame::torn_in_zeros`): such
+/// a frame is whole by its length prefix, and only its link tells it from a written one.
+fn without_torn_frame(
+    files: &[SegmentFile],
+    file: &File,
+    path: &Path,
+    len: u64,
+    mut scan: Scan,
+) -> Result<Scan, AuditError> {
+    let Some((offset, payload_len)) = scan.last else {
+        return Ok(scan);
+    };
+    let prev = match scan.before_last {
+        Some((at, before_len)) => stored_hash(file, path, at, before_len)?,
+        None => match files {
+            [.., before, _] => {
+                let before_len = fs::metadata(&before.path).at(&before.path)?.len();
+                let sealed = segment::scan(&before.path, before_len, false)?;
+                match sealed.last {
+                    Some((at, l)) => {
+                        let sealed_file = File::open(&before.path).at(&before.path)?;
+                        stored_hash(&sealed_file, &before.path, at, l)?
+                    }
+                    None => return Ok(scan),
+                }
+            }
+            [only] if only.first_seq == 1 => GENESIS,
+            _ => return Ok(scan),
+        },
+    };
+    let mut bytes = vec![0; usize::try_from(len - offset).unwrap_or(usize::MAX)];
+    file.read_exact_at(&mut bytes, offset).at(path)?;
+    let (frame, after) = bytes.split_at(frame::frame_len(payload_len));
+    if !frame::torn_in_zeros(frame, after, &prev) {
+        return Ok(scan);
+    }
+    scan.count -= 1;
+    if scan.count.is_multiple_of(INDEX_EVERY) {
+        scan.offsets.pop();
+    }
+    scan.end = offset;
+    scan.last = scan.before_last.take();
+    Ok(scan)
+}
+
+/// The stored hash of the frame at `offset` with a payload of `payload_len` bytes.
+fn stored_hash(
+    file: &File,
+    path: &Path,
+    offset: u64,
+    payload_len: usize,
+) -> Result<[u8; 32], AuditError> {
+    let mut hash = [0; frame::HASH];
+    let at = offset + (frame::PREFIX + payload_len) as u64;
+    file.read_exact_at(&mut hash, at).at(path)?;
+    Ok(hash)
+}
+
+/// Whether bytes `from..to` of `file` are all zero.
+fn zeros_from(file: &File, path: &Path, from: u64, to: u64) -> Result<bool, AuditError> {
+    let mut buf = vec![0; 64 * 1024];
+    let mut at = from;
+    while at < to {
+        let n = (to - at).min(buf.len() as u64) as usize;
+        file.read_exact_at(&mut buf[..n], at).at(path)?;
+        if buf[..n].iter().any(|&b| b != 0) {
+            return Ok(false);
+        }
+        at += n as u64;
+    }
+    Ok(true)
 }
 
 /// The seq and stored hash of the last frame of a scanned segment (0 and [`GENESIS`] if it

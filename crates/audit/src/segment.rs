@@ -33,6 +33,8 @@ pub(crate) struct Scan {
     pub end: u64,
     /// Offset and payload length of the last complete frame.
     pub last: Option<(u64, usize)>,
+    /// Offset and payload length of the frame before it.
+    pub before_last: Option<(u64, usize)>,
 }
 
 /// The file name of the segment whose first record is `first_seq`.
@@ -131,6 +133,7 @@ pub(crate) fn scan(path: &Path, len: u64, allow_torn: bool) -> Result<Scan, Audi
         reader
             .seek_relative((frame_len - PREFIX as u64) as i64)
             .at(path)?;
+        scan.before_last = scan.last;
         scan.last = Some((scan.end, payload_len as usize));
         scan.count += 1;
         scan.end += frame_len;

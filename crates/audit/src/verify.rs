@@ -36,7 +36,7 @@ pub struct Verification {
     /// What is wrong, in words.
     pub problem: Option<String>,
     /// Bytes of an incomplete final frame in the last segment, left by a crash during an
-    /// unacknowledged append: not a failure (the log truncates them when it next opens). A
+    /// unacknowledged append, and of the zeros reserved ahead of the writer: not a failure (the log truncates them when it next opens). A
     /// cut into acknowledged records is a failure instead, and counts no bytes here.
     pub torn_tail_bytes: u64,
 }
@@ -163,7 +163,7 @@ fn verify(
             }
         });
         for (i, seg) in (start..).zip(loaded_rx) {
-            let seg = seg?;
+            let mut seg = seg?;
             let spec = &specs[i];
             let last = i == specs.len() - 1;
             let mut first = 0;
@@ -173,6 +173,9 @@ fn verify(
                     Some(j) => first = j + 1,
                     None => break,
                 }
+            }
+            if offline && last {
+                seg.drop_torn_last(first, &walk.v.head_hash);
             }
             if walk.segment(spec, &seg, first, to, offline && last, last) {
                 break;

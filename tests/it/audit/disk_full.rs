@@ -260,6 +260,10 @@ async fn set_up(disk: &SmallDisk, server: &DiskServer) -> Set {
     }
 }
 
+/// WhoAmI calls that fill more than the access log's reserved space (a MiB; a record of
+/// WhoAmI takes a few hundred bytes).
+const WHO_AM_I_ON_A_FULL_DISK: usize = 20_000;
+
 /// A CSV upload of about 1 MiB for the set's entry.
 fn big_csv() -> String {
     PEOPLE_CSV.lines().next().unwrap().to_owned()
@@ -268,18 +272,19 @@ fn big_csv() -> String {
 }
 
 /// Fills the disk, then checks that WhoAmI, RegisterEntry and PublishData are refused with
-/// RESOURCE_EXHAUSTED (the last page of the log's segment may take a few records first), and
-/// that the server does not ask to be restarted for it; returns the filler.
+/// RESOURCE_EXHAUSTED (the space the access log reserved ahead of its last record, up to a
+/// MiB, takes records first), and that the server does not ask to be restarted for it;
+/// returns the filler.
 async fn fill_and_expect_refusals(disk: &SmallDisk, set: &Set) -> PathBuf {
     let filler = disk.fill();
     let mut refused = None;
-    for _ in 0..500 {
+    for _ in 0..WHO_AM_I_ON_A_FULL_DISK {
         if let Err(status) = who_am_i(&set.admin).await {
             refused = Some(status);
             break;
         }
     }
-    let refused = refused.expect("WhoAmI was served 500 times on a full disk");
+    let refused = refused.expect("WhoAmI was served again and again on a full disk");
     assert_disk_full("WhoAmI on a full disk", &refused);
     assert_disk_full(
         "WhoAmI again",

@@ -113,3 +113,92 @@ fn writer_rate_without_sync() {
         n as f64 / seconds
     );
 }
+
+/// Durable appends from `AUDIT_BENCH_WAITERS` (default 64) callers at once, each waiting for
+/// its record to be durable before the next, as calls do, for `AUDIT_BENCH_SECONDS` (default
+/// 5): records per second, groups per second and the process's CPU time per record (the
+/// writer's group commit and the callers' hand-offs; its fdatasyncs, mostly).
+#[test]
+#[ignore]
+fn durable_append_cost() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let waiters = env("AUDIT_BENCH_WAITERS", 64);
+    let seconds = env("AUDIT_BENCH_SECONDS", 5);
+    let dir = tempfile::tempdir_in(".").unwrap();
+    let groups = Arc::new(AtomicU64::new(0));
+    let counted = groups.clone();
+    let options = LogOptions {
+        sync: true,
+        on_commit: Some(Arc::new(move |_| {
+            counted.fetch_add(1, Ordering::Relaxed);
+        })),
+        ..LogOptions::default()
+    };
+    let log = Arc::new(AccessLog::open(dir.path(), options).unwrap());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let appended = Arc::new(AtomicU64::new(0));
+    let (cpu_before, groups_before, started) = (
+        process_cpu(),
+        groups.load(Ordering::Relaxed),
+        Instant::now(),
+    );
+    runtime.block_on(async {
+        let tasks: Vec<_> = (0..waiters)
+            .map(|w| {
+                let (log, stop, appended) = (log.clone(), stop.clone(), appended.clone());
+                tokio::spawn(async move {
+                    let mut i = w * 1_000_000_000;
+                    while !stop.load(Ordering::Relaxed) {
+                        log.append(record(i)).await.unwrap();
+                        appended.fetch_add(1, Ordering::Relaxed);
+                        i += 1;
+                    }
+                })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+        stop.store(true, Ordering::Relaxed);
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu = process_cpu() - cpu_before;
+    let n = appended.load(Ordering::Relaxed) as f64;
+    let g = (groups.load(Ordering::Relaxed) - groups_before) as f64;
+    println!(
+        "{waiters} waiters, {seconds} s: {:.0} records/s, {:.0} groups/s ({:.1} records a group), \
+         {:.1} µs of CPU per record",
+        n / elapsed,
+        g / elapsed,
+        n / g.max(1.0),
+        cpu * 1e6 / n.max(1.0)
+    );
+    log.close();
+}
+
+/// CPU seconds (user + system) this process used so far.
+fn process_cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    ticks as f64 / 100.0
+}

@@ -1,6 +1,7 @@
 //! Reopening: what was acknowledged is there and the chain goes on across segments; the torn
-//! tail a crash leaves is reported by offline verification and truncated at open (with a
-//! warning); damage that is not a torn tail is left alone or stops the open, and so does a
+//! tail a crash leaves, at the end of a growing file or in the zeros reserved ahead of the
+//! writer, is reported by offline verification and truncated at open (with a warning unless
+//! it is zeros alone); damage that is not a torn tail is left alone or stops the open, and so does a
 //! log that ends before the last record acknowledged as durable.
 
 #![allow(clippy::unwrap_used)]
@@ -114,7 +115,13 @@ fn a_torn_tail_is_reported_then_truncated_with_a_warning() {
         let warnings = Arc::new(AtomicUsize::new(0));
         let subscriber = CountWarnings(warnings.clone());
         let log = tracing::subscriber::with_default(subscriber, || open(dir.path(), 1 << 20));
-        assert_eq!(warnings.load(Ordering::Relaxed), 1, "{what}");
+        // Zeros alone are space reserved ahead of the writer, cut without a warning.
+        let torn = tail.iter().any(|&b| b != 0);
+        assert_eq!(
+            warnings.load(Ordering::Relaxed),
+            usize::from(torn),
+            "{what}"
+        );
         assert_eq!(fs::metadata(&last).unwrap().len(), clean_len, "{what}");
         assert_eq!(log.head(), head, "{what}");
         assert_eq!(fill(&log, 10, 5).seq, 15);
@@ -310,6 +317,115 @@ fn a_rewritten_last_record_is_not_the_acknowledged_one() {
     fs::copy(marked.path().join("DURABLE"), dir.path().join("DURABLE")).unwrap();
     let v = verify_dir(dir.path(), None, None).unwrap();
     assert!(!v.ok && v.first_bad_seq == Some(10), "{v:?}");
+    let opened = AccessLog::open(dir.path(), common::options(1 << 20));
+    assert!(
+        matches!(opened, Err(AuditError::Corrupt { .. })),
+        "{opened:?}"
+    );
+}
+
+#[test]
+fn a_synced_log_writes_into_zeros_reserved_ahead_and_ends_where_its_records_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = LogOptions {
+        sync: true,
+        ..common::options(4096)
+    };
+    let log = AccessLog::open(dir.path(), options).unwrap();
+    fill(&log, 0, 60);
+    let head = log.head();
+    let lens: Vec<u64> = segments(dir.path())
+        .iter()
+        .map(|p| fs::metadata(p).unwrap().len())
+        .collect();
+    assert!(lens.len() >= 3, "{lens:?}");
+    // The active segment runs on in zeros past its records; sealed ones were cut back.
+    let (active, sealed) = lens.split_last().unwrap();
+    let sealed_bytes: u64 = sealed.iter().sum();
+    assert!(sealed_bytes + active > head.size_bytes, "{lens:?} {head:?}");
+    // A stopped log's directory read as it is: the zeros are a tail, nothing is wrong.
+    let v = verify_dir(dir.path(), None, None).unwrap();
+    assert!(v.ok && v.records_checked == 60, "{v:?}");
+    assert_eq!(v.torn_tail_bytes, sealed_bytes + active - head.size_bytes);
+    log.close();
+    let size: u64 = segments(dir.path())
+        .iter()
+        .map(|p| fs::metadata(p).unwrap().len())
+        .sum();
+    assert_eq!(size, head.size_bytes);
+    let v = verify_dir(dir.path(), None, None).unwrap();
+    assert!(
+        v.ok && v.torn_tail_bytes == 0 && v.records_checked == 60,
+        "{v:?}"
+    );
+}
+
+#[test]
+fn a_record_torn_in_the_zeros_reserved_ahead_is_a_torn_tail() {
+    let base = tempfile::tempdir().unwrap();
+    fill(&open(base.path(), 1 << 20), 0, 5);
+    for (what, tail) in torn_tails(base.path()) {
+        let dir = tempfile::tempdir().unwrap();
+        let log = synced(dir.path());
+        fill(&log, 0, 10);
+        let head = log.head();
+        log.close();
+        // What a crash inside a write into the reserved zeros leaves: the start of a frame,
+        // then zeros (the frame now whole by its length prefix, its hash wrong).
+        let last = segments(dir.path()).pop().unwrap();
+        let clean_len = fs::metadata(&last).unwrap().len();
+        let mut crashed = tail.clone();
+        crashed.resize(tail.len() + 8192, 0);
+        OpenOptions::new()
+            .append(true)
+            .open(&last)
+            .unwrap()
+            .write_all(&crashed)
+            .unwrap();
+
+        let v = verify_dir(dir.path(), None, None).unwrap();
+        assert!(v.ok, "{what}: {v:?}");
+        assert_eq!(v.torn_tail_bytes, crashed.len() as u64, "{what}");
+        assert_eq!(v.records_checked, 10, "{what}");
+
+        let warnings = Arc::new(AtomicUsize::new(0));
+        let subscriber = CountWarnings(warnings.clone());
+        let log = tracing::subscriber::with_default(subscriber, || synced(dir.path()));
+        // Zeros alone are unused space, not a torn record.
+        let torn = tail.iter().any(|&b| b != 0);
+        assert_eq!(
+            warnings.load(Ordering::Relaxed),
+            usize::from(torn),
+            "{what}"
+        );
+        assert_eq!(fs::metadata(&last).unwrap().len(), clean_len, "{what}");
+        assert_eq!(log.head(), head, "{what}");
+        assert_eq!(fill(&log, 10, 5).seq, 15, "{what}");
+        log.close();
+        let v = verify_dir(dir.path(), None, None).unwrap();
+        assert!(
+            v.ok && v.torn_tail_bytes == 0 && v.records_checked == 15,
+            "{what}: {v:?}"
+        );
+    }
+}
+
+#[test]
+fn an_acknowledged_record_that_looks_torn_in_zeros_is_still_a_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = synced(dir.path());
+    fill(&log, 0, 10);
+    log.close();
+    // Record 10's last bytes zeroed, zeros after it: it looks torn, but it was acknowledged.
+    let f = frame(dir.path(), 10);
+    common::edit(&f.path, |b| {
+        let end = f.end();
+        b[end - 20..end].fill(0);
+        b.resize(end + 4096, 0);
+    });
+    let v = verify_dir(dir.path(), None, None).unwrap();
+    assert!(!v.ok && v.first_bad_seq == Some(10), "{v:?}");
+    assert!(v.problem.unwrap().contains("acknowledged"));
     let opened = AccessLog::open(dir.path(), common::options(1 << 20));
     assert!(
         matches!(opened, Err(AuditError::Corrupt { .. })),
