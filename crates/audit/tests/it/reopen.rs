@@ -88,43 +88,45 @@ fn torn_tails(dir: &std::path::Path) -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-#[test]
-fn a_torn_tail_is_reported_then_truncated_with_a_warning() {
+/// Appends each torn tail, followed by `zeros` zero bytes, to the last segment of a closed
+/// log of 10 records, then checks that offline verification passes and reports the tail, and
+/// that opening the log with `reopen` cuts it (with a warning unless it is zeros alone) and
+/// the chain goes on.
+fn torn_tails_are_cut(reopen: fn(&std::path::Path) -> AccessLog, zeros: usize) {
     let base = tempfile::tempdir().unwrap();
     fill(&open(base.path(), 1 << 20), 0, 5);
     for (what, tail) in torn_tails(base.path()) {
         let dir = tempfile::tempdir().unwrap();
-        let log = open(dir.path(), 1 << 20);
+        let log = reopen(dir.path());
         fill(&log, 0, 10);
         let head = log.head();
         log.close();
         let last = segments(dir.path()).pop().unwrap();
         let clean_len = fs::metadata(&last).unwrap().len();
+        let mut crashed = tail.clone();
+        crashed.resize(tail.len() + zeros, 0);
         OpenOptions::new()
             .append(true)
             .open(&last)
             .unwrap()
-            .write_all(&tail)
+            .write_all(&crashed)
             .unwrap();
 
         let v = verify_dir(dir.path(), None, None).unwrap();
         assert!(v.ok, "{what}: {v:?}");
-        assert_eq!(v.torn_tail_bytes, tail.len() as u64, "{what}");
+        assert_eq!(v.torn_tail_bytes, crashed.len() as u64, "{what}");
         assert_eq!(v.records_checked, 10, "{what}");
 
         let warnings = Arc::new(AtomicUsize::new(0));
         let subscriber = CountWarnings(warnings.clone());
-        let log = tracing::subscriber::with_default(subscriber, || open(dir.path(), 1 << 20));
+        let log = tracing::subscriber::with_default(subscriber, || reopen(dir.path()));
         // Zeros alone are space reserved ahead of the writer, cut without a warning.
         let torn = tail.iter().any(|&b| b != 0);
-        assert_eq!(
-            warnings.load(Ordering::Relaxed),
-            usize::from(torn),
-            "{what}"
-        );
+        let warned = warnings.load(Ordering::Relaxed);
+        assert_eq!(warned, usize::from(torn), "{what}");
         assert_eq!(fs::metadata(&last).unwrap().len(), clean_len, "{what}");
         assert_eq!(log.head(), head, "{what}");
-        assert_eq!(fill(&log, 10, 5).seq, 15);
+        assert_eq!(fill(&log, 10, 5).seq, 15, "{what}");
         log.close();
         let v = verify_dir(dir.path(), None, None).unwrap();
         assert!(
@@ -132,6 +134,23 @@ fn a_torn_tail_is_reported_then_truncated_with_a_warning() {
             "{what}: {v:?}"
         );
     }
+}
+
+#[test]
+fn a_torn_tail_is_reported_then_truncated_with_a_warning() {
+    torn_tails_are_cut(|dir| open(dir, 1 << 20), 0);
+}
+
+#[test]
+fn a_torn_tail_after_the_acknowledged_records_of_a_synced_log_is_still_a_crash_left_over() {
+    torn_tails_are_cut(synced, 0);
+}
+
+/// What a crash inside a write into the zeros reserved ahead leaves: the start of a frame,
+/// then zeros (the frame now whole by its length prefix, its hash wrong).
+#[test]
+fn a_record_torn_in_the_zeros_reserved_ahead_is_a_torn_tail() {
+    torn_tails_are_cut(synced, 8192);
 }
 
 #[test]
@@ -264,36 +283,6 @@ fn a_record_cut_after_it_was_acknowledged_is_damage_verify_fails_and_the_log_doe
 }
 
 #[test]
-fn a_torn_tail_after_the_acknowledged_records_of_a_synced_log_is_still_a_crash_left_over() {
-    let base = tempfile::tempdir().unwrap();
-    fill(&open(base.path(), 1 << 20), 0, 5);
-    for (what, tail) in torn_tails(base.path()) {
-        let dir = tempfile::tempdir().unwrap();
-        let log = synced(dir.path());
-        fill(&log, 0, 10);
-        let head = log.head();
-        log.close();
-        let last = segments(dir.path()).pop().unwrap();
-        OpenOptions::new()
-            .append(true)
-            .open(&last)
-            .unwrap()
-            .write_all(&tail)
-            .unwrap();
-        let v = verify_dir(dir.path(), None, None).unwrap();
-        assert!(
-            v.ok && v.torn_tail_bytes == tail.len() as u64,
-            "{what}: {v:?}"
-        );
-        let log = synced(dir.path());
-        assert_eq!(log.head(), head, "{what}");
-        assert_eq!(fill(&log, 10, 1).seq, 11, "{what}");
-        log.close();
-        assert!(verify_dir(dir.path(), None, None).unwrap().ok, "{what}");
-    }
-}
-
-#[test]
 fn a_rewritten_last_record_is_not_the_acknowledged_one() {
     let dir = tempfile::tempdir().unwrap();
     let log = synced(dir.path());
@@ -358,56 +347,6 @@ fn a_synced_log_writes_into_zeros_reserved_ahead_and_ends_where_its_records_do()
         v.ok && v.torn_tail_bytes == 0 && v.records_checked == 60,
         "{v:?}"
     );
-}
-
-#[test]
-fn a_record_torn_in_the_zeros_reserved_ahead_is_a_torn_tail() {
-    let base = tempfile::tempdir().unwrap();
-    fill(&open(base.path(), 1 << 20), 0, 5);
-    for (what, tail) in torn_tails(base.path()) {
-        let dir = tempfile::tempdir().unwrap();
-        let log = synced(dir.path());
-        fill(&log, 0, 10);
-        let head = log.head();
-        log.close();
-        // What a crash inside a write into the reserved zeros leaves: the start of a frame,
-        // then zeros (the frame now whole by its length prefix, its hash wrong).
-        let last = segments(dir.path()).pop().unwrap();
-        let clean_len = fs::metadata(&last).unwrap().len();
-        let mut crashed = tail.clone();
-        crashed.resize(tail.len() + 8192, 0);
-        OpenOptions::new()
-            .append(true)
-            .open(&last)
-            .unwrap()
-            .write_all(&crashed)
-            .unwrap();
-
-        let v = verify_dir(dir.path(), None, None).unwrap();
-        assert!(v.ok, "{what}: {v:?}");
-        assert_eq!(v.torn_tail_bytes, crashed.len() as u64, "{what}");
-        assert_eq!(v.records_checked, 10, "{what}");
-
-        let warnings = Arc::new(AtomicUsize::new(0));
-        let subscriber = CountWarnings(warnings.clone());
-        let log = tracing::subscriber::with_default(subscriber, || synced(dir.path()));
-        // Zeros alone are unused space, not a torn record.
-        let torn = tail.iter().any(|&b| b != 0);
-        assert_eq!(
-            warnings.load(Ordering::Relaxed),
-            usize::from(torn),
-            "{what}"
-        );
-        assert_eq!(fs::metadata(&last).unwrap().len(), clean_len, "{what}");
-        assert_eq!(log.head(), head, "{what}");
-        assert_eq!(fill(&log, 10, 5).seq, 15, "{what}");
-        log.close();
-        let v = verify_dir(dir.path(), None, None).unwrap();
-        assert!(
-            v.ok && v.torn_tail_bytes == 0 && v.records_checked == 15,
-            "{what}: {v:?}"
-        );
-    }
 }
 
 #[test]
