@@ -435,6 +435,38 @@ async fn the_access_log_size_is_reported() {
 }
 
 #[tokio::test]
+async fn reads_of_versions_are_counted_as_cache_hits_and_misses() {
+    let w = world().await;
+    let code = w.entry(ShareType::Unconditional).await;
+    let hits =
+        |page: &Scrape| page.value_or_zero("govshare_catalog_versions_cache_hits_total", &[]);
+    let misses =
+        |page: &Scrape| page.value_or_zero("govshare_catalog_versions_cache_misses_total", &[]);
+    let before = scrape(&w.server).await;
+    for _ in 0..3 {
+        w.b_consumer
+            .catalog
+            .clone()
+            .get_entry(proto::GetEntryRequest {
+                code: code.clone(),
+                version: 0,
+            })
+            .await
+            .unwrap();
+    }
+    let after = scrape(&w.server).await;
+    // The first read may go to the store, the others are answered from memory.
+    assert!(hits(&after) - hits(&before) >= 2.0, "{}", after.text);
+    assert!(misses(&after) + hits(&after) - misses(&before) - hits(&before) >= 3.0);
+    assert!(
+        after
+            .value("govshare_catalog_versions_cache_bytes", &[])
+            .unwrap()
+            > 0.0
+    );
+}
+
+#[tokio::test]
 async fn probes_answer_while_serving() {
     let server = TestServer::start().await;
     let health = http_get(server.metrics_addr, "/healthz").await;

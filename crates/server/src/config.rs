@@ -86,12 +86,16 @@ pub struct CatalogConfig {
     /// Working days a department has to publish a change to a published entry (目录更新时限);
     /// later publications count as updated late in the yearly report.
     pub update_working_days: u32,
+    /// Bytes of decoded versions kept in memory for reads (GetEntry, ListEntries, sharing);
+    /// a version counts as its canonical size plus a little. Reads beyond it go to the store.
+    pub versions_cache_bytes: u64,
 }
 
 impl Default for CatalogConfig {
     fn default() -> Self {
         CatalogConfig {
             update_working_days: 15,
+            versions_cache_bytes: govshare_service::versions::DEFAULT_BUDGET_BYTES as u64,
         }
     }
 }
@@ -525,6 +529,9 @@ impl Config {
             "GOVSHARE_CATALOG_UPDATE_WORKING_DAYS" => {
                 self.catalog.update_working_days = parsed(name, value)?
             }
+            "GOVSHARE_CATALOG_VERSIONS_CACHE_BYTES" => {
+                self.catalog.versions_cache_bytes = parsed(name, value)?
+            }
             "GOVSHARE_SHARING_ANSWER_WORKING_DAYS" => {
                 self.sharing.answer_working_days = parsed(name, value)?
             }
@@ -731,6 +738,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "catalog.update_working_days",
                 message: "must be between 1 and 60 working days".into(),
+            });
+        }
+        if !(1024 * 1024..=64 * 1024 * 1024 * 1024).contains(&self.catalog.versions_cache_bytes) {
+            return Err(ConfigError::Invalid {
+                key: "catalog.versions_cache_bytes",
+                message: "must be between 1 MiB and 64 GiB".into(),
             });
         }
         if !(1..=60).contains(&self.sharing.answer_working_days) {

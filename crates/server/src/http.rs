@@ -22,6 +22,7 @@ pub(crate) struct HttpState {
     pub store: Arc<dyn Store>,
     pub metrics: Arc<Metrics>,
     pub log: AccessLogHandle,
+    pub versions: Arc<govshare_service::versions::Versions>,
 }
 
 /// Alive unless the store or the access log stopped for good: then only a restart brings the
@@ -66,6 +67,7 @@ async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {
             .set(i64::try_from(head.size_bytes).unwrap_or(i64::MAX)),
         Err(e) => tracing::warn!(error = %e, "could not read the access log's size"),
     }
+    state.metrics.versions_cache(state.versions.stats());
     let body = state.metrics.render(state.store.as_ref()).await;
     (
         [(

@@ -408,6 +408,10 @@ pub async fn start(
     let bucket = crate::exchange::open_bucket(&config.exchange)?;
     let methods = MethodTable::served();
     let metrics = Arc::new(Metrics::new(&methods).context("registering the metrics")?);
+    let versions = Arc::new(Versions::with_budget(
+        store.clone(),
+        usize::try_from(config.catalog.versions_cache_bytes).unwrap_or(usize::MAX),
+    ));
     let audit = open_access_log(&config, &metrics).await?;
     let verify_interval = (config.audit.verify_interval_secs > 0)
         .then(|| std::time::Duration::from_secs(config.audit.verify_interval_secs));
@@ -423,6 +427,7 @@ pub async fn start(
                 store: store.clone(),
                 metrics: metrics.clone(),
                 log: audit.clone(),
+                versions: versions.clone(),
             },
         ));
     }
@@ -442,7 +447,7 @@ pub async fn start(
         store: store.clone(),
         policy: config.sharing.policy(),
         calendar,
-        versions: Arc::new(Versions::new(store.clone())),
+        versions: versions.clone(),
         blobs,
         bucket,
         audit,

@@ -2,6 +2,7 @@
 //! immutable, so a cached version can never be stale, on one server or many.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use govshare_model::{ResourceCode, ResourceMetadata};
@@ -44,8 +45,10 @@ pub fn decode(code: &ResourceCode, record: &VersionRecord) -> ServiceResult<Reso
 
 /// Versions by entry code and version number, read from the store once.
 ///
-/// The cache keeps two generations: new versions go into the current one; once it holds half
-/// of [`CAPACITY`], it becomes the previous one and the version before that is let go. A read
+/// The cache is bounded by bytes: a version counts as many bytes as its canonical form (about
+/// what its decoded metadata takes in memory) plus [`OVERHEAD`]. It keeps two generations: new
+/// versions go into the current one; once that holds half of the budget, it becomes the
+/// previous one and the generation before that is let go. A read
 /// finds a version in either, and one found in the previous generation is kept on in the
 /// current, so versions read often stay while those not read for a generation leave. Letting
 /// a generation go frees thousands of versions: that happens outside the lock, on a blocking
@@ -54,21 +57,29 @@ pub fn decode(code: &ResourceCode, record: &VersionRecord) -> ServiceResult<Reso
 pub struct Versions {
     store: Arc<dyn CatalogueStore>,
     map: RwLock<Kept>,
+    /// The most bytes kept, over both generations.
+    budget: usize,
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
-type ByCode = HashMap<ResourceCode, HashMap<u64, Arc<Version>>>;
+/// A kept version and the bytes it counts for.
+type Held = (Arc<Version>, usize);
+type ByCode = HashMap<ResourceCode, HashMap<u64, Held>>;
 
 /// The kept versions, by code then number: a lookup borrows the code, allocates nothing.
 #[derive(Debug, Default)]
 struct Kept {
     current: ByCode,
-    /// How many versions `current` holds, over every code.
-    len: usize,
+    /// Bytes `current` holds, over every code.
+    bytes: usize,
+    /// Bytes `previous` holds.
+    previous_bytes: usize,
     previous: ByCode,
 }
 
 impl Kept {
-    fn get(&self, code: &ResourceCode, version: u64) -> Option<(&Arc<Version>, bool)> {
+    fn get(&self, code: &ResourceCode, version: u64) -> Option<(&Held, bool)> {
         if let Some(v) = self.current.get(code).and_then(|v| v.get(&version)) {
             return Some((v, true));
         }
@@ -76,67 +87,115 @@ impl Kept {
         Some((v, false))
     }
 
-    /// Keeps `value` in the current generation; returns the generation let go, if one was.
-    fn insert(&mut self, code: &ResourceCode, version: u64, value: Arc<Version>) -> Option<ByCode> {
+    /// Keeps `held` in the current generation, which holds at most `half` bytes before it
+    /// becomes the previous one; returns the generation let go, if one was.
+    fn insert(
+        &mut self,
+        code: &ResourceCode,
+        version: u64,
+        held: Held,
+        half: usize,
+    ) -> Option<ByCode> {
         let mut gone = None;
-        if self.len >= CAPACITY / 2 {
+        if self.bytes + held.1 > half && self.bytes > 0 {
             let current = std::mem::take(&mut self.current);
             gone = Some(std::mem::replace(&mut self.previous, current));
-            self.len = 0;
+            self.previous_bytes = std::mem::take(&mut self.bytes);
         }
+        let bytes = held.1;
         let versions = self.current.entry(code.clone()).or_default();
-        if versions.insert(version, value).is_none() {
-            self.len += 1;
+        if versions.insert(version, held).is_none() {
+            self.bytes += bytes;
         }
         gone
     }
 }
 
-/// How many versions are kept at most, over both generations.
-const CAPACITY: usize = 20_000;
+/// Bytes a kept version counts for beyond its canonical form: its record and the maps' entries.
+pub const OVERHEAD: usize = 256;
+
+/// The default budget of [`Versions`]: about 100 000 versions of a catalogue entry of the
+/// usual size (three to ten 信息项, about a KiB in canonical form).
+pub const DEFAULT_BUDGET_BYTES: usize = 128 * 1024 * 1024;
+
+/// What the cache did so far, for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Reads answered from memory.
+    pub hits: u64,
+    /// Reads that went to the store.
+    pub misses: u64,
+    /// Bytes held now, over both generations.
+    pub bytes: usize,
+}
 
 impl Versions {
-    /// An empty cache in front of `store`.
+    /// An empty cache in front of `store`, with the default budget.
     pub fn new(store: Arc<dyn CatalogueStore>) -> Self {
+        Versions::with_budget(store, DEFAULT_BUDGET_BYTES)
+    }
+
+    /// An empty cache in front of `store` that keeps at most `budget` bytes of versions.
+    pub fn with_budget(store: Arc<dyn CatalogueStore>, budget: usize) -> Self {
         Versions {
             store,
             map: RwLock::default(),
+            budget,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// Reads answered from memory and from the store, and the bytes held.
+    pub fn stats(&self) -> CacheStats {
+        let bytes = self
+            .map
+            .read()
+            .map_or(0, |map| map.bytes + map.previous_bytes);
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            bytes,
         }
     }
 
     /// Version `version` of entry `code`, from the cache or the store.
     pub async fn get(&self, code: &ResourceCode, version: u64) -> ServiceResult<Arc<Version>> {
         if let Some(v) = self.cached(code, version) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(v);
         }
+        self.misses.fetch_add(1, Ordering::Relaxed);
         let mut record = self
             .store
             .get_version(code, version)
             .await?
             .ok_or_else(|| no_such_version(code, version))?;
         let metadata = decode(code, &record)?;
+        let bytes = record.canonical.len() + OVERHEAD;
         record.canonical = Vec::new();
         let v = Arc::new(Version { record, metadata });
-        self.insert(code, version, v.clone());
+        self.insert(code, version, (v.clone(), bytes));
         Ok(v)
     }
 
     fn cached(&self, code: &ResourceCode, version: u64) -> Option<Arc<Version>> {
-        let (v, current) = {
+        let (held, current) = {
             let map = self.map.read().ok()?;
-            let (v, current) = map.get(code, version)?;
-            (v.clone(), current)
+            let (held, current) = map.get(code, version)?;
+            (held.clone(), current)
         };
+        let v = held.0.clone();
         if !current {
             // Read within the last two generations: kept on.
-            self.insert(code, version, v.clone());
+            self.insert(code, version, held);
         }
         Some(v)
     }
 
-    fn insert(&self, code: &ResourceCode, version: u64, value: Arc<Version>) {
+    fn insert(&self, code: &ResourceCode, version: u64, held: Held) {
         let gone = match self.map.write() {
-            Ok(mut map) => map.insert(code, version, value),
+            Ok(mut map) => map.insert(code, version, held, self.budget / 2),
             Err(_) => None,
         };
         if let Some(gone) = gone {
@@ -146,7 +205,7 @@ impl Versions {
 }
 
 /// Frees a generation of versions on a thread of its own, so that the call that let it go
-/// does not wait for it either (at most once per half [`CAPACITY`] versions read).
+/// does not wait for it either (at most once per half budget of versions read).
 fn let_go(generation: ByCode) {
     let spawned = std::thread::Builder::new()
         .name("versions-free".into())
@@ -162,8 +221,13 @@ mod tests {
 
     use super::*;
 
-    fn version(n: u64) -> Arc<Version> {
-        Arc::new(Version {
+    /// Bytes each test version counts for, and the budget of the test caches: 1 000 versions.
+    const WEIGHT: usize = 1_000;
+    const BUDGET: usize = 1_000 * WEIGHT;
+    const CAPACITY: usize = BUDGET / WEIGHT;
+
+    fn version(n: u64) -> Held {
+        let v = Arc::new(Version {
             record: VersionRecord {
                 version: n,
                 digest: String::new(),
@@ -173,12 +237,13 @@ mod tests {
                 canonical: Vec::new(),
             },
             metadata: govshare_model::testing::sample_metadata(),
-        })
+        });
+        (v, WEIGHT)
     }
 
     fn versions(dir: &std::path::Path) -> Versions {
         let store = SledStore::open(dir, &SledOptions::default()).expect("open the sled store");
-        Versions::new(Arc::new(store))
+        Versions::with_budget(Arc::new(store), BUDGET)
     }
 
     #[tokio::test]
@@ -194,6 +259,8 @@ mod tests {
         assert_eq!(cache.get(&code, 1).await.expect("cached").record.version, 1);
         let err = cache.get(&code, 2).await.expect_err("never stored");
         assert_eq!(err.to_string(), no_such_version(&code, 2).to_string());
+        let stats = cache.stats();
+        assert_eq!((stats.hits, stats.misses, stats.bytes), (1, 1, WEIGHT));
     }
 
     #[tokio::test]
@@ -207,8 +274,11 @@ mod tests {
             cache.insert(&other, n, version(n));
             let map = cache.map.read().expect("lock");
             let held = |g: &ByCode| g.values().map(HashMap::len).sum::<usize>();
-            assert_eq!(map.len, held(&map.current));
+            assert_eq!(map.bytes, held(&map.current) * WEIGHT);
+            assert_eq!(map.previous_bytes, held(&map.previous) * WEIGHT);
             assert!(held(&map.current) + held(&map.previous) <= CAPACITY);
+            drop(map);
+            assert!(cache.stats().bytes <= BUDGET);
         }
         // The last versions inserted are kept.
         assert!(cache.cached(&other, CAPACITY as u64 + 9).is_some());
@@ -226,7 +296,7 @@ mod tests {
         // Three generations pass; the hot version is read in each, the cold one never.
         for n in 0..(3 * CAPACITY as u64 / 2) {
             cache.insert(&filler, n, version(n));
-            if n % 1000 == 0 {
+            if n % (CAPACITY as u64 / 4) == 0 {
                 assert!(cache.cached(&hot, 1).is_some(), "lost a version read often");
             }
         }

@@ -45,6 +45,11 @@ pub(crate) struct Metrics {
     pub audit_verify_failures: IntCounter,
     pub audit_log_size: IntGauge,
     audit_refused: IntCounterVec,
+    versions_cache_hits: IntCounter,
+    versions_cache_misses: IntCounter,
+    versions_cache_bytes: IntGauge,
+    /// The cache's counts at the last scrape: the counters grow by what was added since.
+    versions_cache_seen: Mutex<(u64, u64)>,
     domain: DomainGauges,
     /// When the domain gauges were last counted; scrapes closer together reuse the counts.
     last_refresh: Mutex<Option<Instant>>,
@@ -153,6 +158,22 @@ impl Metrics {
                 "govshare_audit_log_size_bytes",
                 "Bytes of the access log on disk.",
             )?,
+            versions_cache_hits: counter(
+                &registry,
+                "govshare_catalog_versions_cache_hits_total",
+                "Reads of an entry's version answered from memory.",
+            )?,
+            versions_cache_misses: counter(
+                &registry,
+                "govshare_catalog_versions_cache_misses_total",
+                "Reads of an entry's version that went to the store and were decoded.",
+            )?,
+            versions_cache_bytes: gauge(
+                &registry,
+                "govshare_catalog_versions_cache_bytes",
+                "Bytes of decoded versions kept in memory ([catalog] versions_cache_bytes bounds it).",
+            )?,
+            versions_cache_seen: Mutex::new((0, 0)),
             domain: DomainGauges::new(&registry)?,
             grpc,
             refusals,
@@ -191,6 +212,21 @@ impl Metrics {
         if !ok {
             self.audit_verify_failures.inc();
         }
+    }
+
+    /// Takes the versions cache's counts into its metrics.
+    pub(crate) fn versions_cache(&self, stats: govshare_service::versions::CacheStats) {
+        let mut seen = self
+            .versions_cache_seen
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.versions_cache_hits
+            .inc_by(stats.hits.saturating_sub(seen.0));
+        self.versions_cache_misses
+            .inc_by(stats.misses.saturating_sub(seen.1));
+        *seen = (seen.0.max(stats.hits), seen.1.max(stats.misses));
+        self.versions_cache_bytes
+            .set(i64::try_from(stats.bytes).unwrap_or(i64::MAX));
     }
 
     /// Whether the domain gauges are due for a recount; marks them counted if so.
