@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::common::refusal::who_am_i_refused;
 use crate::common::{TestServer, violated_fields};
 use govshare_model::testing::valid_credit_code;
 use govshare_server::proto::{
@@ -339,18 +340,6 @@ async fn token_stops_authenticating_at_its_expiry() {
     let status = client.who_am_i(WhoAmIRequest {}).await.unwrap_err();
     assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
     crate::common::refusal::assert_reason(&status, "CREDENTIAL_EXPIRED");
-}
-
-/// A WhoAmI with `clients`' credential is refused as UNAUTHENTICATED, for `reason`.
-async fn who_am_i_refused(clients: &crate::common::Clients, reason: &str) {
-    let status = clients
-        .admin
-        .clone()
-        .who_am_i(WhoAmIRequest {})
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
-    crate::common::refusal::assert_reason(&status, reason);
 }
 
 #[tokio::test]

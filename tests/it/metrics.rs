@@ -444,15 +444,7 @@ async fn reads_of_versions_are_counted_as_cache_hits_and_misses() {
         |page: &Scrape| page.value_or_zero("govshare_catalog_versions_cache_misses_total", &[]);
     let before = scrape(&w.server).await;
     for _ in 0..3 {
-        w.b_consumer
-            .catalog
-            .clone()
-            .get_entry(proto::GetEntryRequest {
-                code: code.clone(),
-                version: 0,
-            })
-            .await
-            .unwrap();
+        get_entry(&w.b_consumer, &code, 0).await.unwrap();
     }
     let after = scrape(&w.server).await;
     // The first read may go to the store, the others are answered from memory.

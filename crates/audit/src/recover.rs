@@ -90,7 +90,8 @@ pub(crate) fn recover(dir: &Path) -> Result<Recovered, AuditError> {
             }
         }
         if scan.end < len {
-            if zeros_from(&file, &path, scan.end, len)? {
+            file.seek(SeekFrom::Start(scan.end)).at(&path)?;
+            if segment::zeros(&mut file, len - scan.end, &path)? {
                 tracing::info!(
                     segment = %path.display(),
                     bytes = len - scan.end,
@@ -211,21 +212,6 @@ fn stored_hash(
     let at = offset + (frame::PREFIX + payload_len) as u64;
     file.read_exact_at(&mut hash, at).at(path)?;
     Ok(hash)
-}
-
-/// Whether bytes `from..to` of `file` are all zero.
-fn zeros_from(file: &File, path: &Path, from: u64, to: u64) -> Result<bool, AuditError> {
-    let mut buf = vec![0; 64 * 1024];
-    let mut at = from;
-    while at < to {
-        let n = (to - at).min(buf.len() as u64) as usize;
-        file.read_exact_at(&mut buf[..n], at).at(path)?;
-        if buf[..n].iter().any(|&b| b != 0) {
-            return Ok(false);
-        }
-        at += n as u64;
-    }
-    Ok(true)
 }
 
 /// The seq and stored hash of the last frame of a scanned segment (0 and [`GENESIS`] if it

@@ -146,7 +146,7 @@ pub(crate) fn scan(path: &Path, len: u64, allow_torn: bool) -> Result<Scan, Audi
 }
 
 /// Whether the next `n` bytes of `reader` are all zero.
-fn zeros(reader: &mut impl Read, mut n: u64, path: &Path) -> Result<bool, AuditError> {
+pub(crate) fn zeros(reader: &mut impl Read, mut n: u64, path: &Path) -> Result<bool, AuditError> {
     let mut buf = vec![0; 64 * 1024];
     while n > 0 {
         let want = n.min(buf.len() as u64) as usize;

@@ -1,5 +1,5 @@
-//! Space ahead of the writer. The active segment is zero-filled a few MiB past its committed
-//! end, so that a group's fdatasync writes its data alone: on a file that grows with every
+//! Space ahead of the writer. The active segment is zero-filled up to [`AHEAD`] past its
+//! committed end, so that a group's fdatasync writes its data alone: on a file that grows with every
 //! group, each fdatasync must also write the inode for the new size, a second I/O in sequence
 //! (`scripts/sync-cost`: a third less CPU and wall time per sync on a zero-filled file).
 //! Space reserved with `fallocate` does not help: writing into it changes the inode as well.

@@ -36,8 +36,9 @@ pub struct Verification {
     /// What is wrong, in words.
     pub problem: Option<String>,
     /// Bytes of an incomplete final frame in the last segment, left by a crash during an
-    /// unacknowledged append, and of the zeros reserved ahead of the writer: not a failure (the log truncates them when it next opens). A
-    /// cut into acknowledged records is a failure instead, and counts no bytes here.
+    /// unacknowledged append, and of the zeros reserved ahead of the writer: not a failure
+    /// (the log truncates them when it next opens). A cut into acknowledged records is a
+    /// failure instead, and counts no bytes here.
     pub torn_tail_bytes: u64,
 }
 

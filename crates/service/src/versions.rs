@@ -48,11 +48,11 @@ pub fn decode(code: &ResourceCode, record: &VersionRecord) -> ServiceResult<Reso
 /// The cache is bounded by bytes: a version counts as many bytes as its canonical form (about
 /// what its decoded metadata takes in memory) plus [`OVERHEAD`]. It keeps two generations: new
 /// versions go into the current one; once that holds half of the budget, it becomes the
-/// previous one and the generation before that is let go. A read
-/// finds a version in either, and one found in the previous generation is kept on in the
-/// current, so versions read often stay while those not read for a generation leave. Letting
-/// a generation go frees thousands of versions: that happens outside the lock, on a blocking
-/// thread of its own, so no reader waits for it.
+/// previous one and the generation before that is let go. A read finds a version in either,
+/// and one found in the previous generation is kept on in the current, so versions read often
+/// stay while those not read for a generation leave. Letting a generation go frees thousands
+/// of versions: that happens outside the lock, on a thread of its own, so no reader waits for
+/// it.
 #[derive(Debug)]
 pub struct Versions {
     store: Arc<dyn CatalogueStore>,

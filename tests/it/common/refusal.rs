@@ -41,6 +41,20 @@ pub fn refusal(status: &tonic::Status) -> Refusal {
     }
 }
 
+/// A WhoAmI with `clients`' credential, refused as UNAUTHENTICATED for `reason`; returns the
+/// refusal's status.
+pub async fn who_am_i_refused(clients: &super::Clients, reason: &str) -> tonic::Status {
+    let status = clients
+        .admin
+        .clone()
+        .who_am_i(govshare_server::proto::WhoAmIRequest {})
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::Unauthenticated, "{status:?}");
+    assert_reason(&status, reason);
+    status
+}
+
 /// Asserts that `status` carries `reason` (as ERRORS.md names it) in domain `govshare.v1`,
 /// explained in Chinese and in English; returns the refusal.
 #[track_caller]
