@@ -960,6 +960,31 @@ mod tests {
         assert!(err.to_string().contains("api.max_page_bytes"), "{err}");
     }
 
+    #[test]
+    fn the_versions_cache_budget_loads_and_one_out_of_range_is_refused_naming_the_key() {
+        assert_eq!(
+            Config::default().catalog.versions_cache_bytes,
+            128 * 1024 * 1024
+        );
+        let c = Config::load(
+            &ServeArgs::default(),
+            env(&[("GOVSHARE_CATALOG_VERSIONS_CACHE_BYTES", "16777216")]),
+        )
+        .expect("cache bytes");
+        assert_eq!(c.catalog.versions_cache_bytes, 16 * 1024 * 1024);
+        for bytes in ["1000", "100000000000"] {
+            let err = Config::load(
+                &ServeArgs::default(),
+                env(&[("GOVSHARE_CATALOG_VERSIONS_CACHE_BYTES", bytes)]),
+            )
+            .expect_err(bytes);
+            assert!(
+                err.to_string().contains("catalog.versions_cache_bytes"),
+                "{bytes}: {err}"
+            );
+        }
+    }
+
     /// A configuration file holding `text`; it lives as long as the returned directory.
     fn config_file(text: &str) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().expect("tempdir");
